@@ -1,0 +1,54 @@
+// devreset's entry point: global options and the sub-command table.
+#include <boost/program_options.hpp>
+#include <boost/version.hpp>
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* usage_text = R"(devreset: reset users' registered MFA devices (OATH, push, WebAuthn, bound
+devices) on a PingOne Advanced Identity Cloud or PingAM tenant, in bulk.
+
+Usage:
+  devreset --help | --version
+
+Planned sub-commands (not in this build yet):
+  run      reset the devices of the users in an input file, with a ledger
+  plan     list what a run would remove, changing nothing
+  sim      start a simulated tenant
+  demo     run samples/ against an in-process simulated tenant
+  report   summarize a ledger
+
+Options:)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description opts;
+  opts.add_options()("help,h", "show this help")("version", "show the version");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    fmt::print(stderr, "devreset: {} (see devreset --help)\n", e.what());
+    return 2;
+  }
+  if (vm.count("version")) {
+    fmt::print("devreset {} (Boost {}.{}.{}, {})\n", DEVRESET_VERSION, BOOST_VERSION / 100000,
+               BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100, OpenSSL_version(OPENSSL_VERSION));
+    return 0;
+  }
+  if (vm.count("help")) {
+    std::cout << usage_text << '\n' << opts << '\n';
+    return 0;
+  }
+  std::cerr << usage_text << '\n' << opts << '\n';
+  return 2;
+}

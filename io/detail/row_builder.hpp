@@ -1,0 +1,51 @@
+// Turns the fields of one input row (id, types, realm) into a job or an invalid row,
+// with the same rules and reasons for every input format.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/fwd.hpp>
+
+#include "io/job.hpp"
+#include "io/job_reader.hpp"
+
+namespace devreset::io::detail {
+
+class row_builder {
+ public:
+  explicit row_builder(reader_options options) : options_(std::move(options)) {}
+
+  /// Why `id` cannot be a user id, or nullopt when it can.
+  std::optional<std::string> check_id(std::string_view id) const;
+
+  /// A row from text fields (CSV): `types` like "oath;push" (empty: the default types),
+  /// `realm` as users type it (empty: the default realm).
+  input_row from_fields(std::uint64_t line, std::string id, std::string_view types,
+                        std::string_view realm);
+
+  /// A row from one JSON element: an id string, or an object with user_id/_id/id and
+  /// optional types (string or array of strings) and realm.
+  input_row from_json(std::uint64_t line, const boost::json::value& v);
+
+  /// A row from JSON text (one JSON Lines line or one array element).
+  input_row from_json_text(std::uint64_t line, std::string_view text);
+
+  static invalid_row invalid(std::uint64_t line, std::string id, std::string reason,
+                             bool fatal = false) {
+    return invalid_row{line, std::move(id), std::move(reason), fatal};
+  }
+
+  const reader_options& options() const { return options_; }
+
+ private:
+  input_row finish(std::uint64_t line, std::string id, std::optional<type_set> types,
+                   std::string_view realm);
+
+  reader_options options_;
+  std::string last_realm_input_;  // realm normalisation is cached for runs of equal realms
+  std::string last_realm_path_;
+};
+
+}  // namespace devreset::io::detail

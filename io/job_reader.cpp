@@ -1,0 +1,74 @@
+// Input format selection and opening of input files.
+#include "io/job_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "io/detail/readers.hpp"
+#include "io/text.hpp"
+
+namespace devreset::io {
+
+std::optional<input_format> parse_input_format(std::string_view name) {
+  if (iequals(name, "csv")) return input_format::csv;
+  if (iequals(name, "json")) return input_format::json;
+  if (iequals(name, "jsonl") || iequals(name, "ndjson")) return input_format::jsonl;
+  return std::nullopt;
+}
+
+std::string_view to_string(input_format f) noexcept {
+  switch (f) {
+    case input_format::csv: return "csv";
+    case input_format::json: return "json";
+    case input_format::jsonl: return "jsonl";
+  }
+  return "unknown";
+}
+
+input_format format_from_extension(const std::filesystem::path& path) {
+  auto ext = path.extension().string();
+  if (iequals(ext, ".csv") || iequals(ext, ".txt")) return input_format::csv;
+  if (iequals(ext, ".json")) return input_format::json;
+  if (iequals(ext, ".jsonl") || iequals(ext, ".ndjson")) return input_format::jsonl;
+  throw input_error(fmt::format(
+      "{}: cannot tell the input format from the extension '{}' (.csv, .txt, .json, .jsonl "
+      "are known): name it with --input-format csv|json|jsonl",
+      path.string(), ext));
+}
+
+std::unique_ptr<job_reader> make_job_reader(std::unique_ptr<std::istream> in,
+                                            input_format format, reader_options options,
+                                            std::string name) {
+  switch (format) {
+    case input_format::csv:
+      return detail::make_csv_reader(std::move(in), std::move(options), std::move(name));
+    case input_format::json:
+      return detail::make_json_array_reader(std::move(in), std::move(options), std::move(name));
+    case input_format::jsonl:
+      return detail::make_jsonl_reader(std::move(in), std::move(options), std::move(name));
+  }
+  throw input_error("unknown input format");
+}
+
+std::unique_ptr<job_reader> open_job_reader(const std::filesystem::path& path,
+                                            std::optional<input_format> format,
+                                            reader_options options) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec) throw input_error(fmt::format("{}: cannot open the input: {}", path.string(), ec.message()));
+  if (std::filesystem::is_directory(status)) {
+    throw input_error(fmt::format("{}: is a directory, not an input file", path.string()));
+  }
+  auto fmt_ = format ? *format : format_from_extension(path);
+  auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*in) {
+    throw input_error(fmt::format("{}: cannot open the input: {}", path.string(),
+                                  std::strerror(errno)));
+  }
+  return make_job_reader(std::move(in), fmt_, std::move(options), path.string());
+}
+
+}  // namespace devreset::io

@@ -1,0 +1,160 @@
+// JSON forms of ledger records, built and read with Boost.JSON.
+#include "io/ledger_record.hpp"
+
+#include <boost/json.hpp>
+
+#include "io/text.hpp"
+
+namespace devreset::io {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr user_status all_user_statuses[] = {user_status::ok,        user_status::partial,
+                                             user_status::failed,    user_status::not_found,
+                                             user_status::invalid,   user_status::planned};
+constexpr result_status all_result_statuses[] = {result_status::ok, result_status::not_found,
+                                                 result_status::failed, result_status::planned};
+
+// Milliseconds with 0.1 ms resolution: enough for people, short in the file.
+double round_ms(double ms) { return static_cast<double>(static_cast<long long>(ms * 10 + 0.5)) / 10; }
+
+}  // namespace
+
+std::string_view to_string(user_status s) noexcept {
+  switch (s) {
+    case user_status::ok: return "ok";
+    case user_status::partial: return "partial";
+    case user_status::failed: return "failed";
+    case user_status::not_found: return "not_found";
+    case user_status::invalid: return "invalid";
+    case user_status::planned: return "planned";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(result_status s) noexcept {
+  switch (s) {
+    case result_status::ok: return "ok";
+    case result_status::not_found: return "not_found";
+    case result_status::failed: return "failed";
+    case result_status::planned: return "planned";
+  }
+  return "unknown";
+}
+
+std::optional<user_status> parse_user_status(std::string_view s) noexcept {
+  for (auto v : all_user_statuses) {
+    if (to_string(v) == s) return v;
+  }
+  return std::nullopt;
+}
+
+std::optional<result_status> parse_result_status(std::string_view s) noexcept {
+  for (auto v : all_result_statuses) {
+    if (to_string(v) == s) return v;
+  }
+  return std::nullopt;
+}
+
+json::object to_json(const user_record& r) {
+  json::object o;
+  o.reserve(11);
+  o["record"] = "user";
+  o["run_id"] = r.run_id;
+  o["line"] = r.line;
+  // Ids come from input files: keep the ledger valid UTF-8 whatever they hold.
+  o["user_id"] = is_valid_utf8(r.user_id) && r.user_id.size() <= 4096
+                     ? json::string(r.user_id)
+                     : json::string(printable(r.user_id, 256));
+  o["realm"] = r.realm;
+  o["status"] = to_string(r.status);
+  if (!r.reason.empty()) o["reason"] = r.reason;
+  json::array results;
+  results.reserve(r.results.size());
+  for (const auto& t : r.results) {
+    json::object x;
+    x["type"] = to_string(t.type);
+    x["action"] = t.action;
+    x["status"] = to_string(t.status);
+    if (t.found) x["found"] = *t.found;
+    if (t.deleted) x["deleted"] = *t.deleted;
+    if (!t.device_ids.empty()) {
+      json::array ids;
+      for (const auto& id : t.device_ids) ids.emplace_back(id);
+      x["device_ids"] = std::move(ids);
+    }
+    x["http_status"] = t.http_status;
+    x["attempts"] = t.attempts;
+    x["elapsed_ms"] = round_ms(t.elapsed_ms);
+    if (!t.error.empty()) x["error"] = t.error;
+    results.emplace_back(std::move(x));
+  }
+  o["results"] = std::move(results);
+  o["elapsed_ms"] = round_ms(r.elapsed_ms);
+  o["finished_at"] = format_utc(r.finished_at);
+  return o;
+}
+
+namespace {
+
+std::string_view str(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_string()) return {};
+  return it->value().get_string();
+}
+
+template <class T>
+std::optional<T> number(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_number()) return std::nullopt;
+  boost::system::error_code ec;
+  auto v = it->value().to_number<T>(ec);
+  if (ec) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::optional<user_record> user_record_from_json(const json::object& o) {
+  if (str(o, "record") != "user") return std::nullopt;
+  auto status = parse_user_status(str(o, "status"));
+  if (!status) return std::nullopt;
+  user_record r;
+  r.run_id = str(o, "run_id");
+  r.line = number<std::uint64_t>(o, "line").value_or(0);
+  r.user_id = str(o, "user_id");
+  r.realm = str(o, "realm");
+  r.status = *status;
+  r.reason = str(o, "reason");
+  r.elapsed_ms = number<double>(o, "elapsed_ms").value_or(0);
+  if (auto it = o.find("results"); it != o.end() && it->value().is_array()) {
+    for (const auto& v : it->value().get_array()) {
+      const auto* x = v.if_object();
+      if (x == nullptr) return std::nullopt;
+      auto type = parse_device_type(str(*x, "type"));
+      auto ts = parse_result_status(str(*x, "status"));
+      if (!type || !ts) return std::nullopt;
+      type_result t;
+      t.type = *type;
+      t.status = *ts;
+      t.action = str(*x, "action");
+      t.http_status = number<int>(*x, "http_status").value_or(0);
+      t.attempts = number<int>(*x, "attempts").value_or(0);
+      t.elapsed_ms = number<double>(*x, "elapsed_ms").value_or(0);
+      t.found = number<int>(*x, "found");
+      t.deleted = number<int>(*x, "deleted");
+      t.error = str(*x, "error");
+      if (auto ids = x->find("device_ids"); ids != x->end() && ids->value().is_array()) {
+        for (const auto& id : ids->value().get_array()) {
+          if (id.is_string()) t.device_ids.emplace_back(id.get_string());
+        }
+      }
+      r.results.push_back(std::move(t));
+    }
+  }
+  return r;
+}
+
+}  // namespace devreset::io

@@ -1,0 +1,72 @@
+// The records of the JSON Lines ledger (DESIGN.md, "Ledger"): statuses, per-type results,
+// user records, and their JSON forms.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+#include "io/device_type.hpp"
+
+namespace devreset::io {
+
+/// A user's outcome.
+enum class user_status {
+  ok,         ///< every type done
+  partial,    ///< some types done, some failed
+  failed,     ///< none done
+  not_found,  ///< the tenant says the user does not exist
+  invalid,    ///< bad input row, nothing sent
+  planned,    ///< from `plan`: nothing changed
+};
+
+/// One device type's outcome for one user.
+enum class result_status {
+  ok,         ///< devices reset or deleted
+  not_found,  ///< the tenant says the user does not exist
+  failed,     ///< gave up (see `error`)
+  planned,    ///< from `plan`: what a run would remove
+};
+
+std::string_view to_string(user_status s) noexcept;
+std::string_view to_string(result_status s) noexcept;
+std::optional<user_status> parse_user_status(std::string_view s) noexcept;
+std::optional<result_status> parse_result_status(std::string_view s) noexcept;
+
+struct type_result {
+  device_type type = device_type::oath;
+  std::string action;  ///< "reset", "list+delete", "reset->list+delete", "list"
+  result_status status = result_status::failed;
+  int http_status = 0;  ///< the last HTTP status seen (0: no answer)
+  int attempts = 0;
+  double elapsed_ms = 0;
+  std::optional<int> found;              ///< devices listed (list+delete, plan)
+  std::optional<int> deleted;            ///< devices deleted (list+delete)
+  std::vector<std::string> device_ids;   ///< plan only: the ids a run would delete
+  std::string error;                     ///< failed only: a short reason, safe to print
+};
+
+struct user_record {
+  std::string run_id;
+  std::uint64_t line = 0;
+  std::string user_id;
+  std::string realm;
+  user_status status = user_status::failed;
+  std::vector<type_result> results;
+  double elapsed_ms = 0;
+  std::chrono::system_clock::time_point finished_at{};
+  std::string reason;  ///< invalid rows: why
+};
+
+/// The JSON object of a user record ({"record":"user",...}).
+boost::json::object to_json(const user_record& r);
+
+/// Reads a user record back; nullopt when `o` is not a well-formed user record.
+std::optional<user_record> user_record_from_json(const boost::json::object& o);
+
+}  // namespace devreset::io

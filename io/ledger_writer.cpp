@@ -1,0 +1,195 @@
+// Ledger writer on POSIX file descriptors: O_APPEND, O_NOFOLLOW, mode 0600, fdatasync.
+#include "io/ledger_writer.hpp"
+
+#include <boost/json.hpp>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "io/ledger_reader.hpp"
+
+namespace devreset::io {
+
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// Reads exactly `n` bytes at `offset` (short only at the end of the file).
+std::string pread_string(int fd, std::uint64_t offset, std::size_t n) {
+  std::string out(n, '\0');
+  std::size_t got = 0;
+  while (got < n) {
+    auto r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  out.resize(got);
+  return out;
+}
+
+void sync_parent_directory(const std::filesystem::path& path) {
+  auto dir = path.parent_path();
+  if (dir.empty()) dir = ".";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace
+
+ledger_writer::ledger_writer(std::filesystem::path path, ledger_mode mode,
+                             std::chrono::milliseconds sync_interval)
+    : path_(std::move(path)), sync_interval_(sync_interval),
+      last_sync_(std::chrono::steady_clock::now()) {
+  const auto name = path_.string();
+  struct stat st {};
+  bool existed = ::lstat(path_.c_str(), &st) == 0;
+  if (existed && S_ISLNK(st.st_mode)) {
+    throw ledger_error(fmt::format("ledger {}: is a symbolic link; refusing to write through it "
+                                   "(give the real path)",
+                                   name));
+  }
+  if (existed && !S_ISREG(st.st_mode)) {
+    throw ledger_error(fmt::format("ledger {}: is not a regular file", name));
+  }
+  if (existed && mode == ledger_mode::create && st.st_size > 0) {
+    throw ledger_error(fmt::format(
+        "ledger {} already exists and is not empty ({} bytes): pass --resume to continue it, "
+        "or choose another file; it is never overwritten",
+        name, static_cast<long long>(st.st_size)));
+  }
+
+  int flags = O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
+              (mode == ledger_mode::resume ? O_RDWR : O_WRONLY);
+  fd_ = ::open(path_.c_str(), flags, 0600);
+  if (fd_ < 0) {
+    int err = errno;
+    throw ledger_error(fmt::format("ledger {}: cannot open: {}", name,
+                                   err == ELOOP ? "is a symbolic link" : errno_text(err)));
+  }
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw ledger_error(fmt::format("ledger {}: is not a regular file", name));
+  }
+  size_ = static_cast<std::uint64_t>(st.st_size);
+  if (mode == ledger_mode::create && size_ > 0) {  // appeared between lstat and open
+    ::close(fd_);
+    fd_ = -1;
+    throw ledger_error(fmt::format(
+        "ledger {} already exists and is not empty: pass --resume to continue it", name));
+  }
+  if (!existed) sync_parent_directory(path_);
+  if (mode == ledger_mode::resume) repair_tail();
+}
+
+ledger_writer::~ledger_writer() {
+  try {
+    close();
+  } catch (...) {
+    // Nothing to do: the records were written per line; only the final sync failed.
+  }
+}
+
+void ledger_writer::repair_tail() {
+  if (size_ == 0) return;
+  if (pread_string(fd_, size_ - 1, 1) == "\n") return;
+
+  // Find the start of the last line, reading backwards in chunks.
+  constexpr std::size_t chunk = 64 * 1024;
+  std::uint64_t end = size_;
+  std::uint64_t line_start = 0;
+  while (end > 0) {
+    std::uint64_t begin = end > chunk ? end - chunk : 0;
+    auto bytes = pread_string(fd_, begin, static_cast<std::size_t>(end - begin));
+    auto nl = bytes.rfind('\n');
+    if (nl != std::string::npos) {
+      line_start = begin + nl + 1;
+      break;
+    }
+    end = begin;
+  }
+  const std::uint64_t tail_size = size_ - line_start;
+  bool whole = tail_size <= 16 * 1024 * 1024 &&
+               is_whole_record(pread_string(fd_, line_start, static_cast<std::size_t>(tail_size)));
+  if (whole) {
+    append("\n");  // a whole record that only missed its newline: keep it
+    return;
+  }
+  if (::ftruncate(fd_, static_cast<off_t>(line_start)) != 0) {
+    throw ledger_error(fmt::format("ledger {}: cannot cut the torn last line: {}",
+                                   path_.string(), errno_text(errno)));
+  }
+  torn_dropped_ = tail_size;
+  size_ = line_start;
+  dirty_ = true;
+}
+
+void ledger_writer::append(std::string_view bytes) {
+  if (fd_ < 0) throw ledger_error(fmt::format("ledger {}: already closed", path_.string()));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    auto n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      // Remove what part of the record got out, so that the ledger still parses.
+      if (done > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+        // The reader tolerates a torn last line; nothing more can be done here.
+      }
+      throw ledger_error(
+          fmt::format("ledger {}: cannot write: {}", path_.string(), errno_text(err)));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  size_ += bytes.size();
+  dirty_ = true;
+}
+
+void ledger_writer::write(const boost::json::object& record) {
+  line_ = boost::json::serialize(record);
+  line_ += '\n';
+  append(line_);
+  ++records_;
+  maybe_sync();
+}
+
+void ledger_writer::write(const user_record& record) { write(to_json(record)); }
+
+void ledger_writer::maybe_sync() {
+  if (!dirty_) return;
+  if (std::chrono::steady_clock::now() - last_sync_ >= sync_interval_) sync();
+}
+
+void ledger_writer::sync() {
+  if (fd_ < 0 || !dirty_) return;
+  if (::fdatasync(fd_) != 0) {
+    throw ledger_error(
+        fmt::format("ledger {}: cannot sync to disk: {}", path_.string(), errno_text(errno)));
+  }
+  dirty_ = false;
+  last_sync_ = std::chrono::steady_clock::now();
+}
+
+void ledger_writer::close() {
+  if (fd_ < 0) return;
+  int fd = fd_;
+  std::string error;
+  if (dirty_ && ::fdatasync(fd) != 0) error = errno_text(errno);
+  fd_ = -1;
+  if (::close(fd) != 0 && error.empty()) error = errno_text(errno);
+  dirty_ = false;
+  if (!error.empty()) {
+    throw ledger_error(fmt::format("ledger {}: cannot close: {}", path_.string(), error));
+  }
+}
+
+}  // namespace devreset::io

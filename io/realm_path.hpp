@@ -1,0 +1,21 @@
+// Realm names as users type them ("alpha", "/alpha", "root/alpha", "alpha/emea",
+// "/realms/root/realms/alpha") turned into the tenant's realm path.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace devreset::io {
+
+struct realm_error {
+  std::string reason;  ///< safe to print: the input is rendered with `printable`
+};
+
+/// The realm path of TENANT-API.md: "/realms/root" followed by "/realms/<name>" for each
+/// level below the top-level realm. "alpha", "/alpha", "root/alpha", "/realms/root/realms/alpha"
+/// all give "/realms/root/realms/alpha"; "root" and "/" give "/realms/root".
+/// Realm names are letters, digits, '-', '_' and '.', never "." or "..".
+std::variant<std::string, realm_error> realm_path(std::string_view realm);
+
+}  // namespace devreset::io

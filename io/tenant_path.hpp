@@ -1,0 +1,45 @@
+// Request targets of the tenant's device API, with every id percent-encoded as exactly
+// one path segment (TENANT-API.md): nothing an id contains can change the target.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "io/device_type.hpp"
+
+namespace devreset::io {
+
+/// Percent-encodes `s` so that it is one path segment or one query value: everything but
+/// RFC 3986 unreserved characters (ALPHA DIGIT - . _ ~) is encoded, and a segment that
+/// would read as "." or ".." has its dots encoded too.
+std::string encode_segment(std::string_view s);
+
+/// The part of the collection path below `users/<id>/devices/`: "2fa/oath", "profile", ...
+std::string_view collection_suffix(device_type t) noexcept;
+
+/// Builds request targets below `<am_path>/json<realm_path>/users/<user>/devices/`.
+/// `am_path` is the AM context path ("/am", "/openam"); `realm_path` comes from `realm_path()`.
+class tenant_paths {
+ public:
+  explicit tenant_paths(std::string am_path = "/am");
+
+  /// ".../users/<user>/devices/<collection>"
+  std::string collection(std::string_view realm_path, std::string_view user_id,
+                         device_type t) const;
+  /// ".../devices/<collection>?_action=reset"
+  std::string reset(std::string_view realm_path, std::string_view user_id, device_type t) const;
+  /// ".../devices/<collection>?_queryFilter=true", with `_pageSize` when `page_size` > 0 and
+  /// `_pagedResultsCookie` when `cookie` is not empty.
+  std::string query(std::string_view realm_path, std::string_view user_id, device_type t,
+                    int page_size = 0, std::string_view cookie = {}) const;
+  /// ".../devices/<collection>/<device>"
+  std::string device(std::string_view realm_path, std::string_view user_id, device_type t,
+                     std::string_view device_id) const;
+
+  const std::string& am_path() const { return am_path_; }
+
+ private:
+  std::string am_path_;
+};
+
+}  // namespace devreset::io

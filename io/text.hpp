@@ -1,0 +1,32 @@
+// Small text helpers shared by the readers and the ledger: trimming, UTF-8 checks,
+// printable renderings of untrusted text, and UTC timestamps.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace devreset::io {
+
+/// Strips spaces and tabs at both ends.
+std::string_view trim_blanks(std::string_view s) noexcept;
+
+/// ASCII case-insensitive comparison.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+/// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
+bool is_valid_utf8(std::string_view s) noexcept;
+
+/// Index of the first C0 control character or DEL in `s`, or npos.
+std::size_t find_control_char(std::string_view s) noexcept;
+
+/// A rendering of untrusted bytes that is safe to print and to put in JSON: control
+/// characters and bytes that are not valid UTF-8 become `\xNN`, and text longer than
+/// `max_bytes` is cut with "..." appended.
+std::string printable(std::string_view s, std::size_t max_bytes = 120);
+
+/// "2026-11-28T16:00:00.123Z" (UTC, milliseconds).
+std::string format_utc(std::chrono::system_clock::time_point t);
+
+}  // namespace devreset::io

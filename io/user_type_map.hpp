@@ -1,0 +1,44 @@
+// A compact map from (realm, user id) to a set of device types: the resume index and the
+// de-duplication seen-set. Each user costs one 64-bit hash and one byte of types in an
+// open-addressing table (12 to 24 bytes per user), never the id itself.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "io/device_type.hpp"
+
+namespace devreset::io {
+
+class user_type_map {
+ public:
+  /// The 64-bit key of a user: a hash of realm path and id (never 0).
+  static std::uint64_t key(std::string_view realm_path, std::string_view user_id) noexcept;
+
+  /// Adds `types` for the user; returns the types that were not there before.
+  type_set add(std::string_view realm_path, std::string_view user_id, type_set types) {
+    return add_key(key(realm_path, user_id), types);
+  }
+  type_set add_key(std::uint64_t key, type_set types);
+
+  /// The types recorded for the user (empty when unknown).
+  type_set get(std::string_view realm_path, std::string_view user_id) const {
+    return get_key(key(realm_path, user_id));
+  }
+  type_set get_key(std::uint64_t key) const;
+
+  std::size_t size() const { return size_; }
+  /// Bytes held by the table (for benchmarks and tests of its compactness).
+  std::size_t memory_bytes() const { return keys_.capacity() * 9; }
+
+ private:
+  void grow();
+  std::size_t slot_of(std::uint64_t key) const;
+
+  std::vector<std::uint64_t> keys_;  // 0 = empty slot
+  std::vector<std::uint8_t> types_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace devreset::io

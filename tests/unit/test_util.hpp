@@ -1,0 +1,82 @@
+// Helpers for the unit tests: reading every row of an in-memory input, temporary files.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "io/job_reader.hpp"
+
+namespace devreset::test {
+
+inline std::vector<io::input_row> read_all(const std::string& text, io::input_format format,
+                                           io::reader_options options = {}) {
+  auto reader = io::make_job_reader(std::make_unique<std::istringstream>(text), format,
+                                    std::move(options), "input");
+  std::vector<io::input_row> rows;
+  while (auto row = reader->next()) rows.push_back(std::move(*row));
+  return rows;
+}
+
+inline const io::job& as_job(const io::input_row& row) {
+  if (const auto* bad = std::get_if<io::invalid_row>(&row)) {
+    ADD_FAILURE() << "expected a job, got an invalid row at line " << bad->line << ": "
+                  << bad->reason;
+    static const io::job none{};
+    return none;
+  }
+  return std::get<io::job>(row);
+}
+
+inline const io::invalid_row& as_invalid(const io::input_row& row) {
+  if (const auto* j = std::get_if<io::job>(&row)) {
+    ADD_FAILURE() << "expected an invalid row, got a job for '" << j->user_id << "' at line "
+                  << j->line;
+    static const io::invalid_row none{};
+    return none;
+  }
+  return std::get<io::invalid_row>(row);
+}
+
+/// A fresh directory for one test, removed at the end of it.
+class temp_dir {
+ public:
+  temp_dir() {
+    static std::atomic<int> counter{0};
+    auto base = std::filesystem::temp_directory_path();
+    if (const char* t = std::getenv("DEVRESET_TEST_TMP")) base = t;
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = base / ("devreset-" + std::to_string(::getpid()) + "-" +
+                    std::to_string(counter++) + "-" + (info ? info->name() : "t"));
+    std::filesystem::create_directories(path_);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline void write_file(const std::filesystem::path& p, const std::string& content) {
+  std::ofstream out(p, std::ios::binary);
+  out << content;
+}
+
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace devreset::test

@@ -1,0 +1,44 @@
+// The compact (realm, user) → types map behind the resume index and de-duplication.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "io/user_type_map.hpp"
+
+namespace devreset::io {
+namespace {
+
+TEST(UserTypeMap, AddReturnsOnlyTheNewTypes) {
+  user_type_map m;
+  const std::string_view realm = "/realms/root/realms/alpha";
+  EXPECT_EQ(m.add(realm, "u1", {device_type::oath}), type_set{device_type::oath});
+  EXPECT_EQ(m.add(realm, "u1", {device_type::oath}), type_set{});
+  EXPECT_EQ(m.add(realm, "u1", {device_type::oath, device_type::push}),
+            type_set{device_type::push});
+  EXPECT_EQ(m.get(realm, "u1"), (type_set{device_type::oath, device_type::push}));
+  EXPECT_EQ(m.size(), 1u);
+}
+
+TEST(UserTypeMap, SameIdInAnotherRealmIsAnotherUser) {
+  user_type_map m;
+  m.add("/realms/root/realms/alpha", "u1", {device_type::oath});
+  EXPECT_TRUE(m.get("/realms/root/realms/bravo", "u1").empty());
+  EXPECT_TRUE(m.get("/realms/root/realms/alpha", "u2").empty());
+}
+
+TEST(UserTypeMap, HoldsManyUsersInAFewBytesEach) {
+  user_type_map m;
+  constexpr int n = 200000;
+  for (int i = 0; i < n; ++i) {
+    m.add("/realms/root", "user-" + std::to_string(i), type_set{device_type::oath});
+  }
+  ASSERT_EQ(m.size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; i += 997) {
+    EXPECT_EQ(m.get("/realms/root", "user-" + std::to_string(i)), type_set{device_type::oath});
+  }
+  EXPECT_TRUE(m.get("/realms/root", "user-" + std::to_string(n)).empty());
+  EXPECT_LE(m.memory_bytes() / n, 24u);
+}
+
+}  // namespace
+}  // namespace devreset::io
