@@ -1,8 +1,8 @@
 // devreset's entry point: global options and the sub-command table.
-#include <boost/program_options.hpp>
-#include <boost/version.hpp>
 #include <fmt/format.h>
 #include <openssl/crypto.h>
+#include <boost/program_options.hpp>
+#include <boost/version.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -12,7 +12,8 @@ namespace po = boost::program_options;
 
 namespace {
 
-constexpr const char* usage_text = R"(devreset: reset users' registered MFA devices (OATH, push, WebAuthn, bound
+constexpr const char* usage_text =
+    R"(devreset: reset users' registered MFA devices (OATH, push, WebAuthn, bound
 devices) on a PingOne Advanced Identity Cloud or PingAM tenant, in bulk.
 
 Usage:

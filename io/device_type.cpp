@@ -9,12 +9,18 @@ namespace devreset::io {
 
 std::string_view to_string(device_type t) noexcept {
   switch (t) {
-    case device_type::oath: return "oath";
-    case device_type::push: return "push";
-    case device_type::webauthn: return "webauthn";
-    case device_type::binding: return "binding";
-    case device_type::profile: return "profile";
-    case device_type::trusted: return "trusted";
+    case device_type::oath:
+      return "oath";
+    case device_type::push:
+      return "push";
+    case device_type::webauthn:
+      return "webauthn";
+    case device_type::binding:
+      return "binding";
+    case device_type::profile:
+      return "profile";
+    case device_type::trusted:
+      return "trusted";
   }
   return "unknown";
 }
@@ -44,7 +50,8 @@ std::optional<type_set> parse_type_list(std::string_view list, type_list_error& 
   std::size_t start = 0;
   while (start <= list.size()) {
     std::size_t end = start;
-    while (end < list.size() && !is_sep(list[end])) ++end;
+    while (end < list.size() && !is_sep(list[end]))
+      ++end;
     auto item = trim_blanks(list.substr(start, end - start));
     if (!item.empty()) {
       auto t = parse_device_type(item);

@@ -18,9 +18,9 @@ enum class device_type : std::uint8_t {
   trusted,   ///< devices/trusted (list + delete)
 };
 
-inline constexpr device_type all_device_types[] = {
-    device_type::oath,    device_type::push,    device_type::webauthn,
-    device_type::binding, device_type::profile, device_type::trusted};
+inline constexpr device_type all_device_types[] = {device_type::oath,     device_type::push,
+                                                   device_type::webauthn, device_type::binding,
+                                                   device_type::profile,  device_type::trusted};
 
 /// The lower-case name used on the command line, in input files and in the ledger.
 std::string_view to_string(device_type t) noexcept;
@@ -33,7 +33,8 @@ class type_set {
  public:
   constexpr type_set() = default;
   constexpr type_set(std::initializer_list<device_type> types) {
-    for (auto t : types) add(t);
+    for (auto t : types)
+      add(t);
   }
   static constexpr type_set from_bits(std::uint8_t bits) {
     type_set s;
@@ -53,7 +54,8 @@ class type_set {
   constexpr std::uint8_t bits() const { return bits_; }
   constexpr int size() const {
     int n = 0;
-    for (auto t : all_device_types) n += contains(t) ? 1 : 0;
+    for (auto t : all_device_types)
+      n += contains(t) ? 1 : 0;
     return n;
   }
 

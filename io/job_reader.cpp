@@ -21,9 +21,12 @@ std::optional<input_format> parse_input_format(std::string_view name) {
 
 std::string_view to_string(input_format f) noexcept {
   switch (f) {
-    case input_format::csv: return "csv";
-    case input_format::json: return "json";
-    case input_format::jsonl: return "jsonl";
+    case input_format::csv:
+      return "csv";
+    case input_format::json:
+      return "json";
+    case input_format::jsonl:
+      return "jsonl";
   }
   return "unknown";
 }
@@ -39,9 +42,8 @@ input_format format_from_extension(const std::filesystem::path& path) {
       path.string(), ext));
 }
 
-std::unique_ptr<job_reader> make_job_reader(std::unique_ptr<std::istream> in,
-                                            input_format format, reader_options options,
-                                            std::string name) {
+std::unique_ptr<job_reader> make_job_reader(std::unique_ptr<std::istream> in, input_format format,
+                                            reader_options options, std::string name) {
   switch (format) {
     case input_format::csv:
       return detail::make_csv_reader(std::move(in), std::move(options), std::move(name));
@@ -58,15 +60,16 @@ std::unique_ptr<job_reader> open_job_reader(const std::filesystem::path& path,
                                             reader_options options) {
   std::error_code ec;
   auto status = std::filesystem::status(path, ec);
-  if (ec) throw input_error(fmt::format("{}: cannot open the input: {}", path.string(), ec.message()));
+  if (ec)
+    throw input_error(fmt::format("{}: cannot open the input: {}", path.string(), ec.message()));
   if (std::filesystem::is_directory(status)) {
     throw input_error(fmt::format("{}: is a directory, not an input file", path.string()));
   }
   auto fmt_ = format ? *format : format_from_extension(path);
   auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
   if (!*in) {
-    throw input_error(fmt::format("{}: cannot open the input: {}", path.string(),
-                                  std::strerror(errno)));
+    throw input_error(
+        fmt::format("{}: cannot open the input: {}", path.string(), std::strerror(errno)));
   }
   return make_job_reader(std::move(in), fmt_, std::move(options), path.string());
 }

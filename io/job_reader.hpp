@@ -55,8 +55,7 @@ std::unique_ptr<job_reader> open_job_reader(const std::filesystem::path& path,
                                             reader_options options = {});
 
 /// A reader over any stream; `name` is used in error messages.
-std::unique_ptr<job_reader> make_job_reader(std::unique_ptr<std::istream> in,
-                                            input_format format, reader_options options,
-                                            std::string name);
+std::unique_ptr<job_reader> make_job_reader(std::unique_ptr<std::istream> in, input_format format,
+                                            reader_options options, std::string name);
 
 }  // namespace devreset::io

@@ -1,8 +1,8 @@
 // Reading ledgers back, line by line in bounded memory, and the resume index.
 #include "io/ledger_reader.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include <fstream>
 
@@ -20,10 +20,9 @@ bool is_whole_record(std::string_view line) {
   return !ec && v.is_object();
 }
 
-ledger_scan scan_ledger(
-    const std::filesystem::path& path,
-    const std::function<void(const json::object&, std::uint64_t)>& on_record,
-    std::size_t max_line_bytes) {
+ledger_scan scan_ledger(const std::filesystem::path& path,
+                        const std::function<void(const json::object&, std::uint64_t)>& on_record,
+                        std::size_t max_line_bytes) {
   std::error_code fec;
   if (std::filesystem::is_directory(path, fec)) {
     throw ledger_error(fmt::format("ledger {}: is a directory", path.string()));
@@ -84,8 +83,7 @@ resume_index load_resume_index(const std::filesystem::path& path) {
     auto realm = o.find("realm");
     auto results = o.find("results");
     if (user == o.end() || realm == o.end() || results == o.end()) return;
-    if (!user->value().is_string() || !realm->value().is_string() ||
-        !results->value().is_array()) {
+    if (!user->value().is_string() || !realm->value().is_string() || !results->value().is_array()) {
       return;
     }
     type_set ok;

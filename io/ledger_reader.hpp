@@ -15,10 +15,10 @@
 namespace devreset::io {
 
 struct ledger_scan {
-  std::uint64_t records = 0;              ///< well-formed records (JSON objects)
-  std::vector<std::uint64_t> bad_lines;   ///< complete lines that are not JSON objects
-  bool torn_tail = false;                 ///< the last line is incomplete (cut while writing)
-  std::uint64_t valid_bytes = 0;          ///< bytes up to the end of the last whole record
+  std::uint64_t records = 0;             ///< well-formed records (JSON objects)
+  std::vector<std::uint64_t> bad_lines;  ///< complete lines that are not JSON objects
+  bool torn_tail = false;                ///< the last line is incomplete (cut while writing)
+  std::uint64_t valid_bytes = 0;         ///< bytes up to the end of the last whole record
 };
 
 /// True when `line` (without its newline) is one whole ledger record: a JSON object.

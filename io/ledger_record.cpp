@@ -11,35 +11,47 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr user_status all_user_statuses[] = {user_status::ok,        user_status::partial,
-                                             user_status::failed,    user_status::not_found,
-                                             user_status::invalid,   user_status::planned};
+constexpr user_status all_user_statuses[] = {user_status::ok,      user_status::partial,
+                                             user_status::failed,  user_status::not_found,
+                                             user_status::invalid, user_status::planned};
 constexpr result_status all_result_statuses[] = {result_status::ok, result_status::not_found,
                                                  result_status::failed, result_status::planned};
 
 // Milliseconds with 0.1 ms resolution: enough for people, short in the file.
-double round_ms(double ms) { return static_cast<double>(static_cast<long long>(ms * 10 + 0.5)) / 10; }
+double round_ms(double ms) {
+  return static_cast<double>(static_cast<long long>(ms * 10 + 0.5)) / 10;
+}
 
 }  // namespace
 
 std::string_view to_string(user_status s) noexcept {
   switch (s) {
-    case user_status::ok: return "ok";
-    case user_status::partial: return "partial";
-    case user_status::failed: return "failed";
-    case user_status::not_found: return "not_found";
-    case user_status::invalid: return "invalid";
-    case user_status::planned: return "planned";
+    case user_status::ok:
+      return "ok";
+    case user_status::partial:
+      return "partial";
+    case user_status::failed:
+      return "failed";
+    case user_status::not_found:
+      return "not_found";
+    case user_status::invalid:
+      return "invalid";
+    case user_status::planned:
+      return "planned";
   }
   return "unknown";
 }
 
 std::string_view to_string(result_status s) noexcept {
   switch (s) {
-    case result_status::ok: return "ok";
-    case result_status::not_found: return "not_found";
-    case result_status::failed: return "failed";
-    case result_status::planned: return "planned";
+    case result_status::ok:
+      return "ok";
+    case result_status::not_found:
+      return "not_found";
+    case result_status::failed:
+      return "failed";
+    case result_status::planned:
+      return "planned";
   }
   return "unknown";
 }
@@ -82,7 +94,8 @@ json::object to_json(const user_record& r) {
     if (t.deleted) x["deleted"] = *t.deleted;
     if (!t.device_ids.empty()) {
       json::array ids;
-      for (const auto& id : t.device_ids) ids.emplace_back(id);
+      for (const auto& id : t.device_ids)
+        ids.emplace_back(id);
       x["device_ids"] = std::move(ids);
     }
     x["http_status"] = t.http_status;

@@ -1,11 +1,11 @@
 // Ledger writer on POSIX file descriptors: O_APPEND, O_NOFOLLOW, mode 0600, fdatasync.
 #include "io/ledger_writer.hpp"
 
-#include <boost/json.hpp>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -17,7 +17,9 @@ namespace devreset::io {
 
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 // Reads exactly `n` bytes at `offset` (short only at the end of the file).
 std::string pread_string(int fd, std::uint64_t offset, std::size_t n) {
@@ -47,15 +49,17 @@ void sync_parent_directory(const std::filesystem::path& path) {
 
 ledger_writer::ledger_writer(std::filesystem::path path, ledger_mode mode,
                              std::chrono::milliseconds sync_interval)
-    : path_(std::move(path)), sync_interval_(sync_interval),
+    : path_(std::move(path)),
+      sync_interval_(sync_interval),
       last_sync_(std::chrono::steady_clock::now()) {
   const auto name = path_.string();
   struct stat st {};
   bool existed = ::lstat(path_.c_str(), &st) == 0;
   if (existed && S_ISLNK(st.st_mode)) {
-    throw ledger_error(fmt::format("ledger {}: is a symbolic link; refusing to write through it "
-                                   "(give the real path)",
-                                   name));
+    throw ledger_error(
+        fmt::format("ledger {}: is a symbolic link; refusing to write through it "
+                    "(give the real path)",
+                    name));
   }
   if (existed && !S_ISREG(st.st_mode)) {
     throw ledger_error(fmt::format("ledger {}: is not a regular file", name));
@@ -125,8 +129,8 @@ void ledger_writer::repair_tail() {
     return;
   }
   if (::ftruncate(fd_, static_cast<off_t>(line_start)) != 0) {
-    throw ledger_error(fmt::format("ledger {}: cannot cut the torn last line: {}",
-                                   path_.string(), errno_text(errno)));
+    throw ledger_error(fmt::format("ledger {}: cannot cut the torn last line: {}", path_.string(),
+                                   errno_text(errno)));
   }
   torn_dropped_ = tail_size;
   size_ = line_start;
@@ -162,7 +166,9 @@ void ledger_writer::write(const boost::json::object& record) {
   maybe_sync();
 }
 
-void ledger_writer::write(const user_record& record) { write(to_json(record)); }
+void ledger_writer::write(const user_record& record) {
+  write(to_json(record));
+}
 
 void ledger_writer::maybe_sync() {
   if (!dirty_) return;

@@ -12,8 +12,8 @@ namespace devreset::io {
 namespace {
 
 bool valid_realm_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_' || c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
 }
 
 std::vector<std::string_view> split_slashes(std::string_view s) {
@@ -39,8 +39,10 @@ std::variant<std::string, realm_error> realm_path(std::string_view input) {
   if (realm.size() > 512) return fail("longer than 512 characters");
 
   // Drop the leading and trailing slashes; "/" alone is the top-level realm.
-  while (!realm.empty() && realm.front() == '/') realm.remove_prefix(1);
-  while (!realm.empty() && realm.back() == '/') realm.remove_suffix(1);
+  while (!realm.empty() && realm.front() == '/')
+    realm.remove_prefix(1);
+  while (!realm.empty() && realm.back() == '/')
+    realm.remove_suffix(1);
   if (realm.empty()) return std::string("/realms/root");
 
   auto parts = split_slashes(realm);

@@ -1,9 +1,9 @@
 // Request targets of the device API; percent-encoding by Boost.URL.
 #include "io/tenant_path.hpp"
 
+#include <fmt/format.h>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
-#include <fmt/format.h>
 
 namespace devreset::io {
 
@@ -15,26 +15,33 @@ std::string encode_segment(std::string_view s) {
 
 std::string_view collection_suffix(device_type t) noexcept {
   switch (t) {
-    case device_type::oath: return "2fa/oath";
-    case device_type::push: return "2fa/push";
-    case device_type::webauthn: return "2fa/webauthn";
-    case device_type::binding: return "2fa/binding";
-    case device_type::profile: return "profile";
-    case device_type::trusted: return "trusted";
+    case device_type::oath:
+      return "2fa/oath";
+    case device_type::push:
+      return "2fa/push";
+    case device_type::webauthn:
+      return "2fa/webauthn";
+    case device_type::binding:
+      return "2fa/binding";
+    case device_type::profile:
+      return "profile";
+    case device_type::trusted:
+      return "trusted";
   }
   return "unknown";
 }
 
 tenant_paths::tenant_paths(std::string am_path) : am_path_(std::move(am_path)) {
   // "/am", "am", "/am/" all mean "/am"; "" and "/" mean no context path.
-  while (!am_path_.empty() && am_path_.back() == '/') am_path_.pop_back();
+  while (!am_path_.empty() && am_path_.back() == '/')
+    am_path_.pop_back();
   if (!am_path_.empty() && am_path_.front() != '/') am_path_.insert(0, 1, '/');
 }
 
 std::string tenant_paths::collection(std::string_view realm_path, std::string_view user_id,
                                      device_type t) const {
-  return fmt::format("{}/json{}/users/{}/devices/{}", am_path_, realm_path,
-                     encode_segment(user_id), collection_suffix(t));
+  return fmt::format("{}/json{}/users/{}/devices/{}", am_path_, realm_path, encode_segment(user_id),
+                     collection_suffix(t));
 }
 
 std::string tenant_paths::reset(std::string_view realm_path, std::string_view user_id,

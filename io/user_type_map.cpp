@@ -5,8 +5,7 @@
 
 namespace devreset::io {
 
-std::uint64_t user_type_map::key(std::string_view realm_path,
-                                 std::string_view user_id) noexcept {
+std::uint64_t user_type_map::key(std::string_view realm_path, std::string_view user_id) noexcept {
   std::size_t h = boost::hash<std::string_view>{}(user_id);
   boost::hash_combine(h, boost::hash<std::string_view>{}(realm_path));
   auto k = static_cast<std::uint64_t>(h);
@@ -17,7 +16,8 @@ std::size_t user_type_map::slot_of(std::uint64_t key) const {
   // keys_.size() is a power of two; the hash is avalanching, so its low bits will do.
   const std::size_t mask = keys_.size() - 1;
   std::size_t i = static_cast<std::size_t>(key) & mask;
-  while (keys_[i] != 0 && keys_[i] != key) i = (i + 1) & mask;
+  while (keys_[i] != 0 && keys_[i] != key)
+    i = (i + 1) & mask;
   return i;
 }
 

@@ -64,7 +64,8 @@ class csv_reader final : public job_reader {
     if (!read_record(rec_)) return;  // an empty file: no rows
     std::array<int, 3> at{-1, -1, -1};
     bool any_known = false;
-    for (const auto& f : rec_.fields) any_known = any_known || column_from_header(f).has_value();
+    for (const auto& f : rec_.fields)
+      any_known = any_known || column_from_header(f).has_value();
 
     if (!any_known) {
       if (rec_.fields.size() > 1) {
@@ -93,8 +94,8 @@ class csv_reader final : public job_reader {
       slot = static_cast<int>(i);
     }
     if (at[0] == -1) {
-      throw input_error(fmt::format(
-          "{}:{}: the header has no user id column (user_id, _id or id)", name_, rec_.line));
+      throw input_error(fmt::format("{}:{}: the header has no user id column (user_id, _id or id)",
+                                    name_, rec_.line));
     }
     columns_ = rec_.fields.size();
     id_col_ = at[0];
@@ -163,9 +164,10 @@ class csv_reader final : public job_reader {
         if (c == byte_source::eof) {
           if (!any) return false;
           if (st == state::quoted) {
-            note(fmt::format("unterminated quoted field (the quote opened on line {}); the "
-                             "rest of the file was read as part of it",
-                             quote_line));
+            note(
+                fmt::format("unterminated quoted field (the quote opened on line {}); the "
+                            "rest of the file was read as part of it",
+                            quote_line));
           }
           finish_field();
           return true;

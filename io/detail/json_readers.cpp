@@ -14,7 +14,9 @@ namespace devreset::io::detail {
 
 namespace {
 
-bool is_json_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_json_space(int c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 class json_array_reader final : public job_reader {
  public:
@@ -113,7 +115,8 @@ class json_array_reader final : public job_reader {
                                   fmt::format("array element longer than {} bytes", limit));
     }
     std::string_view t = text_;
-    while (!t.empty() && is_json_space(t.back())) t.remove_suffix(1);
+    while (!t.empty() && is_json_space(t.back()))
+      t.remove_suffix(1);
     if (t.empty()) {
       return row_builder::invalid(start_line, {},
                                   closed_ ? "a comma before the closing ']'"
@@ -151,8 +154,10 @@ class jsonl_reader final : public job_reader {
       const std::uint64_t line = line_;
       bool too_long = read_line();
       std::string_view t = text_;
-      while (!t.empty() && is_json_space(t.front())) t.remove_prefix(1);
-      while (!t.empty() && is_json_space(t.back())) t.remove_suffix(1);
+      while (!t.empty() && is_json_space(t.front()))
+        t.remove_prefix(1);
+      while (!t.empty() && is_json_space(t.back()))
+        t.remove_suffix(1);
       if (too_long) {
         return row_builder::invalid(
             line, {}, fmt::format("line longer than {} bytes", rows_.options().max_row_bytes));
@@ -200,8 +205,7 @@ class jsonl_reader final : public job_reader {
 
 std::unique_ptr<job_reader> make_json_array_reader(std::unique_ptr<std::istream> in,
                                                    reader_options options, std::string name) {
-  return std::make_unique<json_array_reader>(std::move(in), std::move(options),
-                                             std::move(name));
+  return std::make_unique<json_array_reader>(std::move(in), std::move(options), std::move(name));
 }
 
 std::unique_ptr<job_reader> make_jsonl_reader(std::unique_ptr<std::istream> in,

@@ -48,9 +48,9 @@ TEST(CsvReader, MissingTypesAndRealmTakeTheDefaults) {
 }
 
 TEST(CsvReader, QuotedFieldsKeepCommasQuotesAndNewlines) {
-  auto rows = read_all(
-      "user_id,types\n\"a,b\",oath\n\"say \"\"hi\"\"\",push\n\"x\ny\",oath\nlast,oath\n",
-      input_format::csv);
+  auto rows =
+      read_all("user_id,types\n\"a,b\",oath\n\"say \"\"hi\"\"\",push\n\"x\ny\",oath\nlast,oath\n",
+               input_format::csv);
   ASSERT_EQ(rows.size(), 4u);
   EXPECT_EQ(as_job(rows[0]).user_id, "a,b");
   EXPECT_EQ(as_job(rows[1]).user_id, "say \"hi\"");
@@ -78,8 +78,10 @@ TEST(CsvReader, HandlesCrlfAndBomAndNoFinalNewline) {
 }
 
 TEST(CsvReader, HeaderlessSingleColumnIsAListOfIds) {
-  auto rows = read_all("\xEF\xBB\xBF" "014c54bd-6078-4639-8316-8ce0e7746fa4\r\nu2\n\nu3\n",
-                       input_format::csv);
+  auto rows = read_all(
+      "\xEF\xBB\xBF"
+      "014c54bd-6078-4639-8316-8ce0e7746fa4\r\nu2\n\nu3\n",
+      input_format::csv);
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(as_job(rows[0]).user_id, "014c54bd-6078-4639-8316-8ce0e7746fa4");
   EXPECT_EQ(as_job(rows[0]).line, 1u);
@@ -121,8 +123,7 @@ TEST(CsvReader, RejectsEmptyAndControlCharacterAndDotIds) {
   EXPECT_EQ(as_invalid(rows[0]).line, 2u);
   EXPECT_EQ(as_invalid(rows[1]).reason,
             "user id contains a control character (byte 0x09 at position 2)");
-  EXPECT_EQ(as_invalid(rows[2]).reason,
-            "user id '.' is not allowed (it names a path, not a user)");
+  EXPECT_EQ(as_invalid(rows[2]).reason, "user id '.' is not allowed (it names a path, not a user)");
   EXPECT_EQ(as_invalid(rows[3]).reason,
             "user id '..' is not allowed (it names a path, not a user)");
   EXPECT_EQ(as_invalid(rows[4]).reason, "empty user id");
@@ -162,8 +163,7 @@ TEST(CsvReader, RejectsInvalidRealmsPerRow) {
 TEST(CsvReader, StrayQuotesAreInvalidRowsNotGuesses) {
   auto rows = read_all("user_id\nab\"c\n\"ab\"c\nok\n", input_format::csv);
   ASSERT_EQ(rows.size(), 3u);
-  EXPECT_EQ(as_invalid(rows[0]).reason,
-            "a quote inside an unquoted field (quote the whole field)");
+  EXPECT_EQ(as_invalid(rows[0]).reason, "a quote inside an unquoted field (quote the whole field)");
   EXPECT_EQ(as_invalid(rows[1]).reason, "unexpected text after a closing quote");
   EXPECT_EQ(as_job(rows[2]).user_id, "ok");
 }
@@ -212,9 +212,10 @@ TEST(CsvReader, EmptyInputHasNoRows) {
 
 TEST(CsvReader, StreamsAHundredThousandRowsWithExactLineNumbers) {
   std::string text = "user_id\n";
-  for (int i = 0; i < 100000; ++i) text += "user-" + std::to_string(i) + "\n";
-  auto reader = make_job_reader(std::make_unique<std::istringstream>(text), input_format::csv,
-                                {}, "big.csv");
+  for (int i = 0; i < 100000; ++i)
+    text += "user-" + std::to_string(i) + "\n";
+  auto reader =
+      make_job_reader(std::make_unique<std::istringstream>(text), input_format::csv, {}, "big.csv");
   std::uint64_t n = 0;
   while (auto row = reader->next()) {
     const auto& j = std::get<job>(*row);

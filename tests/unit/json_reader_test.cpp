@@ -41,9 +41,10 @@ TEST(JsonReader, ReadsArrayOfIdStrings) {
 }
 
 TEST(JsonReader, BadElementIsOneInvalidRowAndTheReadGoesOn) {
-  auto rows = read_all("[\n\"u1\",\n{\"id\": 42},\n{\"id\": \"u3\", \"type\": \"oath\"},\n"
-                       "{\"id\": \"u4\", \"types\": [\"oath\", 7]},\n17,\n\"u6\"\n]\n",
-                       input_format::json);
+  auto rows = read_all(
+      "[\n\"u1\",\n{\"id\": 42},\n{\"id\": \"u3\", \"type\": \"oath\"},\n"
+      "{\"id\": \"u4\", \"types\": [\"oath\", 7]},\n17,\n\"u6\"\n]\n",
+      input_format::json);
   ASSERT_EQ(rows.size(), 6u);
   EXPECT_EQ(as_job(rows[0]).user_id, "u1");
   EXPECT_EQ(as_invalid(rows[1]).line, 3u);
@@ -196,7 +197,8 @@ TEST(InputFormat, ExplicitFormatOverridesTheExtension) {
   test::write_file(dir / "users.dat", "\"u1\"\n\"u2\"\n");
   auto reader = open_job_reader(dir / "users.dat", input_format::jsonl);
   int n = 0;
-  while (auto row = reader->next()) n += std::holds_alternative<job>(*row) ? 1 : 0;
+  while (auto row = reader->next())
+    n += std::holds_alternative<job>(*row) ? 1 : 0;
   EXPECT_EQ(n, 2);
 }
 

@@ -2,9 +2,9 @@
 // refusing to overwrite, and file safety.
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <boost/json.hpp>
 
 #include <csignal>
 
@@ -50,7 +50,8 @@ type_result failed(device_type t) {
   return x;
 }
 
-std::vector<json::object> read_records(const std::filesystem::path& p, ledger_scan* scan = nullptr) {
+std::vector<json::object> read_records(const std::filesystem::path& p,
+                                       ledger_scan* scan = nullptr) {
   std::vector<json::object> out;
   auto s = scan_ledger(p, [&](const json::object& o, std::uint64_t) { out.push_back(o); });
   if (scan) *scan = s;
@@ -68,12 +69,13 @@ TEST(LedgerRecord, UserRecordHasTheDocumentedShape) {
   wa.attempts = 1;
   wa.elapsed_ms = 14.0;
   auto r = sample_user("014c54bd", {ok_reset(device_type::oath), wa}, user_status::ok);
-  EXPECT_EQ(json::serialize(to_json(r)),
-            R"({"record":"user","run_id":"run-1","line":12,"user_id":"014c54bd",)"
-            R"("realm":"/realms/root/realms/alpha","status":"ok","results":[)"
-            R"({"type":"oath","action":"reset","status":"ok","http_status":200,"attempts":1,"elapsed_ms":8.1E0},)"
-            R"({"type":"webauthn","action":"list+delete","status":"ok","found":2,"deleted":2,"http_status":200,"attempts":1,"elapsed_ms":1.4E1}],)"
-            R"("elapsed_ms":1.73E1,"finished_at":"2026-11-28T16:00:00.123Z"})");
+  EXPECT_EQ(
+      json::serialize(to_json(r)),
+      R"({"record":"user","run_id":"run-1","line":12,"user_id":"014c54bd",)"
+      R"("realm":"/realms/root/realms/alpha","status":"ok","results":[)"
+      R"({"type":"oath","action":"reset","status":"ok","http_status":200,"attempts":1,"elapsed_ms":8.1E0},)"
+      R"({"type":"webauthn","action":"list+delete","status":"ok","found":2,"deleted":2,"http_status":200,"attempts":1,"elapsed_ms":1.4E1}],)"
+      R"("elapsed_ms":1.73E1,"finished_at":"2026-11-28T16:00:00.123Z"})");
 }
 
 TEST(Ledger, WriteThenReadRoundTripsEveryRecordKind) {

@@ -13,9 +13,9 @@ std::string path_of(std::string_view realm) {
 }
 
 TEST(RealmPath, EveryFormOfAlphaGivesTheSamePath) {
-  for (auto form : {"alpha", "/alpha", "alpha/", "root/alpha", "/root/alpha",
-                    "/realms/root/realms/alpha", "realms/root/realms/alpha",
-                    "/realms/root/realms/alpha/", " alpha "}) {
+  for (auto form :
+       {"alpha", "/alpha", "alpha/", "root/alpha", "/root/alpha", "/realms/root/realms/alpha",
+        "realms/root/realms/alpha", "/realms/root/realms/alpha/", " alpha "}) {
     EXPECT_EQ(path_of(form), "/realms/root/realms/alpha") << form;
   }
 }
@@ -41,7 +41,8 @@ TEST(RealmPath, RejectsNamesThatWouldChangeThePath) {
   EXPECT_EQ(path_of("al?pha"), "error: invalid realm 'al?pha': '?' is not allowed in a realm name");
   EXPECT_EQ(path_of("al%2Fpha"),
             "error: invalid realm 'al%2Fpha': '%' is not allowed in a realm name");
-  EXPECT_EQ(path_of("a\nb"), "error: invalid realm 'a\\x0Ab': '\\x0A' is not allowed in a realm name");
+  EXPECT_EQ(path_of("a\nb"),
+            "error: invalid realm 'a\\x0Ab': '\\x0A' is not allowed in a realm name");
 }
 
 TEST(RealmPath, RejectsMalformedFullPaths) {

@@ -59,8 +59,11 @@ TEST(EncodeSegment, EncodesEverythingButUnreservedCharacters) {
 TEST(TenantPaths, HostileIdsStayExactlyOneSegment) {
   tenant_paths p;
   const std::string prefix = "/am/json/realms/root/realms/alpha/users/";
-  for (std::string id : {"../x", "a?_action=delete", "x/../../admin", "a#frag", "..",
-                         "a%2F..%2Fb", "a b", "\xE2\x80\xAE" "evil", "a\\b", "@host:1"}) {
+  for (std::string id :
+       {"../x", "a?_action=delete", "x/../../admin", "a#frag", "..", "a%2F..%2Fb", "a b",
+        "\xE2\x80\xAE"
+        "evil",
+        "a\\b", "@host:1"}) {
     auto target = p.reset(alpha, id, device_type::oath);
     auto url = boost::urls::parse_origin_form(target);
     ASSERT_TRUE(url.has_value()) << target;

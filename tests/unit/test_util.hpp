@@ -3,12 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "io/job_reader.hpp"
@@ -20,7 +20,8 @@ inline std::vector<io::input_row> read_all(const std::string& text, io::input_fo
   auto reader = io::make_job_reader(std::make_unique<std::istringstream>(text), format,
                                     std::move(options), "input");
   std::vector<io::input_row> rows;
-  while (auto row = reader->next()) rows.push_back(std::move(*row));
+  while (auto row = reader->next())
+    rows.push_back(std::move(*row));
   return rows;
 }
 
@@ -52,8 +53,8 @@ class temp_dir {
     auto base = std::filesystem::temp_directory_path();
     if (const char* t = std::getenv("DEVRESET_TEST_TMP")) base = t;
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = base / ("devreset-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(counter++) + "-" + (info ? info->name() : "t"));
+    path_ = base / ("devreset-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
+                    "-" + (info ? info->name() : "t"));
     std::filesystem::create_directories(path_);
   }
   ~temp_dir() {
