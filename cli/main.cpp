@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <string_view>
+
+#include "cli/commands.hpp"
 
 namespace po = boost::program_options;
 
@@ -17,12 +20,15 @@ constexpr const char* usage_text =
 devices) on a PingOne Advanced Identity Cloud or PingAM tenant, in bulk.
 
 Usage:
+  devreset <command> [options]     (devreset <command> --help for its options)
   devreset --help | --version
 
-Planned sub-commands (not in this build yet):
+Commands:
+  sim      start a simulated tenant on this machine (HTTPS, seeded users, faults)
+
+Coming (not in this build yet):
   run      reset the devices of the users in an input file, with a ledger
   plan     list what a run would remove, changing nothing
-  sim      start a simulated tenant
   demo     run samples/ against an in-process simulated tenant
   report   summarize a ledger
 
@@ -31,6 +37,17 @@ Options:)";
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && argv[1][0] != '-') {
+    std::string_view command = argv[1];
+    if (command == "sim") return devreset::cli::sim_command(argc - 1, argv + 1);
+    if (command == "run" || command == "plan" || command == "demo" || command == "report") {
+      fmt::print(stderr, "devreset: '{}' is not in this build yet (see devreset --help)\n",
+                 command);
+      return 2;
+    }
+    fmt::print(stderr, "devreset: unknown command '{}' (see devreset --help)\n", command);
+    return 2;
+  }
   po::options_description opts;
   opts.add_options()("help,h", "show this help")("version", "show the version");
   po::variables_map vm;

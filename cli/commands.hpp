@@ -1,0 +1,9 @@
+// The sub-commands of devreset. Each takes its own argv (argv[0] is the sub-command's
+// name) and returns the process exit code (DESIGN.md, "Exit codes").
+#pragma once
+
+namespace devreset::cli {
+
+int sim_command(int argc, char** argv);
+
+}  // namespace devreset::cli

@@ -1,0 +1,205 @@
+// `devreset sim`: a simulated tenant on this machine, for trying devreset and for tests.
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "io/duration.hpp"
+#include "sim/server.hpp"
+
+namespace devreset::cli {
+
+namespace po = boost::program_options;
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* sim_usage = R"(Usage: devreset sim [options]
+
+Starts a simulated PingOne AIC / PingAM tenant on this machine: HTTPS with a CA of its own,
+the device API of the tenant, seeded users with devices, and knobs for latency, rate limits
+and faults. Prints a JSON line with its URL, token and CA file, then serves until Ctrl-C.
+
+Examples:
+  devreset sim --users 1000 --ca-out /tmp/sim-ca.pem
+  devreset sim --listen 127.0.0.1:8443 --latency 20ms --jitter 5ms --rate-limit 200
+  devreset sim --users 100000 --users-out users.txt --fail-rate 0.02 --drop-rate 0.01
+
+Options)";
+
+bool write_file_atomically(const std::filesystem::path& path, const std::string& content,
+                           std::string& error) {
+  auto tmp = path;
+  tmp += fmt::format(".tmp{}", ::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out.flush()) {
+      error = fmt::format("{}: cannot write", tmp.string());
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    error = fmt::format("{}: {}", path.string(), ec.message());
+    return false;
+  }
+  return true;
+}
+
+std::chrono::milliseconds duration_option(const po::variables_map& vm, const char* name) {
+  std::string error;
+  auto d = io::parse_duration(vm[name].as<std::string>(), &error);
+  if (!d) throw po::error(fmt::format("--{}: {}", name, error));
+  return *d;
+}
+
+double rate_option(const po::variables_map& vm, const char* name) {
+  double p = vm[name].as<double>();
+  if (p < 0 || p > 1) throw po::error(fmt::format("--{} is a share between 0 and 1", name));
+  return p;
+}
+
+}  // namespace
+
+int sim_command(int argc, char** argv) {
+  po::options_description desc(sim_usage);
+  // clang-format off
+  desc.add_options()
+    ("help,h", "show this help")
+    ("listen", po::value<std::string>()->default_value("127.0.0.1:0"), "HOST:PORT to listen on (port 0: any free port)")
+    ("users", po::value<std::uint64_t>()->default_value(1000), "seeded users")
+    ("seed", po::value<std::uint64_t>()->default_value(1), "seed: the same seed gives the same users, devices and faults")
+    ("realm", po::value<std::string>()->default_value("alpha"), "realm of the seeded users")
+    ("am-path", po::value<std::string>()->default_value("/am"), "AM context path")
+    ("token", po::value<std::string>(), "bearer token to accept (random when absent)")
+    ("latency", po::value<std::string>()->default_value("0"), "added to every answer (e.g. 20ms)")
+    ("jitter", po::value<std::string>()->default_value("0"), "latency varies by up to this either way")
+    ("rate-limit", po::value<double>()->default_value(0), "requests per second before 429 + Retry-After (0: none)")
+    ("fail-rate", po::value<double>()->default_value(0), "share of requests answered 503")
+    ("drop-rate", po::value<double>()->default_value(0), "share of connections closed without an answer")
+    ("slow-rate", po::value<double>()->default_value(0), "share of requests answered 504 after --slow-delay")
+    ("slow-delay", po::value<std::string>()->default_value("30s"), "how late a slow answer comes")
+    ("no-binding-reset", "answer binding's reset action with 400, as a tenant without it does")
+    ("cert", po::value<std::string>(), "server certificate chain (PEM) instead of a generated one")
+    ("key", po::value<std::string>(), "its private key (PEM)")
+    ("ca-out", po::value<std::string>(), "write the generated CA certificate here")
+    ("ready-file", po::value<std::string>(), "write {url, token, ca_file} here once listening")
+    ("users-out", po::value<std::string>(), "write the seeded user ids here, one per line");
+  // clang-format on
+
+  sim::options opts;
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+      std::cout << desc << '\n';
+      return 0;
+    }
+    auto listen = vm["listen"].as<std::string>();
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw po::error("--listen takes HOST:PORT");
+    opts.listen_host = listen.substr(0, colon);
+    if (opts.listen_host.size() > 2 && opts.listen_host.front() == '[') {
+      opts.listen_host = opts.listen_host.substr(1, opts.listen_host.size() - 2);
+    }
+    int port = std::atoi(listen.c_str() + colon + 1);
+    if (port < 0 || port > 65535) throw po::error("--listen: the port is 0 to 65535");
+    opts.port = static_cast<std::uint16_t>(port);
+    opts.users = vm["users"].as<std::uint64_t>();
+    opts.seed = vm["seed"].as<std::uint64_t>();
+    opts.realm = vm["realm"].as<std::string>();
+    opts.am_path = vm["am-path"].as<std::string>();
+    if (vm.count("token")) opts.token = vm["token"].as<std::string>();
+    opts.latency = duration_option(vm, "latency");
+    opts.jitter = duration_option(vm, "jitter");
+    opts.slow_delay = duration_option(vm, "slow-delay");
+    opts.rate_limit = vm["rate-limit"].as<double>();
+    if (opts.rate_limit < 0) throw po::error("--rate-limit cannot be negative");
+    opts.fail_rate = rate_option(vm, "fail-rate");
+    opts.drop_rate = rate_option(vm, "drop-rate");
+    opts.slow_rate = rate_option(vm, "slow-rate");
+    if (opts.fail_rate + opts.drop_rate + opts.slow_rate > 1) {
+      throw po::error("--fail-rate, --drop-rate and --slow-rate add up to more than 1");
+    }
+    opts.binding_reset = vm.count("no-binding-reset") == 0;
+    if (vm.count("cert") != vm.count("key")) throw po::error("--cert and --key go together");
+    if (vm.count("cert")) {
+      opts.cert_file = vm["cert"].as<std::string>();
+      opts.key_file = vm["key"].as<std::string>();
+    }
+  } catch (const po::error& e) {
+    fmt::print(stderr, "devreset sim: {} (see devreset sim --help)\n", e.what());
+    return 2;
+  }
+
+  try {
+    sim::server srv(opts);
+
+    std::string ca_file;
+    bool temporary_ca = false;
+    if (!srv.ca_pem().empty()) {
+      if (vm.count("ca-out")) {
+        ca_file = vm["ca-out"].as<std::string>();
+      } else {
+        ca_file = (std::filesystem::temp_directory_path() /
+                   fmt::format("devreset-sim-{}-ca.pem", srv.port()))
+                      .string();
+        temporary_ca = true;
+      }
+      std::string error;
+      if (!write_file_atomically(ca_file, srv.ca_pem(), error)) {
+        fmt::print(stderr, "devreset sim: cannot write the CA: {}\n", error);
+        return 2;
+      }
+    }
+    if (vm.count("users-out")) {
+      std::string ids;
+      for (const auto& id : srv.user_ids()) ids.append(id).append(1, '\n');
+      std::string error;
+      if (!write_file_atomically(vm["users-out"].as<std::string>(), ids, error)) {
+        fmt::print(stderr, "devreset sim: cannot write the user ids: {}\n", error);
+        return 2;
+      }
+    }
+
+    json::object ready{{"url", srv.url()},
+                       {"token", srv.token()},
+                       {"ca_file", ca_file},
+                       {"realm", srv.realm_path()},
+                       {"am_path", opts.am_path},
+                       {"users", opts.users}};
+    auto line = json::serialize(ready);
+    if (vm.count("ready-file")) {
+      std::string error;
+      if (!write_file_atomically(vm["ready-file"].as<std::string>(), line + "\n", error)) {
+        fmt::print(stderr, "devreset sim: cannot write the ready file: {}\n", error);
+        return 2;
+      }
+    }
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+    fmt::print(stderr,
+               "devreset sim: {} users in {} at {} (a simulated tenant; Ctrl-C stops it)\n",
+               opts.users, srv.realm_path(), srv.url());
+
+    srv.run(/*until_signal=*/true);
+
+    if (temporary_ca) std::filesystem::remove(ca_file);
+    fmt::print(stderr, "devreset sim: stopped\n{}\n", srv.stats_json());
+    return 0;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "devreset sim: {}\n", e.what());
+    return 3;
+  }
+}
+
+}  // namespace devreset::cli

@@ -1,0 +1,370 @@
+// The simulated tenant's API: TENANT-API.md's endpoints, answers and errors.
+#include "sim/api.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <cmath>
+
+#include "io/text.hpp"
+
+namespace devreset::sim {
+
+namespace json = boost::json;
+namespace urls = boost::urls;
+using io::device_type;
+
+std::chrono::nanoseconds token_bucket::take(clock::time_point now) {
+  if (!started_) {
+    started_ = true;
+    last_ = now;
+  }
+  auto elapsed = std::chrono::duration<double>(now - last_).count();
+  if (elapsed > 0) {
+    tokens_ = std::min(burst_, tokens_ + elapsed * rate_);
+    last_ = now;
+  }
+  if (tokens_ >= 1.0) {
+    tokens_ -= 1.0;
+    return std::chrono::nanoseconds(0);
+  }
+  return std::chrono::nanoseconds(static_cast<std::int64_t>((1.0 - tokens_) / rate_ * 1e9));
+}
+
+namespace {
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+  }
+  return "Error";
+}
+
+outcome error(int status, std::string_view message) {
+  outcome o;
+  o.status = status;
+  o.body = json::serialize(
+      json::object{{"code", status}, {"reason", reason_phrase(status)}, {"message", message}});
+  return o;
+}
+
+std::string encode_cookie(std::uint64_t offset) {
+  unsigned char raw[8];
+  for (int i = 0; i < 8; ++i) raw[i] = static_cast<unsigned char>(offset >> (56 - 8 * i));
+  unsigned char out[16] = {};
+  int n = EVP_EncodeBlock(out, raw, 8);
+  return std::string(reinterpret_cast<char*>(out), static_cast<std::size_t>(n));
+}
+
+std::optional<std::uint64_t> decode_cookie(std::string_view cookie) {
+  if (cookie.size() != 12) return std::nullopt;
+  unsigned char out[12] = {};
+  if (EVP_DecodeBlock(out, reinterpret_cast<const unsigned char*>(cookie.data()), 12) != 9) {
+    return std::nullopt;
+  }
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | out[i];
+  return v;
+}
+
+std::string random_token() {
+  std::random_device rd;
+  return fmt::format("sim-{:016x}{:016x}", (std::uint64_t{rd()} << 32) | rd(),
+                     (std::uint64_t{rd()} << 32) | rd());
+}
+
+}  // namespace
+
+api::api(const options& opts, tenant_state& state, std::string token)
+    : opts_(opts), state_(state), token_(token.empty() ? random_token() : std::move(token)),
+      rng_(opts.seed ^ 0x5eed5eed5eed5eedull) {
+  am_prefix_ = opts.am_path;
+  while (!am_prefix_.empty() && am_prefix_.front() == '/') am_prefix_.erase(0, 1);
+  while (!am_prefix_.empty() && am_prefix_.back() == '/') am_prefix_.pop_back();
+  if (opts.rate_limit > 0) bucket_.emplace(opts.rate_limit, std::max(1.0, opts.rate_limit / 10));
+}
+
+std::optional<api::target> api::parse_target(std::string_view raw) const {
+  auto parsed = urls::parse_origin_form(raw);
+  if (!parsed) return std::nullopt;
+  auto segs = parsed->segments();
+  auto it = segs.begin();
+  auto end = segs.end();
+  auto next = [&]() -> std::optional<std::string> {
+    if (it == end) return std::nullopt;
+    return std::string(*it++);
+  };
+
+  // <am>/json/realms/root[/realms/<name>...]/users/<id>/devices/<collection>[/<device>]
+  if (!am_prefix_.empty() && next() != am_prefix_) return std::nullopt;
+  if (next() != "json") return std::nullopt;
+  target t;
+  auto seg = next();
+  while (seg == "realms") {
+    auto name = next();
+    if (!name) return std::nullopt;
+    t.realm += "/realms/" + *name;
+    seg = next();
+  }
+  if (t.realm.rfind("/realms/root", 0) != 0 || seg != "users") return std::nullopt;
+  auto user = next();
+  if (!user || next() != "devices") return std::nullopt;
+  t.user_id = std::move(*user);
+  auto first = next();
+  if (!first) return std::nullopt;
+  if (*first == "profile") {
+    t.type = device_type::profile;
+  } else if (*first == "trusted") {
+    t.type = device_type::trusted;
+  } else if (*first == "2fa") {
+    auto second = next();
+    if (!second) return std::nullopt;
+    auto type = io::parse_device_type(*second);
+    if (!type || *type == device_type::profile || *type == device_type::trusted ||
+        *second != io::to_string(*type)) {
+      return std::nullopt;
+    }
+    t.type = *type;
+  } else {
+    return std::nullopt;
+  }
+  t.device = next();
+  if (it != end) return std::nullopt;
+
+  for (auto p : parsed->params()) {
+    std::optional<std::string> value(p.has_value ? std::string(p.value) : std::string());
+    if (p.key == "_action") t.action = std::move(value);
+    else if (p.key == "_queryFilter") t.query_filter = std::move(value);
+    else if (p.key == "_pageSize") t.page_size = std::move(value);
+    else if (p.key == "_pagedResultsCookie") t.cookie = std::move(value);
+    else if (p.key == "_pagedResultsOffset") t.offset = std::move(value);
+  }
+  return t;
+}
+
+outcome api::handle(const request_view& req, clock::time_point now) {
+  ++requests_;
+  if (req.target == "/sim/stats" && req.method == "GET") {
+    outcome o;
+    o.body = stats_json();
+    count(endpoint_stats, 200);
+    return o;
+  }
+
+  auto t = parse_target(req.target);
+  std::size_t endpoint = endpoint_other;
+  std::string user_key;
+  if (t) {
+    const auto ti = static_cast<std::size_t>(t->type);
+    if (req.method == "POST" && t->action && !t->device) {
+      endpoint = 0 * type_count + ti;
+    } else if (req.method == "GET" && !t->device) {
+      endpoint = 1 * type_count + ti;
+    } else if (req.method == "DELETE" && t->device) {
+      endpoint = 2 * type_count + ti;
+    }
+    user_key = t->realm + '\n' + t->user_id;
+  }
+  outcome o = gate(user_key, now);
+  if (o.status == 200 && o.what == outcome::kind::answer) {
+    o = respond(req, t, endpoint);
+  }
+
+  if (o.what == outcome::kind::drop) {
+    count(endpoint, 0);
+    return o;
+  }
+  count(endpoint, o.status);
+  if (o.delay.count() == 0 && (opts_.latency.count() > 0 || opts_.jitter.count() > 0)) {
+    auto j = opts_.jitter.count();
+    auto spread = j > 0 ? static_cast<std::int64_t>(rng_() % static_cast<std::uint64_t>(2 * j + 1)) - j
+                        : 0;
+    o.delay = std::chrono::milliseconds(std::max<std::int64_t>(0, opts_.latency.count() + spread));
+  }
+  return o;
+}
+
+outcome api::gate(const std::string& user_key, clock::time_point now) {
+  // Requests for a user that come before the Retry-After it was given are counted.
+  if (!user_key.empty() && !retry_not_before_.empty()) {
+    if (auto it = retry_not_before_.find(user_key); it != retry_not_before_.end()) {
+      if (now < it->second) {
+        ++early_;
+      } else {
+        retry_not_before_.erase(it);
+      }
+    }
+  }
+
+  // The rate limit and the faults come first; a request they stop changes nothing.
+  if (bucket_) {
+    auto wait = bucket_->take(now);
+    if (wait.count() > 0) {
+      ++limited_;
+      auto secs = static_cast<int>(std::ceil(std::chrono::duration<double>(wait).count()));
+      outcome o = error(429, "Too Many Requests");
+      o.retry_after_s = std::max(1, secs);
+      if (!user_key.empty()) {
+        retry_not_before_[user_key] = now + std::chrono::seconds(o.retry_after_s);
+      }
+      return o;
+    }
+  }
+  if (opts_.drop_rate > 0 || opts_.slow_rate > 0 || opts_.fail_rate > 0) {
+    double u = draw();
+    if (u < opts_.drop_rate) {
+      ++dropped_;
+      outcome o;
+      o.what = outcome::kind::drop;
+      return o;
+    }
+    u -= opts_.drop_rate;
+    if (u < opts_.slow_rate) {
+      ++slowed_;
+      outcome o = error(504, "Gateway Timeout: the upstream did not answer in time");
+      o.delay = opts_.slow_delay;
+      return o;
+    }
+    u -= opts_.slow_rate;
+    if (u < opts_.fail_rate) {
+      ++failed_;
+      return error(503, "Service Unavailable");
+    }
+  }
+  return outcome{};
+}
+
+outcome api::respond(const request_view& req, const std::optional<target>& t,
+                     std::size_t endpoint) {
+  // Auth first, as the tenant's gateway does.
+  constexpr std::string_view bearer = "Bearer ";
+  auto auth = req.authorization;
+  bool scheme_ok = auth.size() > bearer.size() &&
+                   io::iequals(auth.substr(0, bearer.size()), bearer);
+  if (!scheme_ok || auth.substr(bearer.size()) != token_) return error(401, "Access Denied");
+
+  if (!t) return error(404, "Not Found");
+  if (req.api_version.find("resource=1.0") == std::string_view::npos) {
+    return error(400, fmt::format("Unsupported or missing Accept-API-Version '{}': send "
+                                  "'resource=1.0'",
+                                  req.api_version));
+  }
+  if (!state_.has_realm(t->realm)) return error(404, fmt::format("Realm '{}' not found", t->realm));
+  auto user = state_.find(t->realm, t->user_id);
+  if (!user) return error(404, fmt::format("User '{}' not found", t->user_id));
+  if (endpoint == endpoint_other) {
+    return error(405, fmt::format("Method {} not allowed here", req.method));
+  }
+
+  if (req.method == "POST") {
+    if (req.content_type.find("application/json") == std::string_view::npos) {
+      return error(400, "Content-Type must be application/json");
+    }
+    boost::system::error_code ec;
+    auto body = json::parse(req.body, ec);
+    if (ec || !body.is_object()) return error(400, "The request body must be a JSON object");
+    if (*t->action != "reset") {
+      return error(400, fmt::format("Action '{}' not implemented", *t->action));
+    }
+    bool has_reset = t->type == device_type::oath || t->type == device_type::push ||
+                     (t->type == device_type::binding && opts_.binding_reset);
+    if (!has_reset) return error(400, "Action 'reset' not implemented for this resource");
+    state_.reset(*user, t->type);
+    outcome o;
+    o.body = R"({"result":true})";
+    return o;
+  }
+
+  if (req.method == "GET") {
+    if (t->query_filter != std::optional<std::string>("true")) {
+      return error(400, "Only _queryFilter=true is supported on device collections");
+    }
+    auto devices = state_.list(*user, t->type);
+    std::uint64_t offset = 0;
+    if (t->cookie && !t->cookie->empty()) {
+      auto v = decode_cookie(*t->cookie);
+      if (!v) return error(400, "Invalid _pagedResultsCookie");
+      offset = *v;
+    } else if (t->offset) {
+      offset = std::strtoull(t->offset->c_str(), nullptr, 10);
+    }
+    std::uint64_t page = devices.size();
+    if (t->page_size) {
+      auto n = std::strtoull(t->page_size->c_str(), nullptr, 10);
+      if (n > 0) page = n;
+    }
+    json::array result;
+    std::uint64_t end = std::min<std::uint64_t>(devices.size(), offset + page);
+    for (std::uint64_t k = offset; k < end; ++k) result.emplace_back(std::move(devices[k]));
+    json::object answer;
+    answer["result"] = std::move(result);
+    answer["resultCount"] = end > offset ? end - offset : 0;
+    answer["pagedResultsCookie"] =
+        end < devices.size() ? json::value(encode_cookie(end)) : json::value(nullptr);
+    answer["totalPagedResultsPolicy"] = "NONE";
+    answer["totalPagedResults"] = -1;
+    answer["remainingPagedResults"] = -1;
+    outcome o;
+    o.body = json::serialize(answer);
+    return o;
+  }
+
+  // DELETE .../<device>
+  auto removed = state_.remove(*user, t->type, *t->device);
+  if (!removed) return error(404, fmt::format("User device, {}, not found.", *t->device));
+  outcome o;
+  o.body = json::serialize(*removed);
+  return o;
+}
+
+std::string api::stats_json() const {
+  static constexpr std::string_view ops[] = {"reset", "query", "delete"};
+  json::object by_endpoint;
+  for (std::size_t e = 0; e < by_endpoint_.size(); ++e) {
+    if (by_endpoint_[e].empty()) continue;
+    std::string name;
+    if (e == endpoint_other) {
+      name = "other";
+    } else if (e == endpoint_stats) {
+      name = "stats";
+    } else {
+      name = fmt::format("{}:{}", ops[e / type_count],
+                         io::to_string(static_cast<device_type>(e % type_count)));
+    }
+    json::object statuses;
+    for (const auto& [status, n] : by_endpoint_[e]) {
+      statuses[status == 0 ? std::string("dropped") : std::to_string(status)] = n;
+    }
+    by_endpoint[name] = std::move(statuses);
+  }
+  json::object left;
+  auto devices = state_.devices_left();
+  for (auto t : io::all_device_types) left[io::to_string(t)] = devices[static_cast<std::size_t>(t)];
+  auto h = state_.reset_histogram();
+  json::object o{
+      {"requests", requests_},
+      {"by_endpoint", std::move(by_endpoint)},
+      {"faults",
+       json::object{{"rate_limited", limited_}, {"failed", failed_}, {"dropped", dropped_},
+                    {"slow", slowed_}}},
+      {"early_requests", early_},
+      {"users", state_.user_count()},
+      {"devices_left", std::move(left)},
+      {"resets_per_user", json::object{{"0", h[0]}, {"1", h[1]}, {"2+", h[2]}}},
+      {"deletes", state_.deletes()},
+      {"tokens_issued", 0},
+  };
+  return json::serialize(o);
+}
+
+}  // namespace devreset::sim

@@ -1,0 +1,108 @@
+// The simulated tenant's HTTP API as a plain function of the request and the time: auth,
+// rate limit, faults, routing to the device collections, and the statistics of it all.
+// No sockets here: the server adapts Beast messages to this and performs the outcome.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "sim/options.hpp"
+#include "sim/tenant_state.hpp"
+
+namespace devreset::sim {
+
+using clock = std::chrono::steady_clock;
+
+/// What the server needs of one request.
+struct request_view {
+  std::string_view method;
+  std::string_view target;
+  std::string_view authorization;
+  std::string_view api_version;
+  std::string_view content_type;
+  std::string_view body;
+};
+
+/// What to do with it.
+struct outcome {
+  enum class kind {
+    answer,  ///< send `status` and `body` after `delay`
+    drop,    ///< close the connection without answering
+  };
+  kind what = kind::answer;
+  int status = 200;
+  std::string body;
+  int retry_after_s = 0;  ///< > 0: send Retry-After
+  std::chrono::milliseconds delay{0};
+};
+
+/// A token bucket: `rate` tokens per second, at most `burst`.
+class token_bucket {
+ public:
+  token_bucket(double rate, double burst) : rate_(rate), burst_(burst), tokens_(burst) {}
+  /// Takes a token if there is one; otherwise returns the time until there is.
+  std::chrono::nanoseconds take(clock::time_point now);
+
+ private:
+  double rate_;
+  double burst_;
+  double tokens_;
+  clock::time_point last_{};
+  bool started_ = false;
+};
+
+class api {
+ public:
+  api(const options& opts, tenant_state& state, std::string token);
+
+  outcome handle(const request_view& req, clock::time_point now);
+
+  /// GET /sim/stats, as JSON text.
+  std::string stats_json() const;
+  const std::string& token() const { return token_; }
+
+ private:
+  /// A request target of the device API, decoded.
+  struct target {
+    std::string realm;  // "/realms/root/realms/alpha"
+    std::string user_id;
+    io::device_type type = io::device_type::oath;
+    std::optional<std::string> device;
+    std::optional<std::string> action, query_filter, page_size, cookie, offset;
+  };
+  std::optional<target> parse_target(std::string_view raw) const;
+  /// Retry-After bookkeeping, rate limit and faults: an answer that stops the request
+  /// (anything but a plain 200), or a plain 200 to go on.
+  outcome gate(const std::string& user_key, clock::time_point now);
+  /// Auth, headers, lookup and the operation itself.
+  outcome respond(const request_view& req, const std::optional<target>& t, std::size_t endpoint);
+  void count(std::size_t endpoint, int status) { ++by_endpoint_[endpoint][status]; }
+  double draw() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
+
+  options opts_;
+  tenant_state& state_;
+  std::string token_;
+  std::string am_prefix_;  // segments of the AM context path, e.g. {"am"}
+  std::mt19937_64 rng_;
+  std::optional<token_bucket> bucket_;
+
+  // Statistics. Endpoints: op * type_count + type, then "other" and "stats".
+  static constexpr std::size_t endpoint_other = 3 * type_count;
+  static constexpr std::size_t endpoint_stats = endpoint_other + 1;
+  std::array<std::map<int, std::uint64_t>, endpoint_stats + 1> by_endpoint_;
+  std::uint64_t requests_ = 0;
+  std::uint64_t dropped_ = 0;
+  std::uint64_t slowed_ = 0;
+  std::uint64_t failed_ = 0;
+  std::uint64_t limited_ = 0;
+  std::uint64_t early_ = 0;  // requests for a user before the Retry-After it was given
+  std::unordered_map<std::string, clock::time_point> retry_not_before_;
+};
+
+}  // namespace devreset::sim

@@ -1,0 +1,233 @@
+// The simulated tenant's HTTPS server: an acceptor coroutine and one coroutine per
+// connection, on one io_context; the API decisions come from sim::api.
+#include "sim/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include <future>
+#include <thread>
+
+#include "io/realm_path.hpp"
+#include "sim/api.hpp"
+#include "sim/tenant_state.hpp"
+#include "sim/tls_identity.hpp"
+
+namespace devreset::sim {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+std::string normalised_realm(const std::string& realm) {
+  auto r = io::realm_path(realm);
+  if (auto* err = std::get_if<io::realm_error>(&r)) throw std::runtime_error(err->reason);
+  return std::get<std::string>(r);
+}
+
+}  // namespace
+
+struct server::impl {
+  options opts;
+  tenant_state state;
+  api handler;
+  tls_identity identity;
+  asio::io_context ioc{1};
+  ssl::context tls{ssl::context::tls_server};
+  tcp::acceptor acceptor{ioc};
+  std::thread thread;
+  bool stopped = false;
+
+  explicit impl(options o)
+      : opts(std::move(o)),
+        state(normalised_realm(opts.realm), opts.users, opts.seed),
+        handler(opts, state, opts.token),
+        identity(opts.cert_file.empty() ? generate_tls_identity()
+                                        : load_tls_identity(opts.cert_file, opts.key_file)) {
+    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    tls.use_certificate_chain(asio::buffer(identity.chain_pem));
+    tls.use_private_key(asio::buffer(identity.key_pem), ssl::context::pem);
+
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(opts.listen_host == "localhost" ? "127.0.0.1"
+                                                                          : opts.listen_host,
+                                          ec);
+    if (ec) throw std::runtime_error(fmt::format("sim: bad listen address '{}'", opts.listen_host));
+    tcp::endpoint ep(address, opts.port);
+    acceptor.open(ep.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(ep, ec);
+    if (ec) {
+      throw std::runtime_error(
+          fmt::format("sim: cannot listen on {}:{}: {}", opts.listen_host, opts.port, ec.message()));
+    }
+    acceptor.listen(asio::socket_base::max_listen_connections);
+    asio::co_spawn(ioc, accept_loop(this), asio::detached);
+  }
+
+  static asio::awaitable<void> accept_loop(impl* self) {
+    asio::steady_timer backoff(self->ioc);
+    for (;;) {
+      auto [ec, socket] = co_await self->acceptor.async_accept(use_tuple);
+      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) co_return;
+      if (ec) {  // out of descriptors or the like: wait a moment rather than spin
+        backoff.expires_after(std::chrono::milliseconds(20));
+        co_await backoff.async_wait(use_tuple);
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      asio::co_spawn(self->ioc, session(self, std::move(socket)), asio::detached);
+    }
+  }
+
+  static asio::awaitable<void> session(impl* self, tcp::socket socket) {
+    ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), self->tls);
+    stream.next_layer().expires_after(std::chrono::seconds(10));
+    auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
+    if (hec) co_return;
+
+    beast::flat_buffer buffer;
+    asio::steady_timer delay(self->ioc);
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(16 * 1024);
+      parser.body_limit(64 * 1024);
+      stream.next_layer().expires_after(std::chrono::seconds(120));
+      auto [rec, rn] = co_await http::async_read(stream, buffer, parser, use_tuple);
+      if (rec) break;
+      const auto& req = parser.get();
+
+      request_view view{req.method_string(),
+                        req.target(),
+                        req[http::field::authorization],
+                        req["Accept-API-Version"],
+                        req[http::field::content_type],
+                        req.body()};
+      outcome out = self->handler.handle(view, clock::now());
+      if (out.what == outcome::kind::drop) {
+        beast::get_lowest_layer(stream).close();  // no answer, no TLS close_notify
+        co_return;
+      }
+      if (out.delay.count() > 0) {
+        delay.expires_after(out.delay);
+        co_await delay.async_wait(use_tuple);
+      }
+      http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
+      res.set(http::field::content_type, "application/json");
+      if (out.retry_after_s > 0) res.set(http::field::retry_after, std::to_string(out.retry_after_s));
+      res.keep_alive(req.keep_alive());
+      res.body() = std::move(out.body);
+      res.prepare_payload();
+      stream.next_layer().expires_after(std::chrono::seconds(30));
+      auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
+      if (wec || !res.keep_alive()) break;
+    }
+    stream.next_layer().expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(use_tuple);
+  }
+
+  template <class F>
+  auto on_server_thread(F f) {
+    using result = decltype(f());
+    if (!thread.joinable() || std::this_thread::get_id() == thread.get_id() || stopped) {
+      return f();
+    }
+    std::promise<result> done;
+    auto fut = done.get_future();
+    asio::post(ioc, [&] {
+      if constexpr (std::is_void_v<result>) {
+        f();
+        done.set_value();
+      } else {
+        done.set_value(f());
+      }
+    });
+    return fut.get();
+  }
+};
+
+server::server(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}
+
+server::~server() { stop(); }
+
+void server::start() {
+  impl_->thread = std::thread([this] { impl_->ioc.run(); });
+}
+
+void server::run(bool until_signal) {
+  asio::signal_set signals(impl_->ioc);
+  if (until_signal) {
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    signals.async_wait([this](boost::system::error_code ec, int) {
+      if (!ec) {
+        boost::system::error_code ignored;
+        impl_->acceptor.close(ignored);
+        impl_->ioc.stop();
+      }
+    });
+  }
+  impl_->ioc.run();
+}
+
+void server::stop() {
+  if (!impl_ || impl_->stopped) return;
+  asio::post(impl_->ioc, [this] {
+    boost::system::error_code ignored;
+    impl_->acceptor.close(ignored);
+    impl_->ioc.stop();
+  });
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->stopped = true;
+}
+
+std::uint16_t server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+std::string server::url() const {
+  auto host = impl_->opts.listen_host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return fmt::format("https://{}:{}", host, port());
+}
+
+const std::string& server::token() const { return impl_->handler.token(); }
+const std::string& server::ca_pem() const { return impl_->identity.ca_pem; }
+const std::string& server::realm_path() const { return impl_->state.realm_path(); }
+
+std::vector<std::string> server::user_ids() const {
+  return impl_->on_server_thread([this] {
+    std::vector<std::string> ids;
+    ids.reserve(impl_->state.seeded_users());
+    for (std::size_t i = 0; i < impl_->state.seeded_users(); ++i) {
+      ids.push_back(impl_->state.user_id(i));
+    }
+    return ids;
+  });
+}
+
+void server::add_user(const std::string& realm_path, const std::string& id,
+                      std::array<std::uint8_t, 6> counts) {
+  impl_->on_server_thread([&] { impl_->state.add_user(realm_path, id, counts); });
+}
+
+std::string server::stats_json() const {
+  return impl_->on_server_thread([this] { return impl_->handler.stats_json(); });
+}
+
+}  // namespace devreset::sim

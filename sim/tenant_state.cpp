@@ -1,0 +1,248 @@
+// The simulated tenant's population and device operations.
+#include "sim/tenant_state.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <random>
+
+namespace devreset::sim {
+
+namespace json = boost::json;
+using io::device_type;
+
+namespace {
+
+// A 64-bit mix (splitmix64's finaliser): derives stable values from the seed and indexes.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+std::uint64_t load64(const std::array<std::uint8_t, 16>& b, int half) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | b[static_cast<std::size_t>(half * 8 + i)];
+  return v;
+}
+
+std::array<std::uint8_t, 16> uuid_from(std::uint64_t hi, std::uint64_t lo) {
+  std::array<std::uint8_t, 16> b{};
+  for (int i = 0; i < 8; ++i) {
+    b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
+    b[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
+  }
+  b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  return b;
+}
+
+// Picks a count from cumulative weights (per mille) using a uniform draw in [0, 1000).
+std::uint8_t pick(std::uint64_t draw, std::initializer_list<int> cumulative) {
+  int v = static_cast<int>(draw % 1000);
+  std::uint8_t n = 0;
+  for (int c : cumulative) {
+    if (v < c) return n;
+    ++n;
+  }
+  return n;
+}
+
+constexpr std::string_view device_names[type_count] = {
+    "OATH Device", "Push Device", "New Security Key", "Bound Device", "Device Profile",
+    "Trusted Device"};
+
+}  // namespace
+
+std::string format_uuid(const std::array<std::uint8_t, 16>& b) {
+  return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
+                     "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+                     b[12], b[13], b[14], b[15]);
+}
+
+std::optional<std::array<std::uint8_t, 16>> parse_uuid(std::string_view s) {
+  if (s.size() != 36) return std::nullopt;
+  std::array<std::uint8_t, 16> b{};
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return std::nullopt;
+      ++i;
+      continue;
+    }
+    auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;  // upper case is not the tenant's form
+    };
+    int h = hex(s[i]), l = hex(s[i + 1]);
+    if (h < 0 || l < 0) return std::nullopt;
+    b[out++] = static_cast<std::uint8_t>(h * 16 + l);
+    i += 2;
+  }
+  return b;
+}
+
+tenant_state::tenant_state(std::string realm_path, std::uint64_t users, std::uint64_t seed)
+    : realm_path_(std::move(realm_path)), seed_(seed) {
+  std::mt19937_64 rng(seed);
+  users_.reserve(users);
+  for (std::uint64_t i = 0; i < users; ++i) {
+    user u{};
+    std::uint64_t hi = rng(), lo = rng();
+    u.uuid = uuid_from(hi, lo);
+    std::uint64_t d = rng();
+    auto draw = [&](int slot) { return mix(d + static_cast<std::uint64_t>(slot)); };
+    u.count[0] = pick(draw(0), {400});            // oath: 60% have one
+    u.count[1] = pick(draw(1), {600});            // push: 40%
+    u.count[2] = pick(draw(2), {400, 700, 900});  // webauthn: 0-3
+    u.count[3] = pick(draw(3), {700});            // binding: 30%
+    u.count[4] = pick(draw(4), {500, 850});       // profile: 0-2
+    u.count[5] = pick(draw(5), {800});            // trusted: 20%
+    users_.push_back(u);
+  }
+  std::sort(users_.begin(), users_.end(),
+            [](const user& a, const user& b) { return a.uuid < b.uuid; });
+  seeded_ = users_.size();
+}
+
+void tenant_state::add_user(const std::string& realm_path, const std::string& id,
+                            device_counts counts) {
+  user u{};
+  auto h = std::hash<std::string>{}(realm_path + '\n' + id);
+  u.uuid = uuid_from(mix(h), mix(h + 1));
+  for (std::size_t t = 0; t < type_count; ++t) {
+    u.count[t] = std::min<std::uint8_t>(counts[t], max_devices_per_type);
+  }
+  added_[realm_path + '\n' + id] = users_.size();
+  users_.push_back(u);
+  if (std::find(added_realms_.begin(), added_realms_.end(), realm_path) == added_realms_.end()) {
+    added_realms_.push_back(realm_path);
+  }
+}
+
+bool tenant_state::has_realm(std::string_view realm_path) const {
+  return realm_path == realm_path_ ||
+         std::find(added_realms_.begin(), added_realms_.end(), realm_path) != added_realms_.end();
+}
+
+std::optional<tenant_state::user_ref> tenant_state::find(std::string_view realm_path,
+                                                         std::string_view id) const {
+  if (!added_.empty()) {
+    std::string key;
+    key.reserve(realm_path.size() + 1 + id.size());
+    key.append(realm_path).append(1, '\n').append(id);
+    if (auto it = added_.find(key); it != added_.end()) return user_ref{it->second};
+  }
+  if (realm_path != realm_path_) return std::nullopt;
+  auto uuid = parse_uuid(id);
+  if (!uuid) return std::nullopt;
+  auto end = users_.begin() + static_cast<std::ptrdiff_t>(seeded_);
+  auto it = std::lower_bound(users_.begin(), end, *uuid,
+                             [](const user& u, const auto& key) { return u.uuid < key; });
+  if (it == end || it->uuid != *uuid) return std::nullopt;
+  return user_ref{static_cast<std::size_t>(it - users_.begin())};
+}
+
+std::string tenant_state::user_id(std::size_t index) const { return format_uuid(users_[index].uuid); }
+
+std::string tenant_state::device_id(const user& u, device_type t, int k) const {
+  auto base = mix(seed_ ^ load64(u.uuid, 0)) ^ load64(u.uuid, 1);
+  auto v = mix(base + static_cast<std::uint64_t>(t) * 16 + static_cast<std::uint64_t>(k));
+  return format_uuid(uuid_from(v, mix(v)));
+}
+
+json::object tenant_state::device_json(const user& u, device_type t, int k, bool secrets) const {
+  auto id = device_id(u, t, k);
+  auto ti = static_cast<std::size_t>(t);
+  auto v = mix(load64(u.uuid, 1) + ti * 16 + static_cast<std::size_t>(k));
+  json::object o;
+  o["_id"] = id;
+  o["_rev"] = std::to_string(v % 1000000000);
+  o["deviceName"] = device_names[ti];
+  o["uuid"] = id;
+  o["deviceManagementStatus"] = false;
+  const std::int64_t created = 1700000000000 + static_cast<std::int64_t>(v % 60000000000);
+  switch (t) {
+    case device_type::oath:
+    case device_type::push:
+      o["createdDate"] = created;
+      o["lastAccessDate"] = created + 86400000;
+      if (secrets) {
+        o["recoveryCodes"] = json::array{fmt::format("sim-secret-rc-{:016x}", mix(v)),
+                                         fmt::format("sim-secret-rc-{:016x}", mix(v + 1))};
+        o["sharedSecret"] = fmt::format("sim-secret-key-{:016x}", mix(v + 2));
+      }
+      break;
+    case device_type::webauthn:
+      o["credentialId"] = fmt::format("cred-{:016x}", mix(v + 3));
+      if (secrets) o["key"] = json::object{{"kty", "EC"}, {"d", fmt::format("sim-secret-key-{:016x}", mix(v + 4))}};
+      break;
+    case device_type::binding:
+      o["deviceId"] = fmt::format("dev-{:016x}", mix(v + 5));
+      if (secrets) o["key"] = json::object{{"kty", "RSA"}, {"d", fmt::format("sim-secret-key-{:016x}", mix(v + 6))}};
+      break;
+    case device_type::profile:
+      o["identifier"] = fmt::format("{:016x}", mix(v + 7));
+      o["lastSelectedDate"] = created;
+      break;
+    case device_type::trusted:
+      o["lastSelectedDate"] = created;
+      break;
+  }
+  return o;
+}
+
+void tenant_state::reset(user_ref ref, device_type t) {
+  auto& u = users_[ref.index];
+  auto ti = static_cast<std::size_t>(t);
+  u.deleted[ti] = 0xff;
+  if (u.resets[ti] < 255) ++u.resets[ti];
+}
+
+std::vector<json::object> tenant_state::list(user_ref ref, device_type t) const {
+  const auto& u = users_[ref.index];
+  auto ti = static_cast<std::size_t>(t);
+  std::vector<json::object> out;
+  for (int k = 0; k < u.count[ti]; ++k) {
+    if (alive(u, ti, k)) out.push_back(device_json(u, t, k, false));
+  }
+  return out;
+}
+
+std::optional<json::object> tenant_state::remove(user_ref ref, device_type t,
+                                                 std::string_view device) {
+  auto& u = users_[ref.index];
+  auto ti = static_cast<std::size_t>(t);
+  for (int k = 0; k < u.count[ti]; ++k) {
+    if (!alive(u, ti, k) || device_id(u, t, k) != device) continue;
+    u.deleted[ti] = static_cast<std::uint8_t>(u.deleted[ti] | (1u << k));
+    ++deletes_;
+    return device_json(u, t, k, true);
+  }
+  return std::nullopt;
+}
+
+std::array<std::uint64_t, type_count> tenant_state::devices_left() const {
+  std::array<std::uint64_t, type_count> left{};
+  for (const auto& u : users_) {
+    for (std::size_t t = 0; t < type_count; ++t) {
+      for (int k = 0; k < u.count[t]; ++k) left[t] += alive(u, t, k) ? 1 : 0;
+    }
+  }
+  return left;
+}
+
+std::array<std::uint64_t, 3> tenant_state::reset_histogram() const {
+  std::array<std::uint64_t, 3> h{};
+  for (const auto& u : users_) {
+    auto most = *std::max_element(u.resets.begin(), u.resets.end());
+    h[std::min<std::size_t>(most, 2)] += 1;
+  }
+  return h;
+}
+
+}  // namespace devreset::sim

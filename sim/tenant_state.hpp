@@ -1,0 +1,91 @@
+// The simulated tenant's users and registered devices: a seeded population kept compact
+// (a few dozen bytes per user; device ids are derived, not stored) plus users added by
+// hand. Plain data and operations, no I/O: the API layer drives it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+#include "io/device_type.hpp"
+
+namespace devreset::sim {
+
+inline constexpr std::size_t type_count = 6;
+inline constexpr int max_devices_per_type = 8;
+
+using device_counts = std::array<std::uint8_t, type_count>;  ///< indexed by io::device_type
+
+class tenant_state {
+ public:
+  /// `users` seeded users in `realm_path` (e.g. "/realms/root/realms/alpha").
+  tenant_state(std::string realm_path, std::uint64_t users, std::uint64_t seed);
+
+  /// Adds a user with any id (hostile ones included) and the given device counts.
+  void add_user(const std::string& realm_path, const std::string& id, device_counts counts);
+
+  /// A handle to a user, valid until the next add_user.
+  struct user_ref {
+    std::size_t index;
+  };
+  /// Whether the realm exists (the seeded realm or one that add_user used).
+  bool has_realm(std::string_view realm_path) const;
+  std::optional<user_ref> find(std::string_view realm_path, std::string_view id) const;
+
+  /// The reset action: removes every device of type `t`. Counts the reset.
+  void reset(user_ref u, io::device_type t);
+  /// The live devices of type `t`, as the query answer shows them (no secrets).
+  std::vector<boost::json::object> list(user_ref u, io::device_type t) const;
+  /// Deletes one device; returns its JSON (secrets included, as a tenant echoes them), or
+  /// nullopt when the user has no such live device.
+  std::optional<boost::json::object> remove(user_ref u, io::device_type t,
+                                            std::string_view device_id);
+
+  /// Seeded user ids, in a stable order.
+  std::string user_id(std::size_t index) const;
+  std::size_t seeded_users() const { return seeded_; }
+  std::size_t user_count() const { return users_.size(); }
+
+  /// Devices left per type, over all users.
+  std::array<std::uint64_t, type_count> devices_left() const;
+  /// How many users had some type reset 0, 1, 2 or more times (the most for any one type).
+  std::array<std::uint64_t, 3> reset_histogram() const;
+  std::uint64_t deletes() const { return deletes_; }
+
+  const std::string& realm_path() const { return realm_path_; }
+
+ private:
+  struct user {
+    std::array<std::uint8_t, 16> uuid;  // seeded: the id; added: a hash of the id
+    device_counts count;                // devices created per type
+    device_counts deleted;              // bit k: device k of that type is gone
+    device_counts resets;               // reset actions per type (saturating)
+  };
+
+  std::string device_id(const user& u, io::device_type t, int k) const;
+  boost::json::object device_json(const user& u, io::device_type t, int k, bool secrets) const;
+  static bool alive(const user& u, std::size_t t, int k) {
+    return k < u.count[t] && (u.deleted[t] & (1u << k)) == 0;
+  }
+
+  std::string realm_path_;
+  std::uint64_t seed_;
+  std::size_t seeded_ = 0;
+  std::vector<user> users_;  // seeded ones first, sorted by uuid; then added ones
+  std::unordered_map<std::string, std::size_t> added_;  // realm + '\n' + id -> index
+  std::vector<std::string> added_realms_;
+  std::uint64_t deletes_ = 0;
+};
+
+/// Formats 16 bytes as a lower-case UUID ("014c54bd-6078-4639-8316-8ce0e7746fa4").
+std::string format_uuid(const std::array<std::uint8_t, 16>& b);
+/// Parses a UUID in that form; nullopt for anything else.
+std::optional<std::array<std::uint8_t, 16>> parse_uuid(std::string_view s);
+
+}  // namespace devreset::sim
