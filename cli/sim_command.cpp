@@ -1,8 +1,8 @@
 // `devreset sim`: a simulated tenant on this machine, for trying devreset and for tests.
-#include <boost/json.hpp>
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -163,7 +163,8 @@ int sim_command(int argc, char** argv) {
     }
     if (vm.count("users-out")) {
       std::string ids;
-      for (const auto& id : srv.user_ids()) ids.append(id).append(1, '\n');
+      for (const auto& id : srv.user_ids())
+        ids.append(id).append(1, '\n');
       std::string error;
       if (!write_file_atomically(vm["users-out"].as<std::string>(), ids, error)) {
         fmt::print(stderr, "devreset sim: cannot write the user ids: {}\n", error);
@@ -171,12 +172,9 @@ int sim_command(int argc, char** argv) {
       }
     }
 
-    json::object ready{{"url", srv.url()},
-                       {"token", srv.token()},
-                       {"ca_file", ca_file},
-                       {"realm", srv.realm_path()},
-                       {"am_path", opts.am_path},
-                       {"users", opts.users}};
+    json::object ready{{"url", srv.url()},        {"token", srv.token()},
+                       {"ca_file", ca_file},      {"realm", srv.realm_path()},
+                       {"am_path", opts.am_path}, {"users", opts.users}};
     auto line = json::serialize(ready);
     if (vm.count("ready-file")) {
       std::string error;
@@ -187,8 +185,7 @@ int sim_command(int argc, char** argv) {
     }
     fmt::print("{}\n", line);
     std::fflush(stdout);
-    fmt::print(stderr,
-               "devreset sim: {} users in {} at {} (a simulated tenant; Ctrl-C stops it)\n",
+    fmt::print(stderr, "devreset sim: {} users in {} at {} (a simulated tenant; Ctrl-C stops it)\n",
                opts.users, srv.realm_path(), srv.url());
 
     srv.run(/*until_signal=*/true);

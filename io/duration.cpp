@@ -10,8 +10,7 @@
 
 namespace devreset::io {
 
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text,
-                                                        std::string* error) {
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, std::string* error) {
   auto fail = [&](std::string why) -> std::optional<std::chrono::milliseconds> {
     if (error) *error = fmt::format("invalid duration '{}': {}", printable(text, 40), why);
     return std::nullopt;

@@ -1,10 +1,10 @@
 // The simulated tenant's API: TENANT-API.md's endpoints, answers and errors.
 #include "sim/api.hpp"
 
-#include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 
 #include <cmath>
 
@@ -37,15 +37,24 @@ namespace {
 
 std::string_view reason_phrase(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
   }
   return "Error";
 }
@@ -60,7 +69,8 @@ outcome error(int status, std::string_view message) {
 
 std::string encode_cookie(std::uint64_t offset) {
   unsigned char raw[8];
-  for (int i = 0; i < 8; ++i) raw[i] = static_cast<unsigned char>(offset >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    raw[i] = static_cast<unsigned char>(offset >> (56 - 8 * i));
   unsigned char out[16] = {};
   int n = EVP_EncodeBlock(out, raw, 8);
   return std::string(reinterpret_cast<char*>(out), static_cast<std::size_t>(n));
@@ -73,7 +83,8 @@ std::optional<std::uint64_t> decode_cookie(std::string_view cookie) {
     return std::nullopt;
   }
   std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | out[i];
+  for (int i = 0; i < 8; ++i)
+    v = (v << 8) | out[i];
   return v;
 }
 
@@ -86,11 +97,15 @@ std::string random_token() {
 }  // namespace
 
 api::api(const options& opts, tenant_state& state, std::string token)
-    : opts_(opts), state_(state), token_(token.empty() ? random_token() : std::move(token)),
+    : opts_(opts),
+      state_(state),
+      token_(token.empty() ? random_token() : std::move(token)),
       rng_(opts.seed ^ 0x5eed5eed5eed5eedull) {
   am_prefix_ = opts.am_path;
-  while (!am_prefix_.empty() && am_prefix_.front() == '/') am_prefix_.erase(0, 1);
-  while (!am_prefix_.empty() && am_prefix_.back() == '/') am_prefix_.pop_back();
+  while (!am_prefix_.empty() && am_prefix_.front() == '/')
+    am_prefix_.erase(0, 1);
+  while (!am_prefix_.empty() && am_prefix_.back() == '/')
+    am_prefix_.pop_back();
   if (opts.rate_limit > 0) bucket_.emplace(opts.rate_limit, std::max(1.0, opts.rate_limit / 10));
 }
 
@@ -143,11 +158,16 @@ std::optional<api::target> api::parse_target(std::string_view raw) const {
 
   for (auto p : parsed->params()) {
     std::optional<std::string> value(p.has_value ? std::string(p.value) : std::string());
-    if (p.key == "_action") t.action = std::move(value);
-    else if (p.key == "_queryFilter") t.query_filter = std::move(value);
-    else if (p.key == "_pageSize") t.page_size = std::move(value);
-    else if (p.key == "_pagedResultsCookie") t.cookie = std::move(value);
-    else if (p.key == "_pagedResultsOffset") t.offset = std::move(value);
+    if (p.key == "_action")
+      t.action = std::move(value);
+    else if (p.key == "_queryFilter")
+      t.query_filter = std::move(value);
+    else if (p.key == "_pageSize")
+      t.page_size = std::move(value);
+    else if (p.key == "_pagedResultsCookie")
+      t.cookie = std::move(value);
+    else if (p.key == "_pagedResultsOffset")
+      t.offset = std::move(value);
   }
   return t;
 }
@@ -187,8 +207,8 @@ outcome api::handle(const request_view& req, clock::time_point now) {
   count(endpoint, o.status);
   if (o.delay.count() == 0 && (opts_.latency.count() > 0 || opts_.jitter.count() > 0)) {
     auto j = opts_.jitter.count();
-    auto spread = j > 0 ? static_cast<std::int64_t>(rng_() % static_cast<std::uint64_t>(2 * j + 1)) - j
-                        : 0;
+    auto spread =
+        j > 0 ? static_cast<std::int64_t>(rng_() % static_cast<std::uint64_t>(2 * j + 1)) - j : 0;
     o.delay = std::chrono::milliseconds(std::max<std::int64_t>(0, opts_.latency.count() + spread));
   }
   return o;
@@ -249,8 +269,8 @@ outcome api::respond(const request_view& req, const std::optional<target>& t,
   // Auth first, as the tenant's gateway does.
   constexpr std::string_view bearer = "Bearer ";
   auto auth = req.authorization;
-  bool scheme_ok = auth.size() > bearer.size() &&
-                   io::iequals(auth.substr(0, bearer.size()), bearer);
+  bool scheme_ok =
+      auth.size() > bearer.size() && io::iequals(auth.substr(0, bearer.size()), bearer);
   if (!scheme_ok || auth.substr(bearer.size()) != token_) return error(401, "Access Denied");
 
   if (!t) return error(404, "Not Found");
@@ -305,7 +325,8 @@ outcome api::respond(const request_view& req, const std::optional<target>& t,
     }
     json::array result;
     std::uint64_t end = std::min<std::uint64_t>(devices.size(), offset + page);
-    for (std::uint64_t k = offset; k < end; ++k) result.emplace_back(std::move(devices[k]));
+    for (std::uint64_t k = offset; k < end; ++k)
+      result.emplace_back(std::move(devices[k]));
     json::object answer;
     answer["result"] = std::move(result);
     answer["resultCount"] = end > offset ? end - offset : 0;
@@ -349,14 +370,16 @@ std::string api::stats_json() const {
   }
   json::object left;
   auto devices = state_.devices_left();
-  for (auto t : io::all_device_types) left[io::to_string(t)] = devices[static_cast<std::size_t>(t)];
+  for (auto t : io::all_device_types)
+    left[io::to_string(t)] = devices[static_cast<std::size_t>(t)];
   auto h = state_.reset_histogram();
   json::object o{
       {"requests", requests_},
       {"by_endpoint", std::move(by_endpoint)},
-      {"faults",
-       json::object{{"rate_limited", limited_}, {"failed", failed_}, {"dropped", dropped_},
-                    {"slow", slowed_}}},
+      {"faults", json::object{{"rate_limited", limited_},
+                              {"failed", failed_},
+                              {"dropped", dropped_},
+                              {"slow", slowed_}}},
       {"early_requests", early_},
       {"users", state_.user_count()},
       {"devices_left", std::move(left)},

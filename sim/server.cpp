@@ -2,6 +2,7 @@
 // connection, on one io_context; the API decisions come from sim::api.
 #include "sim/server.hpp"
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,7 +15,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 
 #include <future>
 #include <thread>
@@ -66,17 +66,16 @@ struct server::impl {
     tls.use_private_key(asio::buffer(identity.key_pem), ssl::context::pem);
 
     boost::system::error_code ec;
-    auto address = asio::ip::make_address(opts.listen_host == "localhost" ? "127.0.0.1"
-                                                                          : opts.listen_host,
-                                          ec);
+    auto address = asio::ip::make_address(
+        opts.listen_host == "localhost" ? "127.0.0.1" : opts.listen_host, ec);
     if (ec) throw std::runtime_error(fmt::format("sim: bad listen address '{}'", opts.listen_host));
     tcp::endpoint ep(address, opts.port);
     acceptor.open(ep.protocol());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
     acceptor.bind(ep, ec);
     if (ec) {
-      throw std::runtime_error(
-          fmt::format("sim: cannot listen on {}:{}: {}", opts.listen_host, opts.port, ec.message()));
+      throw std::runtime_error(fmt::format("sim: cannot listen on {}:{}: {}", opts.listen_host,
+                                           opts.port, ec.message()));
     }
     acceptor.listen(asio::socket_base::max_listen_connections);
     asio::co_spawn(ioc, accept_loop(this), asio::detached);
@@ -131,7 +130,8 @@ struct server::impl {
       }
       http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
       res.set(http::field::content_type, "application/json");
-      if (out.retry_after_s > 0) res.set(http::field::retry_after, std::to_string(out.retry_after_s));
+      if (out.retry_after_s > 0)
+        res.set(http::field::retry_after, std::to_string(out.retry_after_s));
       res.keep_alive(req.keep_alive());
       res.body() = std::move(out.body);
       res.prepare_payload();
@@ -165,7 +165,9 @@ struct server::impl {
 
 server::server(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}
 
-server::~server() { stop(); }
+server::~server() {
+  stop();
+}
 
 void server::start() {
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
@@ -198,7 +200,9 @@ void server::stop() {
   impl_->stopped = true;
 }
 
-std::uint16_t server::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t server::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 std::string server::url() const {
   auto host = impl_->opts.listen_host;
@@ -206,9 +210,15 @@ std::string server::url() const {
   return fmt::format("https://{}:{}", host, port());
 }
 
-const std::string& server::token() const { return impl_->handler.token(); }
-const std::string& server::ca_pem() const { return impl_->identity.ca_pem; }
-const std::string& server::realm_path() const { return impl_->state.realm_path(); }
+const std::string& server::token() const {
+  return impl_->handler.token();
+}
+const std::string& server::ca_pem() const {
+  return impl_->identity.ca_pem;
+}
+const std::string& server::realm_path() const {
+  return impl_->state.realm_path();
+}
 
 std::vector<std::string> server::user_ids() const {
   return impl_->on_server_thread([this] {

@@ -1,8 +1,8 @@
 // The simulated tenant's population and device operations.
 #include "sim/tenant_state.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <random>
@@ -24,7 +24,8 @@ std::uint64_t mix(std::uint64_t x) {
 
 std::uint64_t load64(const std::array<std::uint8_t, 16>& b, int half) {
   std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | b[static_cast<std::size_t>(half * 8 + i)];
+  for (int i = 0; i < 8; ++i)
+    v = (v << 8) | b[static_cast<std::size_t>(half * 8 + i)];
   return v;
 }
 
@@ -50,17 +51,18 @@ std::uint8_t pick(std::uint64_t draw, std::initializer_list<int> cumulative) {
   return n;
 }
 
-constexpr std::string_view device_names[type_count] = {
-    "OATH Device", "Push Device", "New Security Key", "Bound Device", "Device Profile",
-    "Trusted Device"};
+constexpr std::string_view device_names[type_count] = {"OATH Device",      "Push Device",
+                                                       "New Security Key", "Bound Device",
+                                                       "Device Profile",   "Trusted Device"};
 
 }  // namespace
 
 std::string format_uuid(const std::array<std::uint8_t, 16>& b) {
-  return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
-                     "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-                     b[12], b[13], b[14], b[15]);
+  return fmt::format(
+      "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
+      "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+      b[15]);
 }
 
 std::optional<std::array<std::uint8_t, 16>> parse_uuid(std::string_view s) {
@@ -147,7 +149,9 @@ std::optional<tenant_state::user_ref> tenant_state::find(std::string_view realm_
   return user_ref{static_cast<std::size_t>(it - users_.begin())};
 }
 
-std::string tenant_state::user_id(std::size_t index) const { return format_uuid(users_[index].uuid); }
+std::string tenant_state::user_id(std::size_t index) const {
+  return format_uuid(users_[index].uuid);
+}
 
 std::string tenant_state::device_id(const user& u, device_type t, int k) const {
   auto base = mix(seed_ ^ load64(u.uuid, 0)) ^ load64(u.uuid, 1);
@@ -179,11 +183,15 @@ json::object tenant_state::device_json(const user& u, device_type t, int k, bool
       break;
     case device_type::webauthn:
       o["credentialId"] = fmt::format("cred-{:016x}", mix(v + 3));
-      if (secrets) o["key"] = json::object{{"kty", "EC"}, {"d", fmt::format("sim-secret-key-{:016x}", mix(v + 4))}};
+      if (secrets)
+        o["key"] =
+            json::object{{"kty", "EC"}, {"d", fmt::format("sim-secret-key-{:016x}", mix(v + 4))}};
       break;
     case device_type::binding:
       o["deviceId"] = fmt::format("dev-{:016x}", mix(v + 5));
-      if (secrets) o["key"] = json::object{{"kty", "RSA"}, {"d", fmt::format("sim-secret-key-{:016x}", mix(v + 6))}};
+      if (secrets)
+        o["key"] =
+            json::object{{"kty", "RSA"}, {"d", fmt::format("sim-secret-key-{:016x}", mix(v + 6))}};
       break;
     case device_type::profile:
       o["identifier"] = fmt::format("{:016x}", mix(v + 7));
@@ -230,7 +238,8 @@ std::array<std::uint64_t, type_count> tenant_state::devices_left() const {
   std::array<std::uint64_t, type_count> left{};
   for (const auto& u : users_) {
     for (std::size_t t = 0; t < type_count; ++t) {
-      for (int k = 0; k < u.count[t]; ++k) left[t] += alive(u, t, k) ? 1 : 0;
+      for (int k = 0; k < u.count[t]; ++k)
+        left[t] += alive(u, t, k) ? 1 : 0;
     }
   }
   return left;

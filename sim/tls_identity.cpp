@@ -44,7 +44,9 @@ void check(int rc, const char* what) {
   if (rc <= 0) fail(what);
 }
 
-owned<EVP_PKEY> make_key() { return owned<EVP_PKEY>(check(EVP_EC_gen("P-256"), "EC key")); }
+owned<EVP_PKEY> make_key() {
+  return owned<EVP_PKEY>(check(EVP_EC_gen("P-256"), "EC key"));
+}
 
 void add_ext(X509* cert, X509* issuer, int nid, const char* value) {
   X509V3_CTX ctx;
@@ -69,10 +71,10 @@ owned<X509> make_cert(EVP_PKEY* key, const char* common_name, X509* issuer, EVP_
         "notAfter");
   check(X509_set_pubkey(cert.get(), key), "pubkey");
   X509_NAME* name = X509_get_subject_name(cert.get());
-  check(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                                   reinterpret_cast<const unsigned char*>("devreset sim"), -1, -1,
-                                   0),
-        "O");
+  check(
+      X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                                 reinterpret_cast<const unsigned char*>("devreset sim"), -1, -1, 0),
+      "O");
   check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                                    reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0),
         "CN");
@@ -103,8 +105,7 @@ std::string pem_of(X509* cert) {
 
 std::string pem_of(EVP_PKEY* key) {
   owned<BIO> bio(check(BIO_new(BIO_s_mem()), "BIO"));
-  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr),
-        "PEM key");
+  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr), "PEM key");
   char* data = nullptr;
   long n = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<std::size_t>(n));

@@ -8,9 +8,9 @@
 namespace devreset::sim {
 
 struct tls_identity {
-  std::string ca_pem;      ///< the CA certificate clients trust (empty when loaded from files)
-  std::string chain_pem;   ///< the server certificate, then the CA
-  std::string key_pem;     ///< the server's private key
+  std::string ca_pem;     ///< the CA certificate clients trust (empty when loaded from files)
+  std::string chain_pem;  ///< the server certificate, then the CA
+  std::string key_pem;    ///< the server's private key
 };
 
 /// A fresh CA (EC P-256) and a server certificate signed by it, valid for a week.

@@ -1,0 +1,39 @@
+// Durations as people write them.
+#include <gtest/gtest.h>
+
+#include "io/duration.hpp"
+
+namespace devreset::io {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(Duration, ReadsMillisecondsSecondsMinutesHours) {
+  EXPECT_EQ(parse_duration("250ms"), milliseconds(250));
+  EXPECT_EQ(parse_duration("30s"), milliseconds(30000));
+  EXPECT_EQ(parse_duration("2m"), milliseconds(120000));
+  EXPECT_EQ(parse_duration("1h"), milliseconds(3600000));
+  EXPECT_EQ(parse_duration("1.5s"), milliseconds(1500));
+  EXPECT_EQ(parse_duration("0"), milliseconds(0));
+}
+
+TEST(Duration, RejectsMissingOrUnknownUnitsWithAReason) {
+  std::string error;
+  EXPECT_FALSE(parse_duration("30", &error).has_value());
+  EXPECT_EQ(error, "invalid duration '30': a unit is needed: ms, s, m or h (e.g. 250ms, 30s)");
+  EXPECT_FALSE(parse_duration("3d", &error).has_value());
+  EXPECT_EQ(error, "invalid duration '3d': unknown unit 'd' (ms, s, m or h)");
+  EXPECT_FALSE(parse_duration("fast", &error).has_value());
+  EXPECT_FALSE(parse_duration("-1s", &error).has_value());
+  EXPECT_FALSE(parse_duration("1e400s", &error).has_value());
+}
+
+TEST(Duration, FormatsTheShortestExactForm) {
+  EXPECT_EQ(format_duration(milliseconds(250)), "250ms");
+  EXPECT_EQ(format_duration(milliseconds(30000)), "30s");
+  EXPECT_EQ(format_duration(milliseconds(120000)), "2m");
+  EXPECT_EQ(format_duration(milliseconds(0)), "0s");
+}
+
+}  // namespace
+}  // namespace devreset::io

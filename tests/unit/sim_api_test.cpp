@@ -1,0 +1,308 @@
+// The simulated tenant's API without sockets: endpoints, answers, state changes, auth,
+// errors, paging, rate limit with Retry-After, faults, and seed determinism.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "io/tenant_path.hpp"
+#include "sim/api.hpp"
+#include "sim/tenant_state.hpp"
+
+namespace devreset::sim {
+namespace {
+
+namespace json = boost::json;
+using io::device_type;
+
+constexpr std::string_view alpha = "/realms/root/realms/alpha";
+
+struct fixture {
+  explicit fixture(options o = {}, std::uint64_t users = 20)
+      : opts(std::move(o)),
+        state(std::string(alpha), users, opts.seed),
+        handler(opts, state, "tok") {}
+
+  outcome call(std::string_view method, const std::string& target, std::string_view body = "",
+               std::string_view auth = "Bearer tok") {
+    request_view r{method, target, auth, "resource=1.0", "application/json", body};
+    return handler.handle(r, now);
+  }
+  json::value stats() { return json::parse(handler.stats_json()); }
+
+  options opts;
+  tenant_state state;
+  api handler;
+  io::tenant_paths paths;
+  clock::time_point now = clock::time_point{} + std::chrono::hours(1);
+};
+
+// The first seeded user that has at least `n` devices of type `t`.
+std::string user_with(const tenant_state& s, device_type t, std::size_t n) {
+  for (std::size_t i = 0; i < s.seeded_users(); ++i) {
+    auto ref = s.find(alpha, s.user_id(i));
+    if (s.list(*ref, t).size() >= n) return s.user_id(i);
+  }
+  return {};
+}
+
+TEST(SimApi, ResetActionAnswersResultTrueAndRemovesTheDevices) {
+  fixture f;
+  auto user = user_with(f.state, device_type::oath, 1);
+  ASSERT_FALSE(user.empty());
+  auto before = f.call("GET", f.paths.query(alpha, user, device_type::oath));
+  EXPECT_EQ(json::parse(before.body).at("resultCount"), 1);
+
+  auto reset = f.call("POST", f.paths.reset(alpha, user, device_type::oath), "{}");
+  EXPECT_EQ(reset.status, 200);
+  EXPECT_EQ(reset.body, R"({"result":true})");
+
+  auto after = json::parse(f.call("GET", f.paths.query(alpha, user, device_type::oath)).body);
+  EXPECT_EQ(after.at("resultCount"), 0);
+  EXPECT_EQ(after.at("result").as_array().size(), 0u);
+  EXPECT_EQ(f.stats().at("resets_per_user").at("1"), 1);
+}
+
+TEST(SimApi, QueryAnswerHasTheDocumentedShape) {
+  fixture f;
+  auto user = user_with(f.state, device_type::webauthn, 2);
+  ASSERT_FALSE(user.empty());
+  auto out = f.call("GET", f.paths.query(alpha, user, device_type::webauthn));
+  ASSERT_EQ(out.status, 200);
+  auto v = json::parse(out.body).as_object();
+  EXPECT_TRUE(v.at("pagedResultsCookie").is_null());
+  EXPECT_EQ(v.at("totalPagedResultsPolicy"), "NONE");
+  EXPECT_EQ(v.at("totalPagedResults"), -1);
+  EXPECT_EQ(v.at("remainingPagedResults"), -1);
+  const auto& first = v.at("result").as_array().at(0).as_object();
+  for (auto key : {"_id", "_rev", "deviceName", "uuid", "deviceManagementStatus", "credentialId"}) {
+    EXPECT_TRUE(first.contains(key)) << key;
+  }
+  EXPECT_FALSE(first.contains("key")) << "queries show no secrets";
+}
+
+TEST(SimApi, DeleteAnswersWithTheDeviceIncludingSecretsAndRemovesIt) {
+  fixture f;
+  auto user = user_with(f.state, device_type::webauthn, 2);
+  auto list = json::parse(f.call("GET", f.paths.query(alpha, user, device_type::webauthn)).body);
+  auto n = list.at("result").as_array().size();
+  std::string id(list.at("result").as_array()[0].at("_id").as_string());
+
+  auto del = f.call("DELETE", f.paths.device(alpha, user, device_type::webauthn, id));
+  ASSERT_EQ(del.status, 200);
+  auto body = json::parse(del.body);
+  EXPECT_EQ(body.at("_id"), id.c_str());
+  EXPECT_NE(del.body.find("sim-secret-"), std::string::npos);
+
+  auto again = f.call("DELETE", f.paths.device(alpha, user, device_type::webauthn, id));
+  EXPECT_EQ(again.status, 404);
+  EXPECT_EQ(json::parse(again.body).at("message"), ("User device, " + id + ", not found.").c_str());
+  auto after = json::parse(f.call("GET", f.paths.query(alpha, user, device_type::webauthn)).body);
+  EXPECT_EQ(after.at("result").as_array().size(), n - 1);
+}
+
+TEST(SimApi, OathAndPushDeleteAnswersCarryRecoveryCodes) {
+  fixture f;
+  auto user = user_with(f.state, device_type::oath, 1);
+  auto list = json::parse(f.call("GET", f.paths.query(alpha, user, device_type::oath)).body);
+  std::string id(list.at("result").as_array()[0].at("_id").as_string());
+  auto del = json::parse(f.call("DELETE", f.paths.device(alpha, user, device_type::oath, id)).body);
+  EXPECT_EQ(del.at("recoveryCodes").as_array().size(), 2u);
+}
+
+TEST(SimApi, WebauthnHasNoResetAction) {
+  fixture f;
+  auto user = f.state.user_id(0);
+  auto out = f.call("POST", f.paths.reset(alpha, user, device_type::webauthn), "{}");
+  EXPECT_EQ(out.status, 400);
+  auto body = json::parse(out.body);
+  EXPECT_EQ(body.at("code"), 400);
+  EXPECT_EQ(body.at("reason"), "Bad Request");
+  EXPECT_EQ(body.at("message"), "Action 'reset' not implemented for this resource");
+}
+
+TEST(SimApi, BindingResetCanBeSwitchedOffLikeAnOlderTenant) {
+  options o;
+  o.binding_reset = false;
+  fixture f(o);
+  auto user = f.state.user_id(0);
+  EXPECT_EQ(f.call("POST", f.paths.reset(alpha, user, device_type::binding), "{}").status, 400);
+  fixture g;
+  EXPECT_EQ(g.call("POST", g.paths.reset(alpha, user, device_type::binding), "{}").status, 200);
+}
+
+TEST(SimApi, MissingOrWrongTokenIs401WithTheDocumentedBody) {
+  fixture f;
+  auto target = f.paths.reset(alpha, f.state.user_id(0), device_type::oath);
+  for (std::string_view auth : {"", "Bearer nope", "Basic tok", "Bearer tokx"}) {
+    auto out = f.call("POST", target, "{}", auth);
+    EXPECT_EQ(out.status, 401) << auth;
+    EXPECT_EQ(out.body, R"({"code":401,"reason":"Unauthorized","message":"Access Denied"})");
+  }
+  EXPECT_EQ(f.call("POST", target, "{}", "bearer tok").status, 200) << "the scheme is caseless";
+}
+
+TEST(SimApi, UnknownUserRealmOrPathIs404) {
+  fixture f;
+  auto out = f.call("POST", f.paths.reset(alpha, "no-such-user", device_type::oath), "{}");
+  EXPECT_EQ(out.status, 404);
+  EXPECT_EQ(json::parse(out.body).at("message"), "User 'no-such-user' not found");
+  auto realm = f.call(
+      "POST", f.paths.reset("/realms/root/realms/beta", f.state.user_id(0), device_type::oath),
+      "{}");
+  EXPECT_EQ(realm.status, 404);
+  EXPECT_EQ(json::parse(realm.body).at("message"), "Realm '/realms/root/realms/beta' not found");
+  EXPECT_EQ(f.call("GET", "/am/json/realms/root/realms/alpha/users").status, 404);
+  EXPECT_EQ(f.call("GET", "/openam/json/realms/root/realms/alpha/users/x/devices/2fa/oath").status,
+            404);
+}
+
+TEST(SimApi, ServesAnyRealmHierarchyAndHostileIdsAddedByHand) {
+  fixture f;
+  const std::string emea = "/realms/root/realms/alpha/realms/emea";
+  const std::string hostile = "../x?_action=delete#frag %2F";
+  f.state.add_user(emea, hostile, {1, 0, 2, 0, 0, 0});
+  auto out = f.call("POST", f.paths.reset(emea, hostile, device_type::oath), "{}");
+  EXPECT_EQ(out.status, 200);
+  auto list = json::parse(f.call("GET", f.paths.query(emea, hostile, device_type::webauthn)).body);
+  EXPECT_EQ(list.at("resultCount"), 2);
+  // The raw id pasted into the path does not reach the user.
+  auto raw = "/am/json" + emea + "/users/" + hostile + "/devices/2fa/oath?_action=reset";
+  EXPECT_EQ(f.call("POST", raw, "{}").status, 404);
+}
+
+TEST(SimApi, PagingFollowsTheCookieUntilItIsNull) {
+  fixture f;
+  const std::string id = "paged-user";
+  f.state.add_user(std::string(alpha), id, {0, 0, 5, 0, 0, 0});
+  std::vector<std::string> seen;
+  std::string cookie;
+  int pages = 0;
+  do {
+    auto out = f.call("GET", f.paths.query(alpha, id, device_type::webauthn, 2, cookie));
+    ASSERT_EQ(out.status, 200) << out.body;
+    auto v = json::parse(out.body).as_object();
+    for (const auto& d : v.at("result").as_array())
+      seen.emplace_back(d.at("_id").as_string());
+    cookie = v.at("pagedResultsCookie").is_null()
+                 ? ""
+                 : std::string(v.at("pagedResultsCookie").as_string());
+    ++pages;
+  } while (!cookie.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(seen.size(), 5u);
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end()) << "no device twice";
+}
+
+TEST(SimApi, HeadersAndBodyAreCheckedAsDocumented) {
+  fixture f;
+  auto target = f.paths.reset(alpha, f.state.user_id(0), device_type::oath);
+  request_view no_version{"POST", target, "Bearer tok", "", "application/json", "{}"};
+  EXPECT_EQ(f.handler.handle(no_version, f.now).status, 400);
+  request_view no_type{"POST", target, "Bearer tok", "resource=1.0", "", "{}"};
+  EXPECT_EQ(f.handler.handle(no_type, f.now).status, 400);
+  EXPECT_EQ(f.call("POST", target, "not json").status, 400);
+  EXPECT_EQ(f.call("PUT", target, "{}").status, 405);
+}
+
+TEST(SimApi, RateLimitAnswers429WithRetryAfterAndCountsEarlyRequests) {
+  options o;
+  o.rate_limit = 10;  // bucket of one token, ten a second
+  fixture f(o);
+  auto target = f.paths.reset(alpha, f.state.user_id(0), device_type::oath);
+  EXPECT_EQ(f.call("POST", target, "{}").status, 200);
+  auto limited = f.call("POST", target, "{}");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.retry_after_s, 1);
+  EXPECT_EQ(json::parse(limited.body).at("code"), 429);
+
+  f.now += std::chrono::milliseconds(500);  // before the Retry-After elapsed: early
+  f.call("POST", target, "{}");
+  EXPECT_EQ(f.stats().at("early_requests"), 1);
+  f.now += std::chrono::milliseconds(1500);  // after it: fine
+  EXPECT_EQ(f.call("POST", target, "{}").status, 200);
+  auto s = f.stats();
+  EXPECT_EQ(s.at("early_requests"), 1);
+  EXPECT_EQ(s.at("faults").at("rate_limited"), 1);
+}
+
+TEST(SimApi, FaultsChangeNothingAndFollowTheSeed) {
+  auto run = [](std::uint64_t seed) {
+    options o;
+    o.seed = seed;
+    o.fail_rate = 0.2;
+    o.drop_rate = 0.1;
+    o.slow_rate = 0.1;
+    o.slow_delay = std::chrono::milliseconds(7000);
+    fixture f(o, 200);
+    std::string kinds;
+    for (std::size_t i = 0; i < 200; ++i) {
+      auto out = f.call("POST", f.paths.reset(alpha, f.state.user_id(i), device_type::oath), "{}");
+      if (out.what == outcome::kind::drop) {
+        kinds += 'D';
+      } else if (out.status == 504) {
+        kinds += 'S';
+        EXPECT_EQ(out.delay, std::chrono::milliseconds(7000));
+      } else if (out.status == 503) {
+        kinds += 'F';
+      } else {
+        kinds += '.';
+      }
+    }
+    auto resets = f.stats().at("resets_per_user").at("1").as_int64();
+    EXPECT_EQ(resets, std::count(kinds.begin(), kinds.end(), '.'))
+        << "faulted requests change nothing";
+    return kinds;
+  };
+  auto a = run(7);
+  EXPECT_EQ(a, run(7));
+  EXPECT_NE(a, run(8));
+  EXPECT_GT(std::count(a.begin(), a.end(), 'D'), 5);
+  EXPECT_GT(std::count(a.begin(), a.end(), 'F'), 15);
+}
+
+TEST(SimApi, LatencyAndJitterStayInTheirBounds) {
+  options o;
+  o.latency = std::chrono::milliseconds(20);
+  o.jitter = std::chrono::milliseconds(5);
+  fixture f(o);
+  auto target = f.paths.reset(alpha, f.state.user_id(0), device_type::oath);
+  std::set<long> seen;
+  for (int i = 0; i < 200; ++i) {
+    auto d = f.call("POST", target, "{}").delay.count();
+    EXPECT_GE(d, 15);
+    EXPECT_LE(d, 25);
+    seen.insert(d);
+  }
+  EXPECT_GT(seen.size(), 5u) << "jitter varies the delay";
+}
+
+TEST(SimState, SameSeedGivesTheSameUsersAndDevices) {
+  tenant_state a(std::string(alpha), 50, 42), b(std::string(alpha), 50, 42),
+      c(std::string(alpha), 50, 43);
+  ASSERT_EQ(a.seeded_users(), 50u);
+  for (std::size_t i = 0; i < 50; ++i) {
+    EXPECT_EQ(a.user_id(i), b.user_id(i));
+    EXPECT_TRUE(parse_uuid(a.user_id(i)).has_value()) << a.user_id(i);
+  }
+  EXPECT_NE(a.user_id(0), c.user_id(0));
+  EXPECT_EQ(a.devices_left(), b.devices_left());
+  auto left = a.devices_left();
+  for (auto t : io::all_device_types) {
+    EXPECT_GT(left[static_cast<std::size_t>(t)], 0u) << io::to_string(t) << ": a mix of every type";
+  }
+}
+
+TEST(SimState, TokenBucketRefillsAtItsRate) {
+  token_bucket b(100, 2);
+  auto t0 = clock::time_point{} + std::chrono::seconds(1);
+  EXPECT_EQ(b.take(t0).count(), 0);
+  EXPECT_EQ(b.take(t0).count(), 0);
+  auto wait = b.take(t0);
+  EXPECT_NEAR(std::chrono::duration<double>(wait).count(), 0.01, 1e-6);
+  EXPECT_EQ(b.take(t0 + std::chrono::milliseconds(10)).count(), 0);
+  EXPECT_GT(b.take(t0 + std::chrono::milliseconds(10)).count(), 0);
+}
+
+}  // namespace
+}  // namespace devreset::sim
