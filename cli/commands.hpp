@@ -2,8 +2,11 @@
 // name) and returns the process exit code (DESIGN.md, "Exit codes").
 #pragma once
 
+#include "engine/device_plan.hpp"
+
 namespace devreset::cli {
 
 int sim_command(int argc, char** argv);
+int run_command(int argc, char** argv, engine::run_mode mode);
 
 }  // namespace devreset::cli

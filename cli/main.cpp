@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 
 namespace po = boost::program_options;
 
@@ -24,11 +25,11 @@ Usage:
   devreset --help | --version
 
 Commands:
+  run      reset the devices of the users in an input file, with a ledger
+  plan     list what a run would remove, changing nothing
   sim      start a simulated tenant on this machine (HTTPS, seeded users, faults)
 
 Coming (not in this build yet):
-  run      reset the devices of the users in an input file, with a ledger
-  plan     list what a run would remove, changing nothing
   demo     run samples/ against an in-process simulated tenant
   report   summarize a ledger
 
@@ -40,12 +41,21 @@ int main(int argc, char** argv) {
   if (argc >= 2 && argv[1][0] != '-') {
     std::string_view command = argv[1];
     if (command == "sim") return devreset::cli::sim_command(argc - 1, argv + 1);
-    if (command == "run" || command == "plan" || command == "demo" || command == "report") {
+    if (command == "run") {
+      return devreset::cli::run_command(argc - 1, argv + 1, devreset::engine::run_mode::reset);
+    }
+    if (command == "plan") {
+      return devreset::cli::run_command(argc - 1, argv + 1, devreset::engine::run_mode::plan);
+    }
+    if (command == "demo" || command == "report") {
       fmt::print(stderr, "devreset: '{}' is not in this build yet (see devreset --help)\n",
                  command);
       return 2;
     }
-    fmt::print(stderr, "devreset: unknown command '{}' (see devreset --help)\n", command);
+    auto guess =
+        devreset::cli::closest(std::string(command), {"run", "plan", "sim", "demo", "report"});
+    fmt::print(stderr, "devreset: unknown command '{}'{} (see devreset --help)\n", command,
+               guess.empty() ? std::string() : fmt::format(": did you mean '{}'?", guess));
     return 2;
   }
   po::options_description opts;
@@ -59,8 +69,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (vm.count("version")) {
-    fmt::print("devreset {} (Boost {}.{}.{}, {})\n", DEVRESET_VERSION, BOOST_VERSION / 100000,
-               BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100, OpenSSL_version(OPENSSL_VERSION));
+    fmt::print("devreset {} (Boost {}.{}.{}, {})\n", DEVRESET_VERSION_STRING,
+               BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100,
+               OpenSSL_version(OPENSSL_VERSION));
     return 0;
   }
   if (vm.count("help")) {

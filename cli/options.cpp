@@ -1,0 +1,116 @@
+// Layered options (command line > environment > config file) and typo suggestions.
+#include "cli/options.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "io/duration.hpp"
+
+namespace devreset::cli {
+
+namespace po = boost::program_options;
+
+std::string closest(const std::string& word, const std::vector<std::string>& known) {
+  // Levenshtein distance, small strings only: a dozen names of a dozen letters.
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+      prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      cur[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+      }
+      std::swap(prev, cur);
+    }
+    return prev[b.size()];
+  };
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& k : known) {
+    auto d = distance(word, k);
+    if (d < best_d) {
+      best_d = d;
+      best = k;
+    }
+  }
+  return best;
+}
+
+namespace {
+
+std::vector<std::string> option_names(const po::options_description& desc) {
+  std::vector<std::string> names;
+  for (const auto& o : desc.options())
+    names.push_back(o->long_name());
+  return names;
+}
+
+[[noreturn]] void rethrow_with_suggestion(const po::unknown_option& e,
+                                          const po::options_description& desc,
+                                          const std::string& where) {
+  std::string name = e.get_option_name();
+  while (!name.empty() && name.front() == '-')
+    name.erase(0, 1);
+  auto guess = closest(name, option_names(desc));
+  std::string msg = fmt::format("unknown option '{}'{}", e.get_option_name(), where);
+  if (!guess.empty()) msg += fmt::format(": did you mean --{}?", guess);
+  throw po::error(msg);
+}
+
+}  // namespace
+
+po::variables_map parse_layered(int argc, char** argv, const po::options_description& desc,
+                                const std::vector<std::string>& positional) {
+  po::variables_map vm;
+  po::positional_options_description pos;
+  for (const auto& p : positional)
+    pos.add(p.c_str(), 1);
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+  } catch (const po::unknown_option& e) {
+    rethrow_with_suggestion(e, desc, "");
+  }
+
+  auto names = option_names(desc);
+  po::store(po::parse_environment(
+                desc,
+                [&](const std::string& env) -> std::string {
+                  if (env.rfind("DEVRESET_", 0) != 0) return {};
+                  std::string name = env.substr(9);
+                  std::transform(name.begin(), name.end(), name.begin(), [](char c) {
+                    return c == '_' ? '-' : static_cast<char>(std::tolower(c));
+                  });
+                  // Only options a file may set; never config itself.
+                  if (name == "config" || name == "help") return {};
+                  bool known = std::find(names.begin(), names.end(), name) != names.end();
+                  return known ? name : std::string();
+                }),
+            vm);
+
+  if (vm.count("config")) {
+    auto path = vm["config"].as<std::string>();
+    std::ifstream in(path);
+    if (!in) throw po::error(fmt::format("--config {}: cannot read the file", path));
+    try {
+      po::store(po::parse_config_file(in, desc), vm);
+    } catch (const po::unknown_option& e) {
+      rethrow_with_suggestion(e, desc, fmt::format(" in {}", path));
+    } catch (const po::error& e) {
+      throw po::error(fmt::format("{}: {}", path, e.what()));
+    }
+  }
+  po::notify(vm);
+  return vm;
+}
+
+std::chrono::milliseconds duration_value(const po::variables_map& vm, const char* name) {
+  std::string error;
+  auto d = io::parse_duration(vm[name].as<std::string>(), &error);
+  if (!d) throw po::error(fmt::format("--{}: {}", name, error));
+  return *d;
+}
+
+}  // namespace devreset::cli

@@ -1,0 +1,120 @@
+// Progress lines and the summary text.
+#include "cli/progress.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "io/device_type.hpp"
+
+namespace devreset::cli {
+
+using io::user_status;
+
+progress::progress(progress_mode mode, std::uint64_t total, bool planning)
+    : mode_(mode), total_(total), planning_(planning) {
+  if (mode_ == progress_mode::automatic) {
+    mode_ = ::isatty(STDERR_FILENO) ? progress_mode::bar : progress_mode::plain;
+  }
+  last_plain_ = std::chrono::steady_clock::now();
+}
+
+namespace {
+
+std::string eta_text(double seconds) {
+  if (seconds < 0 || seconds > 1e7) return "?";
+  auto s = static_cast<long>(seconds + 0.5);
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}h{:02}m", s / 3600, (s / 60) % 60);
+}
+
+}  // namespace
+
+std::string progress::line(const engine::run_stats& s, std::uint64_t total, double elapsed_s,
+                           double current_rate, bool lowered, bool bar) {
+  auto done = s.users_done() + s.skipped_done;
+  auto ok = s.user_count(user_status::ok) + s.user_count(user_status::planned);
+  auto bad = s.user_count(user_status::failed) + s.user_count(user_status::partial) +
+             s.user_count(user_status::not_found) + s.user_count(user_status::invalid);
+  double rate = elapsed_s > 0 ? static_cast<double>(s.users_done()) / elapsed_s : 0;
+  std::string out;
+  if (bar && total > 0) {
+    constexpr int width = 24;
+    auto filled = static_cast<int>(
+        width * std::min(1.0, static_cast<double>(done) / static_cast<double>(total)));
+    out += "[" + std::string(static_cast<std::size_t>(filled), '#') +
+           std::string(static_cast<std::size_t>(width - filled), ' ') + "] ";
+  }
+  if (total > 0) {
+    out += fmt::format("{}/{} users", done, total);
+  } else {
+    out += fmt::format("{} users ({} rows read)", done, s.rows_read);
+  }
+  out += fmt::format("  {:.0f}/s", rate);
+  if (total > 0 && rate > 0 && done < total) {
+    out += "  ETA " + eta_text(static_cast<double>(total - done) / rate);
+  }
+  out += fmt::format("  ok {}  not ok {}", ok, bad);
+  if (s.retries > 0) out += fmt::format("  retries {}", s.retries);
+  if (lowered) out += fmt::format("  rate lowered to {:.0f} req/s by 429s", current_rate);
+  return out;
+}
+
+void progress::update(const engine::run_stats& s, double current_rate, bool lowered) {
+  if (mode_ == progress_mode::none) return;
+  auto now = std::chrono::steady_clock::now();
+  double elapsed = std::chrono::duration<double>(now - s.started).count();
+  if (mode_ == progress_mode::bar) {
+    fmt::print(stderr, "\r{}\x1b[K", line(s, total_, elapsed, current_rate, lowered, true));
+    std::fflush(stderr);
+    drawn_ = true;
+  } else if (now - last_plain_ >= std::chrono::seconds(10)) {
+    last_plain_ = now;
+    fmt::print(stderr, "devreset: {}\n", line(s, total_, elapsed, current_rate, lowered, false));
+  }
+  (void)planning_;
+}
+
+void progress::finish(const engine::run_stats& s) {
+  if (mode_ == progress_mode::bar && drawn_) {
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - s.started).count();
+    fmt::print(stderr, "\r{}\x1b[K\n", line(s, total_, elapsed, 0, false, true));
+  }
+}
+
+std::string summary_text(const engine::run_stats& s, double elapsed_s) {
+  std::string out = "Users:";
+  for (auto st : {user_status::ok, user_status::planned, user_status::partial, user_status::failed,
+                  user_status::not_found, user_status::invalid}) {
+    auto n = s.user_count(st);
+    if (n > 0 || st == user_status::ok) out += fmt::format("  {} {}", io::to_string(st), n);
+  }
+  if (s.duplicates > 0) out += fmt::format("  (duplicates skipped {})", s.duplicates);
+  if (s.skipped_done > 0) out += fmt::format("  (already done {})", s.skipped_done);
+  out += "\nTypes:";
+  for (auto t : io::all_device_types) {
+    const auto& by = s.types[static_cast<std::size_t>(t)];
+    std::string parts;
+    for (auto rs : {io::result_status::ok, io::result_status::planned, io::result_status::failed,
+                    io::result_status::not_found}) {
+      auto n = by[static_cast<std::size_t>(rs)];
+      if (n > 0) parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", io::to_string(rs), n);
+    }
+    if (!parts.empty()) out += fmt::format("  {} ({})", io::to_string(t), parts);
+  }
+  auto ms = [&](double q) {
+    return std::chrono::duration<double, std::milli>(s.latency.percentile(q)).count();
+  };
+  out += fmt::format(
+      "\nRequests: {}  retries {}  429s {}  transport errors {}  latency p50 {:.1f} ms  p95 "
+      "{:.1f} ms  p99 {:.1f} ms\nElapsed: {:.1f} s  ({:.0f} requests/s, {:.0f} users/s)\n",
+      s.requests, s.retries, s.throttled, s.transport_errors, ms(0.5), ms(0.95), ms(0.99),
+      elapsed_s, elapsed_s > 0 ? static_cast<double>(s.requests) / elapsed_s : 0,
+      elapsed_s > 0 ? static_cast<double>(s.users_done()) / elapsed_s : 0);
+  return out;
+}
+
+}  // namespace devreset::cli

@@ -1,0 +1,40 @@
+// Progress on stderr: a live bar when stderr is a terminal, a plain line every 10 s when
+// it is not (cron, CI, Kubernetes logs), or nothing.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "engine/run_stats.hpp"
+
+namespace devreset::cli {
+
+enum class progress_mode { automatic, bar, plain, none };
+
+class progress {
+ public:
+  /// `total`: users expected (0 when unknown).
+  progress(progress_mode mode, std::uint64_t total, bool planning);
+
+  /// Called by the engine about once a second.
+  void update(const engine::run_stats& s, double current_rate, bool lowered);
+  /// Ends the live line (before the summary is printed).
+  void finish(const engine::run_stats& s);
+
+  /// The line a person reads: "1200/5000 users  250/s  ETA 15s  ok 1190  failed 10".
+  static std::string line(const engine::run_stats& s, std::uint64_t total, double elapsed_s,
+                          double current_rate, bool lowered, bool bar);
+
+ private:
+  progress_mode mode_;
+  std::uint64_t total_;
+  bool planning_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_plain_{};
+};
+
+/// The end-of-run summary for people (stderr).
+std::string summary_text(const engine::run_stats& s, double elapsed_s);
+
+}  // namespace devreset::cli

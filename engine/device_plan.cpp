@@ -1,0 +1,191 @@
+// The per-type request plans and the user status they add up to.
+#include "engine/device_plan.hpp"
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+namespace devreset::engine {
+
+namespace json = boost::json;
+using io::device_type;
+using io::result_status;
+
+std::string_view to_string(http_method m) noexcept {
+  switch (m) {
+    case http_method::get:
+      return "GET";
+    case http_method::post:
+      return "POST";
+    case http_method::delete_:
+      return "DELETE";
+  }
+  return "GET";
+}
+
+bool uses_reset_action(device_type t) noexcept {
+  return t == device_type::oath || t == device_type::push || t == device_type::binding;
+}
+
+type_task::type_task(device_type type, run_mode mode, const io::tenant_paths& paths,
+                     std::string_view realm_path, std::string_view user_id, int page_size)
+    : type_(type),
+      mode_(mode),
+      paths_(paths),
+      realm_(realm_path),
+      user_(user_id),
+      page_size_(page_size) {
+  result_.type = type;
+  if (mode == run_mode::plan) {
+    phase_ = phase::list;
+    result_.action = "list";
+  } else if (uses_reset_action(type)) {
+    phase_ = phase::reset;
+    result_.action = "reset";
+  } else {
+    phase_ = phase::list;
+    result_.action = "list+delete";
+  }
+}
+
+std::optional<planned_request> type_task::next() const {
+  switch (phase_) {
+    case phase::reset:
+      return planned_request{http_method::post, paths_.reset(realm_, user_, type_), true};
+    case phase::list:
+      return planned_request{http_method::get,
+                             paths_.query(realm_, user_, type_, page_size_, cookie_), false};
+    case phase::remove:
+      return planned_request{http_method::delete_,
+                             paths_.device(realm_, user_, type_, ids_[next_delete_]), false};
+    case phase::finished:
+      break;
+  }
+  return std::nullopt;
+}
+
+void type_task::fail(const final_answer& a, std::string why) {
+  result_.status = result_status::failed;
+  result_.error = std::move(why);
+  result_.http_status = a.http_status;
+  phase_ = phase::finished;
+}
+
+void type_task::finish_list_phase() {
+  result_.found = static_cast<int>(ids_.size());
+  if (mode_ == run_mode::plan) {
+    result_.status = result_status::planned;
+    result_.device_ids = std::move(ids_);
+    phase_ = phase::finished;
+    return;
+  }
+  result_.deleted = 0;
+  if (ids_.empty()) {
+    result_.status = result_status::ok;
+    phase_ = phase::finished;
+  } else {
+    phase_ = phase::remove;
+  }
+}
+
+void type_task::on_answer(const final_answer& a) {
+  result_.attempts += a.attempts;
+  result_.http_status = a.http_status;
+  if (phase_ == phase::finished) return;
+
+  if (a.what == final_answer::kind::not_found) {
+    if (phase_ == phase::remove) {
+      // The device went away by itself (another admin, a parallel job): it is gone.
+      result_.deleted = result_.deleted.value_or(0) + 1;
+      if (++next_delete_ == ids_.size()) {
+        result_.status = result_status::ok;
+        phase_ = phase::finished;
+      }
+      return;
+    }
+    result_.status = result_status::not_found;
+    result_.error = "the tenant says the user does not exist (404)";
+    phase_ = phase::finished;
+    return;
+  }
+
+  if (a.what == final_answer::kind::failed) {
+    // A tenant without binding's reset action refuses it: list and delete instead.
+    bool refused_action = a.http_status == 400 || a.http_status == 405 || a.http_status == 501;
+    if (phase_ == phase::reset && type_ == device_type::binding && refused_action) {
+      phase_ = phase::list;
+      result_.action = "reset->list+delete";
+      return;
+    }
+    fail(a, a.error);
+    return;
+  }
+
+  switch (phase_) {
+    case phase::reset: {
+      const json::object* o = a.body ? a.body->if_object() : nullptr;
+      const json::value* r = o ? o->if_contains("result") : nullptr;
+      if (r != nullptr && r->is_bool() && r->get_bool()) {
+        result_.status = result_status::ok;
+        phase_ = phase::finished;
+      } else {
+        fail(a, "the tenant did not confirm the reset (no \"result\":true)");
+      }
+      return;
+    }
+    case phase::list: {
+      const json::object* o = a.body ? a.body->if_object() : nullptr;
+      const json::value* list = o ? o->if_contains("result") : nullptr;
+      if (list == nullptr || !list->is_array()) {
+        fail(a, "the list answer has no \"result\" array");
+        return;
+      }
+      for (const auto& d : list->get_array()) {
+        const json::object* dev = d.if_object();
+        const json::value* id = dev ? dev->if_contains("_id") : nullptr;
+        if (id == nullptr || !id->is_string() || id->get_string().empty()) {
+          fail(a, "a listed device has no \"_id\"");
+          return;
+        }
+        ids_.emplace_back(id->get_string());
+      }
+      const json::value* cookie = o->if_contains("pagedResultsCookie");
+      if (cookie != nullptr && cookie->is_string() && !cookie->get_string().empty()) {
+        if (++pages_ >= max_pages) {
+          fail(a, fmt::format("more than {} pages of devices", max_pages));
+          return;
+        }
+        cookie_.assign(cookie->get_string());
+        return;  // the next page
+      }
+      finish_list_phase();
+      return;
+    }
+    case phase::remove:
+      result_.deleted = result_.deleted.value_or(0) + 1;
+      if (++next_delete_ == ids_.size()) {
+        result_.status = result_status::ok;
+        phase_ = phase::finished;
+      }
+      return;
+    case phase::finished:
+      return;
+  }
+}
+
+io::user_status user_status_of(const std::vector<io::type_result>& results) {
+  if (results.empty()) return io::user_status::ok;
+  bool any_ok = false, any_failed = false, any_not_found = false, all_planned = true;
+  for (const auto& r : results) {
+    any_ok |= r.status == result_status::ok;
+    any_failed |= r.status == result_status::failed;
+    any_not_found |= r.status == result_status::not_found;
+    all_planned &= r.status == result_status::planned;
+  }
+  if (all_planned) return io::user_status::planned;
+  if (any_not_found && !any_ok) return io::user_status::not_found;
+  if (any_failed || any_not_found)
+    return any_ok ? io::user_status::partial : io::user_status::failed;
+  return any_ok ? io::user_status::ok : io::user_status::planned;
+}
+
+}  // namespace devreset::engine

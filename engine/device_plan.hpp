@@ -1,0 +1,84 @@
+// What requests reset one device type of one user, as data and a small state machine:
+// oath/push/binding use the reset action; webauthn, profile and trusted are listed
+// (following pagedResultsCookie) and each device deleted; binding falls back to list +
+// delete when the tenant refuses the action; `plan` only lists. No I/O: the worker sends
+// what `next()` asks for and hands each final answer to `on_answer()`.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+#include "io/device_type.hpp"
+#include "io/ledger_record.hpp"
+#include "io/tenant_path.hpp"
+
+namespace devreset::engine {
+
+enum class run_mode { reset, plan };
+
+enum class http_method { get, post, delete_ };
+std::string_view to_string(http_method m) noexcept;
+
+struct planned_request {
+  http_method method = http_method::get;
+  std::string target;
+  bool json_body = false;  ///< POST with body "{}"
+};
+
+/// True for types reset with the action (rather than list + delete).
+bool uses_reset_action(io::device_type t) noexcept;
+
+/// The final answer to one request, after retries: what the task needs to go on.
+struct final_answer {
+  enum class kind { ok, not_found, failed };
+  kind what = kind::ok;
+  int http_status = 0;
+  int attempts = 0;
+  const boost::json::value* body = nullptr;  ///< the parsed body of a 2xx answer
+  std::string error;                         ///< for failed: a printable reason
+};
+
+class type_task {
+ public:
+  type_task(io::device_type type, run_mode mode, const io::tenant_paths& paths,
+            std::string_view realm_path, std::string_view user_id, int page_size = 0);
+
+  /// The next request to send, or nullopt when the task is finished.
+  std::optional<planned_request> next() const;
+  /// The final answer to the request `next()` gave.
+  void on_answer(const final_answer& a);
+
+  bool finished() const { return phase_ == phase::finished; }
+  /// The ledger result (valid once finished; elapsed_ms is the caller's to fill).
+  io::type_result result() const { return result_; }
+
+  /// An upper bound on list pages, against a tenant whose cookies never end.
+  static constexpr int max_pages = 1000;
+
+ private:
+  enum class phase { reset, list, remove, finished };
+  void fail(const final_answer& a, std::string why);
+  void finish_list_phase();
+
+  io::device_type type_;
+  run_mode mode_;
+  const io::tenant_paths& paths_;
+  std::string realm_;
+  std::string user_;
+  int page_size_;
+  phase phase_;
+  std::string cookie_;
+  int pages_ = 0;
+  std::vector<std::string> ids_;  // devices to delete (or, in plan mode, to report)
+  std::size_t next_delete_ = 0;
+  io::type_result result_;
+};
+
+/// A user's status from the results of its types.
+io::user_status user_status_of(const std::vector<io::type_result>& results);
+
+}  // namespace devreset::engine

@@ -1,0 +1,58 @@
+// Job dispatch: invalid rows, de-duplication, resume.
+#include "engine/dispatcher.hpp"
+
+#include <chrono>
+
+namespace devreset::engine {
+
+dispatcher::dispatcher(io::job_reader& reader, const io::user_type_map* done, run_stats& stats,
+                       std::function<void(const io::user_record&)> on_invalid, std::string run_id)
+    : reader_(reader),
+      done_(done),
+      stats_(stats),
+      on_invalid_(std::move(on_invalid)),
+      run_id_(std::move(run_id)) {}
+
+std::optional<io::job> dispatcher::next() {
+  while (!ended_) {
+    auto row = reader_.next();
+    if (!row) {
+      ended_ = true;
+      break;
+    }
+    ++stats_.rows_read;
+    if (auto* bad = std::get_if<io::invalid_row>(&*row)) {
+      io::user_record r;
+      r.run_id = run_id_;
+      r.line = bad->line;
+      r.user_id = std::move(bad->user_id);
+      r.status = io::user_status::invalid;
+      r.reason = bad->reason;
+      r.finished_at = std::chrono::system_clock::now();
+      stats_.count_user(io::user_status::invalid);
+      on_invalid_(r);
+      if (bad->fatal) {
+        fatal_ = bad->reason;
+        ended_ = true;
+      }
+      continue;
+    }
+    auto& j = std::get<io::job>(*row);
+    auto key = io::user_type_map::key(j.realm, j.user_id);
+    auto fresh = seen_.add_key(key, j.types);
+    if (fresh.empty()) {
+      ++stats_.duplicates;
+      continue;
+    }
+    auto todo = done_ ? fresh.minus(done_->get_key(key)) : fresh;
+    if (todo.empty()) {
+      ++stats_.skipped_done;
+      continue;
+    }
+    j.types = todo;
+    return std::move(j);
+  }
+  return std::nullopt;
+}
+
+}  // namespace devreset::engine

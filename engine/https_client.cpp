@@ -1,0 +1,266 @@
+// Keep-alive HTTPS connections on asio::ssl::stream<beast::tcp_stream> and coroutines.
+#include "engine/https_client.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <optional>
+
+namespace devreset::engine {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+constexpr std::size_t max_body = 1024 * 1024;  // a device list of a sane user is far less
+constexpr std::uint32_t max_header = 16 * 1024;
+
+bool is_ip_literal(const std::string& host) {
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+}  // namespace
+
+struct https_host::impl {
+  std::string host;
+  std::string port;
+  std::string host_header;
+  tls_settings tls;
+  ssl::context ctx{ssl::context::tls_client};
+  tcp::resolver::results_type endpoints;
+  SSL_SESSION* session = nullptr;  // the last session, to resume on the next connect
+  std::uint64_t connects = 0;
+  std::uint64_t resumed = 0;
+
+  void keep_session(SSL* ssl) {
+    SSL_SESSION* s = SSL_get1_session(ssl);
+    if (s == nullptr) return;
+    if (SSL_SESSION_is_resumable(s) == 0) {
+      SSL_SESSION_free(s);
+      return;
+    }
+    if (session != nullptr) SSL_SESSION_free(session);
+    session = s;
+  }
+};
+
+https_host::https_host(std::string host, std::string port, tls_settings tls)
+    : impl_(std::make_unique<impl>()) {
+  auto& i = *impl_;
+  i.host = std::move(host);
+  i.port = std::move(port);
+  i.host_header = i.port == "443" ? i.host : fmt::format("{}:{}", i.host, i.port);
+  if (i.host.find(':') != std::string::npos) {  // IPv6 literal
+    i.host_header = i.port == "443" ? "[" + i.host + "]" : fmt::format("[{}]:{}", i.host, i.port);
+  }
+  i.tls = std::move(tls);
+  i.ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  // Streams copy the verify mode when they are made: set everything up before any is.
+  if (i.tls.insecure) {
+    i.ctx.set_verify_mode(ssl::verify_none);
+  } else {
+    boost::system::error_code ec;
+    if (!i.tls.ca_file.empty()) {
+      i.ctx.load_verify_file(i.tls.ca_file, ec);
+      if (ec) {
+        throw std::runtime_error(
+            fmt::format("CA file {}: cannot load it: {}", i.tls.ca_file, ec.message()));
+      }
+    } else {
+      i.ctx.set_default_verify_paths(ec);
+    }
+    i.ctx.set_verify_mode(ssl::verify_peer);
+  }
+  // Client-side session cache, so that reconnects resume instead of a full handshake.
+  SSL_CTX_set_session_cache_mode(i.ctx.native_handle(), SSL_SESS_CACHE_CLIENT);
+}
+
+https_host::~https_host() {
+  if (impl_ && impl_->session != nullptr) SSL_SESSION_free(impl_->session);
+}
+
+asio::awaitable<std::string> https_host::resolve(asio::any_io_executor ex) {
+  tcp::resolver resolver(ex);
+  auto [ec, results] = co_await resolver.async_resolve(impl_->host, impl_->port, use_tuple);
+  if (ec) co_return fmt::format("cannot resolve {}: {}", impl_->host, ec.message());
+  impl_->endpoints = std::move(results);
+  co_return std::string();
+}
+
+const std::string& https_host::host() const {
+  return impl_->host;
+}
+std::uint64_t https_host::connects() const {
+  return impl_->connects;
+}
+std::uint64_t https_host::resumed() const {
+  return impl_->resumed;
+}
+
+struct https_connection::impl {
+  asio::any_io_executor ex;
+  https_host::impl& host;
+  std::optional<ssl::stream<beast::tcp_stream>> stream;
+  beast::flat_buffer buffer;
+  http::request<http::string_body> req;
+  bool fresh = false;  // connected for this request (not reused)
+  bool session_saved = false;
+
+  impl(asio::any_io_executor e, https_host::impl& h) : ex(std::move(e)), host(h) {
+    req.version(11);
+    req.set(http::field::host, host.host_header);
+    req.set(http::field::user_agent, "devreset/" DEVRESET_VERSION_STRING);
+    req.set("Accept-API-Version", "resource=1.0");
+    req.keep_alive(true);
+  }
+
+  void close() {
+    if (stream) {
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(*stream).socket().close(ignored);
+      stream.reset();
+    }
+    buffer.clear();
+  }
+
+  // Connects and handshakes; returns an empty string or what went wrong.
+  asio::awaitable<std::pair<transport, std::string>> connect(std::chrono::milliseconds timeout) {
+    close();
+    stream.emplace(ex, host.ctx);
+    SSL* ssl = stream->native_handle();
+    if (!is_ip_literal(host.host)) {
+      SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(host.host.c_str()));  // SNI (the macro has a C cast)
+    }
+    if (!host.tls.insecure) stream->set_verify_callback(ssl::host_name_verification(host.host));
+    if (host.session != nullptr) SSL_set_session(ssl, host.session);
+
+    auto& tcp_layer = beast::get_lowest_layer(*stream);
+    tcp_layer.expires_after(timeout);
+    auto [cec, ep] = co_await tcp_layer.async_connect(host.endpoints, use_tuple);
+    if (cec) {
+      close();
+      co_return std::pair{
+          cec == beast::error::timeout ? transport::timeout : transport::connect_failed,
+          fmt::format("connect to {}: {}", host.host_header, cec.message())};
+    }
+    boost::system::error_code ignored;
+    tcp_layer.socket().set_option(tcp::no_delay(true), ignored);
+    auto [hec] = co_await stream->async_handshake(ssl::stream_base::client, use_tuple);
+    if (hec) {
+      std::string why = hec.message();
+      long verify = SSL_get_verify_result(ssl);
+      if (verify != X509_V_OK) {
+        why = fmt::format("certificate verification failed: {}",
+                          X509_verify_cert_error_string(verify));
+      }
+      close();
+      co_return std::pair{
+          hec == beast::error::timeout ? transport::timeout : transport::connect_failed,
+          fmt::format("TLS handshake with {}: {}", host.host_header, why)};
+    }
+    ++host.connects;
+    if (SSL_session_reused(ssl) == 1) ++host.resumed;
+    fresh = true;
+    session_saved = false;
+    co_return std::pair{transport::ok, std::string()};
+  }
+
+  static transport classify(const boost::system::error_code& ec) {
+    if (ec == beast::error::timeout) return transport::timeout;
+    if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return transport::bad_answer;  // not HTTP, headers or body too large
+    }
+    return transport::dropped;
+  }
+};
+
+https_connection::https_connection(asio::any_io_executor ex, https_host& host)
+    : impl_(std::make_unique<impl>(std::move(ex), host.get())) {}
+https_connection::~https_connection() {
+  if (impl_) impl_->close();
+}
+https_connection::https_connection(https_connection&&) noexcept = default;
+
+void https_connection::close() {
+  impl_->close();
+}
+
+asio::awaitable<http_answer> https_connection::send(http_method method, std::string_view target,
+                                                    bool json_body, std::string_view token,
+                                                    std::chrono::milliseconds timeout) {
+  auto& c = *impl_;
+  auto& req = c.req;
+  req.method(method == http_method::post      ? http::verb::post
+             : method == http_method::delete_ ? http::verb::delete_
+                                              : http::verb::get);
+  req.target(target);
+  std::string auth;
+  auth.reserve(7 + token.size());
+  auth.append("Bearer ").append(token);
+  req.set(http::field::authorization, auth);
+  if (json_body) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = "{}";
+  } else {
+    req.erase(http::field::content_type);
+    req.body().clear();
+  }
+  req.prepare_payload();
+
+  if (!c.stream) {
+    auto [how, why] = co_await c.connect(timeout);
+    if (how != transport::ok) co_return http_answer{how, 0, {}, {}, std::move(why)};
+  } else {
+    c.fresh = false;
+    beast::get_lowest_layer(*c.stream).expires_after(timeout);
+  }
+
+  auto [wec, wn] = co_await http::async_write(*c.stream, req, use_tuple);
+  http::response_parser<http::string_body> parser;
+  parser.header_limit(max_header);
+  parser.body_limit(max_body);
+  boost::system::error_code ec = wec;
+  if (!ec) {
+    auto [rec, rn] = co_await http::async_read(*c.stream, c.buffer, parser, use_tuple);
+    ec = rec;
+  }
+  if (ec) {
+    // Every failure counts as an attempt (the retry policy decides), even on a kept-alive
+    // connection that the tenant may have closed while idle.
+    c.close();
+    co_return http_answer{
+        impl::classify(ec), 0, {}, {}, fmt::format("{} ({})", ec.message(), c.host.host_header)};
+  }
+
+  auto& res = parser.get();
+  http_answer answer;
+  answer.status = static_cast<int>(res.result_int());
+  if (auto it = res.find(http::field::retry_after); it != res.end()) {
+    answer.retry_after.assign(it->value().data(), it->value().size());
+  }
+  answer.body = std::move(res.body());
+  if (!c.session_saved) {
+    c.host.keep_session(c.stream->native_handle());  // TLS 1.3 tickets come after the handshake
+    c.session_saved = true;
+  }
+  if (!parser.keep_alive()) c.close();
+  co_return answer;
+}
+
+}  // namespace devreset::engine

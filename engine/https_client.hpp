@@ -1,0 +1,78 @@
+// The HTTPS client of the engine: keep-alive TLS connections to one tenant host, with SNI,
+// certificate and host-name verification (system store or a CA file), TCP_NODELAY, TLS
+// session resumption across reconnects, and one deadline per request. Beast stays in the
+// .cpp; callers see plain types and awaitables.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/device_plan.hpp"
+#include "engine/retry_policy.hpp"
+
+namespace devreset::engine {
+
+struct tls_settings {
+  std::string ca_file;    ///< PEM CA bundle; empty: the system's trust store
+  bool insecure = false;  ///< no verification at all (explicit only, and said loudly)
+};
+
+/// One answer, or how the attempt failed.
+struct http_answer {
+  transport how = transport::ok;
+  int status = 0;
+  std::string retry_after;
+  std::string body;
+  std::string detail;  ///< transport failures: what happened, printable ("connection refused")
+};
+
+/// What all connections to one tenant share: the TLS context, the resolved addresses,
+/// the TLS session to resume, and the counters of connections made.
+class https_host {
+ public:
+  /// Throws std::runtime_error when the CA file cannot be loaded.
+  https_host(std::string host, std::string port, tls_settings tls);
+  ~https_host();
+  https_host(const https_host&) = delete;
+  https_host& operator=(const https_host&) = delete;
+
+  /// Resolves the host once for all connections. Returns an error text, or empty on success.
+  boost::asio::awaitable<std::string> resolve(boost::asio::any_io_executor ex);
+
+  const std::string& host() const;
+  std::uint64_t connects() const;  ///< TCP+TLS connections made
+  std::uint64_t resumed() const;   ///< of which resumed a TLS session
+
+  struct impl;
+  impl& get() { return *impl_; }
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+/// One keep-alive connection, used by one worker at a time. Reconnects when needed.
+class https_connection {
+ public:
+  https_connection(boost::asio::any_io_executor ex, https_host& host);
+  ~https_connection();
+  https_connection(https_connection&&) noexcept;
+
+  /// Sends one request with the headers of TENANT-API.md and reads the answer, all within
+  /// `timeout`. A connection that failed or timed out is closed, never reused.
+  boost::asio::awaitable<http_answer> send(http_method method, std::string_view target,
+                                           bool json_body, std::string_view token,
+                                           std::chrono::milliseconds timeout);
+  /// Closes the connection (cancelling what is pending on it).
+  void close();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace devreset::engine

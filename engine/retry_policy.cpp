@@ -1,0 +1,147 @@
+// Retry decisions, backoff with full jitter, Retry-After parsing.
+#include "engine/retry_policy.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <ostream>
+
+namespace devreset::engine {
+
+std::string_view to_string(transport t) noexcept {
+  switch (t) {
+    case transport::ok:
+      return "ok";
+    case transport::connect_failed:
+      return "connect failed";
+    case transport::timeout:
+      return "timeout";
+    case transport::dropped:
+      return "connection dropped";
+    case transport::bad_answer:
+      return "unreadable answer";
+  }
+  return "unknown";
+}
+
+std::ostream& operator<<(std::ostream& os, const decision& d) {
+  switch (d.what) {
+    case decision::kind::done:
+      return os << "done";
+    case decision::kind::retry:
+      return os << "retry after " << d.wait.count() << "ms";
+    case decision::kind::refresh_token:
+      return os << "refresh token";
+    case decision::kind::not_found:
+      return os << "not found";
+    case decision::kind::give_up:
+      return os << "give up: " << d.reason;
+  }
+  return os;
+}
+
+namespace {
+
+std::string_view status_phrase(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string describe(const attempt_result& r) {
+  if (r.how != transport::ok) return std::string(to_string(r.how));
+  auto phrase = status_phrase(r.status);
+  return phrase.empty() ? fmt::format("HTTP {}", r.status) : fmt::format("{} {}", r.status, phrase);
+}
+
+std::optional<std::chrono::milliseconds> parse_retry_after(
+    std::string_view value, std::chrono::system_clock::time_point now) {
+  while (!value.empty() && value.front() == ' ')
+    value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ')
+    value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return std::chrono::milliseconds(std::chrono::hours(24 * 365 * 30));
+    long secs = 0;
+    for (char c : value)
+      secs = secs * 10 + (c - '0');
+    return std::chrono::seconds(secs);
+  }
+  // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
+  std::string text(value);
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
+  if (when <= now) return std::chrono::milliseconds(0);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(when - now);
+}
+
+std::chrono::milliseconds retry_policy::backoff(int attempt, double random01) const {
+  double ceiling =
+      static_cast<double>(config_.backoff_base.count()) * std::pow(2.0, std::max(0, attempt - 1));
+  ceiling = std::min(ceiling, static_cast<double>(config_.backoff_cap.count()));
+  return std::chrono::milliseconds(static_cast<std::int64_t>(ceiling * random01));
+}
+
+decision retry_policy::decide(const attempt_result& r, int attempt, bool token_refreshed,
+                              std::chrono::system_clock::time_point now, double random01) const {
+  auto retry = [&](std::chrono::milliseconds wait) {
+    if (attempt >= config_.max_attempts) {
+      return decision{
+          decision::kind::give_up,
+          {},
+          fmt::format("{} after {} attempt{}", describe(r), attempt, attempt == 1 ? "" : "s")};
+    }
+    return decision{decision::kind::retry, wait, {}};
+  };
+
+  if (r.how != transport::ok) return retry(backoff(attempt, random01));
+
+  const int s = r.status;
+  if (s >= 200 && s < 300) return decision{decision::kind::done, {}, {}};
+  if (s == 401) {
+    if (!token_refreshed) return decision{decision::kind::refresh_token, {}, {}};
+    return decision{decision::kind::give_up, {}, describe(r) + " (after a token refresh)"};
+  }
+  if (s == 404) return decision{decision::kind::not_found, {}, describe(r)};
+  if (s == 429 || s == 500 || s == 502 || s == 503 || s == 504) {
+    auto wait = backoff(attempt, random01);
+    if (auto ra = parse_retry_after(r.retry_after, now)) {
+      wait = std::max(wait, std::min(*ra, config_.retry_after_cap));
+    }
+    return retry(wait);
+  }
+  return decision{decision::kind::give_up, {}, describe(r)};
+}
+
+}  // namespace devreset::engine

@@ -1,0 +1,53 @@
+// Counters of a run for progress, the summary and benchmarks: users and types by status,
+// requests, retries, 429s, and a latency histogram. Cheap on the hot path: increments and
+// one bucket index per request, no allocation.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+
+#include "io/device_type.hpp"
+#include "io/ledger_record.hpp"
+
+namespace devreset::engine {
+
+/// Latencies in log-linear buckets (8 per power of two, 1 µs to ~70 minutes): percentiles
+/// within 1/8 of an octave (about 9%).
+class latency_histogram {
+ public:
+  void record(std::chrono::nanoseconds d);
+  /// The latency under which `q` (0..1) of the records fall; zero when empty.
+  std::chrono::nanoseconds percentile(double q) const;
+  std::uint64_t count() const { return count_; }
+
+ private:
+  static constexpr int sub = 8;
+  static constexpr int octaves = 32;
+  std::array<std::uint64_t, sub * octaves> buckets_{};
+  std::uint64_t count_ = 0;
+};
+
+struct run_stats {
+  std::uint64_t rows_read = 0;           ///< input rows, valid or not
+  std::uint64_t duplicates = 0;          ///< rows that added nothing new
+  std::uint64_t skipped_done = 0;        ///< users whose types were all done (resume)
+  std::array<std::uint64_t, 6> users{};  ///< by io::user_status
+  std::array<std::array<std::uint64_t, 4>, 6> types{};  ///< [device_type][result_status]
+  std::uint64_t requests = 0;
+  std::uint64_t retries = 0;
+  std::uint64_t throttled = 0;  ///< 429 answers
+  std::uint64_t transport_errors = 0;
+  std::uint64_t auth_failures = 0;  ///< 401/403 answers
+  latency_histogram latency;
+  std::chrono::steady_clock::time_point started{};
+
+  void count_user(io::user_status s) { ++users[static_cast<std::size_t>(s)]; }
+  void count_type(io::device_type t, io::result_status s) {
+    ++types[static_cast<std::size_t>(t)][static_cast<std::size_t>(s)];
+  }
+  std::uint64_t users_done() const;
+  std::uint64_t user_count(io::user_status s) const { return users[static_cast<std::size_t>(s)]; }
+};
+
+}  // namespace devreset::engine

@@ -1,0 +1,477 @@
+// The run: preflight, workers, retries, rate limit, signals, ledger records.
+#include "engine/runner.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <list>
+#include <random>
+
+#include "engine/dispatcher.hpp"
+#include "engine/rate_limiter.hpp"
+#include "io/tenant_path.hpp"
+#include "io/text.hpp"
+
+namespace devreset::engine {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using steady = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+int run_result::exit_code() const {
+  if (end != run_end::finished) return 3;
+  for (auto s : {io::user_status::partial, io::user_status::failed, io::user_status::not_found,
+                 io::user_status::invalid}) {
+    if (stats.user_count(s) > 0) return 1;
+  }
+  return 0;
+}
+
+namespace {
+
+double ms_between(steady::time_point a, steady::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// The final answer of one request plus whether the run stopped it.
+struct executed {
+  final_answer answer;
+  bool interrupted = false;
+};
+
+struct run_state {
+  run_state(const run_config& c, asio::io_context& io, io::job_reader& reader, io::ledger_writer& l,
+            const io::user_type_map* done, token_source& t, run_result& r)
+      : cfg(c),
+        ioc(io),
+        ledger(l),
+        tokens(t),
+        result(r),
+        host(c.host, c.port, c.tls),
+        limiter(c.rate, c.burst > 0 ? c.burst : std::max(1.0, c.rate / 10)),
+        policy(c.retry),
+        disp(
+            reader, done, r.stats, [this](const io::user_record& rec) { write_record(rec); },
+            c.run_id),
+        paths(c.am_path),
+        rng(std::random_device{}()),
+        signals(io),
+        grace(io),
+        ticker(io) {}
+
+  const run_config& cfg;
+  asio::io_context& ioc;
+  io::ledger_writer& ledger;
+  token_source& tokens;
+  run_result& result;
+  https_host host;
+  rate_limiter limiter;
+  retry_policy policy;
+  dispatcher disp;
+  io::tenant_paths paths;
+  std::mt19937_64 rng;
+  asio::signal_set signals;
+  asio::steady_timer grace;
+  asio::steady_timer ticker;
+
+  std::optional<io::job> first_job;
+  bool stopping = false;   // take no new users
+  bool hard_stop = false;  // cancel what is in flight
+  int consecutive_auth = 0;
+  int workers_alive = 0;
+  std::list<https_connection*> connections;
+  std::list<asio::steady_timer*> waits;
+
+  double draw() { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+  void stop(run_end why, std::string reason) {
+    if (result.end == run_end::finished) {
+      result.end = why;
+      result.reason = std::move(reason);
+    }
+    stopping = true;
+  }
+
+  void cancel_in_flight() {
+    hard_stop = true;
+    for (auto* c : connections)
+      c->close();
+    for (auto* t : waits)
+      t->cancel();
+  }
+
+  void write_record(const io::user_record& rec) {
+    try {
+      ledger.write(rec);
+    } catch (const io::ledger_error& e) {
+      stop(run_end::aborted, e.what());
+      cancel_in_flight();
+    }
+  }
+
+  std::optional<io::job> next_job() {
+    if (stopping) return std::nullopt;
+    if (first_job) {
+      auto j = std::move(first_job);
+      first_job.reset();
+      return j;
+    }
+    return disp.next();
+  }
+
+  void progress() {
+    if (cfg.on_progress) cfg.on_progress(result.stats, limiter.current_rate(), limiter.lowered());
+  }
+
+  void worker_done() {
+    if (--workers_alive > 0) return;
+    boost::system::error_code ignored;
+    signals.cancel(ignored);
+    grace.cancel();
+    ticker.cancel();
+  }
+};
+
+asio::awaitable<void> sleep_until(run_state* s, asio::steady_timer* timer,
+                                  steady::time_point when) {
+  timer->expires_at(when);
+  s->waits.push_back(timer);
+  co_await timer->async_wait(use_tuple);
+  s->waits.remove(timer);
+}
+
+asio::awaitable<executed> execute(run_state* s, https_connection* conn, planned_request req,
+                                  json::value* body, asio::steady_timer* timer) {
+  auto& stats = s->result.stats;
+  int attempt = 0;
+  bool refreshed = false;
+  for (;;) {
+    if (s->hard_stop) co_return executed{{}, true};
+    ++attempt;
+    auto now = steady::now();
+    auto when = s->limiter.reserve(now);
+    if (when > now) co_await sleep_until(s, timer, when);
+    if (s->hard_stop) co_return executed{{}, true};
+
+    auto start = steady::now();
+    http_answer a = co_await conn->send(req.method, req.target, req.json_body, s->tokens.token(),
+                                        s->cfg.timeout);
+    auto end = steady::now();
+    ++stats.requests;
+    stats.latency.record(end - start);
+    if (s->hard_stop) co_return executed{{}, true};
+
+    attempt_result ar{a.how, a.status, a.retry_after};
+    std::string detail = std::move(a.detail);
+    if (a.how == transport::ok && a.status >= 200 && a.status < 300) {
+      boost::system::error_code ec;
+      *body = json::parse(a.body, ec);
+      if (ec) {
+        ar.how = transport::bad_answer;
+        detail = fmt::format("a {} answer that is not JSON", a.status);
+      }
+    }
+    if (ar.how != transport::ok) ++stats.transport_errors;
+    if (ar.how == transport::ok) {
+      if (a.status == 429) {
+        ++stats.throttled;
+        s->limiter.on_throttled(end);
+      } else if (a.status < 300) {
+        s->limiter.on_success(end);
+      }
+      if (a.status == 401 || a.status == 403) {
+        ++stats.auth_failures;
+        if (++s->consecutive_auth >= s->cfg.max_auth_failures) {
+          s->stop(run_end::aborted,
+                  fmt::format("the tenant refused {} requests in a row ({}): check the token "
+                              "({}) and its scopes",
+                              s->consecutive_auth, describe(ar), s->tokens.describe()));
+          s->cancel_in_flight();
+          co_return executed{{}, true};
+        }
+      } else {
+        s->consecutive_auth = 0;
+      }
+    }
+
+    auto d = s->policy.decide(ar, attempt, refreshed, std::chrono::system_clock::now(), s->draw());
+    switch (d.what) {
+      case decision::kind::done:
+        co_return executed{{final_answer::kind::ok, a.status, attempt, body, {}}, false};
+      case decision::kind::not_found:
+        co_return executed{{final_answer::kind::not_found, a.status, attempt, nullptr, {}}, false};
+      case decision::kind::give_up: {
+        auto why = d.reason;
+        if (ar.how != transport::ok && !detail.empty()) why += ": " + io::printable(detail, 200);
+        co_return executed{{final_answer::kind::failed, a.status, attempt, nullptr, why}, false};
+      }
+      case decision::kind::refresh_token:
+        refreshed = true;
+        s->tokens.refresh();
+        break;
+      case decision::kind::retry:
+        ++stats.retries;
+        co_await sleep_until(s, timer, steady::now() + d.wait);
+        break;
+    }
+  }
+}
+
+asio::awaitable<void> worker(run_state* s) {
+  https_connection conn(s->ioc.get_executor(), s->host);
+  asio::steady_timer timer(s->ioc);
+  s->connections.push_back(&conn);
+  json::value body;
+  auto& stats = s->result.stats;
+
+  while (auto job = s->next_job()) {
+    io::user_record rec;
+    rec.run_id = s->cfg.run_id;
+    rec.line = job->line;
+    rec.user_id = job->user_id;
+    rec.realm = job->realm;
+    const auto user_start = steady::now();
+    bool abandoned = false;
+    for (auto t : io::all_device_types) {
+      if (!job->types.contains(t)) continue;
+      type_task task(t, s->cfg.mode, s->paths, job->realm, job->user_id, s->cfg.page_size);
+      const auto type_start = steady::now();
+      while (auto req = task.next()) {
+        auto done = co_await execute(s, &conn, std::move(*req), &body, &timer);
+        if (done.interrupted) {
+          abandoned = true;
+          break;
+        }
+        task.on_answer(done.answer);
+      }
+      if (abandoned) break;
+      auto r = task.result();
+      r.elapsed_ms = ms_between(type_start, steady::now());
+      stats.count_type(t, r.status);
+      rec.results.push_back(std::move(r));
+    }
+    // A user cut off by an abort or a hard stop gets no record: a resumed run does it again.
+    if (abandoned) break;
+    rec.status = user_status_of(rec.results);
+    rec.elapsed_ms = ms_between(user_start, steady::now());
+    rec.finished_at = std::chrono::system_clock::now();
+    stats.count_user(rec.status);
+    s->write_record(rec);
+  }
+  s->connections.remove(&conn);
+  s->worker_done();
+}
+
+asio::awaitable<void> ticker(run_state* s) {
+  for (;;) {
+    s->ticker.expires_after(s->cfg.progress_interval);
+    auto [ec] = co_await s->ticker.async_wait(use_tuple);
+    if (ec) co_return;
+    s->progress();
+    try {
+      s->ledger.maybe_sync();
+    } catch (const io::ledger_error& e) {
+      s->stop(run_end::aborted, e.what());
+      s->cancel_in_flight();
+    }
+  }
+}
+
+void on_signal(run_state* s, const boost::system::error_code& ec, int signo) {
+  if (ec) return;
+  if (s->stopping && s->result.end == run_end::interrupted) {
+    // A second Ctrl-C: leave now, with every record written so far whole on disk.
+    fmt::print(stderr, "\ndevreset: second interrupt, exiting now; resume with --resume\n");
+    try {
+      s->result.elapsed_s = ms_between(s->result.stats.started, steady::now()) / 1000;
+      s->ledger.write(summary_record(s->cfg, s->result));
+      s->ledger.close();
+    } catch (...) {
+    }
+    std::_Exit(3);
+  }
+  s->stop(run_end::interrupted,
+          fmt::format("interrupted by {}", signo == SIGTERM ? "SIGTERM" : "SIGINT"));
+  fmt::print(stderr,
+             "\ndevreset: stopping: no new users; {} s for those in flight (Ctrl-C again to "
+             "exit now)\n",
+             std::chrono::duration_cast<std::chrono::seconds>(s->cfg.grace).count());
+  s->grace.expires_after(s->cfg.grace);
+  s->grace.async_wait([s](boost::system::error_code gec) {
+    if (!gec) s->cancel_in_flight();
+  });
+  s->signals.async_wait([s](boost::system::error_code e, int n) { on_signal(s, e, n); });
+}
+
+asio::awaitable<void> start(run_state* s) {
+  // Preflight: resolve, connect, TLS, and one authenticated read before any change.
+  auto resolve_error = co_await s->host.resolve(s->ioc.get_executor());
+  if (!resolve_error.empty()) {
+    s->stop(run_end::aborted, "preflight: " + resolve_error);
+    s->worker_done();
+    co_return;
+  }
+  s->first_job = s->disp.next();
+  if (s->first_job) {
+    https_connection conn(s->ioc.get_executor(), s->host);
+    s->connections.push_back(&conn);
+    const auto& j = *s->first_job;
+    io::device_type first = io::device_type::oath;
+    for (auto t : io::all_device_types) {
+      if (j.types.contains(t)) {
+        first = t;
+        break;
+      }
+    }
+    auto target = s->paths.query(j.realm, j.user_id, first);
+    http_answer a;
+    for (int round = 0; round < 2; ++round) {
+      a = co_await conn.send(http_method::get, target, false, s->tokens.token(), s->cfg.timeout);
+      ++s->result.stats.requests;
+      if (a.how == transport::ok && a.status == 401 && round == 0 && s->tokens.refresh()) continue;
+      break;
+    }
+    s->connections.remove(&conn);
+    std::string problem;
+    if (a.how != transport::ok) {
+      problem = fmt::format("cannot reach the tenant at https://{}:{}: {}", s->cfg.host,
+                            s->cfg.port, io::printable(a.detail, 300));
+    } else if (a.status == 401 || a.status == 403) {
+      problem = fmt::format("the tenant refused the token from {} ({})", s->tokens.describe(),
+                            describe(attempt_result{transport::ok, a.status, {}}));
+    }
+    if (!problem.empty() && !s->stopping) {
+      s->stop(run_end::aborted, "preflight: " + problem);
+      s->first_job.reset();
+    }
+  }
+  if (s->stopping) {
+    s->worker_done();
+    co_return;
+  }
+  // The workers; the preflight's own slot in workers_alive passes to them.
+  s->workers_alive += s->cfg.concurrency;
+  for (int i = 0; i < s->cfg.concurrency; ++i) {
+    asio::co_spawn(s->ioc, worker(s), asio::detached);
+  }
+  s->worker_done();
+}
+
+}  // namespace
+
+run_result run(const run_config& config, io::job_reader& reader, io::ledger_writer& ledger,
+               const io::user_type_map* done, token_source& tokens) {
+  run_result result;
+  result.stats.started = steady::now();
+  asio::io_context ioc(1);
+  run_state s(config, ioc, reader, ledger, done, tokens, result);
+
+  json::object run_rec{
+      {"record", "run"},
+      {"run_id", config.run_id},
+      {"started_at", io::format_utc(std::chrono::system_clock::now())},
+      {"mode", config.mode == run_mode::plan ? "plan" : "reset"},
+      {"tenant", config.port == "443" ? config.host : config.host + ":" + config.port},
+      {"concurrency", config.concurrency},
+      {"rate", config.rate},
+      {"max_attempts", config.retry.max_attempts},
+      {"version", DEVRESET_VERSION_STRING}};
+  for (const auto& [k, v] : config.run_record)
+    run_rec[k] = v;
+  try {
+    ledger.write(run_rec);
+  } catch (const io::ledger_error& e) {
+    result.end = run_end::aborted;
+    result.reason = e.what();
+    return result;
+  }
+
+  if (config.handle_signals) {
+    s.signals.add(SIGINT);
+    s.signals.add(SIGTERM);
+    s.signals.async_wait([&s](boost::system::error_code e, int n) { on_signal(&s, e, n); });
+  }
+  s.workers_alive = 1;  // the preflight
+  asio::co_spawn(ioc, start(&s), asio::detached);
+  asio::co_spawn(ioc, ticker(&s), asio::detached);
+  ioc.run();
+
+  result.connections = s.host.connects();
+  result.resumed_sessions = s.host.resumed();
+  result.elapsed_s = ms_between(result.stats.started, steady::now()) / 1000;
+  if (!s.disp.fatal_reason().empty() && result.end == run_end::finished) {
+    result.end = run_end::aborted;
+    result.reason = "the input could not be read to its end: " + s.disp.fatal_reason();
+  }
+  s.progress();
+  try {
+    ledger.write(summary_record(config, result));
+    ledger.sync();
+  } catch (const io::ledger_error& e) {
+    if (result.end == run_end::finished) {
+      result.end = run_end::aborted;
+      result.reason = e.what();
+    }
+  }
+  return result;
+}
+
+json::object summary_record(const run_config& config, const run_result& r) {
+  const auto& st = r.stats;
+  json::object users;
+  for (auto s : {io::user_status::ok, io::user_status::partial, io::user_status::failed,
+                 io::user_status::not_found, io::user_status::invalid, io::user_status::planned}) {
+    users[io::to_string(s)] = st.user_count(s);
+  }
+  json::object types;
+  for (auto t : io::all_device_types) {
+    json::object by;
+    for (auto rs : {io::result_status::ok, io::result_status::not_found, io::result_status::failed,
+                    io::result_status::planned}) {
+      auto n = st.types[static_cast<std::size_t>(t)][static_cast<std::size_t>(rs)];
+      if (n > 0) by[io::to_string(rs)] = n;
+    }
+    if (!by.empty()) types[io::to_string(t)] = std::move(by);
+  }
+  auto ms = [&](double q) {
+    return std::chrono::duration<double, std::milli>(st.latency.percentile(q)).count();
+  };
+  auto round1 = [](double v) { return std::round(v * 10) / 10; };
+  std::string_view end = r.end == run_end::finished      ? "finished"
+                         : r.end == run_end::interrupted ? "interrupted"
+                                                         : "aborted";
+  json::object o{{"record", "summary"},
+                 {"run_id", config.run_id},
+                 {"end", end},
+                 {"users", std::move(users)},
+                 {"types", std::move(types)},
+                 {"rows", st.rows_read},
+                 {"duplicates", st.duplicates},
+                 {"skipped_done", st.skipped_done},
+                 {"requests", st.requests},
+                 {"retries", st.retries},
+                 {"throttled_429", st.throttled},
+                 {"transport_errors", st.transport_errors},
+                 {"latency_ms", json::object{{"p50", round1(ms(0.5))},
+                                             {"p95", round1(ms(0.95))},
+                                             {"p99", round1(ms(0.99))}}},
+                 {"elapsed_s", round1(r.elapsed_s)},
+                 {"requests_per_s",
+                  round1(r.elapsed_s > 0 ? static_cast<double>(st.requests) / r.elapsed_s : 0)},
+                 {"connections", r.connections},
+                 {"finished_at", io::format_utc(std::chrono::system_clock::now())}};
+  if (!r.reason.empty()) o["reason"] = r.reason;
+  return o;
+}
+
+}  // namespace devreset::engine

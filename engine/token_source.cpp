@@ -1,0 +1,101 @@
+// Static and file-based token sources.
+#include "engine/token_source.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace devreset::engine {
+
+namespace {
+
+std::string trimmed(std::string s) {
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && blank(s.back()))
+    s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && blank(s[i]))
+    ++i;
+  return s.substr(i);
+}
+
+class static_token final : public token_source {
+ public:
+  static_token(std::string token, std::string origin)
+      : token_(trimmed(std::move(token))), origin_(std::move(origin)) {
+    if (token_.empty()) throw token_error(fmt::format("{} is empty", origin_));
+  }
+  const std::string& token() override { return token_; }
+  bool refresh() override { return false; }
+  std::string describe() const override { return origin_; }
+
+ private:
+  std::string token_;
+  std::string origin_;
+};
+
+class file_token final : public token_source {
+ public:
+  explicit file_token(std::filesystem::path path) : path_(std::move(path)) {
+    if (!load()) throw token_error(error_);
+  }
+
+  const std::string& token() override {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_check_ >= std::chrono::seconds(1)) {
+      last_check_ = now;
+      std::error_code ec;
+      auto mtime = std::filesystem::last_write_time(path_, ec);
+      if (!ec && mtime != mtime_) load();
+    }
+    return token_;
+  }
+
+  bool refresh() override {
+    auto before = token_;
+    load();
+    return token_ != before;
+  }
+
+  std::string describe() const override { return "token file " + path_.string(); }
+
+ private:
+  bool load() {
+    std::error_code ec;
+    auto mtime = std::filesystem::last_write_time(path_, ec);
+    std::ifstream in(path_, std::ios::binary);
+    if (ec || !in) {
+      error_ = fmt::format("token file {}: cannot read it", path_.string());
+      return false;
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    auto t = trimmed(s.str());
+    if (t.empty()) {
+      error_ = fmt::format("token file {} is empty", path_.string());
+      return false;
+    }
+    token_ = std::move(t);
+    mtime_ = mtime;
+    return true;
+  }
+
+  std::filesystem::path path_;
+  std::string token_;
+  std::string error_;
+  std::filesystem::file_time_type mtime_{};
+  std::chrono::steady_clock::time_point last_check_{};
+};
+
+}  // namespace
+
+std::unique_ptr<token_source> make_static_token(std::string token, std::string origin) {
+  return std::make_unique<static_token>(std::move(token), std::move(origin));
+}
+
+std::unique_ptr<token_source> make_file_token(std::filesystem::path path) {
+  return std::make_unique<file_token>(std::move(path));
+}
+
+}  // namespace devreset::engine
