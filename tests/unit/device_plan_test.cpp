@@ -1,0 +1,209 @@
+// Device plans step by step: reset actions, list + delete with paging, binding's fallback,
+// plan mode, failures, and the user status that results add up to.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "engine/device_plan.hpp"
+
+namespace devreset::engine {
+namespace {
+
+namespace json = boost::json;
+using io::device_type;
+using io::result_status;
+
+constexpr std::string_view realm = "/realms/root/realms/alpha";
+
+final_answer ok(const json::value& body, int status = 200) {
+  return final_answer{final_answer::kind::ok, status, 1, &body, {}};
+}
+final_answer failed(int status, std::string why) {
+  return final_answer{final_answer::kind::failed, status, 1, nullptr, std::move(why)};
+}
+final_answer not_found() { return final_answer{final_answer::kind::not_found, 404, 1, nullptr, {}}; }
+
+json::value page(std::vector<std::string> ids, std::string cookie = {}) {
+  json::array result;
+  for (auto& id : ids) result.push_back(json::object{{"_id", id}, {"deviceName", "secret name"}});
+  json::object o{{"result", result}, {"resultCount", ids.size()}};
+  o["pagedResultsCookie"] = cookie.empty() ? json::value(nullptr) : json::value(cookie);
+  return o;
+}
+
+TEST(DevicePlan, OathIsOneResetAction) {
+  io::tenant_paths paths;
+  type_task t(device_type::oath, run_mode::reset, paths, realm, "u1");
+  auto req = t.next();
+  ASSERT_TRUE(req.has_value());
+  EXPECT_EQ(req->method, http_method::post);
+  EXPECT_TRUE(req->json_body);
+  EXPECT_EQ(req->target, "/am/json/realms/root/realms/alpha/users/u1/devices/2fa/oath?_action=reset");
+  t.on_answer(ok(json::parse(R"({"result":true})")));
+  EXPECT_TRUE(t.finished());
+  EXPECT_FALSE(t.next().has_value());
+  EXPECT_EQ(t.result().status, result_status::ok);
+  EXPECT_EQ(t.result().action, "reset");
+  EXPECT_EQ(t.result().attempts, 1);
+}
+
+TEST(DevicePlan, ResetWithoutResultTrueFails) {
+  io::tenant_paths paths;
+  type_task t(device_type::push, run_mode::reset, paths, realm, "u1");
+  t.on_answer(ok(json::parse(R"({"result":false})")));
+  EXPECT_EQ(t.result().status, result_status::failed);
+  EXPECT_EQ(t.result().error, "the tenant did not confirm the reset (no \"result\":true)");
+}
+
+TEST(DevicePlan, WebauthnListsFollowsTheCookieThenDeletesEach) {
+  io::tenant_paths paths;
+  type_task t(device_type::webauthn, run_mode::reset, paths, realm, "u1");
+  auto r1 = t.next();
+  EXPECT_EQ(r1->method, http_method::get);
+  EXPECT_EQ(r1->target,
+            "/am/json/realms/root/realms/alpha/users/u1/devices/2fa/webauthn?_queryFilter=true");
+  auto p1 = page({"d1", "d2"}, "AAAA+/==");
+  t.on_answer(ok(p1));
+  auto r2 = t.next();
+  EXPECT_EQ(r2->target, "/am/json/realms/root/realms/alpha/users/u1/devices/2fa/webauthn"
+                        "?_queryFilter=true&_pagedResultsCookie=AAAA%2B%2F%3D%3D");
+  auto p2 = page({"d3"});
+  t.on_answer(ok(p2));
+  std::vector<std::string> deleted;
+  json::value answer = json::object{{"_id", "x"}, {"recoveryCodes", json::array{"secret"}}};
+  while (auto r = t.next()) {
+    EXPECT_EQ(r->method, http_method::delete_);
+    deleted.push_back(r->target.substr(r->target.rfind('/') + 1));
+    t.on_answer(ok(answer));
+  }
+  EXPECT_EQ(deleted, (std::vector<std::string>{"d1", "d2", "d3"}));
+  auto res = t.result();
+  EXPECT_EQ(res.status, result_status::ok);
+  EXPECT_EQ(res.action, "list+delete");
+  EXPECT_EQ(res.found, 3);
+  EXPECT_EQ(res.deleted, 3);
+  EXPECT_EQ(res.attempts, 5);
+  EXPECT_TRUE(res.device_ids.empty()) << "a run records counts, not ids";
+}
+
+TEST(DevicePlan, EmptyListIsOkWithNothingDeleted) {
+  io::tenant_paths paths;
+  type_task t(device_type::trusted, run_mode::reset, paths, realm, "u1");
+  EXPECT_EQ(t.next()->target, "/am/json/realms/root/realms/alpha/users/u1/devices/trusted?_queryFilter=true");
+  auto empty = page({});
+  t.on_answer(ok(empty));
+  EXPECT_TRUE(t.finished());
+  EXPECT_EQ(t.result().status, result_status::ok);
+  EXPECT_EQ(t.result().found, 0);
+  EXPECT_EQ(t.result().deleted, 0);
+}
+
+TEST(DevicePlan, DeviceAlreadyGoneCountsAsDeleted) {
+  io::tenant_paths paths;
+  type_task t(device_type::profile, run_mode::reset, paths, realm, "u1");
+  auto p = page({"d1", "d2"});
+  t.on_answer(ok(p));
+  t.on_answer(not_found());
+  json::value answer = json::object{};
+  t.on_answer(ok(answer));
+  EXPECT_EQ(t.result().status, result_status::ok);
+  EXPECT_EQ(t.result().deleted, 2);
+}
+
+TEST(DevicePlan, BindingFallsBackToListAndDeleteWhenTheActionIsRefused) {
+  io::tenant_paths paths;
+  for (int refused : {400, 405, 501}) {
+    type_task t(device_type::binding, run_mode::reset, paths, realm, "u1");
+    EXPECT_EQ(t.next()->method, http_method::post);
+    t.on_answer(failed(refused, "400 Bad Request"));
+    ASSERT_FALSE(t.finished()) << refused;
+    EXPECT_EQ(t.next()->method, http_method::get);
+    auto p = page({"b1"});
+    t.on_answer(ok(p));
+    EXPECT_EQ(t.next()->method, http_method::delete_);
+    json::value answer = json::object{};
+    t.on_answer(ok(answer));
+    EXPECT_EQ(t.result().status, result_status::ok) << refused;
+    EXPECT_EQ(t.result().action, "reset->list+delete");
+    EXPECT_EQ(t.result().attempts, 3);
+  }
+}
+
+TEST(DevicePlan, OnlyBindingFallsBack) {
+  io::tenant_paths paths;
+  type_task t(device_type::oath, run_mode::reset, paths, realm, "u1");
+  t.on_answer(failed(400, "400 Bad Request"));
+  EXPECT_TRUE(t.finished());
+  EXPECT_EQ(t.result().status, result_status::failed);
+  EXPECT_EQ(t.result().error, "400 Bad Request");
+  EXPECT_EQ(t.result().http_status, 400);
+}
+
+TEST(DevicePlan, UnknownUserIsNotFound) {
+  io::tenant_paths paths;
+  type_task t(device_type::webauthn, run_mode::reset, paths, realm, "ghost");
+  t.on_answer(not_found());
+  EXPECT_EQ(t.result().status, result_status::not_found);
+}
+
+TEST(DevicePlan, PlanModeOnlyListsAndRecordsIdsNotNames) {
+  io::tenant_paths paths;
+  type_task t(device_type::oath, run_mode::plan, paths, realm, "u1");
+  EXPECT_EQ(t.next()->method, http_method::get) << "plan never resets";
+  auto p = page({"o1", "o2"});
+  t.on_answer(ok(p));
+  EXPECT_TRUE(t.finished());
+  auto r = t.result();
+  EXPECT_EQ(r.status, result_status::planned);
+  EXPECT_EQ(r.action, "list");
+  EXPECT_EQ(r.found, 2);
+  EXPECT_EQ(r.device_ids, (std::vector<std::string>{"o1", "o2"}));
+}
+
+TEST(DevicePlan, MalformedListAnswersFailTheType) {
+  io::tenant_paths paths;
+  type_task a(device_type::webauthn, run_mode::reset, paths, realm, "u1");
+  auto no_result = json::parse(R"({"items":[]})");
+  a.on_answer(ok(no_result));
+  EXPECT_EQ(a.result().error, "the list answer has no \"result\" array");
+  type_task b(device_type::webauthn, run_mode::reset, paths, realm, "u1");
+  auto no_id = json::parse(R"({"result":[{"deviceName":"x"}]})");
+  b.on_answer(ok(no_id));
+  EXPECT_EQ(b.result().error, "a listed device has no \"_id\"");
+}
+
+TEST(DevicePlan, EndlessCookiesAreCutOff) {
+  io::tenant_paths paths;
+  type_task t(device_type::webauthn, run_mode::reset, paths, realm, "u1");
+  auto p = page({}, "again");
+  int pages = 0;
+  while (!t.finished() && pages < 5000) {
+    t.on_answer(ok(p));
+    ++pages;
+  }
+  EXPECT_EQ(pages, type_task::max_pages);
+  EXPECT_EQ(t.result().status, result_status::failed);
+}
+
+io::type_result with(result_status s) {
+  io::type_result r;
+  r.status = s;
+  return r;
+}
+
+TEST(UserStatus, FollowsFromTheTypeResults) {
+  using io::user_status;
+  EXPECT_EQ(user_status_of({with(result_status::ok), with(result_status::ok)}), user_status::ok);
+  EXPECT_EQ(user_status_of({with(result_status::ok), with(result_status::failed)}),
+            user_status::partial);
+  EXPECT_EQ(user_status_of({with(result_status::failed), with(result_status::failed)}),
+            user_status::failed);
+  EXPECT_EQ(user_status_of({with(result_status::not_found), with(result_status::not_found)}),
+            user_status::not_found);
+  EXPECT_EQ(user_status_of({with(result_status::ok), with(result_status::not_found)}),
+            user_status::partial);
+  EXPECT_EQ(user_status_of({with(result_status::planned)}), user_status::planned);
+}
+
+}  // namespace
+}  // namespace devreset::engine
