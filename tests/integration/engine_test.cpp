@@ -1,0 +1,285 @@
+// The engine against the simulated tenant over real TLS on 127.0.0.1: every type reset and
+// the sim's state proving it, paging, binding's fallback, faults retried to success,
+// Retry-After honoured, unknown users, wrong tokens, resume, hostile ids, certificates,
+// and secrets kept out of the ledger.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "engine/runner.hpp"
+#include "engine/token_source.hpp"
+#include "io/job_reader.hpp"
+#include "io/ledger_reader.hpp"
+#include "io/ledger_writer.hpp"
+#include "sim/server.hpp"
+#include "tests/unit/test_util.hpp"
+
+namespace devreset::engine {
+namespace {
+
+namespace json = boost::json;
+using io::device_type;
+
+struct harness {
+  explicit harness(sim::options o = {}) : opts(with_defaults(std::move(o))), srv(opts) {
+    srv.start();
+    ca = dir / "ca.pem";
+    test::write_file(ca, srv.ca_pem());
+    ledger = dir / "ledger.jsonl";
+  }
+
+  static sim::options with_defaults(sim::options o) {
+    if (o.token.empty()) o.token = "engine-token";
+    return o;
+  }
+
+  run_config config() const {
+    run_config c;
+    c.host = "127.0.0.1";
+    c.port = std::to_string(srv.port());
+    c.tls.ca_file = ca.string();
+    c.concurrency = 8;
+    c.handle_signals = false;
+    c.run_id = "test-run";
+    c.retry.backoff_base = std::chrono::milliseconds(5);
+    c.retry.backoff_cap = std::chrono::milliseconds(50);
+    c.timeout = std::chrono::milliseconds(5000);
+    return c;
+  }
+
+  // Writes the ids as JSON Lines (any id survives that) and runs them.
+  run_result run(const std::vector<std::string>& ids, run_config c, io::type_set types,
+                 bool resume = false, std::string token = {}) {
+    auto input = dir / "input.jsonl";
+    std::string text;
+    for (const auto& id : ids) text += json::serialize(json::value(id)) + "\n";
+    test::write_file(input, text);
+    io::reader_options ro;
+    ro.default_types = types;
+    ro.default_realm = srv.realm_path();
+    auto reader = io::open_job_reader(input, std::nullopt, ro);
+    io::resume_index index;
+    if (resume) index = io::load_resume_index(ledger);
+    io::ledger_writer writer(ledger, resume ? io::ledger_mode::resume : io::ledger_mode::create);
+    auto tokens = make_static_token(token.empty() ? srv.token() : token, "test token");
+    return engine::run(c, *reader, writer, resume ? &index.done : nullptr, *tokens);
+  }
+
+  json::value stats() const { return json::parse(srv.stats_json()); }
+
+  std::vector<json::object> user_records() const {
+    std::vector<json::object> out;
+    io::scan_ledger(ledger, [&](const json::object& o, std::uint64_t) {
+      if (o.at("record") == "user") out.push_back(o);
+    });
+    return out;
+  }
+
+  test::temp_dir dir;
+  sim::options opts;
+  sim::server srv;
+  std::filesystem::path ca;
+  std::filesystem::path ledger;
+};
+
+sim::options users(std::uint64_t n) {
+  sim::options o;
+  o.users = n;
+  return o;
+}
+
+const io::type_set all_six{device_type::oath,    device_type::push,    device_type::webauthn,
+                           device_type::binding, device_type::profile, device_type::trusted};
+
+TEST(Engine, EveryTypeResetsAndTheSimsStateShowsIt) {
+  harness h(users(60));
+  auto r = h.run(h.srv.user_ids(), h.config(), all_six);
+  EXPECT_EQ(r.end, run_end::finished) << r.reason;
+  EXPECT_EQ(r.exit_code(), 0);
+  EXPECT_EQ(r.stats.user_count(io::user_status::ok), 60u);
+  auto s = h.stats();
+  for (auto t : io::all_device_types) {
+    EXPECT_EQ(s.at("devices_left").at(io::to_string(t)), 0) << io::to_string(t);
+  }
+  EXPECT_EQ(s.at("resets_per_user").at("2+"), 0) << "nothing done twice";
+  auto records = h.user_records();
+  ASSERT_EQ(records.size(), 60u);
+  for (const auto& rec : records) {
+    EXPECT_EQ(rec.at("status"), "ok");
+    EXPECT_EQ(rec.at("results").as_array().size(), 6u);
+  }
+}
+
+TEST(Engine, WebauthnWithSeveralDevicesFollowsPaging) {
+  harness h(users(0));
+  h.srv.add_user(h.srv.realm_path(), "five-keys", {0, 0, 5, 0, 0, 0});
+  auto c = h.config();
+  c.page_size = 2;
+  auto r = h.run({"five-keys"}, c, {device_type::webauthn});
+  ASSERT_EQ(r.exit_code(), 0) << r.reason;
+  auto rec = h.user_records().at(0);
+  const auto& res = rec.at("results").as_array().at(0);
+  EXPECT_EQ(res.at("action"), "list+delete");
+  EXPECT_EQ(res.at("found"), 5);
+  EXPECT_EQ(res.at("deleted"), 5);
+  auto s = h.stats();
+  EXPECT_EQ(s.at("by_endpoint").at("query:webauthn").at("200"), 4) << "preflight + 3 pages";
+  EXPECT_EQ(s.at("by_endpoint").at("delete:webauthn").at("200"), 5);
+  EXPECT_EQ(s.at("devices_left").at("webauthn"), 0);
+}
+
+TEST(Engine, BindingFallsBackToListAndDeleteOnATenantWithoutTheAction) {
+  sim::options o = users(0);
+  o.binding_reset = false;
+  harness h(o);
+  h.srv.add_user(h.srv.realm_path(), "bound", {0, 0, 0, 2, 0, 0});
+  auto r = h.run({"bound"}, h.config(), {device_type::binding});
+  ASSERT_EQ(r.exit_code(), 0) << r.reason;
+  auto res = h.user_records().at(0).at("results").as_array().at(0);
+  EXPECT_EQ(res.at("action"), "reset->list+delete");
+  EXPECT_EQ(res.at("deleted"), 2);
+  EXPECT_EQ(h.stats().at("devices_left").at("binding"), 0);
+}
+
+TEST(Engine, FaultsAreRetriedToSuccessAndResumeTlsSessions) {
+  sim::options o = users(80);
+  o.fail_rate = 0.15;
+  o.drop_rate = 0.1;
+  o.slow_rate = 0.03;
+  o.slow_delay = std::chrono::milliseconds(3000);
+  o.seed = 3;
+  harness h(o);
+  auto c = h.config();
+  c.timeout = std::chrono::milliseconds(400);
+  c.retry.max_attempts = 12;
+  auto r = h.run(h.srv.user_ids(), c, {device_type::oath, device_type::webauthn});
+  EXPECT_EQ(r.exit_code(), 0) << r.reason;
+  EXPECT_EQ(r.stats.user_count(io::user_status::ok), 80u);
+  EXPECT_GT(r.stats.retries, 10u);
+  EXPECT_GT(r.resumed_sessions, 0u) << "reconnects after drops resume the TLS session";
+  int retried = 0;
+  for (const auto& rec : h.user_records()) {
+    for (const auto& res : rec.at("results").as_array()) {
+      if (res.at("attempts").as_int64() > 1) ++retried;
+    }
+  }
+  EXPECT_GT(retried, 5) << "attempts > 1 show in the ledger";
+  auto s = h.stats();
+  EXPECT_EQ(s.at("devices_left").at("oath"), 0);
+  EXPECT_EQ(s.at("devices_left").at("webauthn"), 0);
+  EXPECT_EQ(s.at("resets_per_user").at("2+"), 0);
+}
+
+TEST(Engine, HonoursRetryAfterAndLowersItsRate) {
+  sim::options o = users(60);
+  o.rate_limit = 40;
+  harness h(o);
+  auto c = h.config();
+  c.concurrency = 16;
+  c.retry.max_attempts = 20;
+  auto r = h.run(h.srv.user_ids(), c, {device_type::oath});
+  EXPECT_EQ(r.exit_code(), 0) << r.reason;
+  EXPECT_GT(r.stats.throttled, 0u);
+  auto s = h.stats();
+  EXPECT_GT(s.at("faults").at("rate_limited").as_int64(), 0);
+  EXPECT_EQ(s.at("early_requests"), 0) << "no request for a user before its Retry-After";
+  EXPECT_EQ(s.at("devices_left").at("oath"), 0);
+}
+
+TEST(Engine, UnknownUserIsNotFoundAndExitIsOne) {
+  harness h(users(3));
+  auto ids = h.srv.user_ids();
+  ids.push_back("00000000-0000-4000-8000-000000000000");
+  auto r = h.run(ids, h.config(), {device_type::oath});
+  EXPECT_EQ(r.end, run_end::finished);
+  EXPECT_EQ(r.exit_code(), 1);
+  EXPECT_EQ(r.stats.user_count(io::user_status::not_found), 1u);
+  EXPECT_EQ(r.stats.user_count(io::user_status::ok), 3u);
+}
+
+TEST(Engine, WrongTokenAbortsAtPreflightAfterAHandfulOfRequests) {
+  harness h(users(50));
+  auto r = h.run(h.srv.user_ids(), h.config(), {device_type::oath}, false, "not-the-token");
+  EXPECT_EQ(r.end, run_end::aborted);
+  EXPECT_EQ(r.exit_code(), 3);
+  EXPECT_NE(r.reason.find("refused the token"), std::string::npos) << r.reason;
+  EXPECT_LE(h.stats().at("requests").as_int64(), 3);
+  EXPECT_EQ(h.stats().at("resets_per_user").at("1"), 0);
+  EXPECT_TRUE(h.user_records().empty());
+}
+
+TEST(Engine, ResumeSkipsUsersAlreadyOk) {
+  harness h(users(40));
+  auto ids = h.srv.user_ids();
+  std::vector<std::string> first(ids.begin(), ids.begin() + 25);
+  auto r1 = h.run(first, h.config(), {device_type::oath, device_type::push});
+  ASSERT_EQ(r1.exit_code(), 0) << r1.reason;
+  auto r2 = h.run(ids, h.config(), {device_type::oath, device_type::push}, /*resume=*/true);
+  ASSERT_EQ(r2.exit_code(), 0) << r2.reason;
+  EXPECT_EQ(r2.stats.skipped_done, 25u);
+  EXPECT_EQ(r2.stats.user_count(io::user_status::ok), 15u);
+  auto s = h.stats();
+  EXPECT_EQ(s.at("resets_per_user").at("2+"), 0) << "no user reset twice";
+  EXPECT_EQ(s.at("resets_per_user").at("0").as_int64(),
+            0) << "every seeded user was reset once";
+  EXPECT_EQ(h.user_records().size(), 40u);
+}
+
+TEST(Engine, HostileIdsReachExactlyTheirOwnPath) {
+  harness h(users(5));
+  std::vector<std::string> hostile = {"../x", "a?_action=delete", "a#b", "a b", "100%",
+                                      "j\xC3\xBCrgen", "x/../../admin", "a;b=c&d"};
+  for (const auto& id : hostile) h.srv.add_user(h.srv.realm_path(), id, {1, 0, 0, 0, 0, 0});
+  auto r = h.run(hostile, h.config(), {device_type::oath});
+  EXPECT_EQ(r.exit_code(), 0) << r.reason;
+  EXPECT_EQ(r.stats.user_count(io::user_status::ok), hostile.size());
+  auto s = h.stats();
+  EXPECT_EQ(s.at("resets_per_user").at("1").as_int64(), static_cast<std::int64_t>(hostile.size()));
+  EXPECT_EQ(s.at("resets_per_user").at("0"), 5) << "the seeded users were not touched";
+}
+
+TEST(Engine, UntrustedCertificateFailsWithoutTheCaFile) {
+  harness h(users(3));
+  auto c = h.config();
+  c.tls.ca_file.clear();  // the system store does not know the sim's CA
+  auto r = h.run(h.srv.user_ids(), c, {device_type::oath});
+  EXPECT_EQ(r.end, run_end::aborted);
+  EXPECT_NE(r.reason.find("certificate verification failed"), std::string::npos) << r.reason;
+  EXPECT_EQ(h.stats().at("requests"), 0);
+}
+
+TEST(Engine, SecretsInDeleteAnswersNeverReachTheLedger) {
+  harness h(users(0));
+  h.srv.add_user(h.srv.realm_path(), "secretive", {0, 0, 3, 2, 0, 0});
+  auto c = h.config();
+  auto r = h.run({"secretive"}, c, {device_type::webauthn, device_type::profile});
+  ASSERT_EQ(r.exit_code(), 0) << r.reason;
+  EXPECT_GT(h.stats().at("deletes").as_int64(), 0);
+  auto ledger = test::read_file(h.ledger);
+  EXPECT_EQ(ledger.find("sim-secret"), std::string::npos);
+  EXPECT_EQ(ledger.find("recoveryCodes"), std::string::npos);
+  EXPECT_EQ(ledger.find(h.srv.token()), std::string::npos) << "nor the token";
+}
+
+TEST(Engine, PlanChangesNothingAndRecordsWhatARunWouldRemove) {
+  harness h(users(0));
+  h.srv.add_user(h.srv.realm_path(), "planned", {1, 0, 2, 0, 0, 0});
+  auto before = h.stats().at("devices_left");
+  auto c = h.config();
+  c.mode = run_mode::plan;
+  auto r = h.run({"planned"}, c, {device_type::oath, device_type::webauthn});
+  ASSERT_EQ(r.exit_code(), 0) << r.reason;
+  EXPECT_EQ(h.stats().at("devices_left"), before);
+  auto rec = h.user_records().at(0);
+  EXPECT_EQ(rec.at("status"), "planned");
+  const auto& wa = rec.at("results").as_array().at(1);
+  EXPECT_EQ(wa.at("found"), 2);
+  EXPECT_EQ(wa.at("device_ids").as_array().size(), 2u);
+  EXPECT_EQ(json::serialize(rec).find("Security Key"), std::string::npos) << "no device names";
+}
+
+}  // namespace
+}  // namespace devreset::engine
