@@ -55,7 +55,8 @@ struct harness {
                  bool resume = false, std::string token = {}) {
     auto input = dir / "input.jsonl";
     std::string text;
-    for (const auto& id : ids) text += json::serialize(json::value(id)) + "\n";
+    for (const auto& id : ids)
+      text += json::serialize(json::value(id)) + "\n";
     test::write_file(input, text);
     io::reader_options ro;
     ro.default_types = types;
@@ -223,16 +224,16 @@ TEST(Engine, ResumeSkipsUsersAlreadyOk) {
   EXPECT_EQ(r2.stats.user_count(io::user_status::ok), 15u);
   auto s = h.stats();
   EXPECT_EQ(s.at("resets_per_user").at("2+"), 0) << "no user reset twice";
-  EXPECT_EQ(s.at("resets_per_user").at("0").as_int64(),
-            0) << "every seeded user was reset once";
+  EXPECT_EQ(s.at("resets_per_user").at("0").as_int64(), 0) << "every seeded user was reset once";
   EXPECT_EQ(h.user_records().size(), 40u);
 }
 
 TEST(Engine, HostileIdsReachExactlyTheirOwnPath) {
   harness h(users(5));
-  std::vector<std::string> hostile = {"../x", "a?_action=delete", "a#b", "a b", "100%",
-                                      "j\xC3\xBCrgen", "x/../../admin", "a;b=c&d"};
-  for (const auto& id : hostile) h.srv.add_user(h.srv.realm_path(), id, {1, 0, 0, 0, 0, 0});
+  std::vector<std::string> hostile = {"../x", "a?_action=delete", "a#b",           "a b",
+                                      "100%", "j\xC3\xBCrgen",    "x/../../admin", "a;b=c&d"};
+  for (const auto& id : hostile)
+    h.srv.add_user(h.srv.realm_path(), id, {1, 0, 0, 0, 0, 0});
   auto r = h.run(hostile, h.config(), {device_type::oath});
   EXPECT_EQ(r.exit_code(), 0) << r.reason;
   EXPECT_EQ(r.stats.user_count(io::user_status::ok), hostile.size());

@@ -21,11 +21,14 @@ final_answer ok(const json::value& body, int status = 200) {
 final_answer failed(int status, std::string why) {
   return final_answer{final_answer::kind::failed, status, 1, nullptr, std::move(why)};
 }
-final_answer not_found() { return final_answer{final_answer::kind::not_found, 404, 1, nullptr, {}}; }
+final_answer not_found() {
+  return final_answer{final_answer::kind::not_found, 404, 1, nullptr, {}};
+}
 
 json::value page(std::vector<std::string> ids, std::string cookie = {}) {
   json::array result;
-  for (auto& id : ids) result.push_back(json::object{{"_id", id}, {"deviceName", "secret name"}});
+  for (auto& id : ids)
+    result.push_back(json::object{{"_id", id}, {"deviceName", "secret name"}});
   json::object o{{"result", result}, {"resultCount", ids.size()}};
   o["pagedResultsCookie"] = cookie.empty() ? json::value(nullptr) : json::value(cookie);
   return o;
@@ -38,7 +41,8 @@ TEST(DevicePlan, OathIsOneResetAction) {
   ASSERT_TRUE(req.has_value());
   EXPECT_EQ(req->method, http_method::post);
   EXPECT_TRUE(req->json_body);
-  EXPECT_EQ(req->target, "/am/json/realms/root/realms/alpha/users/u1/devices/2fa/oath?_action=reset");
+  EXPECT_EQ(req->target,
+            "/am/json/realms/root/realms/alpha/users/u1/devices/2fa/oath?_action=reset");
   t.on_answer(ok(json::parse(R"({"result":true})")));
   EXPECT_TRUE(t.finished());
   EXPECT_FALSE(t.next().has_value());
@@ -65,8 +69,9 @@ TEST(DevicePlan, WebauthnListsFollowsTheCookieThenDeletesEach) {
   auto p1 = page({"d1", "d2"}, "AAAA+/==");
   t.on_answer(ok(p1));
   auto r2 = t.next();
-  EXPECT_EQ(r2->target, "/am/json/realms/root/realms/alpha/users/u1/devices/2fa/webauthn"
-                        "?_queryFilter=true&_pagedResultsCookie=AAAA%2B%2F%3D%3D");
+  EXPECT_EQ(r2->target,
+            "/am/json/realms/root/realms/alpha/users/u1/devices/2fa/webauthn"
+            "?_queryFilter=true&_pagedResultsCookie=AAAA%2B%2F%3D%3D");
   auto p2 = page({"d3"});
   t.on_answer(ok(p2));
   std::vector<std::string> deleted;
@@ -89,7 +94,8 @@ TEST(DevicePlan, WebauthnListsFollowsTheCookieThenDeletesEach) {
 TEST(DevicePlan, EmptyListIsOkWithNothingDeleted) {
   io::tenant_paths paths;
   type_task t(device_type::trusted, run_mode::reset, paths, realm, "u1");
-  EXPECT_EQ(t.next()->target, "/am/json/realms/root/realms/alpha/users/u1/devices/trusted?_queryFilter=true");
+  EXPECT_EQ(t.next()->target,
+            "/am/json/realms/root/realms/alpha/users/u1/devices/trusted?_queryFilter=true");
   auto empty = page({});
   t.on_answer(ok(empty));
   EXPECT_TRUE(t.finished());

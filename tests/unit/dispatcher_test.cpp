@@ -36,7 +36,8 @@ counting_reader reader_of(const std::string& csv) {
 TEST(Dispatcher, PullsOneRowAtATime) {
   auto reader = reader_of("user_id\nu1\nu2\nu3\n");
   run_stats stats;
-  dispatcher d(reader, nullptr, stats, [](const io::user_record&) {}, "r");
+  dispatcher d(
+      reader, nullptr, stats, [](const io::user_record&) {}, "r");
   ASSERT_TRUE(d.next().has_value());
   EXPECT_EQ(reader.pulled, 1) << "nothing is read ahead of the workers";
   ASSERT_TRUE(d.next().has_value());
@@ -47,9 +48,11 @@ TEST(Dispatcher, RecordsInvalidRowsAndGoesOn) {
   auto reader = reader_of("user_id,types\nu1,oath\n,oath\nu2,bogus\nu3,push\n");
   run_stats stats;
   std::vector<io::user_record> invalid;
-  dispatcher d(reader, nullptr, stats, [&](const io::user_record& r) { invalid.push_back(r); }, "r");
+  dispatcher d(
+      reader, nullptr, stats, [&](const io::user_record& r) { invalid.push_back(r); }, "r");
   std::vector<std::string> ids;
-  while (auto j = d.next()) ids.push_back(j->user_id);
+  while (auto j = d.next())
+    ids.push_back(j->user_id);
   EXPECT_EQ(ids, (std::vector<std::string>{"u1", "u3"}));
   ASSERT_EQ(invalid.size(), 2u);
   EXPECT_EQ(invalid[0].line, 3u);
@@ -64,7 +67,8 @@ TEST(Dispatcher, RecordsInvalidRowsAndGoesOn) {
 TEST(Dispatcher, DoesEachUserAndTypeOnce) {
   auto reader = reader_of("user_id,types\nu1,oath\nu1,oath\nu1,oath;push\nu2,oath\n");
   run_stats stats;
-  dispatcher d(reader, nullptr, stats, [](const io::user_record&) {}, "r");
+  dispatcher d(
+      reader, nullptr, stats, [](const io::user_record&) {}, "r");
   auto a = d.next();
   EXPECT_EQ(a->types, io::type_set{device_type::oath});
   auto b = d.next();
@@ -81,7 +85,8 @@ TEST(Dispatcher, SkipsWhatTheResumeIndexSaysIsDone) {
   done.add("/realms/root", "u1", {device_type::oath});
   done.add("/realms/root", "u2", {device_type::oath});
   run_stats stats;
-  dispatcher d(reader, &done, stats, [](const io::user_record&) {}, "r");
+  dispatcher d(
+      reader, &done, stats, [](const io::user_record&) {}, "r");
   auto a = d.next();
   EXPECT_EQ(a->user_id, "u1");
   EXPECT_EQ(a->types, io::type_set{device_type::push});
@@ -94,7 +99,8 @@ TEST(Dispatcher, StopsAtAFatalInputError) {
   auto reader = counting_reader(io::make_job_reader(
       std::make_unique<std::istringstream>("[\"u1\", \"u2\""), io::input_format::json, {}, "x"));
   run_stats stats;
-  dispatcher d(reader, nullptr, stats, [](const io::user_record&) {}, "r");
+  dispatcher d(
+      reader, nullptr, stats, [](const io::user_record&) {}, "r");
   EXPECT_EQ(d.next()->user_id, "u1");
   EXPECT_FALSE(d.next().has_value());
   EXPECT_NE(d.fatal_reason().find("not closed"), std::string::npos);
@@ -102,7 +108,8 @@ TEST(Dispatcher, StopsAtAFatalInputError) {
 
 TEST(LatencyHistogram, PercentilesWithinAnEighthOfAnOctave) {
   latency_histogram h;
-  for (int i = 1; i <= 1000; ++i) h.record(std::chrono::microseconds(i * 100));  // 0.1..100 ms
+  for (int i = 1; i <= 1000; ++i)
+    h.record(std::chrono::microseconds(i * 100));  // 0.1..100 ms
   auto p50 = std::chrono::duration<double, std::milli>(h.percentile(0.5)).count();
   auto p99 = std::chrono::duration<double, std::milli>(h.percentile(0.99)).count();
   EXPECT_NEAR(p50, 50, 50 * 0.13);

@@ -13,7 +13,8 @@ const clock::time_point t0 = clock::time_point{} + std::chrono::hours(1);
 
 TEST(RateLimiter, WithoutCeilingEverythingGoesAtOnce) {
   rate_limiter r;
-  for (int i = 0; i < 1000; ++i) EXPECT_EQ(r.reserve(t0), t0);
+  for (int i = 0; i < 1000; ++i)
+    EXPECT_EQ(r.reserve(t0), t0);
   EXPECT_FALSE(r.lowered());
 }
 
@@ -24,13 +25,15 @@ TEST(RateLimiter, SpacesRequestsEvenlyAtTheCeiling) {
   EXPECT_EQ(r.reserve(t0), t0 + milliseconds(20));
   // A thousand reservations at once end ten seconds later: the rate holds exactly.
   clock::time_point last;
-  for (int i = 0; i < 1000; ++i) last = r.reserve(t0);
+  for (int i = 0; i < 1000; ++i)
+    last = r.reserve(t0);
   EXPECT_EQ(last, t0 + milliseconds(10020));
 }
 
 TEST(RateLimiter, BurstAllowsThatManyAtOnceThenTheRate) {
   rate_limiter r(10, 5);
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(r.reserve(t0), t0) << i;
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(r.reserve(t0), t0) << i;
   EXPECT_EQ(r.reserve(t0), t0 + milliseconds(100));
 }
 
@@ -62,7 +65,8 @@ TEST(RateLimiter, HalvesOn429OncePerCooldownAndClimbsBackSlowly) {
 
 TEST(RateLimiter, WithoutCeilingA429StartsFromHalfTheRateSeen) {
   rate_limiter r;
-  for (int i = 0; i < 400; ++i) r.reserve(t0 + milliseconds(i));
+  for (int i = 0; i < 400; ++i)
+    r.reserve(t0 + milliseconds(i));
   r.on_throttled(t0 + milliseconds(500));
   EXPECT_DOUBLE_EQ(r.current_rate(), 200);
   auto a = r.reserve(t0 + milliseconds(600));
@@ -72,7 +76,8 @@ TEST(RateLimiter, WithoutCeilingA429StartsFromHalfTheRateSeen) {
 
 TEST(RateLimiter, NeverFallsBelowTheMinimum) {
   rate_limiter r(2, 1);
-  for (int i = 0; i < 10; ++i) r.on_throttled(t0 + std::chrono::seconds(2 * i));
+  for (int i = 0; i < 10; ++i)
+    r.on_throttled(t0 + std::chrono::seconds(2 * i));
   EXPECT_DOUBLE_EQ(r.current_rate(), rate_limiter::min_rate);
 }
 

@@ -38,8 +38,8 @@ TEST(RetryPolicy, RetriesThrottlingAndServerTroubleWithBackoff) {
 
 TEST(RetryPolicy, RetriesEveryTransportFailure) {
   retry_policy p;
-  for (auto t : {transport::connect_failed, transport::timeout, transport::dropped,
-                 transport::bad_answer}) {
+  for (auto t :
+       {transport::connect_failed, transport::timeout, transport::dropped, transport::bad_answer}) {
     auto d = p.decide(attempt_result{t, 0, {}}, 2, false, now, 1.0);
     EXPECT_EQ(d.what, kind::retry) << to_string(t);
     EXPECT_EQ(d.wait, milliseconds(400)) << to_string(t);

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# `devreset run` / `plan` as a person runs them, against `devreset sim` on 127.0.0.1.
+# Usage: run_cli_test.sh /path/to/devreset CASE
+set -euo pipefail
+devreset=$1
+case_name=$2
+work=$(mktemp -d)
+sim_pid=""
+cleanup() {
+  [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL ($case_name): $*" >&2; exit 1; }
+unset DEVRESET_TOKEN
+
+start_sim() {  # extra sim options
+  "$devreset" sim --seed 5 --ready-file "$work/ready.json" --ca-out "$work/ca.pem" \
+    --users-out "$work/users.txt" --token sim-token "$@" >/dev/null 2>"$work/sim.err" &
+  sim_pid=$!
+  for _ in $(seq 100); do [[ -s "$work/ready.json" ]] && break; sleep 0.1; done
+  [[ -s "$work/ready.json" ]] || fail "sim did not start: $(cat "$work/sim.err")"
+  tenant=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$work/ready.json")
+  echo sim-token >"$work/token.txt"
+}
+stats() { curl --silent --show-error --cacert "$work/ca.pem" "$tenant/sim/stats"; }
+json_get() { python3 -c "import json,sys; v=json.loads(sys.argv[1]); print(eval('v'+sys.argv[2]))" "$1" "$2"; }
+run() {  # devreset run with the usual flags, then the caller's
+  "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
+    --token-file "$work/token.txt" --progress plain "$@"
+}
+count_records() {  # ledger, status -> number of user records with that status
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    try: r = json.loads(line)
+    except ValueError: continue
+    if r.get("record") == "user" and r.get("status") == sys.argv[2]: n += 1
+print(n)
+PY
+}
+
+case "$case_name" in
+ok_run)
+  start_sim --users 50
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err" || fail "exit $?: $(cat "$work/err")"
+  [[ $(count_records "$work/l.jsonl" ok) -eq 50 ]] || fail "not 50 ok records"
+  grep -q '"record":"summary"' "$work/l.jsonl" || fail "no summary record"
+  grep -q "Users:  ok 50" "$work/err" || fail "summary not printed: $(cat "$work/err")"
+  [[ $(stat -c %a "$work/l.jsonl") == 600 ]] || fail "ledger mode is not 0600"
+  ;;
+some_failures_exit_1)
+  start_sim --users 5
+  cp "$work/users.txt" "$work/in.txt"
+  echo "00000000-0000-4000-8000-00000000dead" >>"$work/in.txt"
+  set +e; run --input "$work/in.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"; rc=$?; set -e
+  [[ $rc -eq 1 ]] || fail "exit $rc, not 1"
+  [[ $(count_records "$work/l.jsonl" not_found) -eq 1 ]] || fail "no not_found record"
+  grep -q -- "--resume" "$work/err" || fail "no rerun command printed"
+  ;;
+usage_errors_exit_2)
+  start_sim --users 3
+  check() {  # expected message, then arguments
+    local want=$1; shift
+    set +e; "$devreset" "$@" </dev/null >"$work/out" 2>"$work/err"; local rc=$?; set -e
+    [[ $rc -eq 2 ]] || fail "'$*' exited $rc, not 2"
+    grep -q -- "$want" "$work/err" || fail "'$*' did not say '$want': $(cat "$work/err")"
+  }
+  check "--tenant is required" run --realm alpha --input "$work/users.txt" --ledger "$work/x.jsonl"
+  check "not https" run --tenant "http://127.0.0.1:1" --realm alpha --input "$work/users.txt" --ledger "$work/x.jsonl" --token-file "$work/token.txt"
+  check "invalid realm" run --tenant "$tenant" --realm "a/../b" --input "$work/users.txt" --ledger "$work/x.jsonl" --token-file "$work/token.txt"
+  check "did you mean --concurrency" run --concurency 4
+  check "did you mean 'run'" rnu
+  check "no token" run --tenant "$tenant" --realm alpha --input "$work/users.txt" --ledger "$work/x.jsonl"
+  check "missing.csv: cannot open the input" run --tenant "$tenant" --realm alpha --input "$work/missing.csv" --ledger "$work/x.jsonl" --token-file "$work/token.txt"
+  check "unknown device type 'otp'" run --tenant "$tenant" --realm alpha --input "$work/users.txt" --ledger "$work/x.jsonl" --token-file "$work/token.txt" --types oath,otp
+  check "invalid duration" run --tenant "$tenant" --realm alpha --input "$work/users.txt" --ledger "$work/x.jsonl" --token-file "$work/token.txt" --timeout 30
+  [[ ! -e "$work/x.jsonl" ]] || fail "a usage error created the ledger"
+  [[ $(json_get "$(stats)" '["requests"]') -eq 0 ]] || fail "a usage error sent requests"
+  ;;
+existing_ledger_untouched)
+  start_sim --users 3
+  printf '{"record":"run","run_id":"old"}\n' >"$work/l.jsonl"
+  cp "$work/l.jsonl" "$work/before"
+  set +e; run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"; rc=$?; set -e
+  [[ $rc -eq 2 ]] || fail "exit $rc, not 2"
+  grep -q "already exists and is not empty" "$work/err" || fail "$(cat "$work/err")"
+  cmp -s "$work/l.jsonl" "$work/before" || fail "the ledger changed"
+  [[ $(json_get "$(stats)" '["requests"]') -eq 0 ]] || fail "requests were sent"
+  ;;
+no_terminal_no_yes_refuses)
+  start_sim --users 10
+  set +e; run --input "$work/users.txt" --ledger "$work/l.jsonl" </dev/null 2>"$work/err"; rc=$?; set -e
+  [[ $rc -eq 2 ]] || fail "exit $rc, not 2"
+  grep -q "add --yes" "$work/err" || fail "$(cat "$work/err")"
+  [[ ! -e "$work/l.jsonl" ]] || fail "the ledger was created"
+  [[ $(json_get "$(stats)" '["requests"]') -eq 0 ]] || fail "requests were sent"
+  ;;
+sigint_then_resume)
+  start_sim --users 400 --latency 20ms
+  "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
+    --token-file "$work/token.txt" --progress plain \
+    --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 4 --grace 5s 2>"$work/err" &
+  pid=$!
+  sleep 1.5
+  kill -INT "$pid"
+  set +e; wait "$pid"; rc=$?; set -e
+  [[ $rc -eq 3 ]] || fail "interrupted run exited $rc, not 3: $(cat "$work/err")"
+  grep -q '"end":"interrupted"' "$work/l.jsonl" || fail "no interrupted summary record"
+  done_first=$(count_records "$work/l.jsonl" ok)
+  (( done_first > 0 && done_first < 400 )) || fail "$done_first users done before the interrupt"
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 16 --resume 2>"$work/err2" \
+    || fail "resume exited $?: $(cat "$work/err2")"
+  [[ $(count_records "$work/l.jsonl" ok) -eq 400 ]] || fail "not every user ok after resume"
+  s=$(stats)
+  [[ $(json_get "$s" '["resets_per_user"]["2+"]') -eq 0 ]] || fail "a user was reset twice: $s"
+  [[ $(json_get "$s" '["devices_left"]["oath"]') -eq 0 ]] || fail "oath devices left: $s"
+  ;;
+env_and_config_layers)
+  start_sim --users 4
+  printf 'tenant = %s\nrealm = alpha\nconcurrency = 2\nca-file = %s\n' "$tenant" "$work/ca.pem" >"$work/devreset.conf"
+  DEVRESET_TOKEN=sim-token DEVRESET_CONCURRENCY=3 "$devreset" run --config "$work/devreset.conf" \
+    --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 1 --progress none 2>"$work/err" \
+    || fail "exit $?: $(cat "$work/err")"
+  grep -q '"concurrency":1,' "$work/l.jsonl" || fail "the command line did not win"
+  rm "$work/l.jsonl"
+  DEVRESET_TOKEN=sim-token DEVRESET_CONCURRENCY=3 "$devreset" run --config "$work/devreset.conf" \
+    --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --progress none 2>"$work/err" \
+    || fail "exit $?: $(cat "$work/err")"
+  grep -q '"concurrency":3,' "$work/l.jsonl" || fail "the environment did not win over the file"
+  grep -q "sim-token" "$work/l.jsonl" "$work/err" && fail "the token leaked"
+  true
+  ;;
+plan_changes_nothing)
+  start_sim --users 20
+  before=$(json_get "$(stats)" '["devices_left"]')
+  run --input "$work/users.txt" --ledger "$work/p.jsonl" </dev/null 2>"$work/err" && true
+  "$devreset" plan --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --input "$work/users.txt" --ledger "$work/plan.jsonl" --progress none </dev/null 2>"$work/err" \
+    || fail "plan exited $?: $(cat "$work/err")"
+  [[ $(count_records "$work/plan.jsonl" planned) -eq 20 ]] || fail "not 20 planned records"
+  [[ "$(json_get "$(stats)" '["devices_left"]')" == "$before" ]] || fail "plan changed the tenant"
+  ;;
+*) fail "unknown case" ;;
+esac
+echo "$case_name: ok"
