@@ -142,6 +142,32 @@ plan_changes_nothing)
   [[ $(count_records "$work/plan.jsonl" planned) -eq 20 ]] || fail "not 20 planned records"
   [[ "$(json_get "$(stats)" '["devices_left"]')" == "$before" ]] || fail "plan changed the tenant"
   ;;
+failed_out_feeds_a_rerun)
+  start_sim --users 60 --fail-rate 0.5
+  set +e
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --max-attempts 1 --types oath,push 2>"$work/err"
+  rc=$?
+  set -e
+  [[ $rc -eq 1 ]] || fail "a run with failures exited $rc, not 1"
+  "$devreset" report "$work/l.jsonl" --failed-out "$work/retry.csv" >"$work/report.txt" && fail "report said all ok"
+  grep -q "Users:  ok" "$work/report.txt" || fail "report text: $(cat "$work/report.txt")"
+  todo=$(($(wc -l <"$work/retry.csv") - 1))
+  (( todo > 0 )) || fail "nothing to retry in $(cat "$work/retry.csv")"
+  head -1 "$work/retry.csv" | grep -qx "user_id,types,realm" || fail "no CSV header"
+  run --input "$work/retry.csv" --ledger "$work/l.jsonl" --resume --yes --max-attempts 20 \
+    --backoff-base 5ms 2>"$work/err2" || fail "rerun exited $?: $(cat "$work/err2")"
+  "$devreset" report "$work/l.jsonl" --format json >"$work/report.json" || fail "report not all ok: $(cat "$work/report.json")"
+  [[ $(json_get "$(cat "$work/report.json")" '["by_status"]["ok"]') -eq 60 ]] || fail "$(cat "$work/report.json")"
+  s=$(stats)
+  [[ $(json_get "$s" '["devices_left"]["oath"]') -eq 0 && $(json_get "$s" '["devices_left"]["push"]') -eq 0 ]] \
+    || fail "devices left: $s"
+  ;;
+demo)
+  "$devreset" demo >"$work/out" 2>"$work/err" || fail "demo exited $?: $(cat "$work/err")"
+  grep -q "Users:  ok 500" "$work/err" || fail "demo summary: $(cat "$work/err")"
+  grep -q "Users reset more than once: 0" "$work/err" || fail "$(cat "$work/err")"
+  grep -q "500 users" "$work/out" || fail "no report: $(cat "$work/out")"
+  ;;
 *) fail "unknown case" ;;
 esac
 echo "$case_name: ok"

@@ -1,0 +1,138 @@
+// `devreset demo`: the main job with zero setup. Starts the simulated tenant in this
+// process (seeded so that its users are the ones samples/users.csv lists), resets them
+// with a live progress display, prints the summary and the ledger, then reports on it.
+// Nothing leaves this machine.
+#include <fmt/format.h>
+#include <unistd.h>
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/progress.hpp"
+#include "engine/runner.hpp"
+#include "engine/token_source.hpp"
+#include "io/job_reader.hpp"
+#include "io/ledger_writer.hpp"
+#include "sim/server.hpp"
+
+namespace devreset::cli {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+// samples/: beside the sources this binary was built from, or DEVRESET_SAMPLES.
+fs::path samples_dir() {
+  if (const char* env = std::getenv("DEVRESET_SAMPLES")) return env;
+  return DEVRESET_SOURCE_DIR "/samples";
+}
+
+}  // namespace
+
+int demo_command(int argc, char** argv) {
+  if (argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
+    fmt::print(
+        "Usage: devreset demo\n\nStarts a simulated tenant in this process with the users "
+        "that samples/users.csv lists\n(seed {}), resets their devices with a progress "
+        "display, prints the summary and the\nledger, then `devreset report` of it. No network "
+        "beyond 127.0.0.1, no flags.\n\nExample:\n  devreset demo\n",
+        demo_seed);
+    return 0;
+  }
+  if (argc > 1) {
+    fmt::print(stderr, "devreset demo: takes no options (see devreset demo --help)\n");
+    return 2;
+  }
+  auto samples = samples_dir();
+  auto input = samples / "users.csv";
+  if (!fs::exists(input)) {
+    fmt::print(stderr, "devreset demo: {} not found (set DEVRESET_SAMPLES to the samples folder)\n",
+               input.string());
+    return 2;
+  }
+
+  sim::options so;
+  so.users = demo_users;
+  so.seed = demo_seed;
+  so.latency = std::chrono::milliseconds(8);
+  so.jitter = std::chrono::milliseconds(4);
+  so.fail_rate = 0.02;  // some trouble, to show retries
+  so.drop_rate = 0.01;
+  std::unique_ptr<sim::server> tenant;
+  try {
+    tenant = std::make_unique<sim::server>(so);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "devreset demo: cannot start the simulated tenant: {}\n", e.what());
+    return 3;
+  }
+  tenant->start();
+
+  auto dir = fs::temp_directory_path() /
+             fmt::format("devreset-demo-{}-{}", ::getpid(), std::time(nullptr));
+  fs::create_directories(dir);
+  auto ca = dir / "sim-ca.pem";
+  auto ledger_path = dir / "ledger.jsonl";
+  { std::ofstream(ca) << tenant->ca_pem(); }
+  auto before = json::parse(tenant->stats_json());
+
+  fmt::print(stderr,
+             "devreset demo: a simulated tenant with {} users is up at {} (in this process;\n"
+             "  nothing leaves this machine; 2% of answers are 503s and 1% dropped connections).\n"
+             "  Resetting the oath, push, webauthn and binding devices of the users in\n"
+             "  {}\n\n",
+             demo_users, tenant->url(), input.string());
+
+  engine::run_config cfg;
+  cfg.host = "127.0.0.1";
+  cfg.port = std::to_string(tenant->port());
+  cfg.tls.ca_file = ca.string();
+  cfg.concurrency = 16;
+  cfg.retry.backoff_base = std::chrono::milliseconds(50);
+  cfg.run_id = "demo";
+  cfg.progress_interval = std::chrono::milliseconds(100);
+  cfg.run_record = json::object{{"input", input.string()}, {"demo", true}};
+
+  io::reader_options ro;
+  ro.default_realm = tenant->realm_path();
+  auto reader = io::open_job_reader(input, std::nullopt, ro);
+  io::ledger_writer ledger(ledger_path, io::ledger_mode::create);
+  auto tokens = engine::make_static_token(tenant->token(), "the simulated tenant's token");
+  progress prog(progress_mode::automatic, demo_users, false);
+  cfg.on_progress = [&prog](const engine::run_stats& s, double rate, bool lowered) {
+    prog.update(s, rate, lowered);
+  };
+
+  auto result = engine::run(cfg, *reader, ledger, nullptr, *tokens);
+  prog.finish(result.stats);
+  ledger.close();
+  fmt::print(stderr, "\n{}", summary_text(result.stats, result.elapsed_s));
+  fmt::print(stderr, "Ledger: {}\n", ledger_path.string());
+
+  auto after = json::parse(tenant->stats_json());
+  tenant->stop();
+  std::string left;
+  for (auto t : {"oath", "push", "webauthn", "binding"}) {
+    left += fmt::format("  {} {} -> {}", t, before.at("devices_left").at(t).as_int64(),
+                        after.at("devices_left").at(t).as_int64());
+  }
+  fmt::print(stderr,
+             "The tenant's own count of devices:{}\n  (the rows of users.csv that name their "
+             "own types keep the others)\n",
+             left);
+  fmt::print(stderr, "Users reset more than once: {}\n\n",
+             after.at("resets_per_user").at("2+").as_int64());
+
+  fmt::print(stderr, "$ devreset report {}\n", ledger_path.string());
+  std::fflush(stderr);
+  std::string report_arg = ledger_path.string();
+  char report_name[] = "report";
+  char* report_argv[] = {report_name, report_arg.data(), nullptr};
+  report_command(2, report_argv);
+  return result.exit_code();
+}
+
+}  // namespace devreset::cli
