@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# The demo: installs what is missing, builds devreset (Release) and runs it.
-# Until `devreset demo` exists this shows what the binary can do so far.
+# The demo: installs what is missing, builds devreset (Release) and runs `devreset demo`:
+# a reset of samples/users.csv on a simulated tenant in the same process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target devreset >/dev/null
-./build/release/cli/devreset --version
-./build/release/cli/devreset --help
+exec ./build/release/cli/devreset demo
