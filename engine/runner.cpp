@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -85,6 +86,7 @@ struct run_state {
   asio::steady_timer ticker;
 
   std::optional<io::job> first_job;
+  bool flush_posted = false;
   bool stopping = false;   // take no new users
   bool hard_stop = false;  // cancel what is in flight
   int consecutive_auth = 0;
@@ -110,9 +112,26 @@ struct run_state {
       t->cancel();
   }
 
+  // Records go out in one write(2) per event-loop pass: added here, flushed by a handler
+  // posted behind the completions that are already queued.
   void write_record(const io::user_record& rec) {
     try {
-      ledger.write(rec);
+      ledger.add(rec);
+    } catch (const io::ledger_error& e) {
+      stop(run_end::aborted, e.what());
+      cancel_in_flight();
+      return;
+    }
+    if (!flush_posted) {
+      flush_posted = true;
+      asio::post(ioc, [this] { flush_ledger(); });
+    }
+  }
+
+  void flush_ledger() {
+    flush_posted = false;
+    try {
+      ledger.flush();
     } catch (const io::ledger_error& e) {
       stop(run_end::aborted, e.what());
       cancel_in_flight();
@@ -133,6 +152,20 @@ struct run_state {
     if (cfg.on_progress) cfg.on_progress(result.stats, limiter.current_rate(), limiter.lowered());
   }
 
+  // A coroutine that threw is a bug: stop the run (it can be resumed) and say what it was.
+  void on_crash(std::exception_ptr e, bool is_worker) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      stop(run_end::aborted, fmt::format("internal error: {}", ex.what()));
+    } catch (...) {
+      stop(run_end::aborted, "internal error");
+    }
+    cancel_in_flight();
+    if (is_worker) worker_done();
+  }
+
   void worker_done() {
     if (--workers_alive > 0) return;
     boost::system::error_code ignored;
@@ -150,8 +183,37 @@ asio::awaitable<void> sleep_until(run_state* s, asio::steady_timer* timer,
   s->waits.remove(timer);
 }
 
-asio::awaitable<executed> execute(run_state* s, https_connection* conn, planned_request req,
-                                  json::value* body, asio::steady_timer* timer) {
+// What one worker owns: its connection, its timer, and a parser and arena reused for
+// every answer (no allocation per answer once warmed up).
+struct worker_ctx {
+  worker_ctx(asio::io_context& ioc, https_host& host)
+      : conn(ioc.get_executor(), host), timer(ioc) {}
+
+  // Parses an answer into an arena made fresh over a buffer of this worker's (Boost 1.81's
+  // monotonic_resource cannot be released and reused: its block size keeps doubling).
+  const json::value* parse(std::string_view text, boost::system::error_code& ec) {
+    body.reset();
+    arena.reset();
+    arena.emplace(arena_buffer, sizeof arena_buffer);
+    parser.reset(json::storage_ptr(&*arena));
+    parser.write(text, ec);
+    if (ec) return nullptr;
+    body.emplace(parser.release());
+    return &*body;
+  }
+
+  https_connection conn;
+  asio::steady_timer timer;
+  alignas(std::max_align_t) unsigned char arena_buffer[16 * 1024];
+  std::optional<json::monotonic_resource> arena;
+  json::parser parser;
+  std::optional<json::value> body;
+};
+
+asio::awaitable<executed> execute(run_state* s, worker_ctx* w, planned_request req) {
+  https_connection* conn = &w->conn;
+  asio::steady_timer* timer = &w->timer;
+  const json::value* body = nullptr;
   auto& stats = s->result.stats;
   int attempt = 0;
   bool refreshed = false;
@@ -175,7 +237,7 @@ asio::awaitable<executed> execute(run_state* s, https_connection* conn, planned_
     std::string detail = std::move(a.detail);
     if (a.how == transport::ok && a.status >= 200 && a.status < 300) {
       boost::system::error_code ec;
-      *body = json::parse(a.body, ec);
+      body = w->parse(a.body, ec);
       if (ec) {
         ar.how = transport::bad_answer;
         detail = fmt::format("a {} answer that is not JSON", a.status);
@@ -228,10 +290,8 @@ asio::awaitable<executed> execute(run_state* s, https_connection* conn, planned_
 }
 
 asio::awaitable<void> worker(run_state* s) {
-  https_connection conn(s->ioc.get_executor(), s->host);
-  asio::steady_timer timer(s->ioc);
-  s->connections.push_back(&conn);
-  json::value body;
+  worker_ctx w(s->ioc, s->host);
+  s->connections.push_back(&w.conn);
   auto& stats = s->result.stats;
 
   while (auto job = s->next_job()) {
@@ -247,7 +307,7 @@ asio::awaitable<void> worker(run_state* s) {
       type_task task(t, s->cfg.mode, s->paths, job->realm, job->user_id, s->cfg.page_size);
       const auto type_start = steady::now();
       while (auto req = task.next()) {
-        auto done = co_await execute(s, &conn, std::move(*req), &body, &timer);
+        auto done = co_await execute(s, &w, std::move(*req));
         if (done.interrupted) {
           abandoned = true;
           break;
@@ -268,7 +328,7 @@ asio::awaitable<void> worker(run_state* s) {
     stats.count_user(rec.status);
     s->write_record(rec);
   }
-  s->connections.remove(&conn);
+  s->connections.remove(&w.conn);
   s->worker_done();
 }
 
@@ -362,7 +422,7 @@ asio::awaitable<void> start(run_state* s) {
   // The workers; the preflight's own slot in workers_alive passes to them.
   s->workers_alive += s->cfg.concurrency;
   for (int i = 0; i < s->cfg.concurrency; ++i) {
-    asio::co_spawn(s->ioc, worker(s), asio::detached);
+    asio::co_spawn(s->ioc, worker(s), [s](std::exception_ptr e) { s->on_crash(e, true); });
   }
   s->worker_done();
 }
@@ -402,9 +462,10 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
     s.signals.async_wait([&s](boost::system::error_code e, int n) { on_signal(&s, e, n); });
   }
   s.workers_alive = 1;  // the preflight
-  asio::co_spawn(ioc, start(&s), asio::detached);
-  asio::co_spawn(ioc, ticker(&s), asio::detached);
+  asio::co_spawn(ioc, start(&s), [&s](std::exception_ptr e) { s.on_crash(e, true); });
+  asio::co_spawn(ioc, ticker(&s), [&s](std::exception_ptr e) { s.on_crash(e, false); });
   ioc.run();
+  s.flush_ledger();
 
   result.connections = s.host.connects();
   result.resumed_sessions = s.host.resumed();

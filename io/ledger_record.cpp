@@ -70,30 +70,32 @@ std::optional<result_status> parse_result_status(std::string_view s) noexcept {
   return std::nullopt;
 }
 
-json::object to_json(const user_record& r) {
-  json::object o;
+json::object to_json(const user_record& r, json::storage_ptr sp) {
+  json::object o(sp);
   o.reserve(11);
   o["record"] = "user";
   o["run_id"] = r.run_id;
   o["line"] = r.line;
   // Ids come from input files: keep the ledger valid UTF-8 whatever they hold.
-  o["user_id"] = is_valid_utf8(r.user_id) && r.user_id.size() <= 4096
-                     ? json::string(r.user_id)
-                     : json::string(printable(r.user_id, 256));
+  if (is_valid_utf8(r.user_id) && r.user_id.size() <= 4096) {
+    o["user_id"] = r.user_id;
+  } else {
+    o["user_id"] = printable(r.user_id, 256);
+  }
   o["realm"] = r.realm;
   o["status"] = to_string(r.status);
   if (!r.reason.empty()) o["reason"] = r.reason;
-  json::array results;
+  json::array results(sp);
   results.reserve(r.results.size());
   for (const auto& t : r.results) {
-    json::object x;
+    json::object x(sp);
     x["type"] = to_string(t.type);
     x["action"] = t.action;
     x["status"] = to_string(t.status);
     if (t.found) x["found"] = *t.found;
     if (t.deleted) x["deleted"] = *t.deleted;
     if (!t.device_ids.empty()) {
-      json::array ids;
+      json::array ids(sp);
       for (const auto& id : t.device_ids)
         ids.emplace_back(id);
       x["device_ids"] = std::move(ids);
@@ -106,7 +108,7 @@ json::object to_json(const user_record& r) {
   }
   o["results"] = std::move(results);
   o["elapsed_ms"] = round_ms(r.elapsed_ms);
-  o["finished_at"] = format_utc(r.finished_at);
+  o["finished_at"] = json::string(format_utc(r.finished_at), sp);
   return o;
 }
 

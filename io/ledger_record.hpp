@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <boost/json/fwd.hpp>
+#include <boost/json/storage_ptr.hpp>
 
 #include "io/device_type.hpp"
 
@@ -63,8 +64,9 @@ struct user_record {
   std::string reason;  ///< invalid rows: why
 };
 
-/// The JSON object of a user record ({"record":"user",...}).
-boost::json::object to_json(const user_record& r);
+/// The JSON object of a user record ({"record":"user",...}), allocated from `sp` (a
+/// monotonic resource keeps the hot path free of malloc).
+boost::json::object to_json(const user_record& r, boost::json::storage_ptr sp = {});
 
 /// Reads a user record back; nullopt when `o` is not a well-formed user record.
 std::optional<user_record> user_record_from_json(const boost::json::object& o);

@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <boost/json.hpp>
+#include <boost/json/monotonic_resource.hpp>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 #include "io/ledger_reader.hpp"
@@ -158,16 +160,60 @@ void ledger_writer::append(std::string_view bytes) {
   dirty_ = true;
 }
 
+template <class Json>
+void ledger_writer::serialize_into(std::string& out, const Json& v) {
+  serializer_.reset(&v);
+  char buf[4096];
+  while (!serializer_.done())
+    out.append(serializer_.read(buf));
+  out += '\n';
+}
+
 void ledger_writer::write(const boost::json::object& record) {
-  line_ = boost::json::serialize(record);
-  line_ += '\n';
+  flush();
+  line_.clear();
+  serialize_into(line_, record);
   append(line_);
   ++records_;
   maybe_sync();
 }
 
 void ledger_writer::write(const user_record& record) {
-  write(to_json(record));
+  add(record);
+  flush();
+}
+
+void ledger_writer::add(const user_record& record) {
+  if (fd_ < 0) throw ledger_error(fmt::format("ledger {}: already closed", path_.string()));
+  // A fresh arena on the stack per record: no malloc for a record that fits in it.
+  // (Boost 1.81's monotonic_resource::release() keeps doubling its next block size, so an
+  // arena released and reused for every record soon fails with bad_alloc.)
+  alignas(std::max_align_t) unsigned char buffer[16 * 1024];
+  boost::json::monotonic_resource arena(buffer, sizeof buffer);
+  auto o = to_json(record, boost::json::storage_ptr(&arena));
+  serialize_into(pending_, o);
+  ++pending_records_;
+}
+
+void ledger_writer::flush() {
+  if (pending_records_ == 0) return;
+  // On failure the whole batch is taken back (append cuts a partial write), so what is on
+  // disk stays whole records only; the users of the batch are done again on resume.
+  auto n = pending_records_;
+  pending_records_ = 0;
+  std::string batch;
+  batch.swap(pending_);
+  try {
+    append(batch);
+  } catch (...) {
+    batch.clear();
+    pending_.swap(batch);
+    throw;
+  }
+  batch.clear();
+  pending_.swap(batch);  // keep the capacity
+  records_ += n;
+  maybe_sync();
 }
 
 void ledger_writer::maybe_sync() {
@@ -187,6 +233,7 @@ void ledger_writer::sync() {
 
 void ledger_writer::close() {
   if (fd_ < 0) return;
+  flush();
   int fd = fd_;
   std::string error;
   if (dirty_ && ::fdatasync(fd) != 0) error = errno_text(errno);

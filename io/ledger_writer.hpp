@@ -9,6 +9,7 @@
 #include <string>
 
 #include <boost/json/fwd.hpp>
+#include <boost/json/serializer.hpp>
 
 #include "io/ledger_record.hpp"
 
@@ -35,10 +36,19 @@ class ledger_writer {
   ledger_writer(const ledger_writer&) = delete;
   ledger_writer& operator=(const ledger_writer&) = delete;
 
-  /// Appends one record as one line. On failure (disk full...) the partial line is removed,
-  /// so the ledger stays parseable, and ledger_error is thrown.
+  /// Appends one record as one line (after any records still pending). On failure (disk
+  /// full...) the partial line is removed, so the ledger stays parseable, and ledger_error
+  /// is thrown.
   void write(const boost::json::object& record);
   void write(const user_record& record);
+
+  /// Adds a user record to the pending batch, written whole by the next flush(). The engine
+  /// flushes at the end of each event-loop pass, so a record reaches the OS microseconds
+  /// after it is made, and many records cost one write(2).
+  void add(const user_record& record);
+  /// Writes the pending batch in one write(2).
+  void flush();
+  std::size_t pending() const { return pending_records_; }
 
   /// Syncs to disk when something was written and `sync_interval` has passed since the
   /// last sync. Writes call it; a caller with a timer calls it too, so that a quiet run
@@ -56,6 +66,8 @@ class ledger_writer {
 
  private:
   void append(std::string_view bytes);
+  template <class Json>
+  void serialize_into(std::string& out, const Json& v);
   void repair_tail();
 
   std::filesystem::path path_;
@@ -66,7 +78,10 @@ class ledger_writer {
   bool dirty_ = false;
   std::chrono::milliseconds sync_interval_;
   std::chrono::steady_clock::time_point last_sync_;
-  std::string line_;  // serialisation buffer, reused
+  std::string line_;     // serialisation buffer, reused
+  std::string pending_;  // records added but not yet written
+  std::size_t pending_records_ = 0;
+  boost::json::serializer serializer_;
 };
 
 }  // namespace devreset::io
