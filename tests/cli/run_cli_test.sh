@@ -142,6 +142,27 @@ plan_changes_nothing)
   [[ $(count_records "$work/plan.jsonl" planned) -eq 20 ]] || fail "not 20 planned records"
   [[ "$(json_get "$(stats)" '["devices_left"]')" == "$before" ]] || fail "plan changed the tenant"
   ;;
+revoked_token_aborts_run)
+  # The token file is re-read when it changes; when the new token is refused, the run
+  # stops after a few 401s instead of failing every user.
+  start_sim --users 400 --latency 20ms
+  "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
+    --token-file "$work/token.txt" --progress none --max-auth-failures 5 \
+    --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 4 2>"$work/err" &
+  pid=$!
+  sleep 1.5
+  echo revoked-token >"$work/token.txt.new" && mv "$work/token.txt.new" "$work/token.txt"
+  set +e; wait "$pid"; rc=$?; set -e
+  [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(cat "$work/err")"
+  grep -q "refused 5 requests in a row" "$work/err" || fail "$(cat "$work/err")"
+  grep -q "revoked-token" "$work/err" "$work/l.jsonl" && fail "the token leaked"
+  s=$(stats)
+  unauthorized=$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print(sum(v.get("401",0) for v in s["by_endpoint"].values()))' "$s")
+  (( unauthorized <= 12 )) || fail "$unauthorized requests refused before the abort"
+  ok=$(count_records "$work/l.jsonl" ok)
+  (( ok > 0 && ok < 400 )) || fail "$ok users ok"
+  [[ $(count_records "$work/l.jsonl" failed) -eq 0 ]] || fail "users were failed for the token"
+  ;;
 failed_out_feeds_a_rerun)
   start_sim --users 60 --fail-rate 0.5
   set +e
