@@ -2,6 +2,7 @@
 #include "engine/retry_policy.hpp"
 
 #include <fmt/format.h>
+#include <boost/beast/http/status.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -44,34 +45,11 @@ std::ostream& operator<<(std::ostream& os, const decision& d) {
 
 namespace {
 
+// The standard reason phrase ("Service Unavailable"), from Beast's table; "" if unknown.
 std::string_view status_phrase(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 409:
-      return "Conflict";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-  }
-  return "";
+  auto phrase =
+      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
+  return phrase == "<unknown-status>" ? std::string_view() : std::string_view(phrase);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <boost/beast/http/status.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
@@ -35,28 +36,11 @@ std::chrono::nanoseconds token_bucket::take(clock::time_point now) {
 
 namespace {
 
+// The standard reason phrase ("Service Unavailable"), from Beast's table; "" if unknown.
 std::string_view reason_phrase(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-  }
-  return "Error";
+  auto phrase =
+      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
+  return phrase == "<unknown-status>" ? std::string_view() : std::string_view(phrase);
 }
 
 outcome error(int status, std::string_view message) {
