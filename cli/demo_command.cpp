@@ -101,7 +101,7 @@ int demo_command(int argc, char** argv) {
   auto reader = io::open_job_reader(input, std::nullopt, ro);
   io::ledger_writer ledger(ledger_path, io::ledger_mode::create);
   auto tokens = engine::make_static_token(tenant->token(), "the simulated tenant's token");
-  progress prog(progress_mode::automatic, demo_users, false);
+  progress prog(progress_mode::automatic, demo_users);
   cfg.on_progress = [&prog](const engine::run_stats& s, double rate, bool lowered) {
     prog.update(s, rate, lowered);
   };

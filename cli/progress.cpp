@@ -12,8 +12,7 @@ namespace devreset::cli {
 
 using io::user_status;
 
-progress::progress(progress_mode mode, std::uint64_t total, bool planning)
-    : mode_(mode), total_(total), planning_(planning) {
+progress::progress(progress_mode mode, std::uint64_t total) : mode_(mode), total_(total) {
   if (mode_ == progress_mode::automatic) {
     mode_ = ::isatty(STDERR_FILENO) ? progress_mode::bar : progress_mode::plain;
   }
@@ -74,7 +73,6 @@ void progress::update(const engine::run_stats& s, double current_rate, bool lowe
     last_plain_ = now;
     fmt::print(stderr, "devreset: {}\n", line(s, total_, elapsed, current_rate, lowered, false));
   }
-  (void)planning_;
 }
 
 void progress::finish(const engine::run_stats& s) {

@@ -15,7 +15,7 @@ enum class progress_mode { automatic, bar, plain, none };
 class progress {
  public:
   /// `total`: users expected (0 when unknown).
-  progress(progress_mode mode, std::uint64_t total, bool planning);
+  progress(progress_mode mode, std::uint64_t total);
 
   /// Called by the engine about once a second.
   void update(const engine::run_stats& s, double current_rate, bool lowered);
@@ -29,7 +29,6 @@ class progress {
  private:
   progress_mode mode_;
   std::uint64_t total_;
-  bool planning_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point last_plain_{};
 };

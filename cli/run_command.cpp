@@ -118,13 +118,23 @@ std::uint64_t estimate_rows(const fs::path& path, io::input_format format) {
     if (n > 0) last = buf[n - 1];
   }
   if (last != '\n') ++lines;
-  if (format == io::input_format::csv) {
-    std::string lower;
-    for (char c : first_line)
-      lower.push_back(static_cast<char>(std::tolower(c)));
-    if (lower.find("id") != std::string::npos && lower.find('-') == std::string::npos &&
-        lines > 0) {
-      --lines;  // a header row
+  if (format == io::input_format::csv && lines > 0) {
+    // A header row names known columns (the reader's own rule); it is not a user.
+    std::string_view rest = first_line;
+    if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);
+    for (;;) {
+      auto comma = rest.find(',');
+      auto name = io::trim_blanks(rest.substr(0, comma));
+      while (!name.empty() && (name.back() == '\r' || name.back() == '"'))
+        name.remove_suffix(1);
+      while (!name.empty() && name.front() == '"')
+        name.remove_prefix(1);
+      if (io::is_known_csv_column(name)) {
+        --lines;
+        break;
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
     }
   }
   return lines;
@@ -342,7 +352,7 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
                                        {"realm", realm_path},
                                        {"types", ropts.default_types.to_string(',')},
                                        {"resume", resume}};
-  progress prog(pmode, total, mode == engine::run_mode::plan);
+  progress prog(pmode, total);
   cfg.on_progress = [&prog](const engine::run_stats& s, double rate, bool lowered) {
     prog.update(s, rate, lowered);
   };

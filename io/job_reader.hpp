@@ -30,6 +30,10 @@ std::string_view to_string(input_format f) noexcept;
 /// .jsonl/.ndjson → jsonl. Throws input_error for anything else.
 input_format format_from_extension(const std::filesystem::path& path);
 
+/// True when `name` is a CSV header column devreset knows: user_id (or _id, id), types, realm
+/// (case-insensitive, blanks around ignored).
+bool is_known_csv_column(std::string_view name);
+
 struct reader_options {
   type_set default_types = type_set::defaults();  ///< for rows that name no types
   std::string default_realm = "/realms/root";     ///< realm path for rows that name none

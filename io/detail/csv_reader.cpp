@@ -255,3 +255,11 @@ std::unique_ptr<job_reader> make_csv_reader(std::unique_ptr<std::istream> in,
 }
 
 }  // namespace devreset::io::detail
+
+namespace devreset::io {
+
+bool is_known_csv_column(std::string_view name) {
+  return detail::column_from_header(name).has_value();
+}
+
+}  // namespace devreset::io
