@@ -117,6 +117,7 @@ struct https_connection::impl {
   std::optional<ssl::stream<beast::tcp_stream>> stream;
   beast::flat_buffer buffer;
   http::request<http::string_body> req;
+  std::string token;   // the token the authorization header holds
   bool fresh = false;  // connected for this request (not reused)
   bool session_saved = false;
 
@@ -128,12 +129,18 @@ struct https_connection::impl {
     req.keep_alive(true);
   }
 
+  // Closes the socket only: operations pending on it finish with an error, and the
+  // coroutine that owns them drops the stream. Safe from outside (a hard stop).
+  void shut() {
+    if (!stream) return;
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(*stream).socket().close(ignored);
+  }
+
+  // Drops the stream; only where no operation is pending on it.
   void close() {
-    if (stream) {
-      boost::system::error_code ignored;
-      beast::get_lowest_layer(*stream).socket().close(ignored);
-      stream.reset();
-    }
+    shut();
+    stream.reset();
     buffer.clear();
   }
 
@@ -210,10 +217,13 @@ asio::awaitable<http_answer> https_connection::send(http_method method, std::str
              : method == http_method::delete_ ? http::verb::delete_
                                               : http::verb::get);
   req.target(target);
-  std::string auth;
-  auth.reserve(7 + token.size());
-  auth.append("Bearer ").append(token);
-  req.set(http::field::authorization, auth);
+  if (token != c.token) {  // the header is rebuilt only when the token changes
+    c.token.assign(token);
+    std::string auth;
+    auth.reserve(7 + token.size());
+    auth.append("Bearer ").append(token);
+    req.set(http::field::authorization, auth);
+  }
   if (json_body) {
     req.set(http::field::content_type, "application/json");
     req.body() = "{}";
@@ -223,7 +233,27 @@ asio::awaitable<http_answer> https_connection::send(http_method method, std::str
   }
   req.prepare_payload();
 
-  if (!c.stream) {
+  co_return co_await exchange(timeout);
+}
+
+asio::awaitable<http_answer> https_connection::post_form(std::string_view target, std::string form,
+                                                         std::chrono::milliseconds timeout) {
+  auto& c = *impl_;
+  auto& req = c.req;
+  req.method(http::verb::post);
+  req.target(target);
+  req.erase(http::field::authorization);
+  c.token.clear();  // the next send() sets the bearer token again
+  req.set(http::field::content_type, "application/x-www-form-urlencoded");
+  req.body() = std::move(form);
+  req.prepare_payload();
+  co_return co_await exchange(timeout);
+}
+
+asio::awaitable<http_answer> https_connection::exchange(std::chrono::milliseconds timeout) {
+  auto& c = *impl_;
+  auto& req = c.req;
+  if (!c.stream || !beast::get_lowest_layer(*c.stream).socket().is_open()) {
     auto [how, why] = co_await c.connect(timeout);
     if (how != transport::ok) co_return http_answer{how, 0, {}, {}, std::move(why)};
   } else {

@@ -67,10 +67,16 @@ class https_connection {
   boost::asio::awaitable<http_answer> send(http_method method, std::string_view target,
                                            bool json_body, std::string_view token,
                                            std::chrono::milliseconds timeout);
-  /// Closes the connection (cancelling what is pending on it).
+  /// POSTs an HTML form (application/x-www-form-urlencoded) without a bearer token: the
+  /// token endpoint's request.
+  boost::asio::awaitable<http_answer> post_form(std::string_view target, std::string form,
+                                                std::chrono::milliseconds timeout);
+  /// Closes the connection: what is pending on it fails at once; the next request
+  /// reconnects. Safe to call while a request is in flight.
   void close();
 
  private:
+  boost::asio::awaitable<http_answer> exchange(std::chrono::milliseconds timeout);
   struct impl;
   std::unique_ptr<impl> impl_;
 };
