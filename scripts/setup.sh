@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libboost-url1.81-dev libboost-system1.81-dev
   libfmt-dev libssl-dev openssl ca-certificates libgtest-dev libgmock-dev
-  curl python3
+  curl python3 bsdutils
 )
 
 missing=()

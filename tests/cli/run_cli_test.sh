@@ -142,6 +142,18 @@ plan_changes_nothing)
   [[ $(count_records "$work/plan.jsonl" planned) -eq 20 ]] || fail "not 20 planned records"
   [[ "$(json_get "$(stats)" '["devices_left"]')" == "$before" ]] || fail "plan changed the tenant"
   ;;
+terminal_confirmation)
+  # On a terminal (script(1) gives one) the run names what it will do and waits for "yes".
+  start_sim --users 20
+  cmd="$devreset run --tenant $tenant --realm alpha --ca-file $work/ca.pem --token-file $work/token.txt --input $work/users.txt --ledger $work/l.jsonl --progress none"
+  echo no | script -q -e -c "$cmd" /dev/null >"$work/tty1" 2>&1 && fail "ran without a yes"
+  grep -q "about to reset the oath,push,webauthn,binding devices of 20 users in realm /realms/root/realms/alpha on 127.0.0.1" "$work/tty1" || fail "$(cat "$work/tty1")"
+  grep -q "not confirmed; nothing was sent" "$work/tty1" || fail "$(cat "$work/tty1")"
+  [[ ! -e "$work/l.jsonl" ]] || fail "the ledger was created"
+  [[ $(json_get "$(stats)" '["requests"]') -eq 0 ]] || fail "requests were sent"
+  echo yes | script -q -e -c "$cmd" /dev/null >"$work/tty2" 2>&1 || fail "confirmed run failed: $(cat "$work/tty2")"
+  [[ $(count_records "$work/l.jsonl" ok) -eq 20 ]] || fail "not 20 ok after yes"
+  ;;
 revoked_token_aborts_run)
   # The token file is re-read when it changes; when the new token is refused, the run
   # stops after a few 401s instead of failing every user.
