@@ -1,6 +1,7 @@
 // `devreset run` and `devreset plan`: validate everything, confirm, run the engine with a
 // progress display, print the summary, exit with DESIGN.md's codes.
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <boost/program_options.hpp>
 #include <boost/url/parse.hpp>
@@ -15,6 +16,7 @@
 #include "cli/options.hpp"
 #include "cli/progress.hpp"
 #include "engine/runner.hpp"
+#include "engine/service_account.hpp"
 #include "engine/token_source.hpp"
 #include "io/job_reader.hpp"
 #include "io/ledger_reader.hpp"
@@ -33,11 +35,14 @@ constexpr const char* run_usage =
     R"(Usage: devreset run --tenant URL --realm REALM --input FILE --ledger FILE [options]
 
 Resets the registered MFA devices of every user in FILE, writing one ledger record per
-user. The token comes from --token-file or DEVRESET_TOKEN (never a command-line argument).
+user. Tokens come from a service account (--sa-id, --sa-key: devreset renews them), a
+--token-file, or DEVRESET_TOKEN (never a bare command-line argument).
 Every option can also be set in a --config file (INI: "concurrency = 32") or as
 DEVRESET_<NAME> in the environment; the command line wins, then the environment.
 
 Examples:
+  devreset run --tenant https://tenant.example.com --realm alpha --input users.csv \
+               --ledger reset.jsonl --sa-id 8a1d...-service-account-id --sa-key sa.jwk.json
   devreset run --tenant https://tenant.example.com --realm alpha --input users.csv \
                --ledger reset.jsonl --token-file token.txt
   devreset run --config devreset.conf --input users.csv --ledger reset.jsonl --yes
@@ -69,6 +74,9 @@ po::options_description run_options(engine::run_mode mode) {
     ("input-format", po::value<std::string>(), "csv, json or jsonl (default: from the extension)")
     ("ledger", po::value<std::string>(), "the ledger (JSON Lines) to write")
     ("types", po::value<std::string>()->default_value("oath,push,webauthn,binding"), "device types: oath, push, webauthn, binding, profile, trusted")
+    ("sa-id", po::value<std::string>(), "service account id: devreset gets and renews its own tokens")
+    ("sa-key", po::value<std::string>(), "the service account's private key (JWK JSON file)")
+    ("scope", po::value<std::string>()->default_value("fr:am:*"), "scope of service-account tokens")
     ("token-file", po::value<std::string>(), "file holding the bearer token (re-read when it changes)")
     ("concurrency", po::value<int>()->default_value(16), "requests in flight")
     ("rate", po::value<double>()->default_value(0), "requests per second ceiling (0: none)")
@@ -263,13 +271,32 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
     ropts.default_types = *types;
     ropts.default_realm = realm_path;
 
-    // The token: a file, or the environment; never a bare command-line argument.
-    if (vm.count("token-file")) {
+    // The token: a service account, a file, or the environment; never a bare argument.
+    if (vm.count("sa-id") || vm.count("sa-key")) {
+      if (!vm.count("sa-id") || !vm.count("sa-key")) {
+        throw usage_error("--sa-id and --sa-key go together");
+      }
+      auto key_file = vm["sa-key"].as<std::string>();
+      struct stat st {};
+      if (::stat(key_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+        fmt::print(stderr,
+                   "devreset {}: warning: the key file {} can be read by others (mode {:o}); "
+                   "chmod 600 it\n",
+                   name, key_file, st.st_mode & 0777);
+      }
+      try {
+        tokens = engine::make_service_account_token(
+            {vm["sa-id"].as<std::string>(), key_file, vm["scope"].as<std::string>()});
+      } catch (const io::jose_error& e) {
+        throw usage_error(fmt::format("--sa-key: {}", e.what()));
+      }
+    } else if (vm.count("token-file")) {
       tokens = engine::make_file_token(vm["token-file"].as<std::string>());
     } else if (const char* env = std::getenv("DEVRESET_TOKEN"); env != nullptr && *env != '\0') {
       tokens = engine::make_static_token(env, "DEVRESET_TOKEN");
     } else {
-      throw usage_error("no token: give --token-file FILE or set DEVRESET_TOKEN");
+      throw usage_error(
+          "no token: give --sa-id and --sa-key, or --token-file FILE, or set DEVRESET_TOKEN");
     }
   } catch (const po::error& e) {
     fmt::print(stderr, "devreset {}: {} (see devreset {} --help)\n", name, e.what(), name);

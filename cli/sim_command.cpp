@@ -30,6 +30,7 @@ Examples:
   devreset sim --users 1000 --ca-out /tmp/sim-ca.pem
   devreset sim --listen 127.0.0.1:8443 --latency 20ms --jitter 5ms --rate-limit 200
   devreset sim --users 100000 --users-out users.txt --fail-rate 0.02 --drop-rate 0.01
+  devreset sim --sa-id test-sa --sa-jwk samples/service-account.jwk.json --token-ttl 2m
 
 Options)";
 
@@ -80,6 +81,9 @@ int sim_command(int argc, char** argv) {
     ("realm", po::value<std::string>()->default_value("alpha"), "realm of the seeded users")
     ("am-path", po::value<std::string>()->default_value("/am"), "AM context path")
     ("token", po::value<std::string>(), "bearer token to accept (random when absent)")
+    ("sa-id", po::value<std::string>(), "serve the token endpoint for this service account")
+    ("sa-jwk", po::value<std::string>(), "the service account's JWK file (its public part is used)")
+    ("token-ttl", po::value<std::string>()->default_value("15m"), "lifetime of issued tokens")
     ("latency", po::value<std::string>()->default_value("0"), "added to every answer (e.g. 20ms)")
     ("jitter", po::value<std::string>()->default_value("0"), "latency varies by up to this either way")
     ("rate-limit", po::value<double>()->default_value(0), "requests per second before 429 + Retry-After (0: none)")
@@ -119,6 +123,14 @@ int sim_command(int argc, char** argv) {
     opts.realm = vm["realm"].as<std::string>();
     opts.am_path = vm["am-path"].as<std::string>();
     if (vm.count("token")) opts.token = vm["token"].as<std::string>();
+    if (vm.count("sa-id") != vm.count("sa-jwk"))
+      throw po::error("--sa-id and --sa-jwk go together");
+    if (vm.count("sa-id")) {
+      opts.sa_id = vm["sa-id"].as<std::string>();
+      opts.sa_jwk_file = vm["sa-jwk"].as<std::string>();
+    }
+    opts.token_ttl = duration_option(vm, "token-ttl");
+    if (opts.token_ttl.count() < 1000) throw po::error("--token-ttl is at least 1s");
     opts.latency = duration_option(vm, "latency");
     opts.jitter = duration_option(vm, "jitter");
     opts.slow_delay = duration_option(vm, "slow-delay");

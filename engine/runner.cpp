@@ -68,7 +68,14 @@ struct run_state {
         rng(std::random_device{}()),
         signals(io),
         grace(io),
-        ticker(io) {}
+        ticker(io) {
+    tctx.executor = io.get_executor();
+    tctx.host = &host;
+    tctx.host_name = c.host;
+    tctx.port = c.port;
+    tctx.am_path = paths.am_path();
+    tctx.timeout = c.timeout;
+  }
 
   const run_config& cfg;
   asio::io_context& ioc;
@@ -84,6 +91,7 @@ struct run_state {
   asio::signal_set signals;
   asio::steady_timer grace;
   asio::steady_timer ticker;
+  token_context tctx;
 
   std::optional<io::job> first_job;
   bool flush_posted = false;
@@ -225,9 +233,17 @@ asio::awaitable<executed> execute(run_state* s, worker_ctx* w, planned_request r
     if (when > now) co_await sleep_until(s, timer, when);
     if (s->hard_stop) co_return executed{{}, true};
 
+    auto token_problem = co_await s->tokens.ensure(&s->tctx, {});
+    if (!token_problem.empty()) {
+      s->stop(run_end::aborted, "cannot get a token: " + token_problem);
+      s->cancel_in_flight();
+      co_return executed{{}, true};
+    }
+    std::string used = s->tokens.token();
+
     auto start = steady::now();
-    http_answer a = co_await conn->send(req.method, req.target, req.json_body, s->tokens.token(),
-                                        s->cfg.timeout);
+    http_answer a =
+        co_await conn->send(req.method, req.target, req.json_body, used, s->cfg.timeout);
     auto end = steady::now();
     ++stats.requests;
     stats.latency.record(end - start);
@@ -277,10 +293,16 @@ asio::awaitable<executed> execute(run_state* s, worker_ctx* w, planned_request r
         if (ar.how != transport::ok && !detail.empty()) why += ": " + io::printable(detail, 200);
         co_return executed{{final_answer::kind::failed, a.status, attempt, nullptr, why}, false};
       }
-      case decision::kind::refresh_token:
+      case decision::kind::refresh_token: {
         refreshed = true;
-        s->tokens.refresh();
+        auto problem = co_await s->tokens.ensure(&s->tctx, used);
+        if (!problem.empty()) {
+          s->stop(run_end::aborted, "cannot get a token: " + problem);
+          s->cancel_in_flight();
+          co_return executed{{}, true};
+        }
         break;
+      }
       case decision::kind::retry:
         ++stats.retries;
         co_await sleep_until(s, timer, steady::now() + d.wait);
@@ -395,18 +417,24 @@ asio::awaitable<void> start(run_state* s) {
     }
     auto target = s->paths.query(j.realm, j.user_id, first);
     http_answer a;
-    for (int round = 0; round < 2; ++round) {
-      a = co_await conn.send(http_method::get, target, false, s->tokens.token(), s->cfg.timeout);
+    std::string problem = co_await s->tokens.ensure(&s->tctx, {});
+    if (!problem.empty()) problem = "cannot get a token: " + problem;
+    for (int round = 0; round < 2 && problem.empty(); ++round) {
+      std::string used = s->tokens.token();
+      a = co_await conn.send(http_method::get, target, false, used, s->cfg.timeout);
       ++s->result.stats.requests;
-      if (a.how == transport::ok && a.status == 401 && round == 0 && s->tokens.refresh()) continue;
+      if (a.how == transport::ok && a.status == 401 && round == 0) {
+        problem = co_await s->tokens.ensure(&s->tctx, used);
+        if (!problem.empty()) problem = "cannot get a token: " + problem;
+        if (s->tokens.token() != used) continue;
+      }
       break;
     }
     s->connections.remove(&conn);
-    std::string problem;
-    if (a.how != transport::ok) {
+    if (problem.empty() && a.how != transport::ok) {
       problem = fmt::format("cannot reach the tenant at https://{}:{}: {}", s->cfg.host,
                             s->cfg.port, io::printable(a.detail, 300));
-    } else if (a.status == 401 || a.status == 403) {
+    } else if (problem.empty() && (a.status == 401 || a.status == 403)) {
       problem = fmt::format("the tenant refused the token from {} ({})", s->tokens.describe(),
                             describe(attempt_result{transport::ok, a.status, {}}));
     }

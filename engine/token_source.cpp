@@ -90,6 +90,11 @@ class file_token final : public token_source {
 
 }  // namespace
 
+boost::asio::awaitable<std::string> token_source::ensure(token_context*, std::string rejected) {
+  if (!rejected.empty() && rejected == token()) refresh();
+  co_return std::string();
+}
+
 std::unique_ptr<token_source> make_static_token(std::string token, std::string origin) {
   return std::make_unique<static_token>(std::move(token), std::move(origin));
 }

@@ -1,7 +1,11 @@
-// Where the bearer token comes from: a fixed token (DEVRESET_TOKEN), or a token file that
-// is re-read when it changes and after a 401, so that an external refresher works.
-// Tokens are secrets: they are never printed, logged or written to the ledger.
+// Where the bearer token comes from: a fixed token (DEVRESET_TOKEN), a token file that is
+// re-read when it changes and after a 401 (so an external refresher works), or a service
+// account (engine/service_account.hpp). Tokens are secrets: they are never printed, logged
+// or written to the ledger.
 #pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -16,15 +20,32 @@ class token_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+class https_host;
+
+/// What a token source that talks to the tenant needs of the run.
+struct token_context {
+  boost::asio::any_io_executor executor;
+  https_host* host = nullptr;
+  std::string host_name;  ///< as in the tenant URL
+  std::string port;
+  std::string am_path;
+  std::chrono::milliseconds timeout{30000};
+};
+
 class token_source {
  public:
   virtual ~token_source() = default;
   /// The token to send now.
   virtual const std::string& token() = 0;
-  /// Called after a 401: fetch a fresh token. True when the token changed.
+  /// Re-reads the token where that is cheap and local (a file). True when it changed.
   virtual bool refresh() = 0;
   /// Where the token comes from, safe to print ("token file /run/secrets/token").
   virtual std::string describe() const = 0;
+
+  /// Makes token() usable before a request: gets a first token, renews one ahead of its
+  /// expiry, and after a 401 for `rejected` gets another (once for all the requests that
+  /// were refused with it). Returns why no token can be had, or an empty string.
+  virtual boost::asio::awaitable<std::string> ensure(token_context* ctx, std::string rejected);
 };
 
 /// A token given once (environment); refresh() cannot change it.

@@ -6,6 +6,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 
 #include <cmath>
 
@@ -91,6 +92,7 @@ api::api(const options& opts, tenant_state& state, std::string token)
   while (!am_prefix_.empty() && am_prefix_.back() == '/')
     am_prefix_.pop_back();
   if (opts.rate_limit > 0) bucket_.emplace(opts.rate_limit, std::max(1.0, opts.rate_limit / 10));
+  if (!opts.sa_id.empty()) sa_key_ = io::rsa_key::from_jwk_file(opts.sa_jwk_file, false);
 }
 
 std::optional<api::target> api::parse_target(std::string_view raw) const {
@@ -164,6 +166,12 @@ outcome api::handle(const request_view& req, clock::time_point now) {
     return o;
   }
   ++requests_;
+  if (sa_key_ && req.method == "POST" &&
+      req.target == "/" + am_prefix_ + (am_prefix_.empty() ? "" : "/") + "oauth2/access_token") {
+    auto o = token_endpoint(req, now);
+    count(endpoint_token, o.status);
+    return o;
+  }
 
   auto t = parse_target(req.target);
   std::size_t endpoint = endpoint_other;
@@ -181,7 +189,7 @@ outcome api::handle(const request_view& req, clock::time_point now) {
   }
   outcome o = gate(user_key, now);
   if (o.status == 200 && o.what == outcome::kind::answer) {
-    o = respond(req, t, endpoint);
+    o = respond(req, t, endpoint, now);
   }
 
   if (o.what == outcome::kind::drop) {
@@ -248,14 +256,90 @@ outcome api::gate(const std::string& user_key, clock::time_point now) {
   return outcome{};
 }
 
-outcome api::respond(const request_view& req, const std::optional<target>& t,
-                     std::size_t endpoint) {
+bool api::token_ok(std::string_view token, clock::time_point now) const {
+  if (token == token_) return true;
+  auto it = issued_.find(std::string(token));
+  return it != issued_.end() && now < it->second;
+}
+
+outcome api::token_endpoint(const request_view& req, clock::time_point now) {
+  auto oauth_error = [](int status, std::string_view error, std::string_view description) {
+    outcome o;
+    o.status = status;
+    o.body = json::serialize(json::object{{"error", error}, {"error_description", description}});
+    return o;
+  };
+  urls::url form;
+  form.set_encoded_query(urls::pct_string_view(req.body));
+  std::map<std::string, std::string> p;
+  for (auto param : form.params())
+    p[std::string(param.key)] = param.value;
+  if (p["grant_type"] != "urn:ietf:params:oauth:grant-type:jwt-bearer") {
+    return oauth_error(400, "unsupported_grant_type", "grant_type must be jwt-bearer");
+  }
+  if (p["client_id"] != "service-account") {
+    return oauth_error(401, "invalid_client", "client_id must be service-account");
+  }
+  if (p["scope"].rfind("fr:", 0) != 0) {
+    return oauth_error(400, "invalid_scope", "Unknown/invalid scope(s)");
+  }
+  std::string why;
+  auto claims = io::verify_jwt_rs256(p["assertion"], *sa_key_, why);
+  if (!claims) return oauth_error(401, "invalid_client", why);
+  auto str = [&](const char* k) -> std::string {
+    auto* v = claims->if_contains(k);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  if (str("iss") != opts_.sa_id || str("sub") != opts_.sa_id) {
+    return oauth_error(401, "invalid_client", "unknown service account (iss/sub)");
+  }
+  auto host = req.host;
+  std::string port = "443";
+  if (auto colon = host.rfind(':');
+      colon != std::string_view::npos && host.find(']') == std::string_view::npos) {
+    port = std::string(host.substr(colon + 1));
+    host = host.substr(0, colon);
+  }
+  auto aud = fmt::format("https://{}:{}{}/oauth2/access_token", host, port,
+                         am_prefix_.empty() ? std::string() : "/" + am_prefix_);
+  if (str("aud") != aud)
+    return oauth_error(400, "invalid_grant", "the audience is not this token endpoint");
+  auto* exp = claims->if_contains("exp");
+  auto wall = std::chrono::duration_cast<std::chrono::seconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  if (exp == nullptr || !exp->is_int64() || exp->get_int64() <= wall ||
+      exp->get_int64() > wall + 600) {
+    return oauth_error(400, "invalid_grant", "the assertion has expired or expires too late");
+  }
+  auto jti = str("jti");
+  if (jti.empty() || !seen_jti_.insert(jti).second) {
+    return oauth_error(400, "invalid_grant", "the assertion was used before (jti)");
+  }
+  // Forget tokens long expired, so a long run does not grow the map.
+  for (auto it = issued_.begin(); it != issued_.end();) {
+    it = now > it->second + opts_.token_ttl ? issued_.erase(it) : std::next(it);
+  }
+  auto token = random_token();
+  issued_[token] = now + opts_.token_ttl;
+  ++tokens_issued_;
+  outcome o;
+  o.body = json::serialize(
+      json::object{{"access_token", token},
+                   {"scope", p["scope"]},
+                   {"token_type", "Bearer"},
+                   {"expires_in", std::chrono::duration<double>(opts_.token_ttl).count()}});
+  return o;
+}
+
+outcome api::respond(const request_view& req, const std::optional<target>& t, std::size_t endpoint,
+                     clock::time_point now) {
   // Auth first, as the tenant's gateway does.
   constexpr std::string_view bearer = "Bearer ";
   auto auth = req.authorization;
   bool scheme_ok =
       auth.size() > bearer.size() && io::iequals(auth.substr(0, bearer.size()), bearer);
-  if (!scheme_ok || auth.substr(bearer.size()) != token_) return error(401, "Access Denied");
+  if (!scheme_ok || !token_ok(auth.substr(bearer.size()), now)) return error(401, "Access Denied");
 
   if (!t) return error(404, "Not Found");
   if (req.api_version.find("resource=1.0") == std::string_view::npos) {
@@ -342,6 +426,8 @@ std::string api::stats_json() const {
       name = "other";
     } else if (e == endpoint_stats) {
       name = "stats";
+    } else if (e == endpoint_token) {
+      name = "token";
     } else {
       name = fmt::format("{}:{}", ops[e / type_count],
                          io::to_string(static_cast<device_type>(e % type_count)));
@@ -369,7 +455,7 @@ std::string api::stats_json() const {
       {"devices_left", std::move(left)},
       {"resets_per_user", json::object{{"0", h[0]}, {"1", h[1]}, {"2+", h[2]}}},
       {"deletes", state_.deletes()},
-      {"tokens_issued", 0},
+      {"tokens_issued", tokens_issued_},
   };
   return json::serialize(o);
 }

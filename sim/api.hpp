@@ -11,7 +11,9 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "io/jose.hpp"
 #include "sim/options.hpp"
 #include "sim/tenant_state.hpp"
 
@@ -22,6 +24,7 @@ using clock = std::chrono::steady_clock;
 /// What the server needs of one request.
 struct request_view {
   std::string_view method;
+  std::string_view host;  ///< the Host header
   std::string_view target;
   std::string_view authorization;
   std::string_view api_version;
@@ -81,7 +84,11 @@ class api {
   /// (anything but a plain 200), or a plain 200 to go on.
   outcome gate(const std::string& user_key, clock::time_point now);
   /// Auth, headers, lookup and the operation itself.
-  outcome respond(const request_view& req, const std::optional<target>& t, std::size_t endpoint);
+  outcome respond(const request_view& req, const std::optional<target>& t, std::size_t endpoint,
+                  clock::time_point now);
+  /// POST <am>/oauth2/access_token: the JWT bearer grant of a service account.
+  outcome token_endpoint(const request_view& req, clock::time_point now);
+  bool token_ok(std::string_view token, clock::time_point now) const;
   void count(std::size_t endpoint, int status) { ++by_endpoint_[endpoint][status]; }
   double draw() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
 
@@ -95,7 +102,12 @@ class api {
   // Statistics. Endpoints: op * type_count + type, then "other" and "stats".
   static constexpr std::size_t endpoint_other = 3 * type_count;
   static constexpr std::size_t endpoint_stats = endpoint_other + 1;
-  std::array<std::map<int, std::uint64_t>, endpoint_stats + 1> by_endpoint_;
+  static constexpr std::size_t endpoint_token = endpoint_stats + 1;
+  std::array<std::map<int, std::uint64_t>, endpoint_token + 1> by_endpoint_;
+  std::optional<io::rsa_key> sa_key_;
+  std::unordered_map<std::string, clock::time_point> issued_;  // token -> expiry
+  std::unordered_set<std::string> seen_jti_;
+  std::uint64_t tokens_issued_ = 0;
   std::uint64_t requests_ = 0;
   std::uint64_t dropped_ = 0;
   std::uint64_t slowed_ = 0;

@@ -16,7 +16,10 @@ struct options {
   bool binding_reset = true;    ///< false: a tenant without binding's reset action (400)
 
   // Auth
-  std::string token;  ///< the bearer token; random when empty
+  std::string token;        ///< the bearer token; random when empty
+  std::string sa_id;        ///< a service account the token endpoint knows
+  std::string sa_jwk_file;  ///< its JWK (the public part is used)
+  std::chrono::milliseconds token_ttl{std::chrono::minutes(15)};  ///< issued tokens expire
 
   // Behaviour
   std::chrono::milliseconds latency{0};  ///< added to every answer

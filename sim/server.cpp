@@ -114,6 +114,7 @@ struct server::impl {
       const auto& req = parser.get();
 
       request_view view{req.method_string(),
+                        req[http::field::host],
                         req.target(),
                         req[http::field::authorization],
                         req["Accept-API-Version"],

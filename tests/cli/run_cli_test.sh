@@ -142,6 +142,36 @@ plan_changes_nothing)
   [[ $(count_records "$work/plan.jsonl" planned) -eq 20 ]] || fail "not 20 planned records"
   [[ "$(json_get "$(stats)" '["devices_left"]')" == "$before" ]] || fail "plan changed the tenant"
   ;;
+service_account)
+  key_src="$(dirname "$0")/../../samples/service-account.jwk.json"
+  start_sim --users 30 --sa-id sa-cli --sa-jwk "$key_src" --token-ttl 2s
+  cp "$key_src" "$work/sa.jwk.json"
+  chmod 600 "$work/sa.jwk.json"
+  sa_run() {  # sa-id, key file, ledger
+    "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --sa-id "$1" \
+      --sa-key "$2" --input "$work/users.txt" --ledger "$3" --yes --progress plain
+  }
+  sa_run sa-cli "$work/sa.jwk.json" "$work/l.jsonl" >"$work/out" 2>"$work/err" || fail "exit $?: $(cat "$work/err")"
+  [[ $(count_records "$work/l.jsonl" ok) -eq 30 ]] || fail "not 30 ok"
+  grep -q "can be read by others" "$work/err" && fail "warned about a 0600 key"
+  [[ $(json_get "$(stats)" '["tokens_issued"]') -ge 1 ]] || fail "no token issued"
+  # A wrong account id: one clear line with the tenant's words, exit 3, nothing reset.
+  set +e; sa_run sa-typo "$work/sa.jwk.json" "$work/l2.jsonl" >"$work/out2" 2>"$work/err2"; rc=$?; set -e
+  [[ $rc -eq 3 ]] || fail "wrong account exited $rc: $(cat "$work/err2")"
+  grep -q "preflight: cannot get a token: .*invalid_client" "$work/err2" || fail "$(cat "$work/err2")"
+  # A key readable by others is used, with a warning.
+  chmod 644 "$work/sa.jwk.json"
+  sa_run sa-cli "$work/sa.jwk.json" "$work/l3.jsonl" >/dev/null 2>"$work/err3" || true
+  grep -q "can be read by others (mode 644); chmod 600 it" "$work/err3" || fail "no warning: $(cat "$work/err3")"
+  # No key material, assertion or token anywhere in what was written or printed.
+  d=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["d"][:40])' "$key_src")
+  for f in "$work"/l*.jsonl "$work"/out* "$work"/err*; do
+    grep -q -- "$d" "$f" && fail "key material in $f"
+    grep -q "eyJhbGciOi" "$f" && fail "an assertion in $f"
+    grep -q "sim-[0-9a-f]\{16\}" "$f" && fail "a token in $f"
+  done
+  true
+  ;;
 terminal_confirmation)
   # On a terminal (script(1) gives one) the run names what it will do and waits for "yes".
   start_sim --users 20

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "engine/runner.hpp"
+#include "engine/service_account.hpp"
 #include "engine/token_source.hpp"
 #include "io/job_reader.hpp"
 #include "io/ledger_reader.hpp"
@@ -280,6 +281,67 @@ TEST(Engine, PlanChangesNothingAndRecordsWhatARunWouldRemove) {
   EXPECT_EQ(wa.at("found"), 2);
   EXPECT_EQ(wa.at("device_ids").as_array().size(), 2u);
   EXPECT_EQ(json::serialize(rec).find("Security Key"), std::string::npos) << "no device names";
+}
+
+}  // namespace
+}  // namespace devreset::engine
+
+namespace devreset::engine {
+namespace {
+
+const std::string sample_key = DEVRESET_SOURCE_DIR "/samples/service-account.jwk.json";
+
+TEST(EngineServiceAccount, ARunLongerThanManyTokenLifetimesFinishesWithEveryUserOk) {
+  sim::options o = users(900);
+  o.sa_id = "sa-e2e";
+  o.sa_jwk_file = sample_key;
+  o.token_ttl = std::chrono::seconds(2);
+  o.latency = std::chrono::milliseconds(40);
+  harness h(o);
+  auto input = h.dir / "input.txt";
+  std::string text;
+  for (const auto& id : h.srv.user_ids())
+    text += id + "\n";
+  test::write_file(input, text);
+  io::reader_options ro;
+  ro.default_types = {device_type::oath};
+  ro.default_realm = h.srv.realm_path();
+  auto reader = io::open_job_reader(input, std::nullopt, ro);
+  io::ledger_writer writer(h.ledger, io::ledger_mode::create);
+  auto tokens = make_service_account_token({"sa-e2e", sample_key, "fr:am:*"});
+  auto c = h.config();
+  c.concurrency = 3;
+  auto r = engine::run(c, *reader, writer, nullptr, *tokens);
+  writer.close();
+  EXPECT_EQ(r.exit_code(), 0) << r.reason;
+  EXPECT_GT(r.elapsed_s, 10.0);
+  EXPECT_EQ(r.stats.user_count(io::user_status::ok), 900u);
+  auto s = h.stats();
+  EXPECT_GE(s.at("tokens_issued").as_int64(), 5) << "renewed ahead of every expiry";
+  EXPECT_EQ(r.stats.auth_failures, 0u) << "no request refused for an expired token";
+  auto ledger = test::read_file(h.ledger);
+  EXPECT_EQ(ledger.find("sim-"), std::string::npos) << "no token in the ledger";
+}
+
+TEST(EngineServiceAccount, AnUnknownAccountFailsThePreflightWithTheTenantsWords) {
+  sim::options o = users(5);
+  o.sa_id = "sa-real";
+  o.sa_jwk_file = sample_key;
+  harness h(o);
+  auto input = h.dir / "input.txt";
+  test::write_file(input, h.srv.user_ids().at(0) + "\n");
+  io::reader_options ro;
+  ro.default_realm = h.srv.realm_path();
+  auto reader = io::open_job_reader(input, std::nullopt, ro);
+  io::ledger_writer writer(h.ledger, io::ledger_mode::create);
+  auto tokens = make_service_account_token({"sa-typo", sample_key, "fr:am:*"});
+  auto r = engine::run(h.config(), *reader, writer, nullptr, *tokens);
+  EXPECT_EQ(r.exit_code(), 3);
+  EXPECT_NE(r.reason.find("preflight: cannot get a token: the token endpoint answered 401 "
+                          "Unauthorized (invalid_client: unknown service account (iss/sub))"),
+            std::string::npos)
+      << r.reason;
+  EXPECT_EQ(h.stats().at("resets_per_user").at("1"), 0);
 }
 
 }  // namespace

@@ -24,7 +24,8 @@ struct fixture {
 
   outcome call(std::string_view method, const std::string& target, std::string_view body = "",
                std::string_view auth = "Bearer tok") {
-    request_view r{method, target, auth, "resource=1.0", "application/json", body};
+    request_view r{method,         "tenant.example",   target, auth,
+                   "resource=1.0", "application/json", body};
     return handler.handle(r, now);
   }
   json::value stats() { return json::parse(handler.stats_json()); }
@@ -197,9 +198,10 @@ TEST(SimApi, PagingFollowsTheCookieUntilItIsNull) {
 TEST(SimApi, HeadersAndBodyAreCheckedAsDocumented) {
   fixture f;
   auto target = f.paths.reset(alpha, f.state.user_id(0), device_type::oath);
-  request_view no_version{"POST", target, "Bearer tok", "", "application/json", "{}"};
+  request_view no_version{"POST", "tenant.example",   target, "Bearer tok",
+                          "",     "application/json", "{}"};
   EXPECT_EQ(f.handler.handle(no_version, f.now).status, 400);
-  request_view no_type{"POST", target, "Bearer tok", "resource=1.0", "", "{}"};
+  request_view no_type{"POST", "tenant.example", target, "Bearer tok", "resource=1.0", "", "{}"};
   EXPECT_EQ(f.handler.handle(no_type, f.now).status, 400);
   EXPECT_EQ(f.call("POST", target, "not json").status, 400);
   EXPECT_EQ(f.call("PUT", target, "{}").status, 405);
