@@ -80,7 +80,7 @@ po::options_description run_options(engine::run_mode mode) {
     ("token-file", po::value<std::string>(), "file holding the bearer token (re-read when it changes)")
     ("concurrency", po::value<int>()->default_value(16), "requests in flight")
     ("rate", po::value<double>()->default_value(0), "requests per second ceiling (0: none)")
-    ("burst", po::value<double>()->default_value(0), "requests at once under --rate (0: a tenth of a second's worth)")
+    ("burst", po::value<double>()->default_value(0), "requests at once under --rate (0: 10 ms worth)")
     ("max-attempts", po::value<int>()->default_value(5), "attempts per request before a type fails")
     ("timeout", po::value<std::string>()->default_value("30s"), "deadline of each request")
     ("backoff-base", po::value<std::string>()->default_value("200ms"), "first retry waits up to this (doubling, full jitter)")
@@ -375,6 +375,7 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
   }
 
   cfg.run_id = new_run_id();
+  cfg.expected_users = total;
   cfg.run_record = boost::json::object{{"input", input.string()},
                                        {"realm", realm_path},
                                        {"types", ropts.default_types.to_string(',')},

@@ -27,6 +27,8 @@ class dispatcher {
 
   /// A row the input could not be read past (a JSON syntax error); empty when none.
   const std::string& fatal_reason() const { return fatal_; }
+  /// Sizes the seen-set for `users` distinct users up front (0: grow as they come).
+  void reserve(std::size_t users) { seen_.reserve(users); }
   /// Distinct users seen so far.
   std::size_t distinct_users() const { return seen_.size(); }
 

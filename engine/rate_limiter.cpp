@@ -45,16 +45,30 @@ void rate_limiter::on_throttled(clock::time_point now) {
     // No ceiling yet: start from what was actually sent in the last second.
     base = static_cast<double>(std::max(last_window_sends_, window_sends_));
   }
-  rate_ = std::max(min_rate, base / 2);
+  double next = base / 2;
+  // What the tenant let through lately is the best guess of its limit.
+  auto window = std::chrono::duration<double>(now - ok_window_start_).count();
+  if (last_window_ok_ > 0) {
+    next = std::min(next, 0.9 * static_cast<double>(last_window_ok_));
+  } else if (window >= 0.25 && window_ok_ > 0) {
+    next = std::min(next, 0.9 * static_cast<double>(window_ok_) / window);
+  }
+  rate_ = std::max(min_rate, next);
 }
 
 void rate_limiter::on_success(clock::time_point now) {
+  if (now - ok_window_start_ >= std::chrono::seconds(1)) {
+    last_window_ok_ = now - ok_window_start_ < std::chrono::seconds(2) ? window_ok_ : 0;
+    window_ok_ = 0;
+    ok_window_start_ = now;
+  }
+  ++window_ok_;
   if (!decreased_once_ || (ceiling_ > 0 && rate_ >= ceiling_)) return;
   auto elapsed = std::chrono::duration<double>(now - last_increase_).count();
   if (elapsed <= 0) return;
   last_increase_ = now;
-  // Additive increase: 5% of the ceiling per second (of the current rate without one).
-  double step = 0.05 * (ceiling_ > 0 ? ceiling_ : rate_) * elapsed;
+  // Slow increase: 5% of the current rate per second, at least 1 request/s per second.
+  double step = std::max(1.0, 0.05 * rate_) * elapsed;
   rate_ = ceiling_ > 0 ? std::min(ceiling_, rate_ + step) : rate_ + step;
 }
 

@@ -59,7 +59,7 @@ struct run_state {
         tokens(t),
         result(r),
         host(c.host, c.port, c.tls),
-        limiter(c.rate, c.burst > 0 ? c.burst : std::max(1.0, c.rate / 10)),
+        limiter(c.rate, c.burst > 0 ? c.burst : std::max(1.0, c.rate / 100)),
         policy(c.retry),
         disp(
             reader, done, r.stats, [this](const io::user_record& rec) { write_record(rec); },
@@ -75,6 +75,7 @@ struct run_state {
     tctx.port = c.port;
     tctx.am_path = paths.am_path();
     tctx.timeout = c.timeout;
+    disp.reserve(c.expected_users);
   }
 
   const run_config& cfg;

@@ -25,9 +25,10 @@ struct run_config {
   std::string port = "443";
   std::string am_path = "/am";
   run_mode mode = run_mode::reset;
-  int concurrency = 16;  ///< requests in flight (one connection each)
-  double rate = 0;       ///< requests per second ceiling; 0 = none
-  double burst = 0;      ///< 0: a tenth of a second's worth (at least 1)
+  int concurrency = 16;              ///< requests in flight (one connection each)
+  double rate = 0;                   ///< requests per second ceiling; 0 = none
+  double burst = 0;                  ///< 0: 10 ms worth (at least 1)
+  std::uint64_t expected_users = 0;  ///< input rows when counted ahead: sizes the seen-set once
   retry_config retry;
   std::chrono::milliseconds timeout{30000};  ///< per request
   tls_settings tls;

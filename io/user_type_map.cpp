@@ -21,8 +21,15 @@ std::size_t user_type_map::slot_of(std::uint64_t key) const {
   return i;
 }
 
-void user_type_map::grow() {
-  std::vector<std::uint64_t> old_keys(keys_.empty() ? 16 : keys_.size() * 2, 0);
+void user_type_map::reserve(std::size_t n) {
+  std::size_t slots = 16;
+  while (slots * 3 < (n + 1) * 4)
+    slots *= 2;  // load at most 3/4 with n users
+  if (slots > keys_.size()) rehash(slots);
+}
+
+void user_type_map::rehash(std::size_t slots) {
+  std::vector<std::uint64_t> old_keys(slots, 0);
   std::vector<std::uint8_t> old_types(old_keys.size(), 0);
   old_keys.swap(keys_);
   old_types.swap(types_);

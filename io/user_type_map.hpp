@@ -28,12 +28,17 @@ class user_type_map {
   }
   type_set get_key(std::uint64_t key) const;
 
+  /// Makes room for `n` users at once, so the table never grows (and never holds its old
+  /// and new arrays together) while they come in.
+  void reserve(std::size_t n);
+
   std::size_t size() const { return size_; }
   /// Bytes held by the table (for benchmarks and tests of its compactness).
   std::size_t memory_bytes() const { return keys_.capacity() * 9; }
 
  private:
-  void grow();
+  void grow() { rehash(keys_.empty() ? 16 : keys_.size() * 2); }
+  void rehash(std::size_t slots);
   std::size_t slot_of(std::uint64_t key) const;
 
   std::vector<std::uint64_t> keys_;  // 0 = empty slot

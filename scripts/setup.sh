@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs every Debian package devreset needs to build and test, when missing.
+# Installs every Debian package devreset needs to build, test and benchmark, when missing.
 # Does nothing (and needs no network) when everything is already there.
 set -euo pipefail
 
@@ -9,6 +9,7 @@ packages=(
   libboost-url1.81-dev libboost-system1.81-dev
   libfmt-dev libssl-dev openssl ca-certificates libgtest-dev libgmock-dev
   curl python3 bsdutils
+  wrk python3-aiohttp gnuplot-nox time util-linux
 )
 
 missing=()

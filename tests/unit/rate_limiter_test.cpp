@@ -55,12 +55,23 @@ TEST(RateLimiter, HalvesOn429OncePerCooldownAndClimbsBackSlowly) {
   EXPECT_DOUBLE_EQ(r.current_rate(), 500);
   r.on_throttled(t0 + milliseconds(1500));
   EXPECT_DOUBLE_EQ(r.current_rate(), 250);
-  // Additive increase: 5% of the ceiling per second.
+  // Slow increase: 5% of the current rate per second.
   r.on_success(t0 + milliseconds(2500));
-  EXPECT_NEAR(r.current_rate(), 300, 1e-6);
-  r.on_success(t0 + std::chrono::seconds(60));
+  EXPECT_NEAR(r.current_rate(), 262.5, 1e-6);
+  r.on_success(t0 + std::chrono::seconds(600));
   EXPECT_DOUBLE_EQ(r.current_rate(), 1000) << "never above the ceiling";
   EXPECT_FALSE(r.lowered());
+}
+
+TEST(RateLimiter, A429DropsToJustUnderWhatTheTenantLetThrough) {
+  rate_limiter r(2000, 20);
+  // The tenant let 200 requests a second through, then says 429.
+  for (int i = 0; i < 200; ++i)
+    r.on_success(t0 + milliseconds(5 * i));
+  for (int i = 0; i < 200; ++i)
+    r.on_success(t0 + milliseconds(1000 + 5 * i));
+  r.on_throttled(t0 + milliseconds(2000));
+  EXPECT_DOUBLE_EQ(r.current_rate(), 180) << "90% of the 200/s that went through, not 1000";
 }
 
 TEST(RateLimiter, WithoutCeilingA429StartsFromHalfTheRateSeen) {

@@ -40,5 +40,16 @@ TEST(UserTypeMap, HoldsManyUsersInAFewBytesEach) {
   EXPECT_LE(m.memory_bytes() / n, 24u);
 }
 
+TEST(UserTypeMap, ReserveSizesTheTableOnceForThatManyUsers) {
+  user_type_map m;
+  m.reserve(100000);
+  auto bytes = m.memory_bytes();
+  EXPECT_GE(bytes, 100000u * 9 * 4 / 3);
+  for (int i = 0; i < 100000; ++i)
+    m.add("/realms/root", "u" + std::to_string(i), {device_type::push});
+  EXPECT_EQ(m.memory_bytes(), bytes) << "no growth while the reserved users came in";
+  EXPECT_EQ(m.get("/realms/root", "u99999"), type_set{device_type::push});
+}
+
 }  // namespace
 }  // namespace devreset::io
