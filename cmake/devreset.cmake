@@ -21,9 +21,10 @@ endif()
 function(devreset_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
                                            -Wnon-virtual-dtor -Wold-style-cast)
-  # GCC 12 reports false -Wrestrict positives inside std::string at -O3 (GCC bug 105329).
+  # GCC 12 reports false -Wrestrict / -Wstringop-overflow positives inside std::string at
+  # -O3 (GCC bugs 105329, 105651).
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
-    target_compile_options(${target} PRIVATE -Wno-restrict)
+    target_compile_options(${target} PRIVATE -Wno-restrict -Wno-stringop-overflow)
   endif()
   if(DEVRESET_WERROR)
     target_compile_options(${target} PRIVATE -Werror)

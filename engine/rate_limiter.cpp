@@ -45,24 +45,10 @@ void rate_limiter::on_throttled(clock::time_point now) {
     // No ceiling yet: start from what was actually sent in the last second.
     base = static_cast<double>(std::max(last_window_sends_, window_sends_));
   }
-  double next = base / 2;
-  // What the tenant let through lately is the best guess of its limit.
-  auto window = std::chrono::duration<double>(now - ok_window_start_).count();
-  if (last_window_ok_ > 0) {
-    next = std::min(next, 0.9 * static_cast<double>(last_window_ok_));
-  } else if (window >= 0.25 && window_ok_ > 0) {
-    next = std::min(next, 0.9 * static_cast<double>(window_ok_) / window);
-  }
-  rate_ = std::max(min_rate, next);
+  rate_ = std::max(min_rate, base / 2);
 }
 
 void rate_limiter::on_success(clock::time_point now) {
-  if (now - ok_window_start_ >= std::chrono::seconds(1)) {
-    last_window_ok_ = now - ok_window_start_ < std::chrono::seconds(2) ? window_ok_ : 0;
-    window_ok_ = 0;
-    ok_window_start_ = now;
-  }
-  ++window_ok_;
   if (!decreased_once_ || (ceiling_ > 0 && rate_ >= ceiling_)) return;
   auto elapsed = std::chrono::duration<double>(now - last_increase_).count();
   if (elapsed <= 0) return;

@@ -21,9 +21,8 @@ class rate_limiter {
   /// Reservations are taken in call order, so waiting callers go out evenly spaced.
   clock::time_point reserve(clock::time_point now);
 
-  /// The tenant answered 429: the effective rate drops to half, or to 90% of what the tenant
-  /// let through in the last second when that is lower (at most once per `cooldown`, so a
-  /// volley of 429s from requests already in flight counts once).
+  /// The tenant answered 429: halve the effective rate (at most once per `cooldown`, about
+  /// the time requests already in flight take to come back, so their volley counts once).
   void on_throttled(clock::time_point now);
   /// A request went through: the rate climbs back by 5% of itself per second (at least one
   /// request per second per second), never above the ceiling.
@@ -36,7 +35,7 @@ class rate_limiter {
   bool lowered() const { return rate_ > 0 && (ceiling_ == 0 || rate_ < ceiling_); }
 
   static constexpr double min_rate = 1.0;
-  static constexpr std::chrono::milliseconds cooldown{250};
+  static constexpr std::chrono::milliseconds cooldown{50};
 
  private:
   double ceiling_;
@@ -50,10 +49,6 @@ class rate_limiter {
   clock::time_point window_start_{};
   std::uint64_t window_sends_ = 0;
   std::uint64_t last_window_sends_ = 0;
-  // Successes in the current and the previous second: what the tenant lets through.
-  clock::time_point ok_window_start_{};
-  std::uint64_t window_ok_ = 0;
-  std::uint64_t last_window_ok_ = 0;
 };
 
 }  // namespace devreset::engine

@@ -1,6 +1,8 @@
 // The compact (realm, user) → types map behind the resume index and de-duplication.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <string>
 
 #include "io/user_type_map.hpp"
@@ -30,13 +32,15 @@ TEST(UserTypeMap, HoldsManyUsersInAFewBytesEach) {
   user_type_map m;
   constexpr int n = 200000;
   for (int i = 0; i < n; ++i) {
-    m.add("/realms/root", "user-" + std::to_string(i), type_set{device_type::oath});
+    std::string id = "user-";
+    id += std::to_string(i);
+    m.add("/realms/root", id, type_set{device_type::oath});
   }
   ASSERT_EQ(m.size(), static_cast<std::size_t>(n));
   for (int i = 0; i < n; i += 997) {
-    EXPECT_EQ(m.get("/realms/root", "user-" + std::to_string(i)), type_set{device_type::oath});
+    EXPECT_EQ(m.get("/realms/root", fmt::format("user-{}", i)), type_set{device_type::oath});
   }
-  EXPECT_TRUE(m.get("/realms/root", "user-" + std::to_string(n)).empty());
+  EXPECT_TRUE(m.get("/realms/root", fmt::format("user-{}", n)).empty());
   EXPECT_LE(m.memory_bytes() / n, 24u);
 }
 
@@ -46,7 +50,7 @@ TEST(UserTypeMap, ReserveSizesTheTableOnceForThatManyUsers) {
   auto bytes = m.memory_bytes();
   EXPECT_GE(bytes, 100000u * 9 * 4 / 3);
   for (int i = 0; i < 100000; ++i)
-    m.add("/realms/root", "u" + std::to_string(i), {device_type::push});
+    m.add("/realms/root", fmt::format("u{}", i), {device_type::push});
   EXPECT_EQ(m.memory_bytes(), bytes) << "no growth while the reserved users came in";
   EXPECT_EQ(m.get("/realms/root", "u99999"), type_set{device_type::push});
 }
