@@ -35,7 +35,7 @@ class rate_limiter {
   bool lowered() const { return rate_ > 0 && (ceiling_ == 0 || rate_ < ceiling_); }
 
   static constexpr double min_rate = 1.0;
-  static constexpr std::chrono::milliseconds cooldown{50};
+  static constexpr std::chrono::milliseconds cooldown{250};
 
  private:
   double ceiling_;
