@@ -494,6 +494,7 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
   asio::co_spawn(ioc, start(&s), [&s](std::exception_ptr e) { s.on_crash(e, true); });
   asio::co_spawn(ioc, ticker(&s), [&s](std::exception_ptr e) { s.on_crash(e, false); });
   ioc.run();
+  tokens.detach();
   s.flush_ledger();
 
   result.connections = s.host.connects();

@@ -57,6 +57,11 @@ class service_account_token final : public token_source {
     return fmt::format("service account {}", io::printable(sa_.id, 80));
   }
 
+  void detach() override {
+    conn_.reset();
+    done_.reset();
+  }
+
   asio::awaitable<std::string> ensure(token_context* ctx, std::string rejected) override {
     auto now = steady::now();
     if (rejected.empty()) {

@@ -46,6 +46,10 @@ class token_source {
   /// expiry, and after a 401 for `rejected` gets another (once for all the requests that
   /// were refused with it). Returns why no token can be had, or an empty string.
   virtual boost::asio::awaitable<std::string> ensure(token_context* ctx, std::string rejected);
+
+  /// The run's io_context is about to go: drop every I/O object made on it (the token
+  /// itself may stay for a later run).
+  virtual void detach() {}
 };
 
 /// A token given once (environment); refresh() cannot change it.
