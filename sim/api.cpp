@@ -185,7 +185,8 @@ outcome api::handle(const request_view& req, clock::time_point now) {
     } else if (req.method == "DELETE" && t->device) {
       endpoint = 2 * type_count + ti;
     }
-    user_key = t->realm + '\n' + t->user_id;
+    // Only Retry-After bookkeeping needs the user's key: no string per request otherwise.
+    if (bucket_ || !retry_not_before_.empty()) user_key = t->realm + '\n' + t->user_id;
   }
   outcome o = gate(user_key, now);
   if (o.status == 200 && o.what == outcome::kind::answer) {
