@@ -100,8 +100,9 @@ struct run_state {
   bool hard_stop = false;  // cancel what is in flight
   int consecutive_auth = 0;
   int workers_alive = 0;
+  // What a hard stop must reach: every live connection and every worker's timer.
   std::list<https_connection*> connections;
-  std::list<asio::steady_timer*> waits;
+  std::list<asio::steady_timer*> timers;
 
   double draw() { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
@@ -117,7 +118,7 @@ struct run_state {
     hard_stop = true;
     for (auto* c : connections)
       c->close();
-    for (auto* t : waits)
+    for (auto* t : timers)
       t->cancel();
   }
 
@@ -184,12 +185,33 @@ struct run_state {
   }
 };
 
+// Keeps a connection and a timer known to the run for as long as they live, so that a hard
+// stop reaches them, and never a pointer to one that is gone (even if a coroutine throws).
+class registration {
+ public:
+  registration(run_state* s, https_connection* c, asio::steady_timer* t) : s_(s), c_(c), t_(t) {
+    s_->connections.push_back(c_);
+    if (t_ != nullptr) s_->timers.push_back(t_);
+  }
+  ~registration() {
+    s_->connections.remove(c_);
+    if (t_ != nullptr) s_->timers.remove(t_);
+  }
+  registration(const registration&) = delete;
+  registration& operator=(const registration&) = delete;
+
+ private:
+  run_state* s_;
+  https_connection* c_;
+  asio::steady_timer* t_;
+};
+
+// Waits on the worker's timer; a hard stop cancels it, and one that came first skips it.
 asio::awaitable<void> sleep_until(run_state* s, asio::steady_timer* timer,
                                   steady::time_point when) {
+  if (s->hard_stop) co_return;
   timer->expires_at(when);
-  s->waits.push_back(timer);
   co_await timer->async_wait(use_tuple);
-  s->waits.remove(timer);
 }
 
 // What one worker owns: its connection, its timer, and a parser and arena reused for
@@ -314,7 +336,7 @@ asio::awaitable<executed> execute(run_state* s, worker_ctx* w, planned_request r
 
 asio::awaitable<void> worker(run_state* s) {
   worker_ctx w(s->ioc, s->host);
-  s->connections.push_back(&w.conn);
+  registration reg(s, &w.conn, &w.timer);
   auto& stats = s->result.stats;
 
   while (auto job = s->next_job()) {
@@ -351,7 +373,6 @@ asio::awaitable<void> worker(run_state* s) {
     stats.count_user(rec.status);
     s->write_record(rec);
   }
-  s->connections.remove(&w.conn);
   s->worker_done();
 }
 
@@ -407,7 +428,7 @@ asio::awaitable<void> start(run_state* s) {
   s->first_job = s->disp.next();
   if (s->first_job) {
     https_connection conn(s->ioc.get_executor(), s->host);
-    s->connections.push_back(&conn);
+    registration reg(s, &conn, nullptr);
     const auto& j = *s->first_job;
     io::device_type first = io::device_type::oath;
     for (auto t : io::all_device_types) {
@@ -431,7 +452,6 @@ asio::awaitable<void> start(run_state* s) {
       }
       break;
     }
-    s->connections.remove(&conn);
     if (problem.empty() && a.how != transport::ok) {
       problem = fmt::format("cannot reach the tenant at https://{}:{}: {}", s->cfg.host,
                             s->cfg.port, io::printable(a.detail, 300));
