@@ -197,21 +197,17 @@ void ledger_writer::add(const user_record& record) {
 
 void ledger_writer::flush() {
   if (pending_records_ == 0) return;
-  // On failure the whole batch is taken back (append cuts a partial write), so what is on
-  // disk stays whole records only; the users of the batch are done again on resume.
+  // On failure the whole batch is dropped (append cuts a partial write), so what is on disk
+  // stays whole records only; the users of the batch are done again on resume.
   auto n = pending_records_;
   pending_records_ = 0;
-  std::string batch;
-  batch.swap(pending_);
   try {
-    append(batch);
+    append(pending_);
   } catch (...) {
-    batch.clear();
-    pending_.swap(batch);
+    pending_.clear();
     throw;
   }
-  batch.clear();
-  pending_.swap(batch);  // keep the capacity
+  pending_.clear();  // keeps its capacity for the next batch
   records_ += n;
   maybe_sync();
 }
