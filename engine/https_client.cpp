@@ -117,8 +117,7 @@ struct https_connection::impl {
   std::optional<ssl::stream<beast::tcp_stream>> stream;
   beast::flat_buffer buffer;
   http::request<http::string_body> req;
-  std::string token;   // the token the authorization header holds
-  bool fresh = false;  // connected for this request (not reused)
+  std::string token;  // the token the authorization header holds
   bool session_saved = false;
 
   impl(asio::any_io_executor e, https_host::impl& h) : ex(std::move(e)), host(h) {
@@ -182,7 +181,6 @@ struct https_connection::impl {
     }
     ++host.connects;
     if (SSL_session_reused(ssl) == 1) ++host.resumed;
-    fresh = true;
     session_saved = false;
     co_return std::pair{transport::ok, std::string()};
   }
@@ -257,7 +255,6 @@ asio::awaitable<http_answer> https_connection::exchange(std::chrono::millisecond
     auto [how, why] = co_await c.connect(timeout);
     if (how != transport::ok) co_return http_answer{how, 0, {}, {}, std::move(why)};
   } else {
-    c.fresh = false;
     beast::get_lowest_layer(*c.stream).expires_after(timeout);
   }
 
