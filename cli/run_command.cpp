@@ -85,6 +85,7 @@ po::options_description run_options(engine::run_mode mode) {
     ("timeout", po::value<std::string>()->default_value("30s"), "deadline of each request")
     ("backoff-base", po::value<std::string>()->default_value("200ms"), "first retry waits up to this (doubling, full jitter)")
     ("backoff-cap", po::value<std::string>()->default_value("10s"), "longest wait between attempts")
+    ("max-retry-after", po::value<std::string>()->default_value("5m"), "longest Retry-After honoured (a tenant asking for more waits this long)")
     ("max-auth-failures", po::value<int>()->default_value(5), "consecutive 401/403 answers that abort the run")
     ("grace", po::value<std::string>()->default_value("10s"), "after Ctrl-C, time for users in flight")
     ("page-size", po::value<int>()->default_value(0), "_pageSize of device lists (0: the tenant's)")
@@ -236,6 +237,7 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
     if (cfg.retry.max_attempts < 1) throw usage_error("--max-attempts is at least 1");
     cfg.retry.backoff_base = duration_value(vm, "backoff-base");
     cfg.retry.backoff_cap = duration_value(vm, "backoff-cap");
+    cfg.retry.retry_after_cap = duration_value(vm, "max-retry-after");
     cfg.timeout = duration_value(vm, "timeout");
     if (cfg.timeout.count() <= 0) throw usage_error("--timeout must be more than 0");
     cfg.grace = duration_value(vm, "grace");

@@ -1,5 +1,6 @@
 // `devreset sim`: a simulated tenant on this machine, for trying devreset and for tests.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
@@ -31,6 +32,13 @@ Examples:
   devreset sim --listen 127.0.0.1:8443 --latency 20ms --jitter 5ms --rate-limit 200
   devreset sim --users 100000 --users-out users.txt --fail-rate 0.02 --drop-rate 0.01
   devreset sim --sa-id test-sa --sa-jwk samples/service-account.jwk.json --token-ttl 2m
+  devreset sim --hostile html=0.05 --hostile redirect=0.01 --hostile tls-stall=0.02
+
+Hostile modes (--hostile MODE[=SHARE], SHARE of requests, 1 when absent; tls-stall: of
+connections): huge (a 64 MiB body), chunked (a chunked body that never ends), headers (header
+lines that never end), tls-stall (a handshake never answered), retry-year (429, Retry-After a
+year), retry-garbage (503, Retry-After unreadable), result-false (200 {"result":false}), html
+(502 with a gateway's HTML page), bad-json (200, not JSON), redirect (302 to another host).
 
 Options)";
 
@@ -91,6 +99,7 @@ int sim_command(int argc, char** argv) {
     ("drop-rate", po::value<double>()->default_value(0), "share of connections closed without an answer")
     ("slow-rate", po::value<double>()->default_value(0), "share of requests answered 504 after --slow-delay")
     ("slow-delay", po::value<std::string>()->default_value("30s"), "how late a slow answer comes")
+    ("hostile", po::value<std::vector<std::string>>()->composing(), "MODE[=SHARE]: answer like a broken tenant (see below; repeatable)")
     ("no-binding-reset", "answer binding's reset action with 400, as a tenant without it does")
     ("cert", po::value<std::string>(), "server certificate chain (PEM) instead of a generated one")
     ("key", po::value<std::string>(), "its private key (PEM)")
@@ -141,6 +150,29 @@ int sim_command(int argc, char** argv) {
     opts.slow_rate = rate_option(vm, "slow-rate");
     if (opts.fail_rate + opts.drop_rate + opts.slow_rate > 1) {
       throw po::error("--fail-rate, --drop-rate and --slow-rate add up to more than 1");
+    }
+    if (vm.count("hostile")) {
+      double per_request = 0;
+      for (const auto& spec : vm["hostile"].as<std::vector<std::string>>()) {
+        auto eq = spec.find('=');
+        auto name = spec.substr(0, eq);
+        auto mode = sim::parse_hostile(name);
+        if (!mode) {
+          throw po::error(fmt::format("--hostile: unknown mode '{}' (one of: {})", name,
+                                      fmt::join(sim::hostile_names, ", ")));
+        }
+        double share = 1;
+        if (eq != std::string::npos) {
+          char* end = nullptr;
+          share = std::strtod(spec.c_str() + eq + 1, &end);
+          if (end == spec.c_str() + eq + 1 || *end != '\0' || !(share >= 0 && share <= 1)) {
+            throw po::error(fmt::format("--hostile {}: the share is a number from 0 to 1", spec));
+          }
+        }
+        opts.hostile_rate[static_cast<std::size_t>(*mode)] = share;
+        if (*mode != sim::hostile::tls_stall) per_request += share;
+      }
+      if (per_request > 1) throw po::error("--hostile: the shares add up to more than 1");
     }
     opts.binding_reset = vm.count("no-binding-reset") == 0;
     if (vm.count("cert") != vm.count("key")) throw po::error("--cert and --key go together");

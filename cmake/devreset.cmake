@@ -11,7 +11,18 @@ if(DEVRESET_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
       ${DEVRESET_CCACHE})
 endif()
 
-if(DEVRESET_SANITIZE)
+option(DEVRESET_FUZZ "Build the libFuzzer targets only (clang; see scripts/fuzz.sh)" OFF)
+
+if(DEVRESET_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "DEVRESET_FUZZ needs clang (libFuzzer): use the 'fuzz' preset")
+  endif()
+  # Coverage for libFuzzer and the sanitizers on all of our code; the fuzz targets link
+  # libFuzzer's main (tests/fuzz).
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined -gline-tables-only)
+  add_link_options(-fsanitize=address,undefined)
+elseif(DEVRESET_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)

@@ -253,7 +253,12 @@ asio::awaitable<http_answer> https_connection::exchange(std::chrono::millisecond
   auto& req = c.req;
   if (!c.stream || !beast::get_lowest_layer(*c.stream).socket().is_open()) {
     auto [how, why] = co_await c.connect(timeout);
-    if (how != transport::ok) co_return http_answer{how, 0, {}, {}, std::move(why)};
+    if (how != transport::ok) {
+      http_answer failed;
+      failed.how = how;
+      failed.detail = std::move(why);
+      co_return failed;
+    }
   } else {
     beast::get_lowest_layer(*c.stream).expires_after(timeout);
   }
@@ -271,8 +276,10 @@ asio::awaitable<http_answer> https_connection::exchange(std::chrono::millisecond
     // Every failure counts as an attempt (the retry policy decides), even on a kept-alive
     // connection that the tenant may have closed while idle.
     c.close();
-    co_return http_answer{
-        impl::classify(ec), 0, {}, {}, fmt::format("{} ({})", ec.message(), c.host.host_header)};
+    http_answer failed;
+    failed.how = impl::classify(ec);
+    failed.detail = fmt::format("{} ({})", ec.message(), c.host.host_header);
+    co_return failed;
   }
 
   auto& res = parser.get();
@@ -280,6 +287,14 @@ asio::awaitable<http_answer> https_connection::exchange(std::chrono::millisecond
   answer.status = static_cast<int>(res.result_int());
   if (auto it = res.find(http::field::retry_after); it != res.end()) {
     answer.retry_after.assign(it->value().data(), it->value().size());
+  }
+  if (auto it = res.find(http::field::content_type); it != res.end()) {
+    answer.content_type.assign(it->value().data(), std::min<std::size_t>(it->value().size(), 200));
+  }
+  if (answer.status >= 300 && answer.status < 400) {
+    if (auto it = res.find(http::field::location); it != res.end()) {
+      answer.location.assign(it->value().data(), it->value().size());
+    }
   }
   answer.body = std::move(res.body());
   if (!c.session_saved) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/answer.hpp"
 #include "engine/device_plan.hpp"
 #include "engine/retry_policy.hpp"
 
@@ -20,15 +21,6 @@ namespace devreset::engine {
 struct tls_settings {
   std::string ca_file;    ///< PEM CA bundle; empty: the system's trust store
   bool insecure = false;  ///< no verification at all (explicit only, and said loudly)
-};
-
-/// One answer, or how the attempt failed.
-struct http_answer {
-  transport how = transport::ok;
-  int status = 0;
-  std::string retry_after;
-  std::string body;
-  std::string detail;  ///< transport failures: what happened, printable ("connection refused")
 };
 
 /// What all connections to one tenant share: the TLS context, the resolved addresses,

@@ -2,7 +2,6 @@
 #include "engine/retry_policy.hpp"
 
 #include <fmt/format.h>
-#include <boost/beast/http/status.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -45,12 +44,57 @@ std::ostream& operator<<(std::ostream& os, const decision& d) {
 
 namespace {
 
-// The standard reason phrase ("Service Unavailable"), from Beast's table; "" if unknown.
+// The reason phrases of RFC 9110 (and 429 of RFC 6585); "" if unknown. A table here rather
+// than Beast's obsolete_reason(), which would tie the decision code (and its fuzzer) to the
+// separately compiled Beast library.
+// clang-format off
 std::string_view status_phrase(int status) {
-  auto phrase =
-      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
-  return phrase == "<unknown-status>" ? std::string_view() : std::string_view(phrase);
+  switch (status) {
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Content";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    default: return "";
+  }
 }
+// clang-format on
 
 }  // namespace
 
@@ -79,9 +123,13 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
   std::tm tm{};
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
-  if (when <= now) return std::chrono::milliseconds(0);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(when - now);
+  // In seconds: a date past 2262 does not fit the clock's nanoseconds (found by fuzzing).
+  const long long when = timegm(&tm);
+  const long long now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (when <= now_s) return std::chrono::milliseconds(0);
+  constexpr long long far = 30LL * 365 * 24 * 3600;  // anything further is "far"
+  return std::chrono::seconds(std::min(when - now_s, far));
 }
 
 std::chrono::milliseconds retry_policy::backoff(int attempt, double random01) const {

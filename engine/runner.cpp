@@ -214,37 +214,19 @@ asio::awaitable<void> sleep_until(run_state* s, asio::steady_timer* timer,
   co_await timer->async_wait(use_tuple);
 }
 
-// What one worker owns: its connection, its timer, and a parser and arena reused for
-// every answer (no allocation per answer once warmed up).
+// What one worker owns: its connection, its timer, and the reader of its answers.
 struct worker_ctx {
   worker_ctx(asio::io_context& ioc, https_host& host)
       : conn(ioc.get_executor(), host), timer(ioc) {}
 
-  // Parses an answer into an arena made fresh over a buffer of this worker's (Boost 1.81's
-  // monotonic_resource cannot be released and reused: its block size keeps doubling).
-  const json::value* parse(std::string_view text, boost::system::error_code& ec) {
-    body.reset();
-    arena.reset();
-    arena.emplace(arena_buffer, sizeof arena_buffer);
-    parser.reset(json::storage_ptr(&*arena));
-    parser.write(text, ec);
-    if (ec) return nullptr;
-    body.emplace(parser.release());
-    return &*body;
-  }
-
   https_connection conn;
   asio::steady_timer timer;
-  alignas(std::max_align_t) unsigned char arena_buffer[16 * 1024];
-  std::optional<json::monotonic_resource> arena;
-  json::parser parser;
-  std::optional<json::value> body;
+  answer_reader answers;
 };
 
 asio::awaitable<executed> execute(run_state* s, worker_ctx* w, planned_request req) {
   https_connection* conn = &w->conn;
   asio::steady_timer* timer = &w->timer;
-  const json::value* body = nullptr;
   auto& stats = s->result.stats;
   int attempt = 0;
   bool refreshed = false;
@@ -272,16 +254,8 @@ asio::awaitable<executed> execute(run_state* s, worker_ctx* w, planned_request r
     stats.latency.record(end - start);
     if (s->hard_stop) co_return executed{{}, true};
 
-    attempt_result ar{a.how, a.status, a.retry_after};
-    std::string detail = std::move(a.detail);
-    if (a.how == transport::ok && a.status >= 200 && a.status < 300) {
-      boost::system::error_code ec;
-      body = w->parse(a.body, ec);
-      if (ec) {
-        ar.how = transport::bad_answer;
-        detail = fmt::format("a {} answer that is not JSON", a.status);
-      }
-    }
+    read_answer r = w->answers.read(a);
+    const attempt_result& ar = r.result;
     if (ar.how != transport::ok) ++stats.transport_errors;
     if (ar.how == transport::ok) {
       if (a.status == 429) {
@@ -308,14 +282,13 @@ asio::awaitable<executed> execute(run_state* s, worker_ctx* w, planned_request r
     auto d = s->policy.decide(ar, attempt, refreshed, std::chrono::system_clock::now(), s->draw());
     switch (d.what) {
       case decision::kind::done:
-        co_return executed{{final_answer::kind::ok, a.status, attempt, body, {}}, false};
+        co_return executed{{final_answer::kind::ok, a.status, attempt, r.body, {}}, false};
       case decision::kind::not_found:
         co_return executed{{final_answer::kind::not_found, a.status, attempt, nullptr, {}}, false};
-      case decision::kind::give_up: {
-        auto why = d.reason;
-        if (ar.how != transport::ok && !detail.empty()) why += ": " + io::printable(detail, 200);
-        co_return executed{{final_answer::kind::failed, a.status, attempt, nullptr, why}, false};
-      }
+      case decision::kind::give_up:
+        co_return executed{
+            {final_answer::kind::failed, a.status, attempt, nullptr, give_up_reason(d, r, a)},
+            false};
       case decision::kind::refresh_token: {
         refreshed = true;
         auto problem = co_await s->tokens.ensure(&s->tctx, used);
@@ -428,7 +401,8 @@ asio::awaitable<void> start(run_state* s) {
   s->first_job = s->disp.next();
   if (s->first_job) {
     https_connection conn(s->ioc.get_executor(), s->host);
-    registration reg(s, &conn, nullptr);
+    asio::steady_timer timer(s->ioc);
+    registration reg(s, &conn, &timer);
     const auto& j = *s->first_job;
     io::device_type first = io::device_type::oath;
     for (auto t : io::all_device_types) {
@@ -441,18 +415,28 @@ asio::awaitable<void> start(run_state* s) {
     http_answer a;
     std::string problem = co_await s->tokens.ensure(&s->tctx, {});
     if (!problem.empty()) problem = "cannot get a token: " + problem;
-    for (int round = 0; round < 2 && problem.empty(); ++round) {
+    bool refreshed = false;
+    for (int attempt = 1; problem.empty() && !s->hard_stop; ++attempt) {
       std::string used = s->tokens.token();
       a = co_await conn.send(http_method::get, target, false, used, s->cfg.timeout);
       ++s->result.stats.requests;
-      if (a.how == transport::ok && a.status == 401 && round == 0) {
+      if (a.how == transport::ok && a.status == 401 && !refreshed) {
+        refreshed = true;
         problem = co_await s->tokens.ensure(&s->tctx, used);
         if (!problem.empty()) problem = "cannot get a token: " + problem;
         if (s->tokens.token() != used) continue;
       }
-      break;
+      // A dropped connection or a stalled answer is retried like any request's (a tenant
+      // that drops 1% of connections must not abort the run); an answer that came but could
+      // not be read (too large, not HTTP) shows the tenant is there: the workers record it.
+      const bool retry = a.how == transport::connect_failed || a.how == transport::dropped ||
+                         a.how == transport::timeout;
+      const bool hopeless = a.detail.find("certificate verification failed") != std::string::npos;
+      if (!retry || hopeless || attempt >= s->cfg.retry.max_attempts) break;
+      ++s->result.stats.retries;
+      co_await sleep_until(s, &timer, steady::now() + s->policy.backoff(attempt, s->draw()));
     }
-    if (problem.empty() && a.how != transport::ok) {
+    if (problem.empty() && a.how != transport::ok && a.how != transport::bad_answer) {
       problem = fmt::format("cannot reach the tenant at https://{}:{}: {}", s->cfg.host,
                             s->cfg.port, io::printable(a.detail, 300));
     } else if (problem.empty() && (a.status == 401 || a.status == 403)) {

@@ -29,6 +29,12 @@ ledger_scan scan_ledger(const std::filesystem::path& path,
   }
   auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
   if (!*in) throw ledger_error(fmt::format("ledger {}: cannot open for reading", path.string()));
+  return scan_ledger(std::move(in), path.string(), on_record, max_line_bytes);
+}
+
+ledger_scan scan_ledger(std::unique_ptr<std::istream> in, std::string_view name,
+                        const std::function<void(const json::object&, std::uint64_t)>& on_record,
+                        std::size_t max_line_bytes) {
   detail::byte_source src(std::move(in));
 
   ledger_scan scan;
@@ -51,7 +57,7 @@ ledger_scan scan_ledger(const std::filesystem::path& path,
       }
     }
     if (src.read_error()) {
-      throw ledger_error(fmt::format("ledger {}: read error", path.string()));
+      throw ledger_error(fmt::format("ledger {}: read error", name));
     }
     if (!newline && line.empty() && !too_long) break;  // the end
     ++line_no;
@@ -73,10 +79,19 @@ ledger_scan scan_ledger(const std::filesystem::path& path,
 }
 
 resume_index load_resume_index(const std::filesystem::path& path) {
-  resume_index index;
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return index;
-  index.scan = scan_ledger(path, [&](const json::object& o, std::uint64_t) {
+  if (!std::filesystem::exists(path, ec)) return {};
+  if (std::filesystem::is_directory(path, ec)) {
+    throw ledger_error(fmt::format("ledger {}: is a directory", path.string()));
+  }
+  auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*in) throw ledger_error(fmt::format("ledger {}: cannot open for reading", path.string()));
+  return load_resume_index(std::move(in), path.string());
+}
+
+resume_index load_resume_index(std::unique_ptr<std::istream> in, std::string_view name) {
+  resume_index index;
+  index.scan = scan_ledger(std::move(in), name, [&](const json::object& o, std::uint64_t) {
     auto rec = o.find("record");
     if (rec == o.end() || rec->value() != "user") return;
     auto user = o.find("user_id");

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <iosfwd>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -32,6 +34,12 @@ ledger_scan scan_ledger(
     const std::function<void(const boost::json::object&, std::uint64_t)>& on_record,
     std::size_t max_line_bytes = 16 * 1024 * 1024);
 
+/// The same over any stream; `name` is used in error messages.
+ledger_scan scan_ledger(
+    std::unique_ptr<std::istream> in, std::string_view name,
+    const std::function<void(const boost::json::object&, std::uint64_t)>& on_record,
+    std::size_t max_line_bytes = 16 * 1024 * 1024);
+
 /// What `--resume` needs: the (user, type) pairs already done. Memory grows with the users
 /// that have done types, not with the size of the ledger.
 struct resume_index {
@@ -41,5 +49,8 @@ struct resume_index {
 
 /// Builds the resume index of a ledger. A missing ledger gives an empty index.
 resume_index load_resume_index(const std::filesystem::path& path);
+
+/// The same over any stream; `name` is used in error messages.
+resume_index load_resume_index(std::unique_ptr<std::istream> in, std::string_view name);
 
 }  // namespace devreset::io

@@ -36,7 +36,9 @@ std::variant<std::string, realm_error> realm_path(std::string_view input) {
   };
   auto realm = trim_blanks(input);
   if (realm.empty()) return fail("empty");
-  if (realm.size() > 512) return fail("longer than 512 characters");
+  if (realm.size() > max_realm_path) {
+    return fail(fmt::format("longer than {} characters", max_realm_path));
+  }
 
   // Drop the leading and trailing slashes; "/" alone is the top-level realm.
   while (!realm.empty() && realm.front() == '/')
@@ -74,6 +76,11 @@ std::variant<std::string, realm_error> realm_path(std::string_view input) {
     }
     path += "/realms/";
     path += name;
+  }
+  // Checked on the path, not only the input: "a/b/c" grows by 7 characters a level, and a
+  // path must read back as itself.
+  if (path.size() > max_realm_path) {
+    return fail(fmt::format("its realm path would be longer than {} characters", max_realm_path));
   }
   return path;
 }

@@ -18,4 +18,7 @@ struct realm_error {
 /// Realm names are letters, digits, '-', '_' and '.', never "." or "..".
 std::variant<std::string, realm_error> realm_path(std::string_view realm);
 
+/// Realm paths (and the text given for them) are at most this long.
+inline constexpr std::size_t max_realm_path = 2048;
+
 }  // namespace devreset::io

@@ -10,6 +10,7 @@ packages=(
   libfmt-dev libssl-dev openssl ca-certificates libgtest-dev libgmock-dev
   curl python3 bsdutils
   wrk python3-aiohttp gnuplot-nox time util-linux
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -226,9 +226,10 @@ outcome api::gate(const std::string& user_key, clock::time_point now) {
       ++limited_;
       auto secs = static_cast<int>(std::ceil(std::chrono::duration<double>(wait).count()));
       outcome o = error(429, "Too Many Requests");
-      o.retry_after_s = std::max(1, secs);
+      secs = std::max(1, secs);
+      o.retry_after = std::to_string(secs);
       if (!user_key.empty()) {
-        retry_not_before_[user_key] = now + std::chrono::seconds(o.retry_after_s);
+        retry_not_before_[user_key] = now + std::chrono::seconds(secs);
       }
       return o;
     }
@@ -253,6 +254,74 @@ outcome api::gate(const std::string& user_key, clock::time_point now) {
       ++failed_;
       return error(503, "Service Unavailable");
     }
+  }
+  return hostile_answer();
+}
+
+bool api::stall_handshake() {
+  const double share = opts_.hostile_rate[static_cast<std::size_t>(hostile::tls_stall)];
+  if (share <= 0 || draw() >= share) return false;
+  ++hostile_[static_cast<std::size_t>(hostile::tls_stall)];
+  return true;
+}
+
+outcome api::hostile_answer() {
+  double total = 0;
+  for (auto r : opts_.hostile_rate)
+    total += r;
+  if (total <= 0) return outcome{};
+  double u = draw();
+  for (std::size_t i = 0; i < hostile_count; ++i) {
+    const auto mode = static_cast<hostile>(i);
+    if (mode == hostile::tls_stall) continue;  // per connection: stall_handshake()
+    if (u >= opts_.hostile_rate[i]) {
+      u -= opts_.hostile_rate[i];
+      continue;
+    }
+    ++hostile_[i];
+    outcome o;
+    switch (mode) {
+      case hostile::huge:
+        o.what = outcome::kind::huge_body;
+        break;
+      case hostile::chunked:
+        o.what = outcome::kind::endless_chunked;
+        break;
+      case hostile::headers:
+        o.what = outcome::kind::endless_headers;
+        break;
+      case hostile::retry_year:
+        o = error(429, "Too Many Requests");
+        o.retry_after = "31536000";
+        break;
+      case hostile::retry_garbage:
+        o = error(503, "Service Unavailable");
+        o.retry_after = "soon, maybe; try 10 minutes or so";
+        break;
+      case hostile::result_false:
+        o.body = R"({"result":false})";
+        break;
+      case hostile::html:
+        o.status = 502;
+        o.content_type = "text/html";
+        o.body =
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+            "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+            "</body>\r\n</html>\r\n";
+        break;
+      case hostile::bad_json:
+        o.body = R"({"result":true,"_id":"dev)";
+        break;
+      case hostile::redirect:
+        o.status = 302;
+        o.content_type = "text/html";
+        o.location = "https://login.elsewhere.example/am/XUI/?goto=%2Fam%2Fjson";
+        o.body = "<html><body>Moved</body></html>";
+        break;
+      case hostile::tls_stall:
+        break;
+    }
+    return o;
   }
   return outcome{};
 }
@@ -417,6 +486,21 @@ outcome api::respond(const request_view& req, const std::optional<target>& t, st
   return o;
 }
 
+json::object api::hostile_json() const {
+  json::object o;
+  for (std::size_t i = 0; i < hostile_count; ++i) {
+    if (hostile_[i] > 0) o[hostile_names[i]] = hostile_[i];
+  }
+  return o;
+}
+
+std::optional<hostile> parse_hostile(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < hostile_count; ++i) {
+    if (hostile_names[i] == name) return static_cast<hostile>(i);
+  }
+  return std::nullopt;
+}
+
 std::string api::stats_json() const {
   static constexpr std::string_view ops[] = {"reset", "query", "delete"};
   json::object by_endpoint;
@@ -451,6 +535,7 @@ std::string api::stats_json() const {
                               {"failed", failed_},
                               {"dropped", dropped_},
                               {"slow", slowed_}}},
+      {"hostile", hostile_json()},
       {"early_requests", early_},
       {"users", state_.user_count()},
       {"devices_left", std::move(left)},

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <boost/json/object.hpp>
+
 #include "io/jose.hpp"
 #include "sim/options.hpp"
 #include "sim/tenant_state.hpp"
@@ -35,14 +37,21 @@ struct request_view {
 /// What to do with it.
 struct outcome {
   enum class kind {
-    answer,  ///< send `status` and `body` after `delay`
-    drop,    ///< close the connection without answering
+    answer,           ///< send `status` and `body` after `delay`
+    drop,             ///< close the connection without answering
+    huge_body,        ///< send `status` and a body of `huge_body_bytes`, streamed
+    endless_chunked,  ///< send `status` and chunks until the client goes away
+    endless_headers,  ///< send a status line and header lines until the client goes away
   };
   kind what = kind::answer;
   int status = 200;
   std::string body;
-  int retry_after_s = 0;  ///< > 0: send Retry-After
+  std::string retry_after;  ///< not empty: send Retry-After
+  std::string content_type = "application/json";
+  std::string location;  ///< not empty: send Location
   std::chrono::milliseconds delay{0};
+
+  static constexpr std::uint64_t huge_body_bytes = 64ULL * 1024 * 1024;
 };
 
 /// A token bucket: `rate` tokens per second, at most `burst`.
@@ -66,6 +75,9 @@ class api {
 
   outcome handle(const request_view& req, clock::time_point now);
 
+  /// Whether to stall the TLS handshake of a new connection (the tls-stall mode).
+  bool stall_handshake();
+
   /// GET /sim/stats, as JSON text.
   std::string stats_json() const;
   const std::string& token() const { return token_; }
@@ -83,12 +95,15 @@ class api {
   /// Retry-After bookkeeping, rate limit and faults: an answer that stops the request
   /// (anything but a plain 200), or a plain 200 to go on.
   outcome gate(const std::string& user_key, clock::time_point now);
+  /// The hostile modes: one of them, or a plain 200 to go on.
+  outcome hostile_answer();
   /// Auth, headers, lookup and the operation itself.
   outcome respond(const request_view& req, const std::optional<target>& t, std::size_t endpoint,
                   clock::time_point now);
   /// POST <am>/oauth2/access_token: the JWT bearer grant of a service account.
   outcome token_endpoint(const request_view& req, clock::time_point now);
   bool token_ok(std::string_view token, clock::time_point now) const;
+  boost::json::object hostile_json() const;
   void count(std::size_t endpoint, int status) { ++by_endpoint_[endpoint][status]; }
   double draw() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
 
@@ -113,6 +128,7 @@ class api {
   std::uint64_t slowed_ = 0;
   std::uint64_t failed_ = 0;
   std::uint64_t limited_ = 0;
+  std::array<std::uint64_t, hostile_count> hostile_ = {};
   std::uint64_t early_ = 0;  // requests for a user before the Retry-After it was given
   std::unordered_map<std::string, clock::time_point> retry_not_before_;
 };

@@ -1,11 +1,34 @@
 // Settings of the simulated tenant: population, auth, latency, rate limit and faults.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace devreset::sim {
+
+/// Ways a broken or hostile tenant (or what stands in front of it) answers. Each applies to
+/// a share of requests (tls_stall: of connections); a hostile answer changes nothing.
+enum class hostile {
+  huge,           ///< 200 whose JSON body is 64 MiB, streamed
+  chunked,        ///< 200 with a chunked body that never ends
+  headers,        ///< a status line, then header lines that never end
+  tls_stall,      ///< the TCP connection is accepted, the TLS handshake never answered
+  retry_year,     ///< 429 with Retry-After: 31536000 (a year)
+  retry_garbage,  ///< 503 with a Retry-After that is neither seconds nor a date
+  result_false,   ///< 200 {"result":false}
+  html,           ///< 502 with a gateway's HTML error page
+  bad_json,       ///< 200 whose body is not JSON
+  redirect,       ///< 302 to another host
+};
+inline constexpr std::size_t hostile_count = 10;
+inline constexpr std::array<std::string_view, hostile_count> hostile_names = {
+    "huge",          "chunked",      "headers", "tls-stall", "retry-year",
+    "retry-garbage", "result-false", "html",    "bad-json",  "redirect"};
+std::optional<hostile> parse_hostile(std::string_view name) noexcept;
 
 struct options {
   // Population
@@ -29,6 +52,7 @@ struct options {
   double drop_rate = 0;                  ///< share of requests closed without an answer
   double slow_rate = 0;                  ///< share answered 504 after `slow_delay`
   std::chrono::milliseconds slow_delay{30000};
+  std::array<double, hostile_count> hostile_rate{};  ///< share of each hostile mode
 
   // Network
   std::string listen_host = "127.0.0.1";

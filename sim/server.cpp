@@ -96,8 +96,88 @@ struct server::impl {
     }
   }
 
+  using tls_stream = ssl::stream<beast::tcp_stream>;
+
+  // tls-stall: reads what the client sends (its ClientHello) and never answers, until the
+  // client gives up or a minute passes.
+  static asio::awaitable<void> stall(tcp::socket socket) {
+    beast::tcp_stream s(std::move(socket));
+    s.expires_after(std::chrono::seconds(60));
+    char sink[4096];
+    for (;;) {
+      auto [ec, n] = co_await s.async_read_some(asio::buffer(sink), use_tuple);
+      if (ec) co_return;
+    }
+  }
+
+  // The answers no parser should accept whole: a 64 MiB body at full speed, a chunked body
+  // that never ends (1 KiB every 10 ms), header lines that never end (one a millisecond).
+  // Each goes on until the client closes the connection (or 10 minutes pass).
+  static asio::awaitable<void> endless(impl* self, tls_stream& stream, const outcome& out) {
+    asio::steady_timer pace(self->ioc);
+    auto write = [&](std::string_view bytes) -> asio::awaitable<bool> {
+      stream.next_layer().expires_after(std::chrono::seconds(30));
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(bytes), use_tuple);
+      co_return !ec;
+    };
+    auto wait = [&](std::chrono::milliseconds d) -> asio::awaitable<void> {
+      pace.expires_after(d);
+      co_await pace.async_wait(use_tuple);
+    };
+    const auto until = clock::now() + std::chrono::minutes(10);
+    switch (out.what) {
+      case outcome::kind::huge_body: {
+        if (!co_await write(fmt::format("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                        "Content-Length: {}\r\n\r\n{{\"result\":[",
+                                        outcome::huge_body_bytes))) {
+          co_return;
+        }
+        std::string block;
+        while (block.size() < 64 * 1024)
+          block += R"({"_id":"0123456789abcdef"},)";
+        std::uint64_t sent = 11;
+        while (sent + block.size() < outcome::huge_body_bytes && clock::now() < until) {
+          if (!co_await write(block)) co_return;
+          sent += block.size();
+        }
+        co_await write(std::string(outcome::huge_body_bytes - sent - 2, ' ') + "]}");
+        co_return;
+      }
+      case outcome::kind::endless_chunked: {
+        if (!co_await write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                            "Transfer-Encoding: chunked\r\n\r\n"
+                            "b\r\n{\"result\":[\r\n")) {
+          co_return;
+        }
+        std::string chunk = "400\r\n";
+        while (chunk.size() < 5 + 1024)
+          chunk += ' ';
+        chunk += "\r\n";
+        while (clock::now() < until) {
+          if (!co_await write(chunk)) co_return;
+          co_await wait(std::chrono::milliseconds(10));
+        }
+        co_return;
+      }
+      case outcome::kind::endless_headers: {
+        if (!co_await write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")) co_return;
+        for (std::uint64_t i = 0; clock::now() < until; ++i) {
+          if (!co_await write(fmt::format("X-Filler-{}: {:080}\r\n", i, i))) co_return;
+          co_await wait(std::chrono::milliseconds(1));
+        }
+        co_return;
+      }
+      default:
+        co_return;
+    }
+  }
+
   static asio::awaitable<void> session(impl* self, tcp::socket socket) {
-    ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), self->tls);
+    if (self->handler.stall_handshake()) {
+      co_await stall(std::move(socket));
+      co_return;
+    }
+    tls_stream stream(beast::tcp_stream(std::move(socket)), self->tls);
     stream.next_layer().expires_after(std::chrono::seconds(10));
     auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
     if (hec) co_return;
@@ -125,14 +205,19 @@ struct server::impl {
         beast::get_lowest_layer(stream).close();  // no answer, no TLS close_notify
         co_return;
       }
+      if (out.what != outcome::kind::answer) {
+        co_await endless(self, stream, out);
+        beast::get_lowest_layer(stream).close();
+        co_return;
+      }
       if (out.delay.count() > 0) {
         delay.expires_after(out.delay);
         co_await delay.async_wait(use_tuple);
       }
       http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
-      res.set(http::field::content_type, "application/json");
-      if (out.retry_after_s > 0)
-        res.set(http::field::retry_after, std::to_string(out.retry_after_s));
+      res.set(http::field::content_type, out.content_type);
+      if (!out.retry_after.empty()) res.set(http::field::retry_after, out.retry_after);
+      if (!out.location.empty()) res.set(http::field::location, out.location);
       res.keep_alive(req.keep_alive());
       res.body() = std::move(out.body);
       res.prepare_payload();

@@ -9,6 +9,7 @@
 #include "io/detail/byte_source.hpp"
 #include "io/detail/readers.hpp"
 #include "io/detail/row_builder.hpp"
+#include "io/text.hpp"
 
 namespace devreset::io::detail {
 
@@ -28,8 +29,9 @@ class json_array_reader final : public job_reader {
       if (src_.read_error()) throw input_error(fmt::format("{}: cannot read the input", name_));
       throw input_error(fmt::format(
           "{}:{}: expected a JSON array ('[') of user ids or objects, found {}", name_, line_,
-          c == byte_source::eof ? std::string("the end of the file")
-                                : fmt::format("'{}'", static_cast<char>(c))));
+          c == byte_source::eof
+              ? std::string("the end of the file")
+              : fmt::format("'{}'", printable(std::string(1, static_cast<char>(c))))));
     }
   }
 

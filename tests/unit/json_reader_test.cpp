@@ -102,6 +102,17 @@ TEST(JsonReader, NotAnArrayIsAFileError) {
   }
 }
 
+// Found by fuzz_json: the byte found was printed raw, so the message was not UTF-8.
+TEST(JsonReader, NotAnArrayErrorShowsABinaryByteEscaped) {
+  try {
+    read_all("\xd9\xd9[", input_format::json);
+    FAIL() << "expected input_error";
+  } catch (const input_error& e) {
+    EXPECT_STREQ(e.what(),
+                 "input:1: expected a JSON array ('[') of user ids or objects, found '\\xD9'");
+  }
+}
+
 TEST(JsonReader, EmptyArrayHasNoRows) {
   EXPECT_TRUE(read_all("  [ ]  \n", input_format::json).empty());
 }

@@ -54,5 +54,22 @@ TEST(RealmPath, RejectsMalformedFullPaths) {
             "error: invalid realm '/realms/root/alpha/beta': expected 'realms' before 'beta'");
 }
 
+// Found by fuzz_realm: 400 characters of "a/" levels made a path over the input limit, which
+// then did not read back as itself.
+TEST(RealmPath, LimitIsOnThePathSoEveryPathReadsBackAsItself) {
+  std::string levels;
+  for (int i = 0; i < 300; ++i)
+    levels += "a/";
+  levels += "a";
+  auto r = path_of(levels);
+  EXPECT_NE(r.find("its realm path would be longer than 2048 characters"), std::string::npos) << r;
+  std::string fits;
+  for (int i = 0; i < 200; ++i)
+    fits += "ab/";
+  auto path = path_of(fits);
+  ASSERT_EQ(path.rfind("/realms/root/realms/ab", 0), 0u) << path;
+  EXPECT_EQ(path_of(path), path);
+}
+
 }  // namespace
 }  // namespace devreset::io

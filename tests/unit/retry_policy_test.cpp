@@ -99,6 +99,16 @@ TEST(RetryAfter, ParsesBothFormsAndRejectsGarbage) {
   EXPECT_FALSE(parse_retry_after("Sat, 28 Nov 2026 15:00:00 GMT trailing", now).has_value());
 }
 
+// Found by fuzz_answer: a date past 2262 overflowed the clock's nanoseconds (UB).
+TEST(RetryAfter, DatesCenturiesAheadAreFarNotAnOverflow) {
+  auto far = parse_retry_after("Wed, 21 Oct 2439 07:28:00 GMT", now);
+  ASSERT_TRUE(far.has_value());
+  EXPECT_GE(*far, std::chrono::hours(24 * 365 * 29));
+  EXPECT_EQ(decide(429, 1, "Wed, 21 Oct 2439 07:28:00 GMT", false, 0.5).wait,
+            milliseconds(std::chrono::minutes(5)))
+      << "and the wait is capped";
+}
+
 TEST(Backoff, FullJitterStaysUnderTheDoublingCeilingAndTheCap) {
   retry_policy p(retry_config{10, milliseconds(100), milliseconds(1000)});
   EXPECT_EQ(p.backoff(1, 0.0), milliseconds(0));

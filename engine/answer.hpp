@@ -1,0 +1,64 @@
+// One tenant answer, read: its status, headers and body turned into what the retry policy
+// decides on, and the words recorded when a step gives up on it. No I/O (the HTTPS client
+// fills `http_answer`), so a fuzzer drives it with any bytes.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parser.hpp>
+#include <boost/json/value.hpp>
+
+#include "engine/retry_policy.hpp"
+
+namespace devreset::engine {
+
+/// One answer, or how the attempt failed.
+struct http_answer {
+  transport how = transport::ok;
+  int status = 0;
+  std::string retry_after;   ///< the Retry-After header
+  std::string location;      ///< the Location header (redirects)
+  std::string content_type;  ///< the Content-Type header
+  std::string body;
+  std::string detail;  ///< transport failures: what happened, printable ("connection refused")
+};
+
+/// An answer as the engine sees it.
+struct read_answer {
+  attempt_result result;                     ///< what the retry policy decides on
+  const boost::json::value* body = nullptr;  ///< the parsed body of a 2xx answer
+  std::string detail;                        ///< printable, for a failure's reason
+};
+
+/// Reads answers, one at a time; the parsed body lives until the next `read`. Parsing uses
+/// an arena over a buffer of its own (no allocation per answer once warmed up).
+class answer_reader {
+ public:
+  answer_reader() = default;
+  answer_reader(const answer_reader&) = delete;
+  answer_reader& operator=(const answer_reader&) = delete;
+
+  /// A 2xx answer whose body is not JSON becomes a `bad_answer`.
+  read_answer read(const http_answer& a);
+
+ private:
+  // Boost 1.81's monotonic_resource cannot be released and reused (its block size keeps
+  // doubling): a fresh one is made over the buffer for each answer.
+  alignas(std::max_align_t) unsigned char buffer_[16 * 1024];
+  std::optional<boost::json::monotonic_resource> arena_;
+  boost::json::parser parser_;
+  std::optional<boost::json::value> body_;
+};
+
+/// The reason recorded when a step gives up on answer `a`: the policy's words, plus what
+/// the answer says of itself, printable and short (never a 2xx body: those can hold
+/// secrets). "302 Found: a redirect to https://other.example, not followed";
+/// "502 Bad Gateway after 5 attempts (an HTML page: \"502 Bad Gateway\")";
+/// "400 Bad Request: Invalid action"; "timeout after 5 attempts: Operation timed out".
+std::string give_up_reason(const decision& d, const read_answer& r, const http_answer& a);
+
+}  // namespace devreset::engine
