@@ -279,6 +279,12 @@ asio::awaitable<http_answer> https_connection::exchange(std::chrono::millisecond
     http_answer failed;
     failed.how = impl::classify(ec);
     failed.detail = fmt::format("{} ({})", ec.message(), c.host.host_header);
+    if (ec == beast::error::timeout && parser.is_header_done()) {
+      // The tenant answered but its body never ended (a trickle, an endless chunked body).
+      failed.how = transport::bad_answer;
+      failed.detail = fmt::format("a {} answer whose body did not end within {} ms ({})",
+                                  parser.get().result_int(), timeout.count(), c.host.host_header);
+    }
     co_return failed;
   }
 

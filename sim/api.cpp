@@ -189,7 +189,7 @@ outcome api::handle(const request_view& req, clock::time_point now) {
     if (bucket_ || !retry_not_before_.empty()) user_key = t->realm + '\n' + t->user_id;
   }
   outcome o = gate(user_key, now);
-  if (o.status == 200 && o.what == outcome::kind::answer) {
+  if (o.status == 200 && o.what == outcome::kind::answer && !o.hostile) {
     o = respond(req, t, endpoint, now);
   }
 
@@ -280,6 +280,7 @@ outcome api::hostile_answer() {
     }
     ++hostile_[i];
     outcome o;
+    o.hostile = true;
     switch (mode) {
       case hostile::huge:
         o.what = outcome::kind::huge_body;
@@ -292,10 +293,12 @@ outcome api::hostile_answer() {
         break;
       case hostile::retry_year:
         o = error(429, "Too Many Requests");
+        o.hostile = true;
         o.retry_after = "31536000";
         break;
       case hostile::retry_garbage:
         o = error(503, "Service Unavailable");
+        o.hostile = true;
         o.retry_after = "soon, maybe; try 10 minutes or so";
         break;
       case hostile::result_false:

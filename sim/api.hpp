@@ -50,6 +50,7 @@ struct outcome {
   std::string content_type = "application/json";
   std::string location;  ///< not empty: send Location
   std::chrono::milliseconds delay{0};
+  bool hostile = false;  ///< a hostile mode's answer: sent as it is, even a 200
 
   static constexpr std::uint64_t huge_body_bytes = 64ULL * 1024 * 1024;
 };
