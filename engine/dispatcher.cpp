@@ -13,8 +13,8 @@ dispatcher::dispatcher(io::job_reader& reader, const io::user_type_map* done, ru
       on_invalid_(std::move(on_invalid)),
       run_id_(std::move(run_id)) {}
 
-std::optional<io::job> dispatcher::next() {
-  while (!ended_) {
+std::optional<io::job> dispatcher::next(std::size_t budget) {
+  for (std::size_t rows = 0; !ended_ && rows < budget; ++rows) {
     auto row = reader_.next();
     if (!row) {
       ended_ = true;
@@ -33,6 +33,7 @@ std::optional<io::job> dispatcher::next() {
       on_invalid_(r);
       if (bad->fatal) {
         fatal_ = bad->reason;
+        fatal_line_ = bad->line;
         ended_ = true;
       }
       continue;

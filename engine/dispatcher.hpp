@@ -3,6 +3,7 @@
 // rows, does each (user, type) once, and skips what a resumed ledger says is done.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -22,11 +23,17 @@ class dispatcher {
   dispatcher(io::job_reader& reader, const io::user_type_map* done, run_stats& stats,
              std::function<void(const io::user_record&)> on_invalid, std::string run_id);
 
-  /// The next job with its types narrowed to what is left to do; nullopt at the end.
-  std::optional<io::job> next();
+  /// The next job with its types narrowed to what is left to do; nullopt at the end, or
+  /// after reading `budget` rows that were not jobs (invalid, duplicates, done): then
+  /// `ended()` is false, and the caller lets others run before it asks again.
+  std::optional<io::job> next(std::size_t budget = SIZE_MAX);
+  /// True once the input has been read to its end (or to a fatal row).
+  bool ended() const { return ended_; }
 
   /// A row the input could not be read past (a JSON syntax error); empty when none.
   const std::string& fatal_reason() const { return fatal_; }
+  /// Its line.
+  std::uint64_t fatal_line() const { return fatal_line_; }
   /// Sizes the seen-set for `users` distinct users up front (0: grow as they come).
   void reserve(std::size_t users) { seen_.reserve(users); }
   /// Distinct users seen so far.
@@ -40,6 +47,7 @@ class dispatcher {
   std::string run_id_;
   io::user_type_map seen_;
   std::string fatal_;
+  std::uint64_t fatal_line_ = 0;
   bool ended_ = false;
 };
 

@@ -148,6 +148,10 @@ struct run_state {
     }
   }
 
+  // The next job, or nullopt at the end. Rows that are not jobs are read at most
+  // `rows_per_turn` at a time: a million duplicates or bad rows must not hold up the event
+  // loop (and with it every request in flight and its deadline).
+  static constexpr std::size_t rows_per_turn = 64;
   std::optional<io::job> next_job() {
     if (stopping) return std::nullopt;
     if (first_job) {
@@ -155,8 +159,10 @@ struct run_state {
       first_job.reset();
       return j;
     }
-    return disp.next();
+    return disp.next(rows_per_turn);
   }
+  /// True when next_job() may have more after it returned nullopt.
+  bool more_jobs() const { return !stopping && !disp.ended(); }
 
   void progress() {
     if (cfg.on_progress) cfg.on_progress(result.stats, limiter.current_rate(), limiter.lowered());
@@ -312,7 +318,13 @@ asio::awaitable<void> worker(run_state* s) {
   registration reg(s, &w.conn, &w.timer);
   auto& stats = s->result.stats;
 
-  while (auto job = s->next_job()) {
+  for (;;) {
+    auto job = s->next_job();
+    if (!job) {
+      if (!s->more_jobs()) break;
+      co_await asio::post(s->ioc, asio::use_awaitable);  // let the others run, then read on
+      continue;
+    }
     io::user_record rec;
     rec.run_id = s->cfg.run_id;
     rec.line = job->line;
@@ -506,7 +518,12 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
   result.elapsed_s = ms_between(result.stats.started, steady::now()) / 1000;
   if (!s.disp.fatal_reason().empty() && result.end == run_end::finished) {
     result.end = run_end::aborted;
-    result.reason = "the input could not be read to its end: " + s.disp.fatal_reason();
+    std::string input = "the input";
+    if (const auto* in = config.run_record.if_contains("input"); in != nullptr && in->is_string()) {
+      input = std::string(in->get_string());
+    }
+    result.reason = fmt::format("{}:{}: cannot be read past this line: {}", input,
+                                s.disp.fatal_line(), s.disp.fatal_reason());
   }
   s.progress();
   try {

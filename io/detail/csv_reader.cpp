@@ -137,15 +137,21 @@ class csv_reader final : public job_reader {
       state st = state::field_start;
       bool any = false;  // anything read for this record, separators included
 
-      auto note = [&](std::string why) {
-        if (r.problem.empty()) r.problem = std::move(why);
+      const std::size_t max_bytes = rows_.options().max_row_bytes;
+      auto note = [&](std::string_view why) {
+        if (r.problem.empty()) r.problem = why;
+      };
+      // Counts one byte of the row (separators too); false once the row is too long, so a
+      // line of gigabytes (or of commas) is read through without being kept.
+      auto count = [&]() -> bool {
+        if (++r.bytes <= max_bytes) return true;
+        if (r.bytes == max_bytes + 1 && r.problem.empty()) {
+          r.problem = fmt::format("row longer than {} bytes", max_bytes);
+        }
+        return false;
       };
       auto append = [&](char c) {
-        if (++r.bytes > rows_.options().max_row_bytes) {
-          note(fmt::format("row longer than {} bytes", rows_.options().max_row_bytes));
-          return;
-        }
-        field.push_back(c);
+        if (count()) field.push_back(c);
       };
       auto finish_field = [&] {
         std::string_view v = field;
@@ -153,6 +159,14 @@ class csv_reader final : public job_reader {
         r.fields.emplace_back(v);
         field.clear();
         field_quoted = false;
+      };
+      auto next_field = [&] {
+        if (count()) {
+          finish_field();
+        } else {
+          field.clear();
+          field_quoted = false;
+        }
       };
       auto end_of_line = [&](int c) {
         if (c == '\r' && src_.peek() == '\n') src_.get();
@@ -185,7 +199,7 @@ class csv_reader final : public job_reader {
             [[fallthrough]];
           case state::unquoted:
             if (ch == ',') {
-              finish_field();
+              next_field();
               st = state::field_start;
             } else if (ch == '\r' || ch == '\n') {
               end_of_line(c);
@@ -216,7 +230,7 @@ class csv_reader final : public job_reader {
               append('"');
               st = state::quoted;
             } else if (ch == ',') {
-              finish_field();
+              next_field();
               st = state::field_start;
             } else if (ch == '\r' || ch == '\n') {
               end_of_line(c);

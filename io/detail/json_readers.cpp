@@ -85,7 +85,7 @@ class json_array_reader final : public job_reader {
     const std::size_t limit = rows_.options().max_row_bytes;
     text_.clear();
     std::size_t size = 0;
-    int depth = 0;
+    std::int64_t depth = 0;  // 64-bit: gigabytes of "[" must not overflow it
     bool in_string = false;
     bool escaped = false;
     for (;; c = src_.get()) {

@@ -265,6 +265,79 @@ demo)
   grep -q "Users reset more than once: 0" "$work/err" || fail "$(cat "$work/err")"
   grep -q "500 users" "$work/out" || fail "no report: $(cat "$work/out")"
   ;;
+hostile_inputs)
+  # Inputs from an incident in a hurry: each is a clear error naming the file (and line), or
+  # invalid-row records next to the good rows, in memory that does not grow with the input.
+  # DEVRESET_HOSTILE_LINE_BYTES sets the size of the one-line file (2G for the full check).
+  start_sim --users 6
+  line_bytes=${DEVRESET_HOSTILE_LINE_BYTES:-160M}
+  peak_kb() { awk '/^peak_kb=/{sub("peak_kb=",""); print}' "$1"; }
+  hostile() {  # name, expected exit, expected text on stderr, input, extra args
+    local name=$1 want_rc=$2 want=$3 input=$4; shift 4
+    rm -f "$work/l.jsonl"
+    set +e
+    /usr/bin/time -f "peak_kb=%M" -o "$work/time.$name" \
+      "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
+      --token-file "$work/token.txt" --progress none --yes --input "$input" \
+      --ledger "$work/l.jsonl" "$@" >/dev/null 2>"$work/err.$name"
+    local rc=$?
+    set -e
+    [[ $rc -eq $want_rc ]] || fail "$name: exit $rc, not $want_rc: $(head -c 600 "$work/err.$name")"
+    grep -q -- "$want" "$work/err.$name" || fail "$name: stderr does not say '$want': $(head -c 600 "$work/err.$name")"
+    if [[ -s "$work/l.jsonl" ]]; then  # every record is whole JSON and printable UTF-8
+      python3 - "$work/l.jsonl" <<'PY' || fail "$name: ledger is not clean JSON Lines"
+import json, sys
+data = open(sys.argv[1], "rb").read()
+data.decode("utf-8")
+for line in data.splitlines():
+    json.loads(line)
+PY
+    fi
+    echo "$name: exit $rc, peak RSS $(peak_kb "$work/time.$name") KiB" >&2
+  }
+  mkdir "$work/adir"
+  hostile directory 2 "adir: is a directory" "$work/adir"
+  mkfifo "$work/fifo.csv"
+  (cat "$work/users.txt" >"$work/fifo.csv" &)
+  hostile fifo 0 "Users:  ok 6" "$work/fifo.csv"
+  noise() {  # the same pseudo-random bytes every time (an AES-CTR keystream)
+    head -c "$1" /dev/zero | openssl enc -aes-128-ctr -K 000102030405060708090a0b0c0d0e0f \
+      -iv 00000000000000000000000000000000 2>/dev/null
+  }
+  { printf 'PK\003\004\024\000,\010\000\n'; noise 100000; } >"$work/sheet.csv"  # a zip, named .csv
+  hostile zip_as_csv 2 "sheet.csv:1: the first row is not a header" "$work/sheet.csv"
+  noise 200000 >"$work/random.csv"
+  hostile binary_garbage 1 "invalid 1540" "$work/random.csv"
+  { echo user_id; noise 200000 | tr -d '\n,"' | fold -w 30; echo; cat "$work/users.txt"; } >"$work/garbage_rows.csv"
+  hostile binary_rows 1 "Users:  ok 6  .*invalid" "$work/garbage_rows.csv"
+  { echo user_id; printf 'nul\0in\0id\n'; cat "$work/users.txt"; } >"$work/nul.csv"
+  hostile nul_bytes 1 "Users:  ok 6  invalid 1" "$work/nul.csv"
+  grep -q 'control character' "$work/l.jsonl" || fail "nul_bytes: no reason recorded"
+  { echo user_id; head -c "$line_bytes" /dev/zero | tr '\0' x; echo; cat "$work/users.txt"; } >"$work/long.csv"
+  hostile one_huge_line 1 "Users:  ok 6  invalid 1" "$work/long.csv"
+  grep -q 'row longer than 65536 bytes' "$work/l.jsonl" || fail "one_huge_line: no reason recorded"
+  [[ $(peak_kb "$work/time.one_huge_line") -lt 102400 ]] || fail "one_huge_line: peak RSS $(peak_kb "$work/time.one_huge_line") KiB: the line was buffered"
+  { echo user_id; head -c "$line_bytes" /dev/zero | tr '\0' ,; echo; cat "$work/users.txt"; } >"$work/commas.csv"
+  hostile a_line_of_commas 1 "Users:  ok 6  invalid 1" "$work/commas.csv"
+  [[ $(peak_kb "$work/time.a_line_of_commas") -lt 102400 ]] || fail "a_line_of_commas: peak RSS $(peak_kb "$work/time.a_line_of_commas") KiB"
+  rm -f "$work/long.csv" "$work/commas.csv"
+  python3 - "$work/users.txt" >"$work/deep.json" <<'PY'
+import json, sys
+ids = open(sys.argv[1]).read().split()
+print("[" + "[" * 5000 + "]" * 5000 + "," + ",".join(json.dumps(i) for i in ids) + "]")
+PY
+  hostile deeply_nested_json 1 "Users:  ok 6  invalid 1" "$work/deep.json"
+  { printf '['; head -c 50M /dev/zero | tr '\0' '['; } >"$work/deeper.json"
+  hostile endless_nesting 3 "deeper.json:1: cannot be read past this line: unexpected end of the file" "$work/deeper.json"
+  first=$(head -1 "$work/users.txt")
+  awk -v id="$first" 'BEGIN { print "user_id"; for (i = 0; i < 1000000; i++) print id }' >"$work/dups.csv"
+  before=$(json_get "$(stats)" '["requests"]')
+  hostile a_million_duplicates 0 "duplicates skipped 999999" "$work/dups.csv"
+  [[ $(count_records "$work/l.jsonl" ok) -eq 1 ]] || fail "a_million_duplicates: not one ok record"
+  sent=$(( $(json_get "$(stats)" '["requests"]') - before ))
+  [[ $sent -le 12 ]] || fail "a_million_duplicates: $sent requests for one user"
+  grep -q '"rows":1000000,"duplicates":999999' "$work/l.jsonl" || fail "duplicates not in the summary record"
+  ;;
 *) fail "unknown case" ;;
 esac
 echo "$case_name: ok"
