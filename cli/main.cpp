@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 #include <boost/version.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -36,6 +37,9 @@ Options:)";
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A file-size limit (ulimit -f) must end a run like a full disk does, with a clear error
+  // and a whole ledger (exit 3), not kill the process mid-write.
+  std::signal(SIGXFSZ, SIG_IGN);
   if (argc >= 2 && argv[1][0] != '-') {
     std::string_view command = argv[1];
     if (command == "sim") return devreset::cli::sim_command(argc - 1, argv + 1);

@@ -203,7 +203,11 @@ https_connection::~https_connection() {
 https_connection::https_connection(https_connection&&) noexcept = default;
 
 void https_connection::close() {
-  impl_->close();
+  // Only the socket: the stream may have an operation pending (or a completion queued) that
+  // still refers to it. The coroutine that owns that operation drops the stream when it ends
+  // (found by the disk-full test: a hard stop from a ledger flush destroyed a stream whose
+  // write completion was queued, and the read that followed ran on a freed SSL).
+  impl_->shut();
 }
 
 asio::awaitable<http_answer> https_connection::send(http_method method, std::string_view target,

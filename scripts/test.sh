@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, configures, builds, and runs every test.
+# The test command: installs what is missing, then configures, builds and runs every test in
+# the debug build and in the ASan + UBSan build, then runs each fuzzer for a short while.
+#   DEVRESET_TEST_PRESETS  the builds to test (default "debug asan")
+#   DEVRESET_FUZZ_SECONDS  seconds per fuzzer (default 15; 0 skips fuzzing)
 # Extra arguments go to ctest (e.g. -R Ledger).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-preset=${DEVRESET_TEST_PRESET:-debug}
+presets=${DEVRESET_TEST_PRESETS:-debug asan}
+fuzz_seconds=${DEVRESET_FUZZ_SECONDS:-15}
 
 bash scripts/setup.sh
-cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset"
-ctest --preset "$preset" -j"$(nproc)" "$@"
+for preset in $presets; do
+  echo "== test.sh: the $preset build" >&2
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+  ctest --preset "$preset" -j"$(nproc)" "$@"
+done
+if [[ "$fuzz_seconds" != 0 ]]; then
+  echo "== test.sh: each fuzzer for ${fuzz_seconds} s" >&2
+  bash scripts/fuzz.sh "$fuzz_seconds"
+fi

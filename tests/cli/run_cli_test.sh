@@ -173,11 +173,14 @@ service_account)
   true
   ;;
 kill9_then_resume)
-  # SIGKILL at three different points of a run, a --resume after each: in the end every user
+  # SIGKILL at four random points of a run, a --resume after each: in the end every user
   # has exactly one ok record, the ledger parses (torn last lines cut), and no user was reset
-  # twice beyond the few in flight at each kill.
+  # twice beyond the few in flight at each kill. DEVRESET_KILL_SEED replays a sequence.
   start_sim --users 300 --latency 10ms
-  for delay in 0.7 1.3 0.9; do
+  seed=${DEVRESET_KILL_SEED:-$RANDOM}
+  delays=$(python3 -c "import random; random.seed($seed); print(' '.join('%.2f' % random.uniform(0.25, 1.4) for _ in range(4)))")
+  echo "kill points (seed $seed): $delays s" >&2
+  for delay in $delays; do
     "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
       --token-file "$work/token.txt" --progress none --input "$work/users.txt" \
       --ledger "$work/l.jsonl" --yes --resume --concurrency 4 2>>"$work/err" &
@@ -202,7 +205,7 @@ PY
   twice=$(json_get "$s" '["resets_per_user"]["2+"]')
   # At each kill: the 4 users in flight, plus (rarely) a batch of records made in the same
   # event-loop pass but not yet written.
-  (( twice <= 24 )) || fail "$twice users reset twice (3 kills x (4 in flight + a batch))"
+  (( twice <= 32 )) || fail "$twice users reset twice (4 kills x (4 in flight + a batch)), seed $seed"
   echo "kills: $(grep -c "\"record\":\"run\"" "$work/l.jsonl") runs, $(python3 -c "import sys; print(sum(1 for l in open(sys.argv[1]) if \"\\\"user\\\"\" in l))" "$work/l.jsonl") user records, $twice users reset twice"
   [[ $(json_get "$s" '["devices_left"]["oath"]') -eq 0 ]] || fail "oath devices left: $s"
   ;;
@@ -337,6 +340,29 @@ PY
   sent=$(( $(json_get "$(stats)" '["requests"]') - before ))
   [[ $sent -le 12 ]] || fail "a_million_duplicates: $sent requests for one user"
   grep -q '"rows":1000000,"duplicates":999999' "$work/l.jsonl" || fail "duplicates not in the summary record"
+  ;;
+ledger_disk_full)
+  # The ledger's file system fills up mid-run (here: a file-size limit, which gives the same
+  # write error as a full disk): a clear abort, exit 3, the ledger whole; --resume then ends it.
+  start_sim --users 200
+  set +e
+  (ulimit -f 12; run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes) 2>"$work/err"
+  rc=$?
+  set -e
+  [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(tail -5 "$work/err")"
+  grep -q "l.jsonl" "$work/err" || fail "the error does not name the ledger: $(tail -5 "$work/err")"
+  grep -qi "file too large\|no space" "$work/err" || fail "the error does not say why: $(tail -5 "$work/err")"
+  (( $(stat -c %s "$work/l.jsonl") <= 12288 )) || fail "the ledger grew past the limit"
+  python3 - "$work/l.jsonl" <<'PY' || fail "the ledger is not whole"
+import json, sys
+data = open(sys.argv[1], "rb").read()
+assert data.endswith(b"\n"), "a partial last line was left"
+for line in data.splitlines():
+    json.loads(line)
+PY
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --resume 2>>"$work/err" \
+    || fail "the resume after freeing space exited $?: $(tail -5 "$work/err")"
+  [[ $(count_records "$work/l.jsonl" ok) -eq 200 ]] || fail "not 200 ok records after the resume"
   ;;
 *) fail "unknown case" ;;
 esac

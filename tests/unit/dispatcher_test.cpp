@@ -44,6 +44,26 @@ TEST(Dispatcher, PullsOneRowAtATime) {
   EXPECT_EQ(reader.pulled, 2);
 }
 
+TEST(Dispatcher, ABudgetBoundsTheRowsReadInOneCall) {
+  std::string csv = "user_id\n";
+  for (int i = 0; i < 100; ++i) csv += "dup\n";
+  csv += "last\n";
+  auto reader = reader_of(csv);
+  run_stats stats;
+  dispatcher d(
+      reader, nullptr, stats, [](const io::user_record&) {}, "r");
+  ASSERT_EQ(d.next(10)->user_id, "dup");
+  int calls = 0;
+  std::optional<io::job> j;
+  while (!(j = d.next(10)) && !d.ended()) ++calls;
+  ASSERT_TRUE(j.has_value());
+  EXPECT_EQ(j->user_id, "last");
+  EXPECT_EQ(calls, 9) << "99 duplicates, at most 10 rows a call";
+  EXPECT_EQ(stats.duplicates, 99u);
+  EXPECT_FALSE(d.next(10).has_value());
+  EXPECT_TRUE(d.ended());
+}
+
 TEST(Dispatcher, RecordsInvalidRowsAndGoesOn) {
   auto reader = reader_of("user_id,types\nu1,oath\n,oath\nu2,bogus\nu3,push\n");
   run_stats stats;
