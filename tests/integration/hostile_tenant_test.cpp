@@ -102,6 +102,10 @@ struct mode_case {
   const char* reason;  // what every failed type's error says
 };
 
+void PrintTo(const mode_case& c, std::ostream* os) {
+  *os << sim::hostile_names[static_cast<std::size_t>(c.mode)];
+}
+
 class HostileTenant : public ::testing::TestWithParam<mode_case> {};
 
 TEST_P(HostileTenant, EveryUserIsRecordedAsFailedWithTheReasonAndNothingChanges) {
