@@ -92,4 +92,33 @@ kill -INT "$sim_pid"
 wait "$sim_pid" || fail "devreset sim exited $? after SIGINT"
 sim_pid=""
 grep -q "devreset sim: stopped" "$work/stderr" || fail "no clean stop"
+# --hostile, as a person reproduces a broken tenant: curl sees the redirect and the HTML page.
+"$devreset" sim --hostile bogus >/dev/null 2>"$work/bad.err" && fail "--hostile bogus was accepted"
+grep -q "unknown mode 'bogus'" "$work/bad.err" || fail "--hostile bogus: $(cat "$work/bad.err")"
+rm -f "$work/ready.json"
+"$devreset" sim --users 3 --seed 9 --hostile redirect=0.5 --hostile html=0.5 --token tok \
+  --ready-file "$work/ready.json" --ca-out "$work/ca.pem" >/dev/null 2>"$work/stderr" &
+sim_pid=$!
+for _ in $(seq 100); do [[ -s "$work/ready.json" ]] && break; sleep 0.1; done
+tenant=$(field url)
+seen=""
+for _ in $(seq 20); do
+  curl --silent --cacert "$work/ca.pem" -o "$work/h.body" -D "$work/h.head" --request POST \
+    --header "authorization: Bearer tok" --header "Content-Type: application/json" \
+    --header "Accept-API-Version: resource=1.0" --data '{}' \
+    "$tenant/am/json/realms/root/realms/alpha/users/$user/devices/2fa/oath?_action=reset"
+  if grep -q "^HTTP/1.1 302" "$work/h.head"; then
+    grep -qi "^location: https://login.elsewhere.example/" "$work/h.head" || fail "302 without the Location"
+    seen+=R
+  elif grep -q "^HTTP/1.1 502" "$work/h.head"; then
+    grep -q "<title>502 Bad Gateway</title>" "$work/h.body" || fail "502 without the HTML page"
+    seen+=H
+  else
+    fail "an answer that is neither mode: $(head -1 "$work/h.head")"
+  fi
+done
+[[ "$seen" == *R* && "$seen" == *H* ]] || fail "not both modes in 20 requests: $seen"
+kill -INT "$sim_pid"
+wait "$sim_pid" || true
+sim_pid=""
 echo "sim curl calls: ok"

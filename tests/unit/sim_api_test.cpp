@@ -263,6 +263,65 @@ TEST(SimApi, FaultsChangeNothingAndFollowTheSeed) {
   EXPECT_GT(std::count(a.begin(), a.end(), 'F'), 15);
 }
 
+TEST(SimApi, EachHostileModeAnswersAsNamedAndChangesNothing) {
+  struct expect {
+    hostile mode;
+    outcome::kind what;
+    int status;
+    std::string_view header;  // Retry-After or Location, when the mode sends one
+    std::string_view body_starts;
+  };
+  const expect cases[] = {
+      {hostile::huge, outcome::kind::huge_body, 200, "", ""},
+      {hostile::chunked, outcome::kind::endless_chunked, 200, "", ""},
+      {hostile::headers, outcome::kind::endless_headers, 200, "", ""},
+      {hostile::retry_year, outcome::kind::answer, 429, "31536000", "{"},
+      {hostile::retry_garbage, outcome::kind::answer, 503, "soon, maybe", "{"},
+      {hostile::result_false, outcome::kind::answer, 200, "", R"({"result":false})"},
+      {hostile::html, outcome::kind::answer, 502, "", "<html>"},
+      {hostile::bad_json, outcome::kind::answer, 200, "", R"({"result":true,"_id":"dev)"},
+      {hostile::redirect, outcome::kind::answer, 302, "https://login.elsewhere.example/", "<html>"},
+  };
+  for (const auto& c : cases) {
+    options o;
+    o.hostile_rate[static_cast<std::size_t>(c.mode)] = 1.0;
+    fixture f(o);
+    auto user = user_with(f.state, device_type::oath, 1);
+    auto out = f.call("POST", f.paths.reset(alpha, user, device_type::oath), "{}");
+    auto name = hostile_names[static_cast<std::size_t>(c.mode)];
+    EXPECT_EQ(out.what, c.what) << name;
+    EXPECT_EQ(out.status, c.status) << name;
+    EXPECT_EQ(out.body.rfind(c.body_starts, 0), 0u) << name << ": " << out.body;
+    if (c.status == 302) {
+      EXPECT_EQ(out.location.rfind(c.header, 0), 0u) << name;
+    } else if (!c.header.empty()) {
+      EXPECT_EQ(out.retry_after.rfind(c.header, 0), 0u) << name;
+    }
+    if (c.mode == hostile::html) {
+      EXPECT_EQ(out.content_type, "text/html");
+    }
+    EXPECT_EQ(f.stats().at("resets_per_user").at("1"), 0) << name << " changed the tenant";
+    EXPECT_EQ(f.stats().at("hostile").at(name), 1) << name;
+  }
+  EXPECT_EQ(parse_hostile("tls-stall"), hostile::tls_stall);
+  EXPECT_FALSE(parse_hostile("tls_stall").has_value());
+}
+
+TEST(SimApi, TlsStallIsDrawnPerConnection) {
+  options o;
+  o.hostile_rate[static_cast<std::size_t>(hostile::tls_stall)] = 0.5;
+  fixture f(o);
+  int stalled = 0;
+  for (int i = 0; i < 400; ++i)
+    stalled += f.handler.stall_handshake() ? 1 : 0;
+  EXPECT_GT(stalled, 150);
+  EXPECT_LT(stalled, 250);
+  EXPECT_EQ(f.stats().at("hostile").at("tls-stall"), stalled);
+  auto user = user_with(f.state, device_type::oath, 1);
+  EXPECT_EQ(f.call("POST", f.paths.reset(alpha, user, device_type::oath), "{}").status, 200)
+      << "requests on a connection that got through are answered as usual";
+}
+
 TEST(SimApi, LatencyAndJitterStayInTheirBounds) {
   options o;
   o.latency = std::chrono::milliseconds(20);
