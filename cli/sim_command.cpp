@@ -35,7 +35,8 @@ Examples:
   devreset sim --hostile html=0.05 --hostile redirect=0.01 --hostile tls-stall=0.02
 
 Hostile modes (--hostile MODE[=SHARE], SHARE of requests, 1 when absent; tls-stall: of
-connections): huge (a 64 MiB body), chunked (a chunked body that never ends), headers (header
+connections): huge (a 64 MiB body), chunked (a chunked body that never ends), chunk-ext (a chunk-size line
+that never ends), headers (header
 lines that never end), tls-stall (a handshake never answered), retry-year (429, Retry-After a
 year), retry-garbage (503, Retry-After unreadable), result-false (200 {"result":false}), html
 (502 with a gateway's HTML page), bad-json (200, not JSON), redirect (302 to another host).

@@ -93,8 +93,10 @@ std::string redirect_words(std::string_view location) {
     return fmt::format(": a redirect to {}://{}{}{}, not followed", io::printable(u->scheme(), 16),
                        io::printable(host, 120), port.empty() ? "" : ":", io::printable(port, 8));
   }
-  return fmt::format(": a redirect to {} on the same host, not followed",
-                     io::printable(u->encoded_path(), 120));
+  // The path only, cut at ';' (a ";jsessionid=..." is a session).
+  std::string_view path = u->encoded_path();
+  path = path.substr(0, path.find(';'));
+  return fmt::format(": a redirect to {} on the same host, not followed", io::printable(path, 120));
 }
 
 }  // namespace

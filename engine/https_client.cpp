@@ -115,7 +115,9 @@ struct https_connection::impl {
   asio::any_io_executor ex;
   https_host::impl& host;
   std::optional<ssl::stream<beast::tcp_stream>> stream;
-  beast::flat_buffer buffer;
+  // Bounded: the parser's header and body limits do not cover a chunk-size line or trailer
+  // that never ends, which would otherwise grow this buffer until the deadline.
+  beast::flat_buffer buffer{max_header + 64 * 1024};
   http::request<http::string_body> req;
   std::string token;  // the token the authorization header holds
   bool session_saved = false;

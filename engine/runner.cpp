@@ -428,7 +428,7 @@ asio::awaitable<void> start(run_state* s) {
     std::string problem = co_await s->tokens.ensure(&s->tctx, {});
     if (!problem.empty()) problem = "cannot get a token: " + problem;
     bool refreshed = false;
-    for (int attempt = 1; problem.empty() && !s->hard_stop; ++attempt) {
+    for (int attempt = 1; problem.empty() && !s->stopping; ++attempt) {
       std::string used = s->tokens.token();
       a = co_await conn.send(http_method::get, target, false, used, s->cfg.timeout);
       ++s->result.stats.requests;

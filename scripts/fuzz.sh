@@ -9,6 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${1:-60}
+if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
+  echo "usage: scripts/fuzz.sh [SECONDS] [TARGET...]  (SECONDS first: '$seconds' is not a number)" >&2
+  exit 2
+fi
 shift || true
 all=(csv json jsonl ledger duration realm answer)
 targets=("$@")
@@ -39,7 +43,8 @@ for t in "${targets[@]}"; do
       -max_len="${max_len[$t]}" -rss_limit_mb=1024 -timeout=10 -print_final_stats=1 \
       -artifact_prefix="$findings/" >"$findings/run.log" 2>&1; then
     echo "fuzz_$t: FOUND A PROBLEM (input in $findings/):"
-    grep -E "ERROR|invariant|SUMMARY|Test unit written" "$findings/run.log" | head -20
+    grep -E "ERROR|invariant|SUMMARY|Test unit written" "$findings/run.log" | head -20 || true
+    tail -5 "$findings/run.log"
     failed=1
   else
     grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$findings/run.log" |

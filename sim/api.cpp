@@ -288,6 +288,9 @@ outcome api::hostile_answer() {
       case hostile::chunked:
         o.what = outcome::kind::endless_chunked;
         break;
+      case hostile::chunk_ext:
+        o.what = outcome::kind::endless_chunk_ext;
+        break;
       case hostile::headers:
         o.what = outcome::kind::endless_headers;
         break;

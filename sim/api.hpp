@@ -37,11 +37,12 @@ struct request_view {
 /// What to do with it.
 struct outcome {
   enum class kind {
-    answer,           ///< send `status` and `body` after `delay`
-    drop,             ///< close the connection without answering
-    huge_body,        ///< send `status` and a body of `huge_body_bytes`, streamed
-    endless_chunked,  ///< send `status` and chunks until the client goes away
-    endless_headers,  ///< send a status line and header lines until the client goes away
+    answer,             ///< send `status` and `body` after `delay`
+    drop,               ///< close the connection without answering
+    huge_body,          ///< send `status` and a body of `huge_body_bytes`, streamed
+    endless_chunked,    ///< send `status` and chunks until the client goes away
+    endless_chunk_ext,  ///< send `status` and a chunk-size line that never ends
+    endless_headers,    ///< send a status line and header lines until the client goes away
   };
   kind what = kind::answer;
   int status = 200;

@@ -15,6 +15,7 @@ namespace devreset::sim {
 enum class hostile {
   huge,           ///< 200 whose JSON body is 64 MiB, streamed
   chunked,        ///< 200 with a chunked body that never ends
+  chunk_ext,      ///< 200 with a chunk-size line (a chunk extension) that never ends
   headers,        ///< a status line, then header lines that never end
   tls_stall,      ///< the TCP connection is accepted, the TLS handshake never answered
   retry_year,     ///< 429 with Retry-After: 31536000 (a year)
@@ -24,10 +25,10 @@ enum class hostile {
   bad_json,       ///< 200 whose body is not JSON
   redirect,       ///< 302 to another host
 };
-inline constexpr std::size_t hostile_count = 10;
+inline constexpr std::size_t hostile_count = 11;
 inline constexpr std::array<std::string_view, hostile_count> hostile_names = {
-    "huge",          "chunked",      "headers", "tls-stall", "retry-year",
-    "retry-garbage", "result-false", "html",    "bad-json",  "redirect"};
+    "huge",          "chunked",      "chunk-ext", "headers",  "tls-stall", "retry-year",
+    "retry-garbage", "result-false", "html",      "bad-json", "redirect"};
 std::optional<hostile> parse_hostile(std::string_view name) noexcept;
 
 struct options {

@@ -111,7 +111,8 @@ struct server::impl {
   }
 
   // The answers no parser should accept whole: a 64 MiB body at full speed, a chunked body
-  // that never ends (1 KiB every 10 ms), header lines that never end (one a millisecond).
+  // that never ends (1 KiB every 10 ms), a chunk-size line that never ends (at full speed),
+  // header lines that never end (one a millisecond).
   // Each goes on until the client closes the connection (or 10 minutes pass).
   static asio::awaitable<void> endless(impl* self, tls_stream& stream, const outcome& out) {
     asio::steady_timer pace(self->ioc);
@@ -159,6 +160,18 @@ struct server::impl {
         }
         co_return;
       }
+      case outcome::kind::endless_chunk_ext: {
+        // A chunk-size line whose extension goes on and on: no chunk ever starts.
+        if (!co_await write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                            "Transfer-Encoding: chunked\r\n\r\n10;ext=")) {
+          co_return;
+        }
+        const std::string block(16 * 1024, 'x');
+        while (clock::now() < until) {
+          if (!co_await write(block)) co_return;
+        }
+        co_return;
+      }
       case outcome::kind::endless_headers: {
         if (!co_await write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")) co_return;
         for (std::uint64_t i = 0; clock::now() < until; ++i) {
@@ -182,7 +195,7 @@ struct server::impl {
     auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
     if (hec) co_return;
 
-    beast::flat_buffer buffer;
+    beast::flat_buffer buffer{80 * 1024};  // bounded, whatever a client sends
     asio::steady_timer delay(self->ioc);
     for (;;) {
       http::request_parser<http::string_body> parser;

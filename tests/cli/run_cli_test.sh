@@ -186,7 +186,7 @@ kill9_then_resume)
       --ledger "$work/l.jsonl" --yes --resume --concurrency 4 2>>"$work/err" &
     pid=$!
     sleep "$delay"
-    kill -KILL "$pid"
+    kill -KILL "$pid" 2>/dev/null || true  # a resumed run may have finished already
     wait "$pid" 2>/dev/null || true
   done
   run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --resume --concurrency 8 2>>"$work/err" \

@@ -70,7 +70,7 @@ TEST(GiveUpReason, ARedirectIsNotFollowedAndNamesOnlyTheHost) {
   EXPECT_EQ(why, "302 Found: a redirect to https://login.example.com:8443, not followed");
   EXPECT_EQ(why.find("hunter2"), std::string::npos);
   EXPECT_EQ(why.find("token"), std::string::npos);
-  a.location = "/am/XUI/?realm=alpha";
+  a.location = "/am/XUI/;jsessionid=abc123?realm=alpha";
   EXPECT_EQ(reason_for(a), "302 Found: a redirect to /am/XUI/ on the same host, not followed");
   a.location.clear();
   EXPECT_EQ(reason_for(a), "302 Found: a redirect without a Location, not followed");

@@ -274,6 +274,7 @@ TEST(SimApi, EachHostileModeAnswersAsNamedAndChangesNothing) {
   const expect cases[] = {
       {hostile::huge, outcome::kind::huge_body, 200, "", ""},
       {hostile::chunked, outcome::kind::endless_chunked, 200, "", ""},
+      {hostile::chunk_ext, outcome::kind::endless_chunk_ext, 200, "", ""},
       {hostile::headers, outcome::kind::endless_headers, 200, "", ""},
       {hostile::retry_year, outcome::kind::answer, 429, "31536000", "{"},
       {hostile::retry_garbage, outcome::kind::answer, 503, "soon, maybe", "{"},
