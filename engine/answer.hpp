@@ -22,7 +22,7 @@ struct http_answer {
   int status = 0;
   std::string retry_after;   ///< the Retry-After header
   std::string location;      ///< the Location header (redirects)
-  std::string content_type;  ///< the Content-Type header
+  std::string content_type;  ///< the Content-Type header (of answers that are not 2xx)
   std::string body;
   std::string detail;  ///< transport failures: what happened, printable ("connection refused")
 };

@@ -300,8 +300,12 @@ asio::awaitable<http_answer> https_connection::exchange(std::chrono::millisecond
   if (auto it = res.find(http::field::retry_after); it != res.end()) {
     answer.retry_after.assign(it->value().data(), it->value().size());
   }
-  if (auto it = res.find(http::field::content_type); it != res.end()) {
-    answer.content_type.assign(it->value().data(), std::min<std::size_t>(it->value().size(), 200));
+  // Content-Type and Location only serve the words of a failure: not looked up on a 2xx.
+  if (answer.status >= 300) {
+    if (auto it = res.find(http::field::content_type); it != res.end()) {
+      answer.content_type.assign(it->value().data(),
+                                 std::min<std::size_t>(it->value().size(), 200));
+    }
   }
   if (answer.status >= 300 && answer.status < 400) {
     if (auto it = res.find(http::field::location); it != res.end()) {

@@ -93,6 +93,9 @@ api::api(const options& opts, tenant_state& state, std::string token)
     am_prefix_.pop_back();
   if (opts.rate_limit > 0) bucket_.emplace(opts.rate_limit, std::max(1.0, opts.rate_limit / 10));
   if (!opts.sa_id.empty()) sa_key_ = io::rsa_key::from_jwk_file(opts.sa_jwk_file, false);
+  for (std::size_t i = 0; i < hostile_count; ++i) {
+    if (static_cast<hostile>(i) != hostile::tls_stall) hostile_per_request_ += opts.hostile_rate[i];
+  }
 }
 
 std::optional<api::target> api::parse_target(std::string_view raw) const {
@@ -266,10 +269,7 @@ bool api::stall_handshake() {
 }
 
 outcome api::hostile_answer() {
-  double total = 0;
-  for (auto r : opts_.hostile_rate)
-    total += r;
-  if (total <= 0) return outcome{};
+  if (hostile_per_request_ <= 0) return outcome{};
   double u = draw();
   for (std::size_t i = 0; i < hostile_count; ++i) {
     const auto mode = static_cast<hostile>(i);
@@ -280,7 +280,6 @@ outcome api::hostile_answer() {
     }
     ++hostile_[i];
     outcome o;
-    o.hostile = true;
     switch (mode) {
       case hostile::huge:
         o.what = outcome::kind::huge_body;
@@ -296,12 +295,10 @@ outcome api::hostile_answer() {
         break;
       case hostile::retry_year:
         o = error(429, "Too Many Requests");
-        o.hostile = true;
         o.retry_after = "31536000";
         break;
       case hostile::retry_garbage:
         o = error(503, "Service Unavailable");
-        o.hostile = true;
         o.retry_after = "soon, maybe; try 10 minutes or so";
         break;
       case hostile::result_false:
@@ -327,6 +324,7 @@ outcome api::hostile_answer() {
       case hostile::tls_stall:
         break;
     }
+    o.hostile = true;
     return o;
   }
   return outcome{};

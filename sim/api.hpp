@@ -131,7 +131,8 @@ class api {
   std::uint64_t failed_ = 0;
   std::uint64_t limited_ = 0;
   std::array<std::uint64_t, hostile_count> hostile_ = {};
-  std::uint64_t early_ = 0;  // requests for a user before the Retry-After it was given
+  double hostile_per_request_ = 0;  // the shares of the per-request modes, summed once
+  std::uint64_t early_ = 0;         // requests for a user before the Retry-After it was given
   std::unordered_map<std::string, clock::time_point> retry_not_before_;
 };
 

@@ -46,7 +46,8 @@ TEST(Dispatcher, PullsOneRowAtATime) {
 
 TEST(Dispatcher, ABudgetBoundsTheRowsReadInOneCall) {
   std::string csv = "user_id\n";
-  for (int i = 0; i < 100; ++i) csv += "dup\n";
+  for (int i = 0; i < 100; ++i)
+    csv += "dup\n";
   csv += "last\n";
   auto reader = reader_of(csv);
   run_stats stats;
@@ -55,7 +56,8 @@ TEST(Dispatcher, ABudgetBoundsTheRowsReadInOneCall) {
   ASSERT_EQ(d.next(10)->user_id, "dup");
   int calls = 0;
   std::optional<io::job> j;
-  while (!(j = d.next(10)) && !d.ended()) ++calls;
+  while (!(j = d.next(10)) && !d.ended())
+    ++calls;
   ASSERT_TRUE(j.has_value());
   EXPECT_EQ(j->user_id, "last");
   EXPECT_EQ(calls, 9) << "99 duplicates, at most 10 rows a call";
