@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
   // A file-size limit (ulimit -f) must end a run like a full disk does, with a clear error
   // and a whole ledger (exit 3), not kill the process mid-write.
   std::signal(SIGXFSZ, SIG_IGN);
+  // A reader that went away (`| tee` killed by Ctrl-C) must not kill devreset mid-run: a
+  // write to it fails instead, and the run still ends with its summary record.
+  std::signal(SIGPIPE, SIG_IGN);
   if (argc >= 2 && argv[1][0] != '-') {
     std::string_view command = argv[1];
     if (command == "sim") return devreset::cli::sim_command(argc - 1, argv + 1);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 
 #include "io/device_type.hpp"
@@ -61,17 +62,26 @@ std::string progress::line(const engine::run_stats& s, std::uint64_t total, doub
   return out;
 }
 
+void tell(std::string_view text) {
+  std::fflush(stderr);  // whatever stdio holds goes first, in order
+  while (!text.empty()) {
+    auto n = ::write(STDERR_FILENO, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // closed, a dead pipe, a full disk: the run goes on without it
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
 void progress::update(const engine::run_stats& s, double current_rate, bool lowered) {
   if (mode_ == progress_mode::none) return;
   auto now = std::chrono::steady_clock::now();
   double elapsed = std::chrono::duration<double>(now - s.started).count();
   if (mode_ == progress_mode::bar) {
-    fmt::print(stderr, "\r{}\x1b[K", line(s, total_, elapsed, current_rate, lowered, true));
-    std::fflush(stderr);
+    tell(fmt::format("\r{}\x1b[K", line(s, total_, elapsed, current_rate, lowered, true)));
     drawn_ = true;
   } else if (now - last_plain_ >= std::chrono::seconds(10)) {
     last_plain_ = now;
-    fmt::print(stderr, "devreset: {}\n", line(s, total_, elapsed, current_rate, lowered, false));
+    tell(fmt::format("devreset: {}\n", line(s, total_, elapsed, current_rate, lowered, false)));
   }
 }
 
@@ -79,7 +89,7 @@ void progress::finish(const engine::run_stats& s) {
   if (mode_ == progress_mode::bar && drawn_) {
     double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - s.started).count();
-    fmt::print(stderr, "\r{}\x1b[K\n", line(s, total_, elapsed, 0, false, true));
+    tell(fmt::format("\r{}\x1b[K\n", line(s, total_, elapsed, 0, false, true)));
   }
 }
 

@@ -5,10 +5,15 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "engine/run_stats.hpp"
 
 namespace devreset::cli {
+
+/// Writes `text` to stderr whole, and never fails: a closed stderr or a pipe whose reader
+/// died (SIGPIPE is ignored) must not end a run or skip its ledger's summary record.
+void tell(std::string_view text);
 
 enum class progress_mode { automatic, bar, plain, none };
 

@@ -1,6 +1,8 @@
 // `devreset run` and `devreset plan`: validate everything, confirm, run the engine with a
 // progress display, print the summary, exit with DESIGN.md's codes.
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <boost/program_options.hpp>
@@ -22,6 +24,7 @@
 #include "io/ledger_reader.hpp"
 #include "io/ledger_writer.hpp"
 #include "io/realm_path.hpp"
+#include "io/tenant_path.hpp"
 #include "io/text.hpp"
 
 namespace devreset::cli {
@@ -87,6 +90,8 @@ po::options_description run_options(engine::run_mode mode) {
     ("backoff-cap", po::value<std::string>()->default_value("10s"), "longest wait between attempts")
     ("max-retry-after", po::value<std::string>()->default_value("5m"), "longest Retry-After honoured (a tenant asking for more waits this long)")
     ("max-auth-failures", po::value<int>()->default_value(5), "consecutive 401/403 answers that abort the run")
+    ("max-transport-failures", po::value<int>()->default_value(0), "requests in a row with no answer at all (refused, dropped, timed out) that abort the run: the tenant went away (0: 64 or 2 x concurrency, the larger)")
+    ("not-found-guard", po::value<int>()->default_value(20), "abort when the first N users are all not found: a wrong tenant or realm (0: off, for lists of leavers)")
     ("grace", po::value<std::string>()->default_value("10s"), "after Ctrl-C, time for users in flight")
     ("page-size", po::value<int>()->default_value(0), "_pageSize of device lists (0: the tenant's)")
     ("am-path", po::value<std::string>(), "AM context path (default /am, or the tenant URL's path)")
@@ -110,23 +115,34 @@ std::uint64_t estimate_rows(const fs::path& path, io::input_format format) {
   if (!fs::is_regular_file(path, ec) || fs::file_size(path, ec) > (1ull << 31)) return 0;
   std::ifstream in(path, std::ios::binary);
   std::vector<char> buf(1 << 20);
-  std::uint64_t lines = 0;
+  std::uint64_t lines = 0, comments = 0;
   char last = '\n';
   std::string first_line;
-  bool first_done = false;
+  bool first_done = false, line_start = true, in_comment = false;
   while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
     auto n = static_cast<std::size_t>(in.gcount());
     for (std::size_t i = 0; i < n; ++i) {
+      // '#' lines before the first other line are comments (CSV), not rows.
+      if (line_start && !first_done && buf[i] == '#' && format == io::input_format::csv) {
+        in_comment = true;
+      }
+      line_start = buf[i] == '\n';
       if (buf[i] == '\n') {
         ++lines;
-        first_done = true;
-      } else if (!first_done && first_line.size() < 200) {
+        if (in_comment) {
+          ++comments;
+          in_comment = false;
+        } else {
+          first_done = true;
+        }
+      } else if (!first_done && !in_comment && first_line.size() < 200) {
         first_line.push_back(buf[i]);
       }
     }
     if (n > 0) last = buf[n - 1];
   }
   if (last != '\n') ++lines;
+  lines -= std::min(lines, comments);
   if (format == io::input_format::csv && lines > 0) {
     // A header row names known columns (the reader's own rule); it is not a user.
     std::string_view rest = first_line;
@@ -169,6 +185,117 @@ std::string shell_quote(const std::string& s) {
   for (char c : s)
     out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
+}
+
+// A resume reads only the records of runs on this tenant; a ledger with none is refused.
+bool resume_on_this_tenant(const char* name, const fs::path& ledger, const std::string& tenant,
+                           const io::resume_index& index) {
+  if (index.runs > 0 && index.runs_here == 0) {
+    tell(fmt::format("devreset {}: ledger {} records runs on {}; this run is on {}: use a new "
+                     "ledger for {} (nothing was sent)\n",
+                     name, ledger.string(), fmt::join(index.other_tenants, ", "), tenant,
+                     tenant));
+    return false;
+  }
+  if (!index.other_tenants.empty()) {
+    tell(fmt::format("devreset {}: note: ledger {} also records runs on {}; only the runs on {} "
+                     "count as done here\n",
+                     name, ledger.string(), fmt::join(index.other_tenants, ", "), tenant));
+  }
+  return true;
+}
+
+// A `report --failed-out` file names the tenant and realm it came from in its first line;
+// a run elsewhere is worth a warning (its rows still carry their own realm).
+void warn_if_other_origin(const char* name, const fs::path& input, const std::string& tenant,
+                          const std::string& realm) {
+  std::ifstream in(input, std::ios::binary);
+  std::string first;
+  if (!in || !std::getline(in, first)) return;
+  auto origin = io::parse_origin_comment(first);
+  if (!origin) return;
+  if (!origin->tenant.empty() && origin->tenant != tenant) {
+    tell(fmt::format("devreset {}: warning: {} was written for {}, and this run is on {}\n", name,
+                     input.string(), io::printable(origin->tenant, 200), tenant));
+  }
+  if (!origin->realm.empty() && origin->realm != realm) {
+    tell(fmt::format("devreset {}: warning: {} was written for realm {}, and --realm is {} (its "
+                     "rows keep their own realm)\n",
+                     name, input.string(), io::printable(origin->realm, 200), realm));
+  }
+}
+
+std::string users_phrase(std::uint64_t total, const io::resume_index& index) {
+  if (total == 0) return "all the users";
+  if (index.done.size() == 0) return fmt::format("{} users", total);
+  // Users with every type done are skipped; an estimate, as the rows are not read yet.
+  auto left = total > index.done.size() ? total - index.done.size() : 0;
+  return fmt::format("about {} users ({} of {} already done in the ledger)", left,
+                     index.done.size(), total);
+}
+
+// Asks on the controlling terminal (not stdin/stderr: `2>run.log` must not hide the
+// question); no terminal means no.
+bool confirmed(const std::string& what) {
+  int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    tell(fmt::format("devreset run: refusing to {} without confirmation: no terminal to ask on; "
+                     "add --yes\n",
+                     what));
+    return false;
+  }
+  auto question = fmt::format("devreset run: about to {}.\nType 'yes' to go on: ", what);
+  bool ok = ::write(fd, question.data(), question.size()) ==
+            static_cast<ssize_t>(question.size());
+  std::string answer;
+  char c = 0;
+  while (ok && answer.size() < 64 && ::read(fd, &c, 1) == 1 && c != '\n')
+    answer.push_back(c);
+  ::close(fd);
+  if (ok && io::trim_blanks(answer) == "yes") return true;
+  tell("devreset run: not confirmed; nothing was sent\n");
+  return false;
+}
+
+// The summary, the reason a run stopped, and the one command worth running next.
+int tell_outcome(const char* name, engine::run_mode mode, const engine::run_result& result,
+                 const fs::path& ledger, int argc, char** argv) {
+  if (!result.preflight_failed) {
+    tell(summary_text(result.stats, result.elapsed_s));
+    tell(fmt::format("Ledger: {}\n", ledger.string()));
+  }
+  if (result.end != engine::run_end::finished) {
+    tell(fmt::format("devreset {}: {}: {}\n", name,
+                     result.end == engine::run_end::interrupted ? "interrupted" : "aborted",
+                     result.reason));
+  }
+  int code = result.exit_code();
+  if (result.preflight_failed) {
+    tell(fmt::format("Nothing was sent to any user and the ledger is as it was: fix the problem "
+                     "above and run the same command again.\n"));
+    return code;
+  }
+  const auto& st = result.stats;
+  const bool retry_helps = code == 3 || st.user_count(io::user_status::failed) > 0 ||
+                           st.user_count(io::user_status::partial) > 0;
+  if (code == 0 || !retry_helps) return code;
+  std::string again = fmt::format("devreset {}", name);
+  bool had_resume = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    had_resume |= a == "--resume";
+    again += " " + shell_quote(a);
+  }
+  if (mode == engine::run_mode::plan) {
+    tell(fmt::format("To plan the users that could not be read: devreset report {} "
+                     "--failed-out todo.csv, then plan todo.csv into a new ledger\n",
+                     shell_quote(ledger.string())));
+    return code;
+  }
+  if (!had_resume) again += " --resume";
+  tell(fmt::format("To {}: {}\n", code == 3 ? "resume" : "retry the users that are not ok",
+                   again));
+  return code;
 }
 
 }  // namespace
@@ -242,6 +369,11 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
     if (cfg.timeout.count() <= 0) throw usage_error("--timeout must be more than 0");
     cfg.grace = duration_value(vm, "grace");
     cfg.max_auth_failures = vm["max-auth-failures"].as<int>();
+    cfg.max_transport_failures = vm["max-transport-failures"].as<int>();
+    cfg.not_found_guard = vm["not-found-guard"].as<int>();
+    if (cfg.max_transport_failures < 0 || cfg.not_found_guard < 0) {
+      throw usage_error("--max-transport-failures and --not-found-guard cannot be negative");
+    }
     cfg.page_size = vm["page-size"].as<int>();
     cfg.tls.insecure = vm["insecure"].as<bool>();
     if (vm.count("ca-file")) {
@@ -301,13 +433,13 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
           "no token: give --sa-id and --sa-key, or --token-file FILE, or set DEVRESET_TOKEN");
     }
   } catch (const po::error& e) {
-    fmt::print(stderr, "devreset {}: {} (see devreset {} --help)\n", name, e.what(), name);
+    tell(fmt::format("devreset {}: {} (see devreset {} --help)\n", name, e.what(), name));
     return 2;
   } catch (const usage_error& e) {
-    fmt::print(stderr, "devreset {}: {}\n", name, e.what());
+    tell(fmt::format("devreset {}: {}\n", name, e.what()));
     return 2;
   } catch (const engine::token_error& e) {
-    fmt::print(stderr, "devreset {}: {}\n", name, e.what());
+    tell(fmt::format("devreset {}: {}\n", name, e.what()));
     return 2;
   }
 
@@ -316,69 +448,63 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
   try {
     reader = io::open_job_reader(input, format, ropts);
   } catch (const io::input_error& e) {
-    fmt::print(stderr, "devreset {}: {}\n", name, e.what());
+    tell(fmt::format("devreset {}: {}\n", name, e.what()));
     return 2;
   }
   auto fmt_used = format ? *format : io::format_from_extension(input);
   auto total = estimate_rows(input, fmt_used);
 
-  // The ledger: never overwritten; resumed only when asked.
+  // The ledger: never overwritten; resumed only when asked, and only on its own tenant.
+  const auto tenant = io::tenant_url(cfg.host, cfg.port, cfg.am_path);
   std::error_code fec;
   bool ledger_has_data = fs::exists(ledger_path, fec) && fs::is_regular_file(ledger_path, fec) &&
                          fs::file_size(ledger_path, fec) > 0;
   if (ledger_has_data && !resume) {
-    fmt::print(stderr,
-               "devreset {}: ledger {} already exists and is not empty: pass --resume to "
-               "continue it, or choose another file (it is never overwritten)\n",
-               name, ledger_path.string());
+    tell(fmt::format("devreset {}: ledger {} already exists and is not empty: pass --resume to "
+                     "continue it, or choose another file (it is never overwritten)\n",
+                     name, ledger_path.string()));
     return 2;
   }
+  io::resume_index index;
+  try {
+    if (resume) index = io::load_resume_index(ledger_path, tenant);
+  } catch (const io::ledger_error& e) {
+    tell(fmt::format("devreset {}: {}\n", name, e.what()));
+    return 2;
+  }
+  if (resume && !resume_on_this_tenant(name, ledger_path, tenant, index)) return 2;
+  warn_if_other_origin(name, input, tenant, realm_path);
 
-  // Confirmation of destructive work.
-  if (mode == engine::run_mode::reset && !yes && (total == 0 || total > 5)) {
-    std::string what = fmt::format(
-        "reset the {} devices of {} users in realm {} on {}", ropts.default_types.to_string(','),
-        total > 0 ? std::to_string(total) : std::string("all the"), realm_path, cfg.host);
-    if (::isatty(STDIN_FILENO) == 0) {
-      fmt::print(stderr,
-                 "devreset run: refusing to {} without confirmation: no terminal to ask on; add "
-                 "--yes\n",
-                 what);
-      return 2;
-    }
-    fmt::print(stderr, "devreset run: about to {}.\nType 'yes' to go on: ", what);
-    std::string answer;
-    std::getline(std::cin, answer);
-    if (io::trim_blanks(answer) != "yes") {
-      fmt::print(stderr, "devreset run: not confirmed; nothing was sent\n");
-      return 2;
-    }
+  if (mode == engine::run_mode::reset && !yes &&
+      !confirmed(fmt::format("reset the {} devices of {} in realm {} on {}",
+                             ropts.default_types.to_string(','), users_phrase(total, index),
+                             realm_path, tenant))) {
+    return 2;
   }
   if (cfg.tls.insecure) {
-    fmt::print(stderr,
-               "devreset {}: WARNING: --insecure: the tenant's certificate is NOT verified; "
-               "anyone on the path can read the token\n",
-               name);
+    tell(fmt::format("devreset {}: WARNING: --insecure: the tenant's certificate is NOT verified; "
+                     "anyone on the path can read the token\n",
+                     name));
   }
 
-  io::resume_index index;
   std::unique_ptr<io::ledger_writer> ledger;
   try {
-    if (resume) index = io::load_resume_index(ledger_path);
     ledger = std::make_unique<io::ledger_writer>(
         ledger_path, resume ? io::ledger_mode::resume : io::ledger_mode::create);
   } catch (const io::ledger_error& e) {
-    fmt::print(stderr, "devreset {}: {}\n", name, e.what());
+    tell(fmt::format("devreset {}: {}\n", name, e.what()));
     return 2;
   }
   if (ledger->torn_bytes_dropped() > 0) {
-    fmt::print(stderr, "devreset {}: the ledger's last line was torn by a crash ({} bytes): cut\n",
-               name, ledger->torn_bytes_dropped());
+    tell(fmt::format("devreset {}: the ledger's last line was torn by a crash ({} bytes): cut\n",
+                     name, ledger->torn_bytes_dropped()));
   }
 
   cfg.run_id = new_run_id();
   cfg.expected_users = total;
   cfg.run_record = boost::json::object{{"input", input.string()},
+                                       {"input_format", io::to_string(fmt_used)},
+                                       {"input_rows", total},
                                        {"realm", realm_path},
                                        {"types", ropts.default_types.to_string(',')},
                                        {"resume", resume}};
@@ -392,30 +518,9 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
   try {
     ledger->close();
   } catch (const io::ledger_error& e) {
-    fmt::print(stderr, "devreset {}: {}\n", name, e.what());
+    tell(fmt::format("devreset {}: {}\n", name, e.what()));
   }
-
-  fmt::print(stderr, "{}", summary_text(result.stats, result.elapsed_s));
-  fmt::print(stderr, "Ledger: {}\n", ledger_path.string());
-  if (result.end != engine::run_end::finished) {
-    fmt::print(stderr, "devreset {}: {}: {}\n", name,
-               result.end == engine::run_end::interrupted ? "interrupted" : "aborted",
-               result.reason);
-  }
-  int code = result.exit_code();
-  if (code != 0) {
-    std::string again = fmt::format("devreset {}", name);
-    bool had_resume = false;
-    for (int i = 1; i < argc; ++i) {
-      std::string a = argv[i];
-      had_resume |= a == "--resume";
-      again += " " + shell_quote(a);
-    }
-    if (!had_resume) again += " --resume";
-    fmt::print(stderr, "To {}: {}\n", code == 3 ? "resume" : "retry the users that are not ok",
-               again);
-  }
-  return code;
+  return tell_outcome(name, mode, result, ledger_path, argc, argv);
 }
 
 }  // namespace devreset::cli

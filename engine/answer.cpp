@@ -101,6 +101,46 @@ std::string redirect_words(std::string_view location) {
 
 }  // namespace
 
+std::string answer_words(const http_answer& a) {
+  return body_words(a);
+}
+
+missing what_is_missing(const http_answer& a) {
+  if (a.body.empty() || looks_like_html(a)) return missing::not_am;
+  boost::system::error_code ec;
+  auto v = json::parse(a.body, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* code = o != nullptr ? o->if_contains("code") : nullptr;
+  const json::value* message = o != nullptr ? o->if_contains("message") : nullptr;
+  // AM's errors: {"code":404,"reason":"Not Found","message":"..."}.
+  if (code == nullptr || !code->is_number() || message == nullptr || !message->is_string()) {
+    return missing::not_am;
+  }
+  std::string_view m = message->get_string();
+  const bool not_found = ifind(m, "not found") != std::string_view::npos;
+  if (!not_found) return missing::resource;
+  if (ifind(io::trim_blanks(m), "realm") == 0) return missing::realm;
+  if (ifind(io::trim_blanks(m), "user device") == 0) return missing::device;
+  if (ifind(m, "user") != std::string_view::npos) return missing::user;
+  return missing::resource;
+}
+
+std::string_view to_string(missing m) noexcept {
+  switch (m) {
+    case missing::user:
+      return "user";
+    case missing::device:
+      return "device";
+    case missing::realm:
+      return "realm";
+    case missing::resource:
+      return "resource";
+    case missing::not_am:
+      return "not AM";
+  }
+  return "?";
+}
+
 std::string give_up_reason(const decision& d, const read_answer& r, const http_answer& a) {
   std::string why = d.reason;
   if (r.result.how != transport::ok) {

@@ -54,6 +54,23 @@ class answer_reader {
   std::optional<boost::json::value> body_;
 };
 
+/// What a 404 says is missing, read from what the answer is (docs/tenant-api.md): only AM's
+/// own JSON error names a user, a device or a realm; anything else that answers 404 (a web
+/// server that is not AM, a gateway, a wrong context path) proves nothing about the user.
+enum class missing {
+  user,      ///< AM's JSON error naming a user ("User 'x' not found", "User x is not found")
+  device,    ///< AM's JSON error naming a device ("User device, <id>, not found.")
+  realm,     ///< AM's JSON error naming a realm (Realm "/beta" not found, "Realm not found")
+  resource,  ///< AM's JSON error naming neither ("Not Found", "Resource 'x' not found")
+  not_am,    ///< not AM's JSON error at all: an HTML page, plain text, an empty body
+};
+missing what_is_missing(const http_answer& a);
+std::string_view to_string(missing m) noexcept;
+
+/// What an error answer says of itself, printable and short: ": <AM's message>",
+/// " (an HTML page: \"title\")", " (an answer that is not JSON)", or empty.
+std::string answer_words(const http_answer& a);
+
 /// The reason recorded when a step gives up on answer `a`: the policy's words, plus what
 /// the answer says of itself, printable and short (never a 2xx body: those can hold
 /// secrets). "302 Found: a redirect to https://other.example, not followed";

@@ -99,6 +99,10 @@ struct run_state {
   bool stopping = false;   // take no new users
   bool hard_stop = false;  // cancel what is in flight
   int consecutive_auth = 0;
+  int transport_streak = 0;                         // requests in a row with no answer
+  std::chrono::system_clock::time_point streak_start;  // when that streak began
+  int not_found_first = 0;   // users not found before the first one that was not
+  bool guard_armed = true;   // no user has been ok yet
   int workers_alive = 0;
   // What a hard stop must reach: every live connection and every worker's timer.
   std::list<https_connection*> connections;
@@ -112,6 +116,45 @@ struct run_state {
       result.reason = std::move(reason);
     }
     stopping = true;
+  }
+
+  void abort(std::string reason) {
+    stop(run_end::aborted, std::move(reason));
+    cancel_in_flight();
+  }
+
+  int transport_limit() const {
+    return cfg.max_transport_failures > 0 ? cfg.max_transport_failures
+                                          : std::max(64, 2 * cfg.concurrency);
+  }
+
+  // A streak of requests that got no answer at all on every connection: the tenant went
+  // away. Returns true when the run was aborted for it.
+  bool note_transport(const attempt_result& ar, std::string_view detail) {
+    if (ar.how == transport::ok || ar.how == transport::bad_answer) {
+      transport_streak = 0;
+      return false;
+    }
+    if (transport_streak++ == 0) streak_start = std::chrono::system_clock::now();
+    if (transport_streak < transport_limit()) return false;
+    abort(fmt::format("the tenant stopped answering at {}: {} ({} requests in a row got no "
+                      "answer); the users in flight were not reached",
+                      io::format_utc(streak_start), io::printable(detail, 200), transport_streak));
+    return true;
+  }
+
+  // The storm guard: the first users of a run all "not found" mean a wrong tenant or realm.
+  void note_user(io::user_status st) {
+    if (!guard_armed || cfg.not_found_guard <= 0) return;
+    if (st == io::user_status::not_found) {
+      if (++not_found_first < cfg.not_found_guard) return;
+      abort(fmt::format("the first {} users were all not found: is this the right tenant and "
+                        "realm? (if the list really holds users that are gone, "
+                        "--not-found-guard 0 turns this check off)",
+                        not_found_first));
+    } else if (st != io::user_status::failed && st != io::user_status::invalid) {
+      guard_armed = false;  // a user was there: the address is right
+    }
   }
 
   void cancel_in_flight() {
@@ -263,6 +306,7 @@ asio::awaitable<executed> execute(run_state* s, worker_ctx* w, planned_request r
     read_answer r = w->answers.read(a);
     const attempt_result& ar = r.result;
     if (ar.how != transport::ok) ++stats.transport_errors;
+    if (s->note_transport(ar, r.detail)) co_return executed{{}, true};
     if (ar.how == transport::ok) {
       if (a.status == 429) {
         ++stats.throttled;
@@ -289,8 +333,18 @@ asio::awaitable<executed> execute(run_state* s, worker_ctx* w, planned_request r
     switch (d.what) {
       case decision::kind::done:
         co_return executed{{final_answer::kind::ok, a.status, attempt, r.body, {}}, false};
-      case decision::kind::not_found:
-        co_return executed{{final_answer::kind::not_found, a.status, attempt, nullptr, {}}, false};
+      case decision::kind::not_found: {
+        // Only AM's own word for a missing user (or, for a DELETE, device) is "not found";
+        // any other 404 is a failure that says what answered.
+        auto m = what_is_missing(a);
+        if (m == missing::user || (m == missing::device && req.method == http_method::delete_)) {
+          co_return executed{{final_answer::kind::not_found, a.status, attempt, nullptr, {}},
+                             false};
+        }
+        co_return executed{
+            {final_answer::kind::failed, a.status, attempt, nullptr, give_up_reason(d, r, a)},
+            false};
+      }
       case decision::kind::give_up:
         co_return executed{
             {final_answer::kind::failed, a.status, attempt, nullptr, give_up_reason(d, r, a)},
@@ -357,6 +411,7 @@ asio::awaitable<void> worker(run_state* s) {
     rec.finished_at = std::chrono::system_clock::now();
     stats.count_user(rec.status);
     s->write_record(rec);
+    s->note_user(rec.status);
   }
   s->worker_done();
 }
@@ -380,7 +435,10 @@ void on_signal(run_state* s, const boost::system::error_code& ec, int signo) {
   if (ec) return;
   if (s->stopping && s->result.end == run_end::interrupted) {
     // A second Ctrl-C: leave now, with every record written so far whole on disk.
-    fmt::print(stderr, "\ndevreset: second interrupt, exiting now; resume with --resume\n");
+    try {
+      fmt::print(stderr, "\ndevreset: second interrupt, exiting now; resume with --resume\n");
+    } catch (...) {  // stderr gone (a dead pipe): the ledger matters more
+    }
     try {
       s->result.elapsed_s = ms_between(s->result.stats.started, steady::now()) / 1000;
       s->ledger.write(summary_record(s->cfg, s->result));
@@ -391,10 +449,13 @@ void on_signal(run_state* s, const boost::system::error_code& ec, int signo) {
   }
   s->stop(run_end::interrupted,
           fmt::format("interrupted by {}", signo == SIGTERM ? "SIGTERM" : "SIGINT"));
-  fmt::print(stderr,
-             "\ndevreset: stopping: no new users; {} s for those in flight (Ctrl-C again to "
-             "exit now)\n",
-             std::chrono::duration_cast<std::chrono::seconds>(s->cfg.grace).count());
+  try {
+    fmt::print(stderr,
+               "\ndevreset: stopping: no new users; {} s for those in flight (Ctrl-C again to "
+               "exit now)\n",
+               std::chrono::duration_cast<std::chrono::seconds>(s->cfg.grace).count());
+  } catch (...) {  // stderr gone (a dead pipe): stop all the same
+  }
   s->grace.expires_after(s->cfg.grace);
   s->grace.async_wait([s](boost::system::error_code gec) {
     if (!gec) s->cancel_in_flight();
@@ -402,60 +463,123 @@ void on_signal(run_state* s, const boost::system::error_code& ec, int signo) {
   s->signals.async_wait([s](boost::system::error_code e, int n) { on_signal(s, e, n); });
 }
 
+// The realm as an operator names it: "/realms/root/realms/alpha/realms/emea" -> "alpha/emea".
+std::string realm_name(std::string_view path) {
+  constexpr std::string_view root = "/realms/root", level = "/realms/";
+  if (path == root) return "root";
+  if (path.starts_with(root)) path.remove_prefix(root.size());
+  std::string out;
+  while (path.starts_with(level)) {
+    path.remove_prefix(level.size());
+    auto end = path.find('/');
+    if (!out.empty()) out += '/';
+    out += path.substr(0, end);
+    path = end == std::string_view::npos ? std::string_view() : path.substr(end);
+  }
+  return out.empty() ? std::string(path) : out;
+}
+
+// One preflight read, retried like any request on a dropped connection or a stalled answer
+// (a tenant that drops 1% of connections must not abort the run); with a token, a 401 gets
+// one refresh. An answer that came but could not be read shows the tenant is there.
+// `problem` is set when the tenant could not be reached or no token could be had.
+asio::awaitable<http_answer> preflight_get(run_state* s, https_connection& conn,
+                                           asio::steady_timer& timer, const std::string& target,
+                                           bool with_token, std::string& problem) {
+  http_answer a;
+  if (with_token) {
+    problem = co_await s->tokens.ensure(&s->tctx, {});
+    if (!problem.empty()) problem = "cannot get a token: " + problem;
+  }
+  bool refreshed = !with_token;
+  for (int attempt = 1; problem.empty() && !s->stopping; ++attempt) {
+    std::string used = with_token ? s->tokens.token() : std::string();
+    a = co_await conn.send(http_method::get, target, false, used, s->cfg.timeout);
+    ++s->result.stats.requests;
+    if (a.how == transport::ok && a.status == 401 && !refreshed) {
+      refreshed = true;
+      problem = co_await s->tokens.ensure(&s->tctx, used);
+      if (!problem.empty()) problem = "cannot get a token: " + problem;
+      if (s->tokens.token() != used) continue;
+    }
+    const bool retry = a.how == transport::connect_failed || a.how == transport::dropped ||
+                       a.how == transport::timeout;
+    const bool hopeless = a.detail.find("certificate verification failed") != std::string::npos;
+    if (!retry || hopeless || attempt >= s->cfg.retry.max_attempts) break;
+    ++s->result.stats.retries;
+    co_await sleep_until(s, &timer, steady::now() + s->policy.backoff(attempt, s->draw()));
+  }
+  if (problem.empty() && a.how != transport::ok && a.how != transport::bad_answer) {
+    problem = fmt::format("cannot reach the tenant at https://{}:{}: {}", s->cfg.host,
+                          s->cfg.port, io::printable(a.detail, 300));
+  }
+  co_return a;
+}
+
+// A 404 that proves the address wrong: a realm AM does not know, or something that is not
+// AM's device API answering at the AM path. Empty when the answer proves nothing wrong.
+std::string address_problem(run_state* s, const http_answer& a, std::string_view realm) {
+  if (a.how != transport::ok || a.status != 404) return {};
+  const auto url = io::tenant_url(s->cfg.host, s->cfg.port, s->paths.am_path());
+  switch (what_is_missing(a)) {
+    case missing::user:
+    case missing::device:
+      return {};  // AM answered for this realm: the user may be gone, the address is right
+    case missing::realm:
+      return fmt::format("realm '{}' does not exist on {} (404 Not Found{}): check --realm "
+                         "(AIC's realms are alpha and bravo)",
+                         io::printable(realm_name(realm), 200), url, answer_words(a));
+    case missing::resource:
+    case missing::not_am:
+      break;
+  }
+  return fmt::format("nothing answers at {}/json{} (404 Not Found{}): is --am-path right? (the "
+                     "tenant's AM is usually at /am)",
+                     url, realm, answer_words(a));
+}
+
+// Preflight: resolve, connect, TLS, the realm and AM path (serverinfo, no token needed),
+// then one authenticated read of the first user's devices, all before any change.
+asio::awaitable<std::string> preflight(run_state* s, const io::job& j) {
+  https_connection conn(s->ioc.get_executor(), s->host);
+  asio::steady_timer timer(s->ioc);
+  registration reg(s, &conn, &timer);
+  std::string problem;
+  auto info = s->paths.am_path() + "/json" + j.realm + "/serverinfo/*";
+  auto a = co_await preflight_get(s, conn, timer, info, false, problem);
+  if (problem.empty()) problem = address_problem(s, a, j.realm);
+  if (!problem.empty() || s->stopping) co_return problem;
+
+  io::device_type first = io::device_type::oath;
+  for (auto t : io::all_device_types) {
+    if (j.types.contains(t)) {
+      first = t;
+      break;
+    }
+  }
+  a = co_await preflight_get(s, conn, timer, s->paths.query(j.realm, j.user_id, first), true,
+                             problem);
+  if (problem.empty() && (a.status == 401 || a.status == 403)) {
+    problem = fmt::format("the tenant refused the token from {} ({})", s->tokens.describe(),
+                          describe(attempt_result{transport::ok, a.status, {}}));
+  }
+  if (problem.empty()) problem = address_problem(s, a, j.realm);
+  co_return problem;
+}
+
 asio::awaitable<void> start(run_state* s) {
-  // Preflight: resolve, connect, TLS, and one authenticated read before any change.
   auto resolve_error = co_await s->host.resolve(s->ioc.get_executor());
   if (!resolve_error.empty()) {
+    s->result.preflight_failed = true;
     s->stop(run_end::aborted, "preflight: " + resolve_error);
     s->worker_done();
     co_return;
   }
   s->first_job = s->disp.next();
   if (s->first_job) {
-    https_connection conn(s->ioc.get_executor(), s->host);
-    asio::steady_timer timer(s->ioc);
-    registration reg(s, &conn, &timer);
-    const auto& j = *s->first_job;
-    io::device_type first = io::device_type::oath;
-    for (auto t : io::all_device_types) {
-      if (j.types.contains(t)) {
-        first = t;
-        break;
-      }
-    }
-    auto target = s->paths.query(j.realm, j.user_id, first);
-    http_answer a;
-    std::string problem = co_await s->tokens.ensure(&s->tctx, {});
-    if (!problem.empty()) problem = "cannot get a token: " + problem;
-    bool refreshed = false;
-    for (int attempt = 1; problem.empty() && !s->stopping; ++attempt) {
-      std::string used = s->tokens.token();
-      a = co_await conn.send(http_method::get, target, false, used, s->cfg.timeout);
-      ++s->result.stats.requests;
-      if (a.how == transport::ok && a.status == 401 && !refreshed) {
-        refreshed = true;
-        problem = co_await s->tokens.ensure(&s->tctx, used);
-        if (!problem.empty()) problem = "cannot get a token: " + problem;
-        if (s->tokens.token() != used) continue;
-      }
-      // A dropped connection or a stalled answer is retried like any request's (a tenant
-      // that drops 1% of connections must not abort the run); an answer that came but could
-      // not be read (too large, not HTTP) shows the tenant is there: the workers record it.
-      const bool retry = a.how == transport::connect_failed || a.how == transport::dropped ||
-                         a.how == transport::timeout;
-      const bool hopeless = a.detail.find("certificate verification failed") != std::string::npos;
-      if (!retry || hopeless || attempt >= s->cfg.retry.max_attempts) break;
-      ++s->result.stats.retries;
-      co_await sleep_until(s, &timer, steady::now() + s->policy.backoff(attempt, s->draw()));
-    }
-    if (problem.empty() && a.how != transport::ok && a.how != transport::bad_answer) {
-      problem = fmt::format("cannot reach the tenant at https://{}:{}: {}", s->cfg.host,
-                            s->cfg.port, io::printable(a.detail, 300));
-    } else if (problem.empty() && (a.status == 401 || a.status == 403)) {
-      problem = fmt::format("the tenant refused the token from {} ({})", s->tokens.describe(),
-                            describe(attempt_result{transport::ok, a.status, {}}));
-    }
+    auto problem = co_await preflight(s, *s->first_job);
     if (!problem.empty() && !s->stopping) {
+      s->result.preflight_failed = true;
       s->stop(run_end::aborted, "preflight: " + problem);
       s->first_job.reset();
     }
@@ -487,6 +611,8 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
       {"started_at", io::format_utc(std::chrono::system_clock::now())},
       {"mode", config.mode == run_mode::plan ? "plan" : "reset"},
       {"tenant", config.port == "443" ? config.host : config.host + ":" + config.port},
+      {"tenant_url", io::tenant_url(config.host, config.port, config.am_path)},
+      {"am_path", s.paths.am_path()},
       {"concurrency", config.concurrency},
       {"rate", config.rate},
       {"max_attempts", config.retry.max_attempts},
@@ -511,6 +637,17 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
   asio::co_spawn(ioc, ticker(&s), [&s](std::exception_ptr e) { s.on_crash(e, false); });
   ioc.run();
   tokens.detach();
+  if (result.preflight_failed) {
+    // No user was touched: leave the ledger as it was, so that the same command, once the
+    // problem is fixed, starts afresh (and a resumed ledger holds no run that did nothing).
+    try {
+      ledger.discard_written();
+    } catch (const io::ledger_error& e) {
+      result.reason += fmt::format(" (and {})", e.what());
+    }
+    result.elapsed_s = ms_between(result.stats.started, steady::now()) / 1000;
+    return result;
+  }
   s.flush_ledger();
 
   result.connections = s.host.connects();

@@ -34,6 +34,12 @@ struct run_config {
   tls_settings tls;
   int page_size = 0;                       ///< _pageSize for list queries; 0 = the tenant's default
   int max_auth_failures = 5;               ///< consecutive 401/403 answers before the run aborts
+  /// Requests in a row that got no answer at all (refused, dropped, timed out) before the
+  /// run aborts as "the tenant stopped answering"; 0: max(64, 2 × concurrency).
+  int max_transport_failures = 0;
+  /// The first this many users all `not_found` (none ok) abort the run: a wrong tenant or
+  /// realm, not a list of leavers. 0 turns the guard off.
+  int not_found_guard = 20;
   std::chrono::milliseconds grace{10000};  ///< after Ctrl-C, for in-flight users
   bool handle_signals = true;              ///< SIGINT/SIGTERM stop the run gracefully
   std::string run_id;
@@ -51,6 +57,9 @@ enum class run_end {
 
 struct run_result {
   run_end end = run_end::finished;
+  /// The run stopped in its preflight: no user was touched, and what it had written to the
+  /// ledger was cut off again (the same command, fixed, starts afresh).
+  bool preflight_failed = false;
   std::string reason;  ///< for aborted/interrupted: one printable line
   run_stats stats;
   std::uint64_t connections = 0;

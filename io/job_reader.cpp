@@ -12,6 +12,27 @@
 
 namespace devreset::io {
 
+namespace {
+constexpr std::string_view origin_prefix = "# devreset: tenant ";
+constexpr std::string_view realm_word = " realm ";
+}  // namespace
+
+std::string origin_comment(const input_origin& o) {
+  return fmt::format("{}{}{}{}", origin_prefix, o.tenant, realm_word, o.realm);
+}
+
+std::optional<input_origin> parse_origin_comment(std::string_view line) {
+  if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+    line.remove_suffix(1);
+  if (!line.starts_with(origin_prefix)) return std::nullopt;
+  line.remove_prefix(origin_prefix.size());
+  auto at = line.rfind(realm_word);
+  if (at == std::string_view::npos) return input_origin{std::string(line), {}};
+  return input_origin{std::string(line.substr(0, at)),
+                      std::string(line.substr(at + realm_word.size()))};
+}
+
 std::optional<input_format> parse_input_format(std::string_view name) {
   if (iequals(name, "csv")) return input_format::csv;
   if (iequals(name, "json")) return input_format::json;

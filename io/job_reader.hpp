@@ -34,6 +34,16 @@ input_format format_from_extension(const std::filesystem::path& path);
 /// (case-insensitive, blanks around ignored).
 bool is_known_csv_column(std::string_view name);
 
+/// Where a file of users came from, as `report --failed-out` names it in the file's first
+/// line: "# devreset: tenant https://t.example/am realm /realms/root/realms/alpha". CSV
+/// lines that start with '#' before the header are comments.
+struct input_origin {
+  std::string tenant;  ///< tenant_url() form
+  std::string realm;   ///< realm path
+};
+std::string origin_comment(const input_origin& o);
+std::optional<input_origin> parse_origin_comment(std::string_view line);
+
 struct reader_options {
   type_set default_types = type_set::defaults();  ///< for rows that name no types
   std::string default_realm = "/realms/root";     ///< realm path for rows that name none

@@ -7,6 +7,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -40,17 +41,29 @@ ledger_scan scan_ledger(
     const std::function<void(const boost::json::object&, std::uint64_t)>& on_record,
     std::size_t max_line_bytes = 16 * 1024 * 1024);
 
-/// What `--resume` needs: the (user, type) pairs already done. Memory grows with the users
-/// that have done types, not with the size of the ledger.
+/// The tenant a run record names (`tenant_url()`'s form): its "tenant_url", or for a ledger
+/// written before that field existed, "https://" + its "tenant" + its "am_path" (default
+/// "/am"). Empty when the record names none.
+std::string run_tenant(const boost::json::object& run_record);
+
+/// What `--resume` needs: the (user, type) pairs already done on one tenant. Memory grows
+/// with the users that have done types, not with the size of the ledger.
 struct resume_index {
-  user_type_map done;  ///< per user, the types whose result was `ok`
+  user_type_map done;  ///< per user, the types whose result was `ok` in a run on the tenant
   ledger_scan scan;
+  std::uint64_t runs = 0;       ///< run records in the ledger
+  std::uint64_t runs_here = 0;  ///< of them, runs on the tenant asked for
+  std::uint64_t users_elsewhere = 0;       ///< user records of runs on other tenants (ignored)
+  std::vector<std::string> other_tenants;  ///< the other tenants named, in order, each once
 };
 
-/// Builds the resume index of a ledger. A missing ledger gives an empty index.
-resume_index load_resume_index(const std::filesystem::path& path);
+/// Builds the resume index of a ledger for the runs on `tenant` (`tenant_url()`'s form):
+/// a user record counts only when the run record before it with the same run_id named
+/// that tenant; its realm is part of the user's key. A missing ledger gives an empty index.
+resume_index load_resume_index(const std::filesystem::path& path, std::string_view tenant);
 
 /// The same over any stream; `name` is used in error messages.
-resume_index load_resume_index(std::unique_ptr<std::istream> in, std::string_view name);
+resume_index load_resume_index(std::unique_ptr<std::istream> in, std::string_view name,
+                               std::string_view tenant);
 
 }  // namespace devreset::io

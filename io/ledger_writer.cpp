@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <boost/json.hpp>
@@ -12,6 +13,8 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "io/ledger_reader.hpp"
 
@@ -45,6 +48,38 @@ void sync_parent_directory(const std::filesystem::path& path) {
     ::fsync(dfd);
     ::close(dfd);
   }
+}
+
+// The process holding a flock on the file (from /proc/locks), or 0 when unknown.
+long lock_holder(const struct stat& st) {
+  std::ifstream locks("/proc/locks");
+  std::string line;
+  auto want = fmt::format(":{}", static_cast<unsigned long long>(st.st_ino));
+  while (std::getline(locks, line)) {
+    std::istringstream in(line);
+    std::string n, kind, advisory, rw, dev_inode;
+    long pid = 0;
+    if (!(in >> n >> kind >> advisory >> rw >> pid >> dev_inode)) continue;
+    if (kind != "FLOCK" || dev_inode.size() < want.size()) continue;
+    if (dev_inode.compare(dev_inode.size() - want.size(), want.size(), want) == 0) return pid;
+  }
+  return 0;
+}
+
+// An exclusive lock for as long as `fd` is open; throws naming the holder when taken.
+void lock_exclusive(int fd, const std::string& name) {
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return;
+  int err = errno;
+  struct stat st {};
+  long pid = (err == EWOULDBLOCK && ::fstat(fd, &st) == 0) ? lock_holder(st) : 0;
+  ::close(fd);
+  if (err != EWOULDBLOCK) {
+    throw ledger_error(fmt::format("ledger {}: cannot lock: {}", name, errno_text(err)));
+  }
+  throw ledger_error(fmt::format(
+      "ledger {} is in use by another devreset{}: two runs on one ledger would do users "
+      "twice; wait for it to end, or use another ledger",
+      name, pid > 0 ? fmt::format(" (PID {})", pid) : std::string()));
 }
 
 }  // namespace
@@ -86,6 +121,7 @@ ledger_writer::ledger_writer(std::filesystem::path path, ledger_mode mode,
     fd_ = -1;
     throw ledger_error(fmt::format("ledger {}: is not a regular file", name));
   }
+  lock_exclusive(fd_, name);  // closes fd_ when it throws
   size_ = static_cast<std::uint64_t>(st.st_size);
   if (mode == ledger_mode::create && size_ > 0) {  // appeared between lstat and open
     ::close(fd_);
@@ -95,6 +131,19 @@ ledger_writer::ledger_writer(std::filesystem::path path, ledger_mode mode,
   }
   if (!existed) sync_parent_directory(path_);
   if (mode == ledger_mode::resume) repair_tail();
+  opened_size_ = size_;
+}
+
+void ledger_writer::discard_written() {
+  pending_.clear();
+  pending_records_ = 0;
+  if (fd_ < 0 || size_ == opened_size_) return;
+  if (::ftruncate(fd_, static_cast<off_t>(opened_size_)) != 0) {
+    throw ledger_error(fmt::format("ledger {}: cannot cut this run's records: {}",
+                                   path_.string(), errno_text(errno)));
+  }
+  size_ = opened_size_;
+  dirty_ = true;
 }
 
 ledger_writer::~ledger_writer() {

@@ -29,7 +29,9 @@ enum class ledger_mode {
 class ledger_writer {
  public:
   /// Opens the ledger (mode 0600 when created). Refuses symbolic links, anything that is not
-  /// a regular file, and in `create` mode a file that is not empty.
+  /// a regular file, and in `create` mode a file that is not empty. Takes an exclusive
+  /// lock (flock) on it for as long as it is open: a second writer is refused with an
+  /// error that names the process holding it.
   ledger_writer(std::filesystem::path path, ledger_mode mode,
                 std::chrono::milliseconds sync_interval = std::chrono::seconds(1));
   ~ledger_writer();
@@ -56,6 +58,11 @@ class ledger_writer {
   void maybe_sync();
   /// Syncs to disk now.
   void sync();
+  /// Cuts off everything this writer wrote (and drops what is pending): the file is again
+  /// as it was once opened (a torn tail it cut stays cut). For a run that never started:
+  /// its preflight failed, so its run record must not block or mislead the next run.
+  void discard_written();
+
   /// Syncs and closes; later writes throw. The destructor closes too (without throwing).
   void close();
 
@@ -73,6 +80,7 @@ class ledger_writer {
   std::filesystem::path path_;
   int fd_ = -1;
   std::uint64_t size_ = 0;
+  std::uint64_t opened_size_ = 0;  // after the torn tail was cut
   std::uint64_t records_ = 0;
   std::uint64_t torn_dropped_ = 0;
   bool dirty_ = false;

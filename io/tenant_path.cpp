@@ -31,6 +31,17 @@ std::string_view collection_suffix(device_type t) noexcept {
   return "unknown";
 }
 
+std::string tenant_url(std::string_view host, std::string_view port, std::string_view am_path) {
+  std::string url = "https://";
+  if (host.find(':') != std::string_view::npos && host.front() != '[') {
+    url += fmt::format("[{}]", host);
+  } else {
+    url += host;
+  }
+  if (!port.empty() && port != "443") url += fmt::format(":{}", port);
+  return url + tenant_paths(std::string(am_path)).am_path();
+}
+
 tenant_paths::tenant_paths(std::string am_path) : am_path_(std::move(am_path)) {
   // "/am", "am", "/am/" all mean "/am"; "" and "/" mean no context path.
   while (!am_path_.empty() && am_path_.back() == '/')

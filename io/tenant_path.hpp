@@ -14,6 +14,11 @@ namespace devreset::io {
 /// would read as "." or ".." has its dots encoded too.
 std::string encode_segment(std::string_view s);
 
+/// The tenant as a run names it and the ledger keys it: "https://host" (":port" unless 443)
+/// followed by the AM context path as `tenant_paths` normalises it ("https://h:8443/am").
+/// An IPv6 address is bracketed. Two runs are on the same tenant when these are equal.
+std::string tenant_url(std::string_view host, std::string_view port, std::string_view am_path);
+
 /// The part of the collection path below `users/<id>/devices/`: "2fa/oath", "profile", ...
 std::string_view collection_suffix(device_type t) noexcept;
 

@@ -9,6 +9,7 @@
 #include <boost/url/url.hpp>
 
 #include <cmath>
+#include <vector>
 
 #include "io/text.hpp"
 
@@ -50,6 +51,14 @@ outcome error(int status, std::string_view message) {
   o.body = json::serialize(
       json::object{{"code", status}, {"reason", reason_phrase(status)}, {"message", message}});
   return o;
+}
+
+// AM's realm router, before any route: Realm "/beta" not found.
+outcome realm_not_found(std::string_view realm_path) {
+  std::string shown(realm_path.starts_with("/realms/root") ? realm_path.substr(12) : realm_path);
+  for (auto at = shown.find("/realms"); at != std::string::npos; at = shown.find("/realms"))
+    shown.erase(at, 7);
+  return error(404, fmt::format("Realm \"{}\" not found", shown.empty() ? "/" : shown));
 }
 
 std::string encode_cookie(std::uint64_t offset) {
@@ -406,8 +415,51 @@ outcome api::token_endpoint(const request_view& req, clock::time_point now) {
   return o;
 }
 
+outcome api::unmatched(const request_view& req) const {
+  auto parsed = urls::parse_origin_form(req.target);
+  std::vector<std::string> segs;
+  if (parsed) {
+    for (auto seg : parsed->segments())
+      segs.emplace_back(seg);
+  }
+  std::size_t i = am_prefix_.empty() ? 0 : 1;
+  const bool in_am = am_prefix_.empty() || (!segs.empty() && segs[0] == am_prefix_);
+  if (!parsed || !in_am || segs.size() <= i || segs[i] != "json") {
+    // Not AM at all: the web container (or a gateway) answers, with a page of its own.
+    outcome o;
+    o.status = 404;
+    o.content_type = "text/html;charset=utf-8";
+    o.body =
+        "<!doctype html><html lang=\"en\"><head><title>HTTP Status 404 – Not Found</title>"
+        "</head><body><h1>HTTP Status 404 – Not Found</h1></body></html>";
+    return o;
+  }
+  ++i;
+  std::string realm;
+  while (i + 1 < segs.size() && segs[i] == "realms") {
+    realm += "/realms/" + segs[i + 1];
+    i += 2;
+  }
+  if (!realm.empty() && !state_.has_realm(realm)) return realm_not_found(realm);
+  std::string rest;
+  for (std::size_t k = i; k < segs.size(); ++k)
+    rest += (k > i ? "/" : "") + segs[k];
+  if (req.method == "GET" && rest == "serverinfo/*") {
+    // Public (AM reads it without a session), routed by realm like everything else.
+    outcome o;
+    o.body = json::serialize(json::object{{"_id", "*"},
+                                          {"cookieName", "iPlanetDirectoryPro"},
+                                          {"secureCookie", true},
+                                          {"realm", realm.empty() ? "/" : realm},
+                                          {"zeroPageLogin", json::object{{"enabled", false}}}});
+    return o;
+  }
+  return error(404, fmt::format("Resource '{}' not found", rest));
+}
+
 outcome api::respond(const request_view& req, const std::optional<target>& t, std::size_t endpoint,
                      clock::time_point now) {
+  if (!t) return unmatched(req);
   // Auth first, as the tenant's gateway does.
   constexpr std::string_view bearer = "Bearer ";
   auto auth = req.authorization;
@@ -415,13 +467,12 @@ outcome api::respond(const request_view& req, const std::optional<target>& t, st
       auth.size() > bearer.size() && io::iequals(auth.substr(0, bearer.size()), bearer);
   if (!scheme_ok || !token_ok(auth.substr(bearer.size()), now)) return error(401, "Access Denied");
 
-  if (!t) return error(404, "Not Found");
   if (req.api_version.find("resource=1.0") == std::string_view::npos) {
     return error(400, fmt::format("Unsupported or missing Accept-API-Version '{}': send "
                                   "'resource=1.0'",
                                   req.api_version));
   }
-  if (!state_.has_realm(t->realm)) return error(404, fmt::format("Realm '{}' not found", t->realm));
+  if (!state_.has_realm(t->realm)) return realm_not_found(t->realm);
   auto user = state_.find(t->realm, t->user_id);
   if (!user) return error(404, fmt::format("User '{}' not found", t->user_id));
   if (endpoint == endpoint_other) {

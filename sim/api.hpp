@@ -102,6 +102,9 @@ class api {
   /// Auth, headers, lookup and the operation itself.
   outcome respond(const request_view& req, const std::optional<target>& t, std::size_t endpoint,
                   clock::time_point now);
+  /// What answers a target that is not a device collection, as AM and the server in front
+  /// of it do: serverinfo, AM's JSON 404s for realms and routes, an HTML 404 outside AM.
+  outcome unmatched(const request_view& req) const;
   /// POST <am>/oauth2/access_token: the JWT bearer grant of a service account.
   outcome token_endpoint(const request_view& req, clock::time_point now);
   bool token_ok(std::string_view token, clock::time_point now) const;

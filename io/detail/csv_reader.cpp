@@ -39,6 +39,7 @@ class csv_reader final : public job_reader {
   csv_reader(std::unique_ptr<std::istream> in, reader_options options, std::string name)
       : src_(std::move(in)), rows_(std::move(options)), name_(std::move(name)) {
     src_.skip_bom();
+    skip_comments();
     read_header();
   }
 
@@ -60,6 +61,17 @@ class csv_reader final : public job_reader {
   std::uint64_t bytes_read() const override { return src_.consumed(); }
 
  private:
+  // Lines that start with '#' before the header are comments (a `report --failed-out`
+  // file names its tenant and realm in one); read through, never kept.
+  void skip_comments() {
+    while (src_.peek() == '#') {
+      int c;
+      while ((c = src_.get()) != byte_source::eof && c != '\n') {
+      }
+      ++line_;
+    }
+  }
+
   void read_header() {
     if (!read_record(rec_)) return;  // an empty file: no rows
     std::array<int, 3> at{-1, -1, -1};

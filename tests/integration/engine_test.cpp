@@ -14,6 +14,7 @@
 #include "engine/token_source.hpp"
 #include "io/job_reader.hpp"
 #include "io/ledger_reader.hpp"
+#include "io/tenant_path.hpp"
 #include "io/ledger_writer.hpp"
 #include "sim/server.hpp"
 #include "tests/unit/test_util.hpp"
@@ -64,7 +65,7 @@ struct harness {
     ro.default_realm = srv.realm_path();
     auto reader = io::open_job_reader(input, std::nullopt, ro);
     io::resume_index index;
-    if (resume) index = io::load_resume_index(ledger);
+    if (resume) index = io::load_resume_index(ledger, io::tenant_url(c.host, c.port, c.am_path));
     io::ledger_writer writer(ledger, resume ? io::ledger_mode::resume : io::ledger_mode::create);
     auto tokens = make_static_token(token.empty() ? srv.token() : token, "test token");
     return engine::run(c, *reader, writer, resume ? &index.done : nullptr, *tokens);

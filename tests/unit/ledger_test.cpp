@@ -10,12 +10,14 @@
 
 #include "io/ledger_reader.hpp"
 #include "io/ledger_writer.hpp"
+#include "io/tenant_path.hpp"
 #include "tests/unit/test_util.hpp"
 
 namespace devreset::io {
 namespace {
 
 namespace json = boost::json;
+const std::string tenant_a = "https://a.example/am";
 
 user_record sample_user(std::string id, std::vector<type_result> results, user_status status) {
   user_record r;
@@ -83,7 +85,7 @@ TEST(Ledger, WriteThenReadRoundTripsEveryRecordKind) {
   auto path = dir / "ledger.jsonl";
   {
     ledger_writer w(path, ledger_mode::create);
-    w.write(json::object{{"record", "run"}, {"run_id", "run-1"}});
+    w.write(json::object{{"record", "run"}, {"run_id", "run-1"}, {"tenant_url", tenant_a}});
     w.write(sample_user("u1", {ok_reset(device_type::oath), failed(device_type::push)},
                         user_status::partial));
     user_record bad = sample_user("a\tb", {}, user_status::invalid);
@@ -213,7 +215,7 @@ TEST(Ledger, ResumeIndexHoldsOnlyTheOkPairs) {
   auto path = dir / "ledger.jsonl";
   {
     ledger_writer w(path, ledger_mode::create);
-    w.write(json::object{{"record", "run"}, {"run_id", "run-1"}});
+    w.write(json::object{{"record", "run"}, {"run_id", "run-1"}, {"tenant_url", tenant_a}});
     w.write(sample_user("u1", {ok_reset(device_type::oath), ok_reset(device_type::push)},
                         user_status::ok));
     w.write(sample_user("u2", {ok_reset(device_type::oath), failed(device_type::push)},
@@ -226,9 +228,12 @@ TEST(Ledger, ResumeIndexHoldsOnlyTheOkPairs) {
   // A later run (after a resume) completes u2's push.
   {
     ledger_writer w(path, ledger_mode::resume);
-    w.write(sample_user("u2", {ok_reset(device_type::push)}, user_status::ok));
+    w.write(json::object{{"record", "run"}, {"run_id", "run-2"}, {"tenant_url", tenant_a}});
+    auto u2 = sample_user("u2", {ok_reset(device_type::push)}, user_status::ok);
+    u2.run_id = "run-2";
+    w.write(u2);
   }
-  auto index = load_resume_index(path);
+  auto index = load_resume_index(path, tenant_a);
   const std::string_view alpha = "/realms/root/realms/alpha";
   EXPECT_EQ(index.done.get(alpha, "u1"), (type_set{device_type::oath, device_type::push}));
   EXPECT_EQ(index.done.get(alpha, "u2"), (type_set{device_type::oath, device_type::push}));
@@ -236,12 +241,60 @@ TEST(Ledger, ResumeIndexHoldsOnlyTheOkPairs) {
   EXPECT_TRUE(index.done.get(alpha, "u4").empty());
   EXPECT_TRUE(index.done.get("/realms/root", "u1").empty()) << "realms are kept apart";
   EXPECT_EQ(index.done.size(), 2u) << "only users with done types take memory";
-  EXPECT_EQ(index.scan.records, 6u);
+  EXPECT_EQ(index.scan.records, 7u);
+  EXPECT_EQ(index.runs, 2u);
+  EXPECT_EQ(index.runs_here, 2u);
+}
+
+// Issue 20: a ledger of tenant A must not make a run on tenant B skip anyone.
+TEST(Ledger, ResumeIndexCountsOnlyTheRunsOnTheSameTenant) {
+  test::temp_dir dir;
+  auto path = dir / "ledger.jsonl";
+  const std::string tenant_b = "https://b.example:8443/am";
+  {
+    ledger_writer w(path, ledger_mode::create);
+    w.write(json::object{{"record", "run"}, {"run_id", "run-1"}, {"tenant_url", tenant_a}});
+    w.write(sample_user("u1", {ok_reset(device_type::oath)}, user_status::ok));
+    w.write(json::object{{"record", "run"}, {"run_id", "run-2"}, {"tenant_url", tenant_b}});
+    auto u2 = sample_user("u2", {ok_reset(device_type::oath)}, user_status::ok);
+    u2.run_id = "run-2";
+    w.write(u2);
+    auto stray = sample_user("u3", {ok_reset(device_type::oath)}, user_status::ok);
+    stray.run_id = "no-such-run";  // a user record no run record announced
+    w.write(stray);
+  }
+  const std::string_view alpha = "/realms/root/realms/alpha";
+  auto on_a = load_resume_index(path, tenant_a);
+  EXPECT_EQ(on_a.done.get(alpha, "u1"), type_set{device_type::oath});
+  EXPECT_TRUE(on_a.done.get(alpha, "u2").empty()) << "u2 was reset on B, not on A";
+  EXPECT_TRUE(on_a.done.get(alpha, "u3").empty()) << "a record of no known run counts nowhere";
+  EXPECT_EQ(on_a.runs, 2u);
+  EXPECT_EQ(on_a.runs_here, 1u);
+  EXPECT_EQ(on_a.users_elsewhere, 2u);
+  EXPECT_EQ(on_a.other_tenants, std::vector<std::string>{tenant_b});
+
+  auto on_c = load_resume_index(path, "https://c.example/am");
+  EXPECT_EQ(on_c.done.size(), 0u);
+  EXPECT_EQ(on_c.runs_here, 0u);
+  EXPECT_EQ(on_c.other_tenants, (std::vector<std::string>{tenant_a, tenant_b}));
+  // The AM path is part of the tenant: /openam on the same host is another tenant.
+  EXPECT_EQ(load_resume_index(path, "https://a.example/openam").done.size(), 0u);
+}
+
+TEST(Ledger, RunTenantOfTheFirstLedgersFormHasPortAndAmPath) {
+  EXPECT_EQ(run_tenant(json::object{{"tenant", "a.example"}}), "https://a.example/am");
+  EXPECT_EQ(run_tenant(json::object{{"tenant", "127.0.0.1:9445"}, {"am_path", "/openam"}}),
+            "https://127.0.0.1:9445/openam");
+  EXPECT_EQ(run_tenant(json::object{{"tenant_url", "https://x.example/am"}, {"tenant", "y"}}),
+            "https://x.example/am");
+  EXPECT_EQ(run_tenant(json::object{{"record", "run"}}), "");
+  EXPECT_EQ(tenant_url("a.example", "443", "am/"), "https://a.example/am");
+  EXPECT_EQ(tenant_url("::1", "8443", "/am"), "https://[::1]:8443/am");
 }
 
 TEST(Ledger, ResumeIndexOfAMissingLedgerIsEmpty) {
   test::temp_dir dir;
-  auto index = load_resume_index(dir / "none.jsonl");
+  auto index = load_resume_index(dir / "none.jsonl", tenant_a);
   EXPECT_EQ(index.done.size(), 0u);
   EXPECT_EQ(index.scan.records, 0u);
 }
