@@ -1,4 +1,5 @@
 // devreset's entry point: global options and the sub-command table.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <boost/program_options.hpp>
@@ -37,6 +38,13 @@ Options:)";
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed stdin, stdout or stderr (`2>&-`) would hand its number to the next file opened
+  // (the ledger!), and a message meant for stderr would land in it: keep all three open.
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) == -1 && ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) {
+      return 2;
+    }
+  }
   // A file-size limit (ulimit -f) must end a run like a full disk does, with a clear error
   // and a whole ledger (exit 3), not kill the process mid-write.
   std::signal(SIGXFSZ, SIG_IGN);

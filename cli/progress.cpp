@@ -113,6 +113,15 @@ std::string summary_text(const engine::run_stats& s, double elapsed_s) {
     }
     if (!parts.empty()) out += fmt::format("  {} ({})", io::to_string(t), parts);
   }
+  if (s.user_count(user_status::planned) > 0) {
+    // What a run would remove: the plan's answer to "how much is there?"
+    out += "\nDevices found:";
+    for (auto t : io::all_device_types) {
+      const auto& by = s.types[static_cast<std::size_t>(t)];
+      if (by[static_cast<std::size_t>(io::result_status::planned)] == 0) continue;
+      out += fmt::format("  {} {}", io::to_string(t), s.devices_found[static_cast<std::size_t>(t)]);
+    }
+  }
   auto ms = [&](double q) {
     return std::chrono::duration<double, std::milli>(s.latency.percentile(q)).count();
   };

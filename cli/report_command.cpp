@@ -11,6 +11,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/report_reach.hpp"
+#include "io/job_reader.hpp"
 #include "io/ledger_reader.hpp"
 #include "io/ledger_record.hpp"
 #include "io/ledger_writer.hpp"
@@ -28,8 +30,13 @@ constexpr const char* report_usage =
     R"(Usage: devreset report LEDGER [--format text|json] [--failed-out FILE]
 
 Summarizes a ledger: users by status (a user's latest record wins, over any number of runs
-and resumes), device types by status, and the runs in it. --failed-out writes the users
-that are failed or partial, with the types still to do, as a CSV for `devreset run --input`.
+and resumes), device types by status, and the runs in it. For a run that did not finish
+(Ctrl-C, an abort, a crash) it reads the run's input again and counts the users it never
+reached. --failed-out writes the users still to do (failed, partial, not reached), with the
+types still to do, as a CSV for `devreset run --input`; its first line names the tenant.
+
+Exit codes: 0 every user ok (or planned); 1 some users are not ok or were not reached (or
+their input can no longer be read); 2 usage error or unreadable ledger.
 
 Examples:
   devreset report reset.jsonl
@@ -84,6 +91,7 @@ int report_command(int argc, char** argv) {
 
   boost::unordered_map<std::uint64_t, user_state> users;
   std::uint64_t runs = 0, summaries = 0, interrupted = 0;
+  std::vector<run_facts> run_list;
   std::string last_run_id;
   io::ledger_scan scan;
   auto type_bits = [](const json::object& rec, bool only_ok) {
@@ -118,6 +126,7 @@ int report_command(int argc, char** argv) {
       if (kind == rec.end()) return;
       if (kind->value() == "run") {
         ++runs;
+        run_list.push_back(run_facts_of(rec));
         if (auto id = rec.find("run_id"); id != rec.end() && id->value().is_string()) {
           last_run_id = std::string(id->value().get_string());
         }
@@ -126,6 +135,14 @@ int report_command(int argc, char** argv) {
       if (kind->value() == "summary") {
         ++summaries;
         if (auto e = rec.find("end"); e != rec.end() && e->value() != "finished") ++interrupted;
+        const auto* id = rec.if_contains("run_id");
+        for (auto& r : run_list) {
+          if (id == nullptr || !id->is_string() || r.run_id != id->get_string()) continue;
+          const auto* e = rec.if_contains("end");
+          const auto* why = rec.if_contains("reason");
+          r.end = e != nullptr && e->is_string() ? std::string(e->get_string()) : "aborted";
+          if (why != nullptr && why->is_string()) r.reason = why->get_string();
+        }
         return;
       }
       if (kind->value() != "user") return;
@@ -169,13 +186,20 @@ int report_command(int argc, char** argv) {
   }
   auto count = [&](io::user_status s) { return by_status[static_cast<std::size_t>(s)]; };
 
-  // Pass two: the users still to do, at their latest record.
+  // Pass two: the users still to do, at their latest record, then those never reached.
   std::uint64_t written = 0;
+  std::vector<unreached> unreached_inputs;
+  auto known = [&](std::string_view realm, std::string_view id) {
+    return users.contains(io::user_type_map::key(realm, id));
+  };
   if (!failed_out.empty()) {
     std::ofstream out(failed_out, std::ios::binary | std::ios::trunc);
     if (!out) {
       fmt::print(stderr, "devreset report: --failed-out {}: cannot write\n", failed_out);
       return 2;
+    }
+    if (!run_list.empty()) {
+      out << io::origin_comment({run_list.back().tenant, run_list.back().realm}) << '\n';
     }
     out << "user_id,types,realm\n";
     io::scan_ledger(ledger, [&](const json::object& rec, std::uint64_t line) {
@@ -192,10 +216,22 @@ int report_command(int argc, char** argv) {
           << csv_field(rec.at("realm").as_string()) << '\n';
       ++written;
     });
+    unreached_inputs = find_unreached(run_list, known, [&](auto realm, auto id, auto types) {
+      out << csv_field(id) << ',' << types << ',' << csv_field(realm) << '\n';
+      ++written;
+    });
     if (!out.flush()) {
       fmt::print(stderr, "devreset report: --failed-out {}: cannot write\n", failed_out);
       return 2;
     }
+  } else {
+    unreached_inputs = find_unreached(run_list, known, {});
+  }
+  std::uint64_t not_reached = 0;
+  bool unreadable = false;
+  for (const auto& u : unreached_inputs) {
+    not_reached += u.users;
+    unreadable |= !u.problem.empty();
   }
 
   if (format == "json") {
@@ -216,7 +252,15 @@ int report_command(int argc, char** argv) {
                    {"by_type", std::move(t)},
                    {"interrupted_runs", interrupted},
                    {"torn_last_line", scan.torn_tail},
-                   {"corrupt_lines", scan.bad_lines.size()}};
+                   {"corrupt_lines", scan.bad_lines.size()},
+                   {"not_reached", not_reached}};
+    json::array inputs;
+    for (const auto& run : unreached_inputs) {
+      json::object i{{"input", run.input}, {"not_reached", run.users}, {"why", run.why}};
+      if (!run.problem.empty()) i["cannot_read"] = run.problem;
+      inputs.push_back(std::move(i));
+    }
+    o["unfinished_runs"] = std::move(inputs);
     if (!failed_out.empty())
       o["failed_out"] = json::object{{"file", failed_out}, {"users", written}};
     fmt::print("{}\n", json::serialize(o));
@@ -239,6 +283,14 @@ int report_command(int argc, char** argv) {
         types += fmt::format("  {} (ok {}, not ok {})", io::to_string(dt), b[0], b[1]);
     }
     fmt::print("{}\n", types);
+    for (const auto& u : unreached_inputs) {
+      if (!u.problem.empty()) {
+        fmt::print("Cannot tell which users of {} were not reached ({}): {}\n", u.input, u.why,
+                   u.problem);
+      } else if (u.users > 0) {
+        fmt::print("{} user(s) of {} not reached: {}.\n", u.users, u.input, u.why);
+      }
+    }
     if (scan.torn_tail) fmt::print("The last line is torn (a crash while writing): ignored.\n");
     if (!scan.bad_lines.empty()) {
       fmt::print("{} corrupt line(s) ignored, the first at line {}.\n", scan.bad_lines.size(),
@@ -246,14 +298,15 @@ int report_command(int argc, char** argv) {
     }
     if (!failed_out.empty()) {
       fmt::print(
-          "Wrote {} user(s) still to do to {} (not_found and invalid rows are left out: "
-          "they would fail again).\n",
+          "Wrote {} user(s) still to do to {} (failed, partial and not reached; not_found and "
+          "invalid rows are left out: they would fail again).\n",
           written, failed_out);
     }
   }
   bool all_ok = count(io::user_status::partial) + count(io::user_status::failed) +
                     count(io::user_status::not_found) + count(io::user_status::invalid) ==
-                0;
+                    0 &&
+                not_reached == 0 && !unreadable;
   return all_ok ? 0 : 1;
 }
 

@@ -209,6 +209,8 @@ bool resume_on_this_tenant(const char* name, const fs::path& ledger, const std::
 // a run elsewhere is worth a warning (its rows still carry their own realm).
 void warn_if_other_origin(const char* name, const fs::path& input, const std::string& tenant,
                           const std::string& realm) {
+  std::error_code ec;
+  if (!fs::is_regular_file(input, ec)) return;  // a FIFO is read once, by the reader
   std::ifstream in(input, std::ios::binary);
   std::string first;
   if (!in || !std::getline(in, first)) return;
@@ -502,7 +504,9 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
 
   cfg.run_id = new_run_id();
   cfg.expected_users = total;
+  std::error_code aec;
   cfg.run_record = boost::json::object{{"input", input.string()},
+                                       {"input_path", fs::absolute(input, aec).string()},
                                        {"input_format", io::to_string(fmt_used)},
                                        {"input_rows", total},
                                        {"realm", realm_path},

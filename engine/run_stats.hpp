@@ -34,6 +34,7 @@ struct run_stats {
   std::uint64_t skipped_done = 0;        ///< users whose types were all done (resume)
   std::array<std::uint64_t, 6> users{};  ///< by io::user_status
   std::array<std::array<std::uint64_t, 4>, 6> types{};  ///< [device_type][result_status]
+  std::array<std::uint64_t, 6> devices_found{};  ///< [device_type]: listed (plan, list+delete)
   std::uint64_t requests = 0;
   std::uint64_t retries = 0;
   std::uint64_t throttled = 0;  ///< 429 answers

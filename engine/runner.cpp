@@ -402,6 +402,7 @@ asio::awaitable<void> worker(run_state* s) {
       auto r = task.result();
       r.elapsed_ms = ms_between(type_start, steady::now());
       stats.count_type(t, r.status);
+      if (r.found) stats.devices_found[static_cast<std::size_t>(t)] += static_cast<std::uint64_t>(*r.found);
       rec.results.push_back(std::move(r));
     }
     // A user cut off by an abort or a hard stop gets no record: a resumed run does it again.
@@ -690,6 +691,7 @@ json::object summary_record(const run_config& config, const run_result& r) {
       auto n = st.types[static_cast<std::size_t>(t)][static_cast<std::size_t>(rs)];
       if (n > 0) by[io::to_string(rs)] = n;
     }
+    if (auto found = st.devices_found[static_cast<std::size_t>(t)]; found > 0) by["found"] = found;
     if (!by.empty()) types[io::to_string(t)] = std::move(by);
   }
   auto ms = [&](double q) {

@@ -151,10 +151,26 @@ TEST(SimApi, UnknownUserRealmOrPathIs404) {
       "POST", f.paths.reset("/realms/root/realms/beta", f.state.user_id(0), device_type::oath),
       "{}");
   EXPECT_EQ(realm.status, 404);
-  EXPECT_EQ(json::parse(realm.body).at("message"), "Realm '/realms/root/realms/beta' not found");
-  EXPECT_EQ(f.call("GET", "/am/json/realms/root/realms/alpha/users").status, 404);
-  EXPECT_EQ(f.call("GET", "/openam/json/realms/root/realms/alpha/users/x/devices/2fa/oath").status,
-            404);
+  EXPECT_EQ(json::parse(realm.body).at("message"), "Realm \"/beta\" not found");
+  // A route AM does not have: its router's JSON 404.
+  auto route = f.call("GET", "/am/json/realms/root/realms/alpha/users");
+  EXPECT_EQ(route.status, 404);
+  EXPECT_EQ(json::parse(route.body).at("message"), "Resource 'users' not found");
+  // Outside AM's context path the web container answers, with an HTML page.
+  auto outside = f.call("GET", "/openam/json/realms/root/realms/alpha/users/x/devices/2fa/oath");
+  EXPECT_EQ(outside.status, 404);
+  EXPECT_EQ(outside.content_type.rfind("text/html", 0), 0u) << outside.content_type;
+  EXPECT_NE(outside.body.find("<title>HTTP Status 404"), std::string::npos);
+}
+
+TEST(SimApi, ServerinfoIsPublicAndRoutedByRealm) {
+  fixture f;
+  auto info = f.call("GET", "/am/json/realms/root/realms/alpha/serverinfo/*", {}, "");
+  EXPECT_EQ(info.status, 200) << info.body;
+  EXPECT_EQ(json::parse(info.body).at("_id"), "*");
+  auto beta = f.call("GET", "/am/json/realms/root/realms/beta/serverinfo/*", {}, "");
+  EXPECT_EQ(beta.status, 404);
+  EXPECT_EQ(json::parse(beta.body).at("message"), "Realm \"/beta\" not found");
 }
 
 TEST(SimApi, ServesAnyRealmHierarchyAndHostileIdsAddedByHand) {

@@ -1,0 +1,92 @@
+// Finding the users a ledger's runs did not reach, by reading their inputs again.
+#include "cli/report_reach.hpp"
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <set>
+#include <variant>
+
+#include "io/job_reader.hpp"
+#include "io/ledger_reader.hpp"
+#include "io/text.hpp"
+#include "io/user_type_map.hpp"
+
+namespace devreset::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+std::string why_not_finished(const run_facts& r) {
+  if (r.end.empty()) return "the run ended without a summary (killed or crashed)";
+  if (r.end == "interrupted") return "the run was interrupted";
+  return r.reason.empty() ? "the run was aborted"
+                          : fmt::format("the run was aborted: {}", io::printable(r.reason, 200));
+}
+
+// Reads one input as the run did; counts (and hands out) the users with no record.
+unreached read_input(const run_facts& r, const has_record& known, const on_unreached& each) {
+  unreached u{r.input, why_not_finished(r), 0, {}};
+  io::reader_options ro;
+  io::type_list_error terr;
+  if (auto types = io::parse_type_list(r.types, terr, /*allow_comma=*/true); types) {
+    ro.default_types = *types;
+  }
+  if (!r.realm.empty()) ro.default_realm = r.realm;
+  auto format = io::parse_input_format(r.input_format);
+  io::user_type_map seen;
+  try {
+    auto path = r.input_path.empty() ? r.input : r.input_path;
+    auto reader = io::open_job_reader(path, format, ro);
+    while (auto row = reader->next()) {
+      const auto* job = std::get_if<io::job>(&*row);
+      if (job == nullptr || !seen.add(job->realm, job->user_id, job->types).bits()) continue;
+      if (known(job->realm, job->user_id)) continue;
+      ++u.users;
+      if (each) each(job->realm, job->user_id, job->types.to_string(';'));
+    }
+  } catch (const io::input_error& e) {
+    u.problem = e.what();
+  }
+  return u;
+}
+
+}  // namespace
+
+run_facts run_facts_of(const json::object& run) {
+  run_facts f;
+  f.run_id = field(run, "run_id");
+  f.mode = field(run, "mode");
+  f.tenant = io::run_tenant(run);
+  f.input = field(run, "input");
+  f.input_path = field(run, "input_path");
+  f.input_format = field(run, "input_format");
+  f.realm = field(run, "realm");
+  f.types = field(run, "types");
+  return f;
+}
+
+std::vector<unreached> find_unreached(const std::vector<run_facts>& runs, const has_record& known,
+                                      const on_unreached& each) {
+  std::vector<unreached> out;
+  std::set<std::string> read;  // inputs read already (a resumed run names the same one)
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    const auto& r = *it;
+    if (r.input.empty()) continue;
+    auto key = fmt::format("{}\n{}\n{}\n{}", r.input_path.empty() ? r.input : r.input_path,
+                           r.input_format, r.realm, r.types);
+    // A later run of the same input that finished reached every user of it.
+    if (!read.insert(key).second || r.end == "finished") continue;
+    out.push_back(read_input(r, known, each));
+  }
+  return out;
+}
+
+}  // namespace devreset::cli

@@ -1,0 +1,60 @@
+# Helpers of the CLI tests: a temporary work folder, `devreset sim` on 127.0.0.1, the usual
+# flags, and readers of the ledger and the sim's statistics. Sourced with the devreset
+# binary and the case name as $1 and $2.
+devreset=$1
+case_name=$2
+work=$(mktemp -d)
+sim_pid=""
+other_pids=()
+cleanup() {
+  [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null || true
+  for p in "${other_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL ($case_name): $*" >&2; exit 1; }
+unset DEVRESET_TOKEN
+
+start_sim() {  # extra sim options; sets $tenant, $sim_pid, $work/{ca.pem,users.txt,token.txt}
+  "$devreset" sim --seed 5 --ready-file "$work/ready.json" --ca-out "$work/ca.pem" \
+    --users-out "$work/users.txt" --token sim-token "$@" >/dev/null 2>"$work/sim.err" &
+  sim_pid=$!
+  for _ in $(seq 100); do [[ -s "$work/ready.json" ]] && break; sleep 0.1; done
+  [[ -s "$work/ready.json" ]] || fail "sim did not start: $(cat "$work/sim.err")"
+  tenant=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$work/ready.json")
+  echo sim-token >"$work/token.txt"
+}
+stats() { curl --silent --show-error --cacert "$work/ca.pem" "$tenant/sim/stats"; }
+json_get() { python3 -c "import json,sys; v=json.loads(sys.argv[1]); print(eval('v'+sys.argv[2]))" "$1" "$2"; }
+run() {  # devreset run with the usual flags, then the caller's
+  "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
+    --token-file "$work/token.txt" --progress plain "$@"
+}
+count_records() {  # ledger, status -> number of user records with that status
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    try: r = json.loads(line)
+    except ValueError: continue
+    if r.get("record") == "user" and r.get("status") == sys.argv[2]: n += 1
+print(n)
+PY
+}
+
+
+start_other_sim() {  # a second tenant, same seed (the same users); sets $tenant_b, $work/b/ca.pem
+  mkdir -p "$work/b"
+  "$devreset" sim --seed 5 --ready-file "$work/b/ready.json" --ca-out "$work/b/ca.pem" \
+    --token sim-token "$@" >/dev/null 2>"$work/b/sim.err" &
+  other_pids+=($!)
+  for _ in $(seq 100); do [[ -s "$work/b/ready.json" ]] && break; sleep 0.1; done
+  [[ -s "$work/b/ready.json" ]] || fail "second sim did not start: $(cat "$work/b/sim.err")"
+  tenant_b=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$work/b/ready.json")
+}
+stats_b() { curl --silent --show-error --cacert "$work/b/ca.pem" "$tenant_b/sim/stats"; }
+run_b() {  # devreset run against the second tenant
+  "$devreset" run --tenant "$tenant_b" --realm alpha --ca-file "$work/b/ca.pem" \
+    --token-file "$work/token.txt" --progress plain "$@"
+}
+count_lines() { grep -c "$2" "$1" || true; }  # file, pattern -> lines matching
