@@ -119,6 +119,7 @@ missing what_is_missing(const http_answer& a) {
   std::string_view m = message->get_string();
   const bool not_found = ifind(m, "not found") != std::string_view::npos;
   if (!not_found) return missing::resource;
+  if (ifind(io::trim_blanks(m), "resource") == 0) return missing::resource;  // CREST's router
   if (ifind(io::trim_blanks(m), "realm") == 0) return missing::realm;
   if (ifind(io::trim_blanks(m), "user device") == 0) return missing::device;
   if (ifind(m, "user") != std::string_view::npos) return missing::user;
@@ -151,6 +152,32 @@ std::string give_up_reason(const decision& d, const read_answer& r, const http_a
   if (s >= 300 && s < 400) return why + redirect_words(a.location);
   if (s >= 400) return why + body_words(a);
   return why;
+}
+
+}  // namespace devreset::engine
+
+namespace devreset::engine {
+
+final_answer conclude(const decision& d, const read_answer& r, const http_answer& a,
+                      http_method method, int attempts) {
+  final_answer fa;
+  fa.http_status = a.status;
+  fa.attempts = attempts;
+  if (d.what == decision::kind::done) {
+    fa.what = final_answer::kind::ok;
+    fa.body = r.body;
+    return fa;
+  }
+  if (d.what == decision::kind::not_found) {
+    auto m = what_is_missing(a);
+    if (m == missing::user || (m == missing::device && method == http_method::delete_)) {
+      fa.what = final_answer::kind::not_found;
+      return fa;
+    }
+  }
+  fa.what = final_answer::kind::failed;
+  fa.error = give_up_reason(d, r, a);
+  return fa;
 }
 
 }  // namespace devreset::engine

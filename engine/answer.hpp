@@ -12,6 +12,7 @@
 #include <boost/json/parser.hpp>
 #include <boost/json/value.hpp>
 
+#include "engine/device_plan.hpp"
 #include "engine/retry_policy.hpp"
 
 namespace devreset::engine {
@@ -77,5 +78,12 @@ std::string answer_words(const http_answer& a);
 /// "502 Bad Gateway after 5 attempts (an HTML page: \"502 Bad Gateway\")";
 /// "400 Bad Request: Invalid action"; "timeout after 5 attempts: Operation timed out".
 std::string give_up_reason(const decision& d, const read_answer& r, const http_answer& a);
+
+/// The final answer of a request whose last attempt ended in `d` (done, not_found or
+/// give_up), as the type task is told it. Only AM's word for a missing user (or, for a
+/// DELETE, a missing device: gone already) is `not_found`; any other 404 is a failure whose
+/// error says what answered.
+final_answer conclude(const decision& d, const read_answer& r, const http_answer& a,
+                      http_method method, int attempts);
 
 }  // namespace devreset::engine

@@ -332,23 +332,9 @@ asio::awaitable<executed> execute(run_state* s, worker_ctx* w, planned_request r
     auto d = s->policy.decide(ar, attempt, refreshed, std::chrono::system_clock::now(), s->draw());
     switch (d.what) {
       case decision::kind::done:
-        co_return executed{{final_answer::kind::ok, a.status, attempt, r.body, {}}, false};
-      case decision::kind::not_found: {
-        // Only AM's own word for a missing user (or, for a DELETE, device) is "not found";
-        // any other 404 is a failure that says what answered.
-        auto m = what_is_missing(a);
-        if (m == missing::user || (m == missing::device && req.method == http_method::delete_)) {
-          co_return executed{{final_answer::kind::not_found, a.status, attempt, nullptr, {}},
-                             false};
-        }
-        co_return executed{
-            {final_answer::kind::failed, a.status, attempt, nullptr, give_up_reason(d, r, a)},
-            false};
-      }
+      case decision::kind::not_found:
       case decision::kind::give_up:
-        co_return executed{
-            {final_answer::kind::failed, a.status, attempt, nullptr, give_up_reason(d, r, a)},
-            false};
+        co_return executed{conclude(d, r, a, req.method, attempt), false};
       case decision::kind::refresh_token: {
         refreshed = true;
         auto problem = co_await s->tokens.ensure(&s->tctx, used);

@@ -126,9 +126,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const read_answer r = reader.read(a);
     if (r.body != nullptr) FUZZ_CHECK(r.result.how == transport::ok);
     const auto d = policy.decide(r.result, attempt, refreshed, now, 0.999);
-    final_answer fa;
-    fa.http_status = a.status;
-    fa.attempts = attempt;
     switch (d.what) {
       case decision::kind::retry:
         FUZZ_CHECK(d.wait.count() >= 0);
@@ -141,18 +138,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         continue;
       case decision::kind::done:
         FUZZ_CHECK(r.body != nullptr);
-        fa.what = final_answer::kind::ok;
-        fa.body = r.body;
         break;
       case decision::kind::not_found:
-        fa.what = final_answer::kind::not_found;
-        break;
       case decision::kind::give_up:
-        fa.what = final_answer::kind::failed;
-        fa.error = give_up_reason(d, r, a);
-        FUZZ_CHECK(!fa.error.empty() && fa.error.size() < 1024);
-        FUZZ_CHECK(printable_text(fa.error));
         break;
+    }
+    const final_answer fa = conclude(d, r, a, req->method, attempt);
+    if (fa.what == final_answer::kind::failed) {
+      FUZZ_CHECK(!fa.error.empty() && fa.error.size() < 1024);
+      FUZZ_CHECK(printable_text(fa.error));
+    }
+    // "not found" only on AM's own word: a 404 whose body is AM's JSON error.
+    if (fa.what == final_answer::kind::not_found) {
+      FUZZ_CHECK(a.status == 404 && what_is_missing(a) != missing::not_am);
     }
     task.on_answer(fa);
     attempt = 0;
