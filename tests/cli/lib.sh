@@ -24,8 +24,17 @@ start_sim() {  # extra sim options; sets $tenant, $sim_pid, $work/{ca.pem,users.
   tenant=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$work/ready.json")
   echo sim-token >"$work/token.txt"
 }
-stats() { curl --silent --show-error --cacert "$work/ca.pem" "$tenant/sim/stats"; }
-json_get() { python3 -c "import json,sys; v=json.loads(sys.argv[1]); print(eval('v'+sys.argv[2]))" "$1" "$2"; }
+stats() {  # the sim's counters (by the name its certificate holds, wherever it listens)
+  local port=${tenant##*:} host=${tenant#https://}
+  host=${host%:*}
+  curl --silent --show-error --cacert "$work/ca.pem" --connect-to "localhost:$port:$host:$port" \
+    "https://localhost:$port/sim/stats"
+}
+# A JSON value; on bad JSON (a failed curl) "json_get:error", which no [[ -eq ]] takes for 0.
+json_get() {
+  python3 -c "import json,sys; v=json.loads(sys.argv[1]); print(eval('v'+sys.argv[2]))" "$1" "$2" 2>/dev/null ||
+    echo "json_get:error"
+}
 run() {  # devreset run with the usual flags, then the caller's
   "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
     --token-file "$work/token.txt" --progress plain "$@"

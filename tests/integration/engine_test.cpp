@@ -183,13 +183,40 @@ TEST(Engine, HonoursRetryAfterAndLowersItsRate) {
   auto c = h.config();
   c.concurrency = 16;
   c.retry.max_attempts = 20;
+  c.rate = 400;  // ten times what the tenant takes
+  // The limiter's rate, as the progress display sees it.
+  c.progress_interval = std::chrono::milliseconds(20);
+  double lowest = 1e9;
+  bool lowered = false;
+  c.on_progress = [&](const run_stats&, double rate, bool low) {
+    lowered |= low;
+    if (rate > 0) lowest = std::min(lowest, rate);
+  };
   auto r = h.run(h.srv.user_ids(), c, {device_type::oath});
   EXPECT_EQ(r.exit_code(), 0) << r.reason;
   EXPECT_GT(r.stats.throttled, 0u);
+  EXPECT_TRUE(lowered) << "429s must lower the rate";
+  EXPECT_LE(lowest, c.rate / 2) << "at least one halving under the ceiling";
   auto s = h.stats();
   EXPECT_GT(s.at("faults").at("rate_limited").as_int64(), 0);
   EXPECT_EQ(s.at("early_requests"), 0) << "no request for a user before its Retry-After";
   EXPECT_EQ(s.at("devices_left").at("oath"), 0);
+}
+
+// The ceiling holds: the tenant never sees more than rate x time + burst (+ the preflight's
+// two reads). A bound a slow machine cannot break: slower only means more time.
+TEST(Engine, NeverSendsFasterThanTheCeiling) {
+  harness h(users(120));
+  auto c = h.config();
+  c.rate = 60;
+  c.concurrency = 16;
+  auto r = h.run(h.srv.user_ids(), c, {device_type::oath});
+  ASSERT_EQ(r.exit_code(), 0) << r.reason;
+  auto sent = h.stats().at("requests").as_int64();
+  const double burst = std::max(1.0, c.rate / 100);
+  EXPECT_LE(static_cast<double>(sent), c.rate * r.elapsed_s + burst + 2)
+      << sent << " requests in " << r.elapsed_s << " s at --rate " << c.rate;
+  EXPECT_GE(r.elapsed_s, (120 - 1 - burst) / c.rate) << "120 resets cannot take less";
 }
 
 TEST(Engine, UnknownUserIsNotFoundAndExitIsOne) {

@@ -101,6 +101,22 @@ TEST(Dispatcher, DoesEachUserAndTypeOnce) {
   EXPECT_EQ(stats.duplicates, 1u);
 }
 
+// The same id in two realms is two users: each is done, each gets its record.
+TEST(Dispatcher, TheSameIdInTwoRealmsIsTwoUsers) {
+  auto reader = reader_of("user_id,types,realm\nu1,oath,alpha\nu1,oath,bravo\nu1,oath,alpha\n");
+  run_stats stats;
+  dispatcher d(
+      reader, nullptr, stats, [](const io::user_record&) {}, "r");
+  auto a = d.next();
+  auto b = d.next();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->realm, "/realms/root/realms/alpha");
+  EXPECT_EQ(b->user_id, "u1");
+  EXPECT_EQ(b->realm, "/realms/root/realms/bravo");
+  EXPECT_FALSE(d.next().has_value());
+  EXPECT_EQ(stats.duplicates, 1u) << "only the third row, alpha again, is a duplicate";
+}
+
 TEST(Dispatcher, SkipsWhatTheResumeIndexSaysIsDone) {
   auto reader = reader_of("user_id,types\nu1,oath;push\nu2,oath\nu3,oath\n");
   io::user_type_map done;
