@@ -100,6 +100,8 @@ int sim_command(int argc, char** argv) {
     ("drop-rate", po::value<double>()->default_value(0), "share of connections closed without an answer")
     ("slow-rate", po::value<double>()->default_value(0), "share of requests answered 504 after --slow-delay")
     ("slow-delay", po::value<std::string>()->default_value("30s"), "how late a slow answer comes")
+    ("lost-answer-rate", po::value<double>()->default_value(0), "share of device requests applied, then their connection closed (the answer lost)")
+    ("late-5xx-rate", po::value<double>()->default_value(0), "share of device requests applied, then answered 503")
     ("hostile", po::value<std::vector<std::string>>()->composing(), "MODE[=SHARE]: answer like a broken tenant (see below; repeatable)")
     ("no-binding-reset", "answer binding's reset action with 400, as a tenant without it does")
     ("cert", po::value<std::string>(), "server certificate chain (PEM) instead of a generated one")
@@ -149,6 +151,11 @@ int sim_command(int argc, char** argv) {
     opts.fail_rate = rate_option(vm, "fail-rate");
     opts.drop_rate = rate_option(vm, "drop-rate");
     opts.slow_rate = rate_option(vm, "slow-rate");
+    opts.lost_answer_rate = rate_option(vm, "lost-answer-rate");
+    opts.late_5xx_rate = rate_option(vm, "late-5xx-rate");
+    if (opts.lost_answer_rate + opts.late_5xx_rate > 1) {
+      throw po::error("--lost-answer-rate and --late-5xx-rate add up to more than 1");
+    }
     if (opts.fail_rate + opts.drop_rate + opts.slow_rate > 1) {
       throw po::error("--fail-rate, --drop-rate and --slow-rate add up to more than 1");
     }

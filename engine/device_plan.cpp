@@ -94,8 +94,10 @@ void type_task::on_answer(const final_answer& a) {
 
   if (a.what == final_answer::kind::not_found) {
     if (phase_ == phase::remove) {
-      // The device went away by itself (another admin, a parallel job): it is gone.
+      // The device is gone already: our own DELETE whose answer was lost and was retried,
+      // another admin, a parallel job. Deleted all the same, and counted as such.
       result_.deleted = result_.deleted.value_or(0) + 1;
+      result_.gone = result_.gone.value_or(0) + 1;
       if (++next_delete_ == ids_.size()) {
         result_.status = result_status::ok;
         phase_ = phase::finished;

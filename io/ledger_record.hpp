@@ -48,6 +48,7 @@ struct type_result {
   double elapsed_ms = 0;
   std::optional<int> found;             ///< devices listed (list+delete, plan)
   std::optional<int> deleted;           ///< devices deleted (list+delete)
+  std::optional<int> gone;  ///< of them, already gone when deleted (AM's 404 for the device)
   std::vector<std::string> device_ids;  ///< plan only: the ids a run would delete
   std::string error;                    ///< failed only: a short reason, safe to print
 };

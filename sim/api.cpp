@@ -202,7 +202,7 @@ outcome api::handle(const request_view& req, clock::time_point now) {
   }
   outcome o = gate(user_key, now);
   if (o.status == 200 && o.what == outcome::kind::answer && !o.hostile) {
-    o = respond(req, t, endpoint, now);
+    o = lose_answer(respond(req, t, endpoint, now), endpoint);
   }
 
   if (o.what == outcome::kind::drop) {
@@ -215,6 +215,26 @@ outcome api::handle(const request_view& req, clock::time_point now) {
     auto spread =
         j > 0 ? static_cast<std::int64_t>(rng_() % static_cast<std::uint64_t>(2 * j + 1)) - j : 0;
     o.delay = std::chrono::milliseconds(std::max<std::int64_t>(0, opts_.latency.count() + spread));
+  }
+  return o;
+}
+
+outcome api::lose_answer(outcome o, std::size_t endpoint) {
+  if (opts_.lost_answer_rate <= 0 && opts_.late_5xx_rate <= 0) return o;
+  if (o.status != 200 || endpoint >= endpoint_other) return o;
+  double u = draw();
+  const bool on_reset = endpoint < type_count;  // POST ..._action=reset
+  if (u < opts_.lost_answer_rate) {
+    ++lost_;
+    lost_on_reset_ += on_reset;
+    outcome lost;
+    lost.what = outcome::kind::drop;
+    return lost;
+  }
+  if (u - opts_.lost_answer_rate < opts_.late_5xx_rate) {
+    ++late_;
+    lost_on_reset_ += on_reset;
+    return error(503, "Service Unavailable");
   }
   return o;
 }
@@ -589,7 +609,10 @@ std::string api::stats_json() const {
       {"faults", json::object{{"rate_limited", limited_},
                               {"failed", failed_},
                               {"dropped", dropped_},
-                              {"slow", slowed_}}},
+                              {"slow", slowed_},
+                              {"lost_answer", lost_},
+                              {"late_5xx", late_},
+                              {"lost_on_reset", lost_on_reset_}}},
       {"hostile", hostile_json()},
       {"early_requests", early_},
       {"users", state_.user_count()},

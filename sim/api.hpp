@@ -97,6 +97,9 @@ class api {
   /// Retry-After bookkeeping, rate limit and faults: an answer that stops the request
   /// (anything but a plain 200), or a plain 200 to go on.
   outcome gate(const std::string& user_key, clock::time_point now);
+  /// After a device request succeeded: perhaps lose its answer (lost_answer_rate,
+  /// late_5xx_rate). The change stays made.
+  outcome lose_answer(outcome o, std::size_t endpoint);
   /// The hostile modes: one of them, or a plain 200 to go on.
   outcome hostile_answer();
   /// Auth, headers, lookup and the operation itself.
@@ -133,6 +136,9 @@ class api {
   std::uint64_t slowed_ = 0;
   std::uint64_t failed_ = 0;
   std::uint64_t limited_ = 0;
+  std::uint64_t lost_ = 0;           // answers lost after the change was made
+  std::uint64_t late_ = 0;           // changes made, then answered 503
+  std::uint64_t lost_on_reset_ = 0;  // of them, on a reset action (the user may be reset twice)
   std::array<std::uint64_t, hostile_count> hostile_ = {};
   double hostile_per_request_ = 0;  // the shares of the per-request modes, summed once
   std::uint64_t early_ = 0;         // requests for a user before the Retry-After it was given

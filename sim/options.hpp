@@ -53,6 +53,11 @@ struct options {
   double drop_rate = 0;                  ///< share of requests closed without an answer
   double slow_rate = 0;                  ///< share answered 504 after `slow_delay`
   std::chrono::milliseconds slow_delay{30000};
+  /// Shares of successful device requests whose answer is lost after the tenant acted: the
+  /// change is made, then the connection is closed (lost) or answered 503 (late_5xx). The
+  /// normal way a request is lost on a real network; a client that retries meets the result.
+  double lost_answer_rate = 0;
+  double late_5xx_rate = 0;
   std::array<double, hostile_count> hostile_rate{};  ///< share of each hostile mode
 
   // Network

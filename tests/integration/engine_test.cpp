@@ -219,6 +219,42 @@ TEST(Engine, NeverSendsFasterThanTheCeiling) {
   EXPECT_GE(r.elapsed_s, (120 - 1 - burst) / c.rate) << "120 resets cannot take less";
 }
 
+// Issue 25: the tenant acts, then its answer is lost (the connection closes, or a 503
+// comes). A retried DELETE meets AM's 404 for the device: gone already, counted as such; a
+// retried reset resets again, harmlessly. Every user ends ok, nothing is left.
+TEST(Engine, LostAnswersAfterTheChangeEndOkAndAreCounted) {
+  sim::options o = users(80);
+  o.lost_answer_rate = 0.2;
+  o.late_5xx_rate = 0.1;
+  harness h(o);
+  auto c = h.config();
+  c.retry.max_attempts = 10;
+  auto r = h.run(h.srv.user_ids(), c, all_six);
+  EXPECT_EQ(r.exit_code(), 0) << r.reason;
+  EXPECT_EQ(r.stats.user_count(io::user_status::ok), 80u);
+  auto s = h.stats();
+  for (auto t : io::all_device_types) {
+    EXPECT_EQ(s.at("devices_left").at(io::to_string(t)), 0) << io::to_string(t);
+  }
+  const auto& faults = s.at("faults");
+  EXPECT_GT(faults.at("lost_answer").as_int64(), 0);
+  EXPECT_GT(faults.at("late_5xx").as_int64(), 0);
+  // Only a reset whose answer was lost is done twice.
+  EXPECT_GT(s.at("resets_per_user").at("2+").as_int64(), 0) << "the lost resets were retried";
+  EXPECT_LE(s.at("resets_per_user").at("2+").as_int64(), faults.at("lost_on_reset").as_int64());
+  int gone = 0, deleted = 0, found = 0;
+  for (const auto& rec : h.user_records()) {
+    for (const auto& t : rec.at("results").as_array()) {
+      const auto& x = t.as_object();
+      if (const auto* g = x.if_contains("already_gone")) gone += static_cast<int>(g->as_int64());
+      if (const auto* d = x.if_contains("deleted")) deleted += static_cast<int>(d->as_int64());
+      if (const auto* f = x.if_contains("found")) found += static_cast<int>(f->as_int64());
+    }
+  }
+  EXPECT_GT(gone, 0) << "some retried DELETEs met a device already gone";
+  EXPECT_EQ(deleted, found) << "every listed device is counted deleted, once";
+}
+
 TEST(Engine, UnknownUserIsNotFoundAndExitIsOne) {
   harness h(users(3));
   auto ids = h.srv.user_ids();
