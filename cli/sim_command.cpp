@@ -90,6 +90,8 @@ int sim_command(int argc, char** argv) {
     ("realm", po::value<std::string>()->default_value("alpha"), "realm of the seeded users")
     ("am-path", po::value<std::string>()->default_value("/am"), "AM context path")
     ("token", po::value<std::string>(), "bearer token to accept (random when absent)")
+    ("token-expires", po::value<std::string>()->default_value("0"), "--token is refused this long after start (0: never), as a token that expires mid-run")
+    ("next-token", po::value<std::string>(), "a second bearer token, accepted at any time (what a token refresher would write)")
     ("sa-id", po::value<std::string>(), "serve the token endpoint for this service account")
     ("sa-jwk", po::value<std::string>(), "the service account's JWK file (its public part is used)")
     ("token-ttl", po::value<std::string>()->default_value("15m"), "lifetime of issued tokens")
@@ -135,6 +137,8 @@ int sim_command(int argc, char** argv) {
     opts.realm = vm["realm"].as<std::string>();
     opts.am_path = vm["am-path"].as<std::string>();
     if (vm.count("token")) opts.token = vm["token"].as<std::string>();
+    if (vm.count("next-token")) opts.next_token = vm["next-token"].as<std::string>();
+    opts.token_expires = duration_option(vm, "token-expires");
     if (vm.count("sa-id") != vm.count("sa-jwk"))
       throw po::error("--sa-id and --sa-jwk go together");
     if (vm.count("sa-id")) {

@@ -95,6 +95,7 @@ api::api(const options& opts, tenant_state& state, std::string token)
       state_(state),
       token_(token.empty() ? random_token() : std::move(token)),
       rng_(opts.seed ^ 0x5eed5eed5eed5eedull) {
+  if (opts.token_expires.count() > 0) token_expiry_ = clock::now() + opts.token_expires;
   am_prefix_ = opts.am_path;
   while (!am_prefix_.empty() && am_prefix_.front() == '/')
     am_prefix_.erase(0, 1);
@@ -360,7 +361,8 @@ outcome api::hostile_answer() {
 }
 
 bool api::token_ok(std::string_view token, clock::time_point now) const {
-  if (token == token_) return true;
+  if (token == token_) return now < token_expiry_;
+  if (!opts_.next_token.empty() && token == opts_.next_token) return true;
   auto it = issued_.find(std::string(token));
   return it != issued_.end() && now < it->second;
 }

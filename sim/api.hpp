@@ -118,6 +118,7 @@ class api {
   options opts_;
   tenant_state& state_;
   std::string token_;
+  clock::time_point token_expiry_ = clock::time_point::max();
   std::string am_prefix_;  // segments of the AM context path, e.g. {"am"}
   std::mt19937_64 rng_;
   std::optional<token_bucket> bucket_;

@@ -41,6 +41,8 @@ struct options {
 
   // Auth
   std::string token;        ///< the bearer token; random when empty
+  std::chrono::milliseconds token_expires{0};  ///< `token` is refused this long after start (0: never)
+  std::string next_token;  ///< a second token, accepted at any time (what a refresher writes)
   std::string sa_id;        ///< a service account the token endpoint knows
   std::string sa_jwk_file;  ///< its JWK (the public part is used)
   std::chrono::milliseconds token_ttl{std::chrono::minutes(15)};  ///< issued tokens expire
