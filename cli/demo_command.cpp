@@ -94,19 +94,21 @@ int demo_command(int argc, char** argv) {
   cfg.retry.backoff_base = std::chrono::milliseconds(50);
   cfg.run_id = "demo";
   cfg.progress_interval = std::chrono::milliseconds(100);
-  cfg.run_record = json::object{{"input", input.string()}, {"demo", true}};
+  cfg.input.name = input.string();
+  cfg.input.path = input.string();
+  cfg.input.format = "csv";
+  cfg.input.rows = demo_users;
+  cfg.input.types = "oath,push,webauthn,binding";
+  cfg.input.demo = true;
 
   io::reader_options ro;
   ro.default_realm = tenant->realm_path();
   auto reader = io::open_job_reader(input, std::nullopt, ro);
   io::ledger_writer ledger(ledger_path, io::ledger_mode::create);
   auto tokens = engine::make_static_token(tenant->token(), "the simulated tenant's token");
+  cfg.input.realm = ro.default_realm;
   progress prog(progress_mode::automatic, demo_users);
-  cfg.on_progress = [&prog](const engine::run_stats& s, double rate, bool lowered) {
-    prog.update(s, rate, lowered);
-  };
-
-  auto result = engine::run(cfg, *reader, ledger, nullptr, *tokens);
+  auto result = engine::run(cfg, *reader, ledger, nullptr, *tokens, nullptr, &prog);
   prog.finish(result.stats);
   ledger.close();
   fmt::print(stderr, "\n{}", summary_text(result.stats, result.elapsed_s));

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "engine/run_stats.hpp"
+#include "engine/runner.hpp"
 
 namespace devreset::cli {
 
@@ -17,12 +18,15 @@ void tell(std::string_view text);
 
 enum class progress_mode { automatic, bar, plain, none };
 
-class progress {
+class progress final : public engine::run_observer {
  public:
   /// `total`: users expected (0 when unknown).
   progress(progress_mode mode, std::uint64_t total);
 
   /// Called by the engine about once a second.
+  void on_progress(const engine::run_stats& s, double current_rate, bool lowered) override {
+    update(s, current_rate, lowered);
+  }
   void update(const engine::run_stats& s, double current_rate, bool lowered);
   /// Ends the live line (before the summary is printed).
   void finish(const engine::run_stats& s);

@@ -17,17 +17,6 @@
 
 namespace devreset::engine {
 
-/// One answer, or how the attempt failed.
-struct http_answer {
-  transport how = transport::ok;
-  int status = 0;
-  std::string retry_after;   ///< the Retry-After header
-  std::string location;      ///< the Location header (redirects)
-  std::string content_type;  ///< the Content-Type header (of answers that are not 2xx)
-  std::string body;
-  std::string detail;  ///< transport failures: what happened, printable ("connection refused")
-};
-
 /// An answer as the engine sees it.
 struct read_answer {
   attempt_result result;                     ///< what the retry policy decides on

@@ -1,6 +1,8 @@
 // The per-type request plans and the user status they add up to.
 #include "engine/device_plan.hpp"
 
+#include "engine/status_table.hpp"
+
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
@@ -112,7 +114,8 @@ void type_task::on_answer(const final_answer& a) {
 
   if (a.what == final_answer::kind::failed) {
     // A tenant without binding's reset action refuses it: list and delete instead.
-    bool refused_action = a.http_status == 400 || a.http_status == 405 || a.http_status == 501;
+    const bool refused_action =
+        meaning_of(attempt_result{transport::ok, a.http_status, {}}) == meaning::action_refused;
     if (phase_ == phase::reset && type_ == device_type::binding && refused_action) {
       phase_ = phase::list;
       result_.action = "reset->list+delete";

@@ -12,35 +12,16 @@
 
 #include <boost/json/fwd.hpp>
 
+#include "engine/request.hpp"
+#include "engine/run_mode.hpp"
 #include "io/device_type.hpp"
 #include "io/ledger_record.hpp"
 #include "io/tenant_path.hpp"
 
 namespace devreset::engine {
 
-enum class run_mode { reset, plan };
-
-enum class http_method { get, post, delete_ };
-std::string_view to_string(http_method m) noexcept;
-
-struct planned_request {
-  http_method method = http_method::get;
-  std::string target;
-  bool json_body = false;  ///< POST with body "{}"
-};
-
 /// True for types reset with the action (rather than list + delete).
 bool uses_reset_action(io::device_type t) noexcept;
-
-/// The final answer to one request, after retries: what the task needs to go on.
-struct final_answer {
-  enum class kind { ok, not_found, failed };
-  kind what = kind::ok;
-  int http_status = 0;
-  int attempts = 0;
-  const boost::json::value* body = nullptr;  ///< the parsed body of a 2xx answer
-  std::string error;                         ///< for failed: a printable reason
-};
 
 class type_task {
  public:

@@ -171,15 +171,14 @@ struct https_connection::impl {
     auto [hec] = co_await stream->async_handshake(ssl::stream_base::client, use_tuple);
     if (hec) {
       std::string why = hec.message();
-      long verify = SSL_get_verify_result(ssl);
-      if (verify != X509_V_OK) {
+      auto how = hec == beast::error::timeout ? transport::timeout : transport::connect_failed;
+      if (long verify = SSL_get_verify_result(ssl); verify != X509_V_OK) {
+        how = transport::certificate;  // the code decides; the words are for people
         why = fmt::format("certificate verification failed: {}",
                           X509_verify_cert_error_string(verify));
       }
       close();
-      co_return std::pair{
-          hec == beast::error::timeout ? transport::timeout : transport::connect_failed,
-          fmt::format("TLS handshake with {}: {}", host.host_header, why)};
+      co_return std::pair{how, fmt::format("TLS handshake with {}: {}", host.host_header, why)};
     }
     ++host.connects;
     if (SSL_session_reused(ssl) == 1) ++host.resumed;

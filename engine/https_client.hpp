@@ -12,9 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/answer.hpp"
-#include "engine/device_plan.hpp"
-#include "engine/retry_policy.hpp"
+#include "engine/request.hpp"
 
 namespace devreset::engine {
 

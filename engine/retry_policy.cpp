@@ -1,6 +1,8 @@
 // Retry decisions, backoff with full jitter, Retry-After parsing.
 #include "engine/retry_policy.hpp"
 
+#include "engine/status_table.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,22 +11,6 @@
 #include <ostream>
 
 namespace devreset::engine {
-
-std::string_view to_string(transport t) noexcept {
-  switch (t) {
-    case transport::ok:
-      return "ok";
-    case transport::connect_failed:
-      return "connect failed";
-    case transport::timeout:
-      return "timeout";
-    case transport::dropped:
-      return "connection dropped";
-    case transport::bad_answer:
-      return "unreadable answer";
-  }
-  return "unknown";
-}
 
 std::ostream& operator<<(std::ostream& os, const decision& d) {
   switch (d.what) {
@@ -151,21 +137,26 @@ decision retry_policy::decide(const attempt_result& r, int attempt, bool token_r
     return decision{decision::kind::retry, wait, {}};
   };
 
-  if (r.how != transport::ok) return retry(backoff(attempt, random01));
-
-  const int s = r.status;
-  if (s >= 200 && s < 300) return decision{decision::kind::done, {}, {}};
-  if (s == 401) {
-    if (!token_refreshed) return decision{decision::kind::refresh_token, {}, {}};
-    return decision{decision::kind::give_up, {}, describe(r) + " (after a token refresh)"};
-  }
-  if (s == 404) return decision{decision::kind::not_found, {}, describe(r)};
-  if (s == 429 || s == 500 || s == 502 || s == 503 || s == 504) {
-    auto wait = backoff(attempt, random01);
-    if (auto ra = parse_retry_after(r.retry_after, now)) {
-      wait = std::max(wait, std::min(*ra, config_.retry_after_cap));
+  switch (meaning_of(r)) {
+    case meaning::success:
+      return decision{decision::kind::done, {}, {}};
+    case meaning::retry:
+    case meaning::slow_down: {
+      auto wait = backoff(attempt, random01);
+      if (auto ra = parse_retry_after(r.retry_after, now)) {
+        wait = std::max(wait, std::min(*ra, config_.retry_after_cap));
+      }
+      return retry(wait);
     }
-    return retry(wait);
+    case meaning::refresh_token:
+      if (!token_refreshed) return decision{decision::kind::refresh_token, {}, {}};
+      return decision{decision::kind::give_up, {}, describe(r) + " (after a token refresh)"};
+    case meaning::not_found:
+      return decision{decision::kind::not_found, {}, describe(r)};
+    case meaning::forbidden:
+    case meaning::action_refused:
+    case meaning::fail:
+      break;
   }
   return decision{decision::kind::give_up, {}, describe(r)};
 }

@@ -9,24 +9,9 @@
 #include <string>
 #include <string_view>
 
+#include "engine/transport.hpp"
+
 namespace devreset::engine {
-
-/// How an attempt ended, seen from the transport.
-enum class transport {
-  ok,              ///< an HTTP answer came back
-  connect_failed,  ///< resolve, connect or TLS handshake failed
-  timeout,         ///< the request's deadline passed
-  dropped,         ///< the connection closed before a whole answer came
-  bad_answer,      ///< the answer could not be read (not HTTP, too large, not JSON)
-};
-
-std::string_view to_string(transport t) noexcept;
-
-struct attempt_result {
-  transport how = transport::ok;
-  int status = 0;                ///< HTTP status when how == ok
-  std::string_view retry_after;  ///< the Retry-After header, if any
-};
 
 struct retry_config {
   int max_attempts = 5;

@@ -1,17 +1,22 @@
-// A whole run: preflight, N worker coroutines on one io_context pulling jobs from the
-// dispatcher, the shared rate limiter, retries, token refresh, the ledger, signals, and
-// the run and summary records.
+// A whole run, as a library call: preflight, N workers on one io_context pulling jobs from
+// the dispatcher, the ledger, the run and summary records. The caller owns the process: it
+// handles signals and asks the run to stop through a `run_control`; it shows progress
+// through a `run_observer`. The engine prints nothing and never exits the process.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <system_error>
 
 #include <boost/json/object.hpp>
 
-#include "engine/device_plan.hpp"
+#include "engine/errors.hpp"
 #include "engine/https_client.hpp"
 #include "engine/retry_policy.hpp"
+#include "engine/run_mode.hpp"
 #include "engine/run_stats.hpp"
 #include "engine/token_source.hpp"
 #include "io/job_reader.hpp"
@@ -20,6 +25,20 @@
 
 namespace devreset::engine {
 
+/// What the run record says of the run's input (typed; the engine also names the input in
+/// the error of a row it cannot read past).
+struct run_input {
+  std::string name;          ///< as the operator gave it
+  std::string path;          ///< absolute (for `report` to read it again)
+  std::string format;        ///< csv, json, jsonl
+  std::uint64_t rows = 0;    ///< counted ahead (0: not counted)
+  std::string realm;         ///< the default realm path of rows that name none
+  std::string types;         ///< the default types, "oath,push"
+  bool resume = false;       ///< a --resume of the ledger
+  bool demo = false;         ///< `devreset demo`
+};
+
+/// Plain data: where the tenant is, how hard to push it, when to give up.
 struct run_config {
   std::string host;  ///< tenant host name or address
   std::string port = "443";
@@ -32,49 +51,82 @@ struct run_config {
   retry_config retry;
   std::chrono::milliseconds timeout{30000};  ///< per request
   tls_settings tls;
-  int page_size = 0;                       ///< _pageSize for list queries; 0 = the tenant's default
-  int max_auth_failures = 5;               ///< consecutive 401/403 answers before the run aborts
+  int page_size = 0;          ///< _pageSize for list queries; 0 = the tenant's default
+  int max_auth_failures = 5;  ///< consecutive 401/403 answers before the run aborts
   /// Requests in a row that got no answer at all (refused, dropped, timed out) before the
   /// run aborts as "the tenant stopped answering"; 0: max(64, 2 × concurrency).
   int max_transport_failures = 0;
   /// The first this many users all `not_found` (none ok) abort the run: a wrong tenant or
   /// realm, not a list of leavers. 0 turns the guard off.
   int not_found_guard = 20;
-  std::chrono::milliseconds grace{10000};  ///< after Ctrl-C, for in-flight users
-  bool handle_signals = true;              ///< SIGINT/SIGTERM stop the run gracefully
   std::string run_id;
-  boost::json::object run_record;  ///< extra fields for the run record (input, realm...)
+  run_input input;
   std::chrono::milliseconds progress_interval{1000};
-  /// Called every progress_interval and once at the end (current rate: 0 = unlimited).
-  std::function<void(const run_stats&, double current_rate, bool lowered)> on_progress;
+};
+
+/// Sees the run as it goes (on the run's thread).
+class run_observer {
+ public:
+  virtual ~run_observer() = default;
+  /// Every progress_interval and once at the end (current rate: 0 = unlimited).
+  virtual void on_progress(const run_stats& stats, double current_rate, bool lowered) = 0;
+};
+
+namespace detail {
+struct run_state;
+}
+
+/// Stops a run from outside, from any thread (a signal handler's): the requests are carried
+/// into the run's event loop. Requests made before the run starts apply when it does.
+class run_control {
+ public:
+  /// Take no new users; cancel what is still in flight after `grace`.
+  void stop(std::chrono::milliseconds grace);
+  /// Cancel everything in flight now: the run ends at once with what it has written.
+  void stop_now();
+
+  /// For engine::run: where requests go while the run lasts (posted into its event loop).
+  void attach(std::function<void(bool now, std::chrono::milliseconds grace)> deliver);
+  void detach();
+
+ private:
+  std::mutex mutex_;
+  std::function<void(bool, std::chrono::milliseconds)> deliver_;
+  bool pending_ = false;
+  bool pending_now_ = false;
+  std::chrono::milliseconds pending_grace_{0};
 };
 
 enum class run_end {
   finished,     ///< every job was done
-  interrupted,  ///< Ctrl-C / SIGTERM
-  aborted,      ///< auth failures, tenant unreachable, ledger failure
+  interrupted,  ///< a stop request (Ctrl-C, SIGTERM)
+  aborted,      ///< auth failures, tenant unreachable or silent, ledger failure...
 };
 
 struct run_result {
   run_end end = run_end::finished;
+  std::error_code error;  ///< why it did not finish (run_error); empty when it did
+  std::string reason;     ///< the same, for people: one printable line
   /// The run stopped in its preflight: no user was touched, and what it had written to the
   /// ledger was cut off again (the same command, fixed, starts afresh).
   bool preflight_failed = false;
-  std::string reason;  ///< for aborted/interrupted: one printable line
   run_stats stats;
   std::uint64_t connections = 0;
   std::uint64_t resumed_sessions = 0;
   double elapsed_s = 0;
 
-  /// DESIGN.md's exit codes: 0 all ok, 1 some not ok, 3 aborted or interrupted.
+  /// The exit codes: 0 all ok, 1 some not ok, 3 aborted or interrupted.
   int exit_code() const;
 };
 
 /// Runs the jobs of `reader` against the tenant, writing to `ledger`. `done` is the resume
 /// index (or null). Throws only for broken invariants; failures come back in the result.
 run_result run(const run_config& config, io::job_reader& reader, io::ledger_writer& ledger,
-               const io::user_type_map* done, token_source& tokens);
+               const io::user_type_map* done, token_source& tokens,
+               run_control* control = nullptr, run_observer* observer = nullptr);
 
+/// The run record of a run ({"record":"run",...}).
+boost::json::object run_record(const run_config& config);
 /// The summary record of a run ({"record":"summary",...}).
 boost::json::object summary_record(const run_config& config, const run_result& r);
 

@@ -11,9 +11,13 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include <functional>
 #include <optional>
+#include <random>
 
+#include "engine/answer.hpp"
 #include "engine/https_client.hpp"
+#include "engine/request_machine.hpp"
 #include "io/text.hpp"
 
 namespace devreset::engine {
@@ -46,10 +50,31 @@ std::string form_value(std::string_view v) {
   return boost::urls::encode(v, boost::urls::unreserved_chars);
 }
 
+// The token endpoint's answer: what the tenant said, in its own words (invalid_client...),
+// never our secrets.
+std::string endpoint_words(const http_answer& a) {
+  if (a.how != transport::ok) {
+    return fmt::format("the token endpoint: {}", io::printable(a.detail, 200));
+  }
+  boost::system::error_code ec;
+  auto body = json::parse(a.body, ec);
+  const json::object* o = ec ? nullptr : body.if_object();
+  std::string said;
+  if (o != nullptr) {
+    if (const auto* e = o->if_contains("error"); e && e->is_string()) said = e->get_string();
+    if (const auto* d = o->if_contains("error_description"); d && d->is_string()) {
+      said += fmt::format("{}{}", said.empty() ? "" : ": ", std::string_view(d->get_string()));
+    }
+  }
+  return fmt::format("the token endpoint answered {}{}",
+                     describe(attempt_result{transport::ok, a.status, {}}),
+                     said.empty() ? "" : " (" + io::printable(said, 200) + ")");
+}
+
 class service_account_token final : public token_source {
  public:
   service_account_token(service_account sa, io::rsa_key key)
-      : sa_(std::move(sa)), key_(std::move(key)) {}
+      : sa_(std::move(sa)), key_(std::move(key)), rng_(std::random_device{}()) {}
 
   const std::string& token() override { return token_; }
   bool refresh() override { return false; }
@@ -57,20 +82,29 @@ class service_account_token final : public token_source {
     return fmt::format("service account {}", io::printable(sa_.id, 80));
   }
 
+  void cancel() override {
+    cancelled_ = true;
+    if (conn_) conn_->close();
+    if (backoff_) backoff_->cancel();
+  }
+
   void detach() override {
     conn_.reset();
+    backoff_.reset();
     done_.reset();
+    cancelled_ = false;
   }
 
   asio::awaitable<std::string> ensure(token_context* ctx, std::string rejected) override {
+    // A renewal that failed in the background reaches the run here: the token will not be
+    // renewed, and the run stops with the tenant's words while it can still be resumed.
+    if (!background_error_.empty()) co_return background_error_;
     auto now = steady::now();
     if (rejected.empty()) {
       if (!token_.empty() && now < renew_at_) co_return std::string();
       if (!token_.empty() && now < expires_at_) {
         // Still good: renew in the background, nobody waits.
-        if (!in_flight_) {
-          asio::co_spawn(ctx->executor, renew(ctx), [](std::exception_ptr, std::string) {});
-        }
+        if (!in_flight_) asio::co_spawn(ctx->executor, renew(ctx), on_background());
         co_return std::string();
       }
     } else if (rejected != token_) {
@@ -81,6 +115,16 @@ class service_account_token final : public token_source {
   }
 
  private:
+  std::function<void(std::exception_ptr, std::string)> on_background() {
+    return [this](std::exception_ptr e, std::string error) {
+      if (e) {
+        background_error_ = "the token renewal failed (internal error)";
+      } else if (!error.empty() && !cancelled_) {
+        background_error_ = std::move(error);
+      }
+    };
+  }
+
   asio::awaitable<std::string> wait_for_renewal() {
     co_await done_->async_wait(use_tuple);  // cancelled when the renewal ends
     co_return last_error_;
@@ -90,6 +134,7 @@ class service_account_token final : public token_source {
   asio::awaitable<std::string> renew(token_context* ctx) {
     if (!done_) done_.emplace(ctx->executor);
     if (!conn_) conn_.emplace(ctx->executor, *ctx->host);
+    if (!backoff_) backoff_.emplace(ctx->executor);
     in_flight_ = true;
     done_->expires_at(steady::time_point::max());
     std::string error = co_await fetch(ctx);
@@ -99,69 +144,75 @@ class service_account_token final : public token_source {
     co_return error;
   }
 
-  asio::awaitable<std::string> fetch(token_context* ctx) {
-    const auto target = ctx->am_path + "/oauth2/access_token";
+  std::string form(const token_context* ctx) {
     const auto audience = token_endpoint_audience(ctx->host_name, ctx->port, ctx->am_path);
-    asio::steady_timer backoff(ctx->executor);
-    std::string last;
-    for (int attempt = 1; attempt <= 5; ++attempt) {
-      if (attempt > 1) {
-        backoff.expires_after(std::chrono::milliseconds(250) * (1 << (attempt - 2)));
-        co_await backoff.async_wait(use_tuple);
+    auto jwt = io::sign_jwt_rs256(
+        assertion_claims(sa_.id, audience, std::chrono::system_clock::now()), key_);
+    return "client_id=service-account&grant_type=" +
+           form_value("urn:ietf:params:oauth:grant-type:jwt-bearer") + "&assertion=" + jwt +
+           "&scope=" + form_value(sa_.scope);
+  }
+
+  // The exchange, driven by the request machine's token-endpoint profile: the run's
+  // attempts and backoff, Retry-After honoured, what retries decided by the status table.
+  asio::awaitable<std::string> fetch(token_context* ctx) {
+    using kind = request_machine::action::kind;
+    const auto profile = request_profile::token_endpoint(ctx->retry);
+    request_feedback alone;  // no limiter, no streaks: the run's are for device calls
+    request_machine m(profile, alone, http_method::post);
+    answer_reader reader;
+    http_answer a;
+    steady::time_point sent;
+    auto act = m.start(steady::now());
+    while (!cancelled_) {
+      if (act.what == kind::wait) {
+        backoff_->expires_at(act.until);
+        co_await backoff_->async_wait(use_tuple);
+        act = m.on_waited(steady::now());
+      } else if (act.what == kind::send) {
+        sent = steady::now();
+        a = co_await conn_->post_form(ctx->am_path + "/oauth2/access_token", form(ctx),
+                                      ctx->timeout);
+        act = m.on_answer(a, reader.read(a), steady::now(), std::chrono::system_clock::now(),
+                          std::uniform_real_distribution<double>(0, 1)(rng_));
+      } else if (act.what == kind::finish) {
+        co_return accept(act.answer, a, sent);
+      } else {
+        co_return std::string("the token endpoint: ") + act.reason;  // not with this profile
       }
-      auto jwt = io::sign_jwt_rs256(
-          assertion_claims(sa_.id, audience, std::chrono::system_clock::now()), key_);
-      std::string form = "client_id=service-account&grant_type=" +
-                         form_value("urn:ietf:params:oauth:grant-type:jwt-bearer") +
-                         "&assertion=" + jwt + "&scope=" + form_value(sa_.scope);
-      auto sent = steady::now();
-      auto a = co_await conn_->post_form(target, std::move(form), ctx->timeout);
-      if (a.how != transport::ok) {
-        last = fmt::format("the token endpoint: {}", io::printable(a.detail, 200));
-        continue;
-      }
-      boost::system::error_code ec;
-      auto body = json::parse(a.body, ec);
-      const json::object* o = ec ? nullptr : body.if_object();
-      if (a.status == 200 && o != nullptr) {
-        const auto* tok = o->if_contains("access_token");
-        const auto* ttl = o->if_contains("expires_in");
-        if (tok != nullptr && tok->is_string() && !tok->get_string().empty() && ttl != nullptr &&
-            ttl->is_number()) {
-          double secs = ttl->to_number<double>();
-          token_.assign(tok->get_string());
-          expires_at_ = sent + std::chrono::milliseconds(static_cast<std::int64_t>(secs * 1000));
-          renew_at_ = sent + std::chrono::milliseconds(static_cast<std::int64_t>(secs * 800));
-          co_return std::string();
-        }
-        last = "the token endpoint's answer has no access_token and expires_in";
-        continue;
-      }
-      // The tenant's own words (invalid_client, invalid_scope...), never our secrets.
-      std::string said;
-      if (o != nullptr) {
-        if (const auto* e = o->if_contains("error"); e && e->is_string()) said = e->get_string();
-        if (const auto* d = o->if_contains("error_description"); d && d->is_string()) {
-          said += fmt::format("{}{}", said.empty() ? "" : ": ", std::string_view(d->get_string()));
-        }
-      }
-      last = fmt::format("the token endpoint answered {}{}",
-                         engine::describe(attempt_result{transport::ok, a.status, {}}),
-                         said.empty() ? "" : " (" + io::printable(said, 200) + ")");
-      bool passing = a.status == 429 || a.status >= 500;
-      if (!passing) co_return last;  // a refused key or scope does not get better
     }
-    co_return last;
+    co_return std::string("stopped");
+  }
+
+  // Takes the token from a final answer; what went wrong otherwise.
+  std::string accept(const final_answer& fa, const http_answer& a, steady::time_point sent) {
+    if (fa.what != final_answer::kind::ok) return endpoint_words(a);
+    const json::object* o = fa.body != nullptr ? fa.body->if_object() : nullptr;
+    const auto* tok = o != nullptr ? o->if_contains("access_token") : nullptr;
+    const auto* ttl = o != nullptr ? o->if_contains("expires_in") : nullptr;
+    if (tok == nullptr || !tok->is_string() || tok->get_string().empty() || ttl == nullptr ||
+        !ttl->is_number()) {
+      return "the token endpoint's answer has no access_token and expires_in";
+    }
+    double secs = ttl->to_number<double>();
+    token_.assign(tok->get_string());
+    expires_at_ = sent + std::chrono::milliseconds(static_cast<std::int64_t>(secs * 1000));
+    renew_at_ = sent + std::chrono::milliseconds(static_cast<std::int64_t>(secs * 800));
+    return {};
   }
 
   service_account sa_;
   io::rsa_key key_;
+  std::mt19937_64 rng_;
   std::string token_;
   steady::time_point expires_at_{};
   steady::time_point renew_at_{};
   bool in_flight_ = false;
+  bool cancelled_ = false;
   std::string last_error_;
+  std::string background_error_;
   std::optional<asio::steady_timer> done_;
+  std::optional<asio::steady_timer> backoff_;
   std::optional<https_connection> conn_;
 };
 

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/retry_policy.hpp"
+
 namespace devreset::engine {
 
 class token_error : public std::runtime_error {
@@ -30,6 +32,7 @@ struct token_context {
   std::string port;
   std::string am_path;
   std::chrono::milliseconds timeout{30000};
+  retry_config retry;  ///< the run's --max-attempts and --backoff-*: the token endpoint's too
 };
 
 class token_source {
@@ -46,6 +49,9 @@ class token_source {
   /// expiry, and after a 401 for `rejected` gets another (once for all the requests that
   /// were refused with it). Returns why no token can be had, or an empty string.
   virtual boost::asio::awaitable<std::string> ensure(token_context* ctx, std::string rejected);
+
+  /// The run stops at once: end what is in flight (a renewal) without waiting for it.
+  virtual void cancel() {}
 
   /// The run's io_context is about to go: drop every I/O object made on it (the token
   /// itself may stay for a later run).

@@ -50,6 +50,13 @@ void sync_parent_directory(const std::filesystem::path& path) {
   }
 }
 
+ledger_error exists_error(const std::string& name) {
+  return ledger_error(fmt::format(
+      "ledger {} already exists and is not empty: pass --resume to continue it, or choose "
+      "another file (it is never overwritten)",
+      name));
+}
+
 // The process holding a flock on the file (from /proc/locks), or 0 when unknown.
 long lock_holder(const struct stat& st) {
   std::ifstream locks("/proc/locks");
@@ -84,6 +91,13 @@ void lock_exclusive(int fd, const std::string& name) {
 
 }  // namespace
 
+void check_new_ledger(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    throw exists_error(path.string());
+  }
+}
+
 ledger_writer::ledger_writer(std::filesystem::path path, ledger_mode mode,
                              std::chrono::milliseconds sync_interval)
     : path_(std::move(path)),
@@ -101,12 +115,7 @@ ledger_writer::ledger_writer(std::filesystem::path path, ledger_mode mode,
   if (existed && !S_ISREG(st.st_mode)) {
     throw ledger_error(fmt::format("ledger {}: is not a regular file", name));
   }
-  if (existed && mode == ledger_mode::create && st.st_size > 0) {
-    throw ledger_error(fmt::format(
-        "ledger {} already exists and is not empty ({} bytes): pass --resume to continue it, "
-        "or choose another file; it is never overwritten",
-        name, static_cast<long long>(st.st_size)));
-  }
+  if (existed && mode == ledger_mode::create && st.st_size > 0) throw exists_error(name);
 
   int flags = O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
               (mode == ledger_mode::resume ? O_RDWR : O_WRONLY);
@@ -126,8 +135,7 @@ ledger_writer::ledger_writer(std::filesystem::path path, ledger_mode mode,
   if (mode == ledger_mode::create && size_ > 0) {  // appeared between lstat and open
     ::close(fd_);
     fd_ = -1;
-    throw ledger_error(fmt::format(
-        "ledger {} already exists and is not empty: pass --resume to continue it", name));
+    throw exists_error(name);
   }
   if (!existed) sync_parent_directory(path_);
   if (mode == ledger_mode::resume) repair_tail();

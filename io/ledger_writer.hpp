@@ -26,6 +26,10 @@ enum class ledger_mode {
   resume,  ///< append to an existing ledger (created when missing); a torn last line is cut
 };
 
+/// Throws the ledger_error a new ledger at `path` would meet: it exists and is not empty (a
+/// ledger is never overwritten). The one place that says so, for a check before any work.
+void check_new_ledger(const std::filesystem::path& path);
+
 class ledger_writer {
  public:
   /// Opens the ledger (mode 0600 when created). Refuses symbolic links, anything that is not

@@ -44,7 +44,6 @@ struct harness {
     c.port = std::to_string(srv.port());
     c.tls.ca_file = ca.string();
     c.concurrency = 8;
-    c.handle_signals = false;
     c.run_id = "test-run";
     c.retry.backoff_base = std::chrono::milliseconds(5);
     c.retry.backoff_cap = std::chrono::milliseconds(50);
@@ -54,7 +53,7 @@ struct harness {
 
   // Writes the ids as JSON Lines (any id survives that) and runs them.
   run_result run(const std::vector<std::string>& ids, run_config c, io::type_set types,
-                 bool resume = false, std::string token = {}) {
+                 bool resume = false, std::string token = {}, run_observer* observer = nullptr) {
     auto input = dir / "input.jsonl";
     std::string text;
     for (const auto& id : ids)
@@ -68,7 +67,8 @@ struct harness {
     if (resume) index = io::load_resume_index(ledger, io::tenant_url(c.host, c.port, c.am_path));
     io::ledger_writer writer(ledger, resume ? io::ledger_mode::resume : io::ledger_mode::create);
     auto tokens = make_static_token(token.empty() ? srv.token() : token, "test token");
-    return engine::run(c, *reader, writer, resume ? &index.done : nullptr, *tokens);
+    return engine::run(c, *reader, writer, resume ? &index.done : nullptr, *tokens, nullptr,
+                       observer);
   }
 
   json::value stats() const { return json::parse(srv.stats_json()); }
@@ -186,13 +186,17 @@ TEST(Engine, HonoursRetryAfterAndLowersItsRate) {
   c.rate = 400;  // ten times what the tenant takes
   // The limiter's rate, as the progress display sees it.
   c.progress_interval = std::chrono::milliseconds(20);
-  double lowest = 1e9;
-  bool lowered = false;
-  c.on_progress = [&](const run_stats&, double rate, bool low) {
-    lowered |= low;
-    if (rate > 0) lowest = std::min(lowest, rate);
-  };
-  auto r = h.run(h.srv.user_ids(), c, {device_type::oath});
+  struct watch final : run_observer {
+    double lowest = 1e9;
+    bool lowered = false;
+    void on_progress(const run_stats&, double rate, bool low) override {
+      lowered |= low;
+      if (rate > 0) lowest = std::min(lowest, rate);
+    }
+  } seen;
+  auto r = h.run(h.srv.user_ids(), c, {device_type::oath}, false, {}, &seen);
+  const bool lowered = seen.lowered;
+  const double lowest = seen.lowest;
   EXPECT_EQ(r.exit_code(), 0) << r.reason;
   EXPECT_GT(r.stats.throttled, 0u);
   EXPECT_TRUE(lowered) << "429s must lower the rate";

@@ -62,7 +62,6 @@ hostile_run run_hostile(const std::vector<std::pair<sim::hostile, double>>& mode
   c.port = std::to_string(srv.port());
   c.tls.ca_file = ca.string();
   c.concurrency = concurrency;
-  c.handle_signals = false;
   c.run_id = "hostile";
   c.timeout = milliseconds(1000);
   c.retry.max_attempts = max_attempts;

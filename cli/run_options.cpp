@@ -1,0 +1,233 @@
+// `devreset run` / `plan` options: layered parsing, then each group checked on its own.
+#include "cli/run_options.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <boost/program_options.hpp>
+#include <boost/url/parse.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/options.hpp"
+#include "engine/service_account.hpp"
+#include "io/realm_path.hpp"
+#include "io/text.hpp"
+
+namespace devreset::cli {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* run_usage =
+    R"(Usage: devreset run --tenant URL --realm REALM --input FILE --ledger FILE [options]
+
+Resets the registered MFA devices of every user in FILE, writing one ledger record per
+user. Tokens come from a service account (--sa-id, --sa-key: devreset renews them), a
+--token-file, or DEVRESET_TOKEN (never a bare command-line argument).
+Every option can also be set in a --config file (INI: "concurrency = 32") or as
+DEVRESET_<NAME> in the environment; the command line wins, then the environment.
+
+Examples:
+  devreset run --tenant https://tenant.example.com --realm alpha --input users.csv \
+               --ledger reset.jsonl --sa-id 8a1d...-service-account-id --sa-key sa.jwk.json
+  devreset run --tenant https://tenant.example.com --realm alpha --input users.csv \
+               --ledger reset.jsonl --token-file token.txt
+  devreset run --config devreset.conf --input users.csv --ledger reset.jsonl --yes
+  devreset run ... --ledger reset.jsonl --resume      # after Ctrl-C or a crash
+
+Options)";
+
+constexpr const char* plan_usage =
+    R"(Usage: devreset plan --tenant URL --realm REALM --input FILE --ledger FILE [options]
+
+Changes nothing: lists each user's devices of the chosen types and records, per user and
+type, how many devices a run would remove and their ids (never names or secrets).
+
+Examples:
+  devreset plan --tenant https://tenant.example.com --realm alpha --input users.csv \
+                --ledger plan.jsonl --token-file token.txt --types webauthn,oath
+
+Options)";
+
+po::options_description run_options(engine::run_mode mode) {
+  po::options_description desc(mode == engine::run_mode::plan ? plan_usage : run_usage);
+  // clang-format off
+  desc.add_options()
+    ("help,h", "show this help")
+    ("config", po::value<std::string>(), "read options from this INI file")
+    ("tenant", po::value<std::string>(), "tenant URL, e.g. https://openam-acme.forgeblocks.com")
+    ("realm", po::value<std::string>(), "realm: alpha, /alpha, alpha/emea or /realms/root/realms/alpha")
+    ("input", po::value<std::string>(), "users to reset: .csv, .txt, .json, .jsonl")
+    ("input-format", po::value<std::string>(), "csv, json or jsonl (default: from the extension)")
+    ("ledger", po::value<std::string>(), "the ledger (JSON Lines) to write")
+    ("types", po::value<std::string>()->default_value("oath,push,webauthn,binding"), "device types: oath, push, webauthn, binding, profile, trusted")
+    ("sa-id", po::value<std::string>(), "service account id: devreset gets and renews its own tokens")
+    ("sa-key", po::value<std::string>(), "the service account's private key (JWK JSON file)")
+    ("scope", po::value<std::string>()->default_value("fr:am:*"), "scope of service-account tokens")
+    ("token-file", po::value<std::string>(), "file holding the bearer token (re-read when it changes)")
+    ("concurrency", po::value<int>()->default_value(16), "requests in flight")
+    ("rate", po::value<double>()->default_value(0), "requests per second ceiling (0: none)")
+    ("burst", po::value<double>()->default_value(0), "requests at once under --rate (0: 10 ms worth)")
+    ("max-attempts", po::value<int>()->default_value(5), "attempts per request before a type fails")
+    ("timeout", po::value<std::string>()->default_value("30s"), "deadline of each request")
+    ("backoff-base", po::value<std::string>()->default_value("200ms"), "first retry waits up to this (doubling, full jitter)")
+    ("backoff-cap", po::value<std::string>()->default_value("10s"), "longest wait between attempts")
+    ("max-retry-after", po::value<std::string>()->default_value("5m"), "longest Retry-After honoured (a tenant asking for more waits this long)")
+    ("max-auth-failures", po::value<int>()->default_value(5), "consecutive 401/403 answers that abort the run")
+    ("max-transport-failures", po::value<int>()->default_value(0), "requests in a row with no answer at all (refused, dropped, timed out) that abort the run: the tenant went away (0: 64 or 2 x concurrency, the larger)")
+    ("not-found-guard", po::value<int>()->default_value(20), "abort when the first N users are all not found: a wrong tenant or realm (0: off, for lists of leavers)")
+    ("grace", po::value<std::string>()->default_value("10s"), "after Ctrl-C, time for users in flight")
+    ("page-size", po::value<int>()->default_value(0), "_pageSize of device lists (0: the tenant's)")
+    ("am-path", po::value<std::string>(), "AM context path (default /am, or the tenant URL's path)")
+    ("ca-file", po::value<std::string>(), "PEM CA bundle to verify the tenant with (default: system store)")
+    ("insecure", po::bool_switch(), "do not verify the tenant's certificate (never do this in production)")
+    ("resume", po::bool_switch(), "continue the ledger: skip every (user, type) already ok")
+    ("yes", po::bool_switch(), "do not ask for confirmation")
+    ("progress", po::value<std::string>()->default_value("auto"), "auto, bar, plain or none");
+  // clang-format on
+  return desc;
+}
+
+struct usage_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The tenant: https only; its path, if any, is the AM context path (unless --am-path).
+void read_tenant(const po::variables_map& vm, engine::run_config& cfg) {
+  auto url_text = vm["tenant"].as<std::string>();
+  auto url = boost::urls::parse_absolute_uri(url_text);
+  if (!url || !url->has_authority() || url->host().empty()) {
+    throw usage_error(fmt::format("--tenant '{}' is not a URL such as https://tenant.example.com",
+                                  io::printable(url_text, 100)));
+  }
+  if (url->scheme() != "https") {
+    throw usage_error(fmt::format(
+        "--tenant '{}' is not https: devreset only talks to tenants over TLS", url_text));
+  }
+  cfg.host = url->host_address();
+  cfg.port = url->has_port() ? std::string(url->port()) : "443";
+  std::string url_path = url->path();
+  if (vm.count("am-path")) {
+    cfg.am_path = vm["am-path"].as<std::string>();
+  } else if (!url_path.empty() && url_path != "/") {
+    cfg.am_path = url_path;
+  }
+  cfg.tls.insecure = vm["insecure"].as<bool>();
+  if (vm.count("ca-file")) {
+    cfg.tls.ca_file = vm["ca-file"].as<std::string>();
+    if (!fs::exists(cfg.tls.ca_file)) {
+      throw usage_error(fmt::format("--ca-file {}: no such file", cfg.tls.ca_file));
+    }
+  }
+}
+
+// How hard to push the tenant, and when to give up.
+void read_limits(const po::variables_map& vm, engine::run_config& cfg) {
+  cfg.concurrency = vm["concurrency"].as<int>();
+  if (cfg.concurrency < 1 || cfg.concurrency > 4096) throw usage_error("--concurrency is 1 to 4096");
+  cfg.rate = vm["rate"].as<double>();
+  cfg.burst = vm["burst"].as<double>();
+  if (cfg.rate < 0 || cfg.burst < 0) throw usage_error("--rate and --burst cannot be negative");
+  cfg.retry.max_attempts = vm["max-attempts"].as<int>();
+  if (cfg.retry.max_attempts < 1) throw usage_error("--max-attempts is at least 1");
+  cfg.retry.backoff_base = duration_value(vm, "backoff-base");
+  cfg.retry.backoff_cap = duration_value(vm, "backoff-cap");
+  cfg.retry.retry_after_cap = duration_value(vm, "max-retry-after");
+  cfg.timeout = duration_value(vm, "timeout");
+  if (cfg.timeout.count() <= 0) throw usage_error("--timeout must be more than 0");
+  cfg.max_auth_failures = vm["max-auth-failures"].as<int>();
+  cfg.max_transport_failures = vm["max-transport-failures"].as<int>();
+  cfg.not_found_guard = vm["not-found-guard"].as<int>();
+  if (cfg.max_transport_failures < 0 || cfg.not_found_guard < 0) {
+    throw usage_error("--max-transport-failures and --not-found-guard cannot be negative");
+  }
+  cfg.page_size = vm["page-size"].as<int>();
+}
+
+// What to do: the realm and types of rows that name none, the input, the ledger, the display.
+void read_work(const po::variables_map& vm, run_request& r) {
+  auto realm = io::realm_path(vm["realm"].as<std::string>());
+  if (auto* err = std::get_if<io::realm_error>(&realm)) throw usage_error("--realm: " + err->reason);
+  r.rows.default_realm = std::get<std::string>(realm);
+  io::type_list_error terr;
+  auto types = io::parse_type_list(vm["types"].as<std::string>(), terr, /*allow_comma=*/true);
+  if (!types) throw usage_error("--types: " + terr.reason);
+  if (types->empty()) throw usage_error("--types names no device type");
+  r.rows.default_types = *types;
+  r.input = vm["input"].as<std::string>();
+  if (vm.count("input-format")) {
+    r.format = io::parse_input_format(vm["input-format"].as<std::string>());
+    if (!r.format) throw usage_error("--input-format is csv, json or jsonl");
+  }
+  r.ledger = vm["ledger"].as<std::string>();
+  r.resume = vm["resume"].as<bool>();
+  r.yes = vm["yes"].as<bool>();
+  r.grace = duration_value(vm, "grace");
+  const auto p = vm["progress"].as<std::string>();
+  if (p == "auto") r.progress = progress_mode::automatic;
+  else if (p == "bar") r.progress = progress_mode::bar;
+  else if (p == "plain") r.progress = progress_mode::plain;
+  else if (p == "none") r.progress = progress_mode::none;
+  else throw usage_error("--progress is auto, bar, plain or none");
+}
+
+// The token: a service account, a file, or the environment; never a bare argument.
+std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm, const char* name) {
+  if (vm.count("sa-id") || vm.count("sa-key")) {
+    if (!vm.count("sa-id") || !vm.count("sa-key")) throw usage_error("--sa-id and --sa-key go together");
+    auto key_file = vm["sa-key"].as<std::string>();
+    struct stat st {};
+    if (::stat(key_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      tell(fmt::format("devreset {}: warning: the key file {} can be read by others (mode {:o}); "
+                       "chmod 600 it\n",
+                       name, key_file, st.st_mode & 0777));
+    }
+    try {
+      return engine::make_service_account_token(
+          {vm["sa-id"].as<std::string>(), key_file, vm["scope"].as<std::string>()});
+    } catch (const io::jose_error& e) {
+      throw usage_error(fmt::format("--sa-key: {}", e.what()));
+    }
+  }
+  if (vm.count("token-file")) return engine::make_file_token(vm["token-file"].as<std::string>());
+  if (const char* env = std::getenv("DEVRESET_TOKEN"); env != nullptr && *env != '\0') {
+    return engine::make_static_token(env, "DEVRESET_TOKEN");
+  }
+  throw usage_error("no token: give --sa-id and --sa-key, or --token-file FILE, or set DEVRESET_TOKEN");
+}
+
+}  // namespace
+
+std::optional<int> parse_run_request(int argc, char** argv, engine::run_mode mode,
+                                     run_request& out) {
+  out.name = mode == engine::run_mode::plan ? "plan" : "run";
+  out.cfg.mode = mode;
+  auto desc = run_options(mode);
+  try {
+    auto vm = parse_layered(argc, argv, desc);
+    if (vm.count("help")) {
+      std::cout << desc << '\n';
+      return 0;
+    }
+    for (const char* required : {"tenant", "realm", "input", "ledger"}) {
+      if (!vm.count(required)) throw usage_error(fmt::format("--{} is required", required));
+    }
+    read_tenant(vm, out.cfg);
+    read_limits(vm, out.cfg);
+    read_work(vm, out);
+    out.tokens = read_token(vm, out.name);
+    return std::nullopt;
+  } catch (const po::error& e) {
+    tell(fmt::format("devreset {}: {} (see devreset {} --help)\n", out.name, e.what(), out.name));
+  } catch (const usage_error& e) {
+    tell(fmt::format("devreset {}: {}\n", out.name, e.what()));
+  } catch (const engine::token_error& e) {
+    tell(fmt::format("devreset {}: {}\n", out.name, e.what()));
+  }
+  return 2;
+}
+
+}  // namespace devreset::cli

@@ -1,0 +1,81 @@
+// What the parts of a run share (runner.cpp, worker.cpp, preflight.cpp): the config, the
+// io_context, the host, the limiter and streaks, the dispatcher, the ledger, and how the run
+// stops. Internal to the engine.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <optional>
+#include <random>
+#include <stop_token>
+#include <string>
+
+#include "engine/dispatcher.hpp"
+#include "engine/rate_limiter.hpp"
+#include "engine/request_machine.hpp"
+#include "engine/runner.hpp"
+#include "io/tenant_path.hpp"
+
+namespace devreset::engine::detail {
+
+struct run_state {
+  run_state(const run_config& c, boost::asio::io_context& io, io::job_reader& reader,
+            io::ledger_writer& l, const io::user_type_map* done, token_source& t, run_result& r);
+
+  const run_config& cfg;
+  boost::asio::io_context& ioc;
+  io::ledger_writer& ledger;
+  token_source& tokens;
+  run_result& result;
+  https_host host;
+  rate_limiter limiter;
+  retry_policy policy;
+  request_profile device_profile;
+  request_feedback feedback;  // the limiter and the run's streaks, shared by every request
+  dispatcher disp;
+  io::tenant_paths paths;
+  std::mt19937_64 rng;
+  boost::asio::steady_timer grace;
+  token_context tctx;
+
+  std::optional<io::job> first_job;  // read by the preflight, done by the first worker
+  bool flush_posted = false;
+  bool stopping = false;       // take no new users
+  std::stop_source hard_stop;  // cancel what is in flight: every worker's callback runs
+  int not_found_first = 0;     // users not found before the first one that was not
+  bool guard_armed = true;     // no user has been ok yet
+
+  double draw() { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+  bool cancelled() const { return hard_stop.stop_requested(); }
+
+  /// Ends the run's intake with `why` (the first reason wins).
+  void stop(run_end why, run_error code, std::string reason);
+  /// Stops and cancels everything in flight.
+  void abort(run_error code, std::string reason);
+  /// A stop request from outside (run_control), on the run's thread.
+  void stop_request(bool now, std::chrono::milliseconds grace_period);
+
+  /// Adds a user record to the ledger's batch, flushed at the end of this event-loop pass.
+  void write_record(const io::user_record& rec);
+  void flush_ledger();
+  /// The next job, or nullopt (at the end, or after a turn's worth of rows that were not jobs).
+  std::optional<io::job> next_job();
+  bool more_jobs() const { return !stopping && !disp.ended(); }
+  /// The storm guard: the first users of a run all "not found" mean a wrong tenant or realm.
+  void note_user(io::user_status st);
+};
+
+/// Waits on `timer` until `when`; skipped (or cut short) by a hard stop.
+boost::asio::awaitable<void> sleep_until(run_state* s, boost::asio::steady_timer* timer,
+                                         std::chrono::steady_clock::time_point when);
+
+/// Every worker, run to its end (awaited as one parallel group).
+boost::asio::awaitable<void> run_workers(run_state* s);
+
+/// The preflight: empty when the run may start, else why not (and the code).
+boost::asio::awaitable<std::pair<run_error, std::string>> preflight(run_state* s,
+                                                                    const io::job& first);
+
+}  // namespace devreset::engine::detail

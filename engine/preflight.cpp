@@ -1,0 +1,152 @@
+// The preflight: before any user is touched, prove the host, the TLS, the realm, the AM
+// path and the token, each with one clear line when it is wrong.
+#include <fmt/format.h>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <functional>
+#include <stop_token>
+
+#include "engine/answer.hpp"
+#include "engine/detail/run_state.hpp"
+#include "engine/request_machine.hpp"
+#include "engine/status_table.hpp"
+#include "io/text.hpp"
+
+namespace devreset::engine::detail {
+
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+// The realm as an operator names it: "/realms/root/realms/alpha/realms/emea" -> "alpha/emea".
+std::string realm_name(std::string_view path) {
+  constexpr std::string_view root = "/realms/root", level = "/realms/";
+  if (path == root) return "root";
+  if (path.starts_with(root)) path.remove_prefix(root.size());
+  std::string out;
+  while (path.starts_with(level)) {
+    path.remove_prefix(level.size());
+    auto end = path.find('/');
+    if (!out.empty()) out += '/';
+    out += path.substr(0, end);
+    path = end == std::string_view::npos ? std::string_view() : path.substr(end);
+  }
+  return out.empty() ? std::string(path) : out;
+}
+
+struct checked {
+  http_answer answer;  // the last one (or how the last attempt failed)
+  run_error error{};   // set when the tenant could not be reached or no token could be had
+  std::string problem;
+};
+
+// The preflight's connection and timer; a hard stop closes and cancels them.
+struct preflight_ctx {
+  explicit preflight_ctx(run_state* s)
+      : conn(s->ioc.get_executor(), s->host),
+        timer(s->ioc),
+        on_stop(s->hard_stop.get_token(), [this] {
+          conn.close();
+          timer.cancel();
+        }) {}
+  https_connection conn;
+  asio::steady_timer timer;
+  answer_reader answers;
+  std::stop_callback<std::function<void()>> on_stop;
+};
+
+// One read, by the request machine's preflight profile: retried on dropped connections,
+// stalls and passing trouble like any request; an unreadable answer is final (it proves the
+// tenant is there); a token is refreshed once on a 401.
+asio::awaitable<checked> read(run_state* s, preflight_ctx& p, const std::string& target,
+                              bool with_token) {
+  using kind = request_machine::action::kind;
+  const auto profile = request_profile::preflight(s->cfg.retry, with_token);
+  request_machine m(profile, s->feedback, http_method::get);
+  checked out;
+  auto act = m.start(steady::now());
+  while (!s->stopping) {
+    if (act.what == kind::wait) {
+      if (act.retrying) ++s->result.stats.retries;
+      co_await sleep_until(s, &p.timer, act.until);
+      act = m.on_waited(steady::now());
+    } else if (act.what == kind::get_token) {
+      auto problem = co_await s->tokens.ensure(&s->tctx, act.rejected);
+      act = m.on_token(problem, s->tokens.token(), steady::now());
+    } else if (act.what == kind::send) {
+      out.answer = co_await p.conn.send(http_method::get, target, false, m.token(), s->cfg.timeout);
+      ++s->result.stats.requests;
+      act = m.on_answer(out.answer, p.answers.read(out.answer), steady::now(),
+                        std::chrono::system_clock::now(), s->draw());
+    } else if (act.what == kind::abort) {
+      out.error = act.error;
+      out.problem = std::move(act.reason);
+      break;
+    } else {
+      break;  // finish: the caller reads the answer
+    }
+  }
+  const auto& a = out.answer;
+  if (out.problem.empty() && a.how != transport::ok && a.how != transport::bad_answer) {
+    out.error = a.how == transport::certificate ? run_error::certificate : run_error::unreachable;
+    out.problem = fmt::format("cannot reach the tenant at https://{}:{}: {}", s->cfg.host,
+                              s->cfg.port, io::printable(a.detail, 300));
+  }
+  co_return out;
+}
+
+// A 404 that proves the address wrong: a realm AM does not know, or something that is not
+// AM's device API answering at the AM path. Nothing when the answer proves nothing wrong.
+std::pair<run_error, std::string> address_problem(run_state* s, const http_answer& a,
+                                                  std::string_view realm) {
+  if (meaning_of(attempt_result{a.how, a.status, {}}) != meaning::not_found) return {};
+  const auto url = io::tenant_url(s->cfg.host, s->cfg.port, s->paths.am_path());
+  switch (what_is_missing(a)) {
+    case missing::user:
+    case missing::device:
+      return {};  // AM answered for this realm: the user may be gone, the address is right
+    case missing::realm:
+      return {run_error::wrong_realm,
+              fmt::format("realm '{}' does not exist on {} (404 Not Found{}): check --realm "
+                          "(AIC's realms are alpha and bravo)",
+                          io::printable(realm_name(realm), 200), url, answer_words(a))};
+    case missing::resource:
+    case missing::not_am:
+      break;
+  }
+  return {run_error::wrong_address,
+          fmt::format("nothing answers at {}/json{} (404 Not Found{}): is --am-path right? (the "
+                      "tenant's AM is usually at /am)",
+                      url, realm, answer_words(a))};
+}
+
+}  // namespace
+
+// Resolve, connect, TLS, the realm and AM path (serverinfo, public in AM), then one
+// authenticated read of the first user's devices.
+asio::awaitable<std::pair<run_error, std::string>> preflight(run_state* s, const io::job& j) {
+  preflight_ctx p(s);
+  auto info = co_await read(s, p, s->paths.am_path() + "/json" + j.realm + "/serverinfo/*", false);
+  if (!info.problem.empty()) co_return std::pair{info.error, std::move(info.problem)};
+  if (auto wrong = address_problem(s, info.answer, j.realm); !wrong.second.empty()) co_return wrong;
+
+  io::device_type first = io::device_type::oath;
+  for (auto t : io::all_device_types) {
+    if (j.types.contains(t)) {
+      first = t;
+      break;
+    }
+  }
+  auto dev = co_await read(s, p, s->paths.query(j.realm, j.user_id, first), true);
+  if (!dev.problem.empty()) co_return std::pair{dev.error, std::move(dev.problem)};
+  const attempt_result ar{dev.answer.how, dev.answer.status, {}};
+  if (is_refusal(meaning_of(ar))) {
+    co_return std::pair{run_error::token_refused,
+                        fmt::format("the tenant refused the token from {} ({})",
+                                    s->tokens.describe(), describe(ar))};
+  }
+  co_return address_problem(s, dev.answer, j.realm);
+}
+
+}  // namespace devreset::engine::detail

@@ -1,0 +1,45 @@
+// The requests the engine sends and the answers it gets back, as plain data: what a device
+// plan asks for, what the HTTPS client returns, and the final answer a plan is told.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <boost/json/fwd.hpp>
+
+#include "engine/transport.hpp"
+
+namespace devreset::engine {
+
+enum class http_method { get, post, delete_ };
+std::string_view to_string(http_method m) noexcept;
+
+/// One request of a device plan.
+struct planned_request {
+  http_method method = http_method::get;
+  std::string target;
+  bool json_body = false;  ///< POST with body "{}"
+};
+
+/// One answer, or how the attempt failed.
+struct http_answer {
+  transport how = transport::ok;
+  int status = 0;
+  std::string retry_after;   ///< the Retry-After header
+  std::string location;      ///< the Location header (redirects)
+  std::string content_type;  ///< the Content-Type header (of answers that are not 2xx)
+  std::string body;
+  std::string detail;  ///< transport failures: what happened, printable ("connection refused")
+};
+
+/// The final answer to one request, after retries: what a device plan needs to go on.
+struct final_answer {
+  enum class kind { ok, not_found, failed };
+  kind what = kind::ok;
+  int http_status = 0;
+  int attempts = 0;
+  const boost::json::value* body = nullptr;  ///< the parsed body of a 2xx answer
+  std::string error;                         ///< for failed: a printable reason
+};
+
+}  // namespace devreset::engine

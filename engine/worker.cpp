@@ -1,0 +1,186 @@
+// The workers: each pulls users from the dispatcher and drives their device plans, one
+// request machine per request, over its own keep-alive connection.
+#include <fmt/format.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <functional>
+#include <stop_token>
+#include <vector>
+
+#include "engine/answer.hpp"
+#include "engine/detail/run_state.hpp"
+#include "engine/device_plan.hpp"
+#include "engine/request_machine.hpp"
+#include "engine/status_table.hpp"
+
+namespace devreset::engine::detail {
+
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+double ms_between(steady::time_point a, steady::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// The final answer of one request, or nothing when the run stopped it.
+using executed = std::optional<final_answer>;
+
+// What one worker owns. A hard stop closes its connection and cancels its timer (the stop
+// callback is registered for as long as the worker lives, and runs at once if the stop
+// came first).
+struct worker_ctx {
+  explicit worker_ctx(run_state* s)
+      : conn(s->ioc.get_executor(), s->host),
+        timer(s->ioc),
+        on_stop(s->hard_stop.get_token(), [this] {
+          conn.close();
+          timer.cancel();
+        }) {}
+
+  https_connection conn;
+  asio::steady_timer timer;
+  answer_reader answers;
+  std::stop_callback<std::function<void()>> on_stop;
+};
+
+// The run's counters of one attempt.
+void count_attempt(run_stats& stats, const http_answer& a, steady::duration took) {
+  ++stats.requests;
+  stats.latency.record(took);
+  if (a.how != transport::ok) ++stats.transport_errors;
+  const auto m = meaning_of(attempt_result{a.how, a.status, {}});
+  if (m == meaning::slow_down) ++stats.throttled;
+  if (is_refusal(m)) ++stats.auth_failures;
+}
+
+// Performs the actions of one request's machine until its final answer (or the run stops).
+asio::awaitable<executed> execute(run_state* s, worker_ctx* w, const planned_request& req) {
+  using kind = request_machine::action::kind;
+  auto& stats = s->result.stats;
+  request_machine m(s->device_profile, s->feedback, req.method);
+  auto act = m.start(steady::now());
+  for (;;) {
+    if (s->cancelled()) co_return std::nullopt;
+    switch (act.what) {
+      case kind::wait:
+        if (act.retrying) ++stats.retries;
+        co_await sleep_until(s, &w->timer, act.until);
+        act = m.on_waited(steady::now());
+        break;
+      case kind::get_token: {
+        auto problem = co_await s->tokens.ensure(&s->tctx, act.rejected);
+        act = m.on_token(problem, s->tokens.token(), steady::now());
+        break;
+      }
+      case kind::send: {
+        const auto start = steady::now();
+        http_answer a =
+            co_await w->conn.send(req.method, req.target, req.json_body, m.token(), s->cfg.timeout);
+        const auto end = steady::now();
+        if (s->cancelled()) co_return std::nullopt;
+        count_attempt(stats, a, end - start);
+        act = m.on_answer(a, w->answers.read(a), end, std::chrono::system_clock::now(), s->draw());
+        break;
+      }
+      case kind::finish:
+        co_return std::move(act.answer);
+      case kind::abort:
+        if (act.error == run_error::token_refused) {
+          act.reason += fmt::format(": check the token ({}) and its scopes", s->tokens.describe());
+        }
+        s->abort(act.error, std::move(act.reason));
+        co_return std::nullopt;
+    }
+  }
+}
+
+// One user: each of the job's types, driven by its plan. Nothing when the run stopped it:
+// a user cut off by an abort or a hard stop gets no record (a resumed run does it again).
+asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx* w,
+                                                        const io::job& job) {
+  io::user_record rec;
+  rec.run_id = s->cfg.run_id;
+  rec.line = job.line;
+  rec.user_id = job.user_id;
+  rec.realm = job.realm;
+  const auto user_start = steady::now();
+  for (auto t : io::all_device_types) {
+    if (!job.types.contains(t)) continue;
+    type_task task(t, s->cfg.mode, s->paths, job.realm, job.user_id, s->cfg.page_size);
+    const auto type_start = steady::now();
+    while (auto req = task.next()) {
+      auto answer = co_await execute(s, w, *req);
+      if (!answer) co_return std::nullopt;
+      task.on_answer(*answer);
+    }
+    auto r = task.result();
+    r.elapsed_ms = ms_between(type_start, steady::now());
+    s->result.stats.count_type(t, r.status);
+    if (r.found) {
+      s->result.stats.devices_found[static_cast<std::size_t>(t)] +=
+          static_cast<std::uint64_t>(*r.found);
+    }
+    rec.results.push_back(std::move(r));
+  }
+  rec.status = user_status_of(rec.results);
+  rec.elapsed_ms = ms_between(user_start, steady::now());
+  rec.finished_at = std::chrono::system_clock::now();
+  co_return rec;
+}
+
+asio::awaitable<void> worker(run_state* s) {
+  worker_ctx w(s);
+  for (;;) {
+    auto job = s->next_job();
+    if (!job) {
+      if (!s->more_jobs()) break;
+      co_await asio::post(s->ioc, asio::use_awaitable);  // let the others run, then read on
+      continue;
+    }
+    auto rec = co_await do_user(s, &w, *job);
+    if (!rec) break;
+    s->result.stats.count_user(rec->status);
+    s->write_record(*rec);
+    s->note_user(rec->status);
+  }
+}
+
+// A worker that throws is a bug: the run stops (it can be resumed) and says what it was.
+asio::awaitable<void> guarded_worker(run_state* s) {
+  try {
+    co_await worker(s);
+  } catch (const std::exception& e) {
+    s->abort(run_error::internal, fmt::format("internal error: {}", e.what()));
+  } catch (...) {
+    s->abort(run_error::internal, "internal error");
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> sleep_until(run_state* s, asio::steady_timer* timer,
+                                  steady::time_point when) {
+  if (s->cancelled()) co_return;
+  timer->expires_at(when);
+  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<void> run_workers(run_state* s) {
+  using op = decltype(asio::co_spawn(s->ioc, guarded_worker(s), asio::deferred));
+  std::vector<op> workers;
+  workers.reserve(static_cast<std::size_t>(s->cfg.concurrency));
+  for (int i = 0; i < s->cfg.concurrency; ++i) {
+    workers.push_back(asio::co_spawn(s->ioc, guarded_worker(s), asio::deferred));
+  }
+  co_await asio::experimental::make_parallel_group(std::move(workers))
+      .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+}
+
+}  // namespace devreset::engine::detail
