@@ -43,10 +43,11 @@ void interrupts::watch() {
     if (sigwait(&set, &signo) != 0) continue;
     if (quit_ || signo == SIGUSR1) return;
     if (++count == 1) {
-      tell(fmt::format("\ndevreset: stopping ({}): no new users; {} s for those in flight "
-                       "(Ctrl-C again to exit now)\n",
-                       signo == SIGTERM ? "SIGTERM" : "SIGINT",
-                       std::chrono::duration_cast<std::chrono::seconds>(grace_).count()));
+      tell(
+          fmt::format("\ndevreset: stopping ({}): no new users; {} s for those in flight "
+                      "(Ctrl-C again to exit now)\n",
+                      signo == SIGTERM ? "SIGTERM" : "SIGINT",
+                      std::chrono::duration_cast<std::chrono::seconds>(grace_).count()));
       control_.stop(grace_);
     } else {
       tell("\ndevreset: second interrupt, exiting now; resume with --resume\n");

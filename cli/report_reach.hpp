@@ -32,17 +32,17 @@ run_facts run_facts_of(const boost::json::object& run);
 
 /// The users of one input that no record covers.
 struct unreached {
-  std::string input;               ///< the input, as the run named it
-  std::string why;                 ///< "the run was interrupted", "the run ended without a summary (a crash)"
-  std::uint64_t users = 0;         ///< distinct users in it without a record
-  std::string problem;             ///< not empty: the input could not be read again (why)
+  std::string input;  ///< the input, as the run named it
+  std::string why;    ///< "the run was interrupted", "the run ended without a summary (a crash)"
+  std::uint64_t users = 0;  ///< distinct users in it without a record
+  std::string problem;      ///< not empty: the input could not be read again (why)
 };
 
 /// Whether a user (realm path, id) has a record in the ledger.
 using has_record = std::function<bool(std::string_view realm, std::string_view user_id)>;
 /// Called for each user not reached: realm path, id, its types ("oath;push").
-using on_unreached = std::function<void(std::string_view realm, std::string_view user_id,
-                                        std::string_view types)>;
+using on_unreached =
+    std::function<void(std::string_view realm, std::string_view user_id, std::string_view types)>;
 
 /// For every run that did not finish, the users of its input with no record (each input
 /// read once, each user counted once).

@@ -35,7 +35,8 @@ std::uint64_t count_rows(const run_request& r) {
   try {
     auto reader = io::open_job_reader(r.input, r.format, r.rows);
     std::uint64_t rows = 0;
-    while (reader->next()) ++rows;
+    while (reader->next())
+      ++rows;
     return rows;
   } catch (const io::input_error&) {
     return 0;  // the run's own reader says why, with the line
@@ -68,16 +69,17 @@ std::string shell_quote(const std::string& s) {
 bool resume_on_this_tenant(const char* name, const fs::path& ledger, const std::string& tenant,
                            const io::resume_index& index) {
   if (index.runs > 0 && index.runs_here == 0) {
-    tell(fmt::format("devreset {}: ledger {} records runs on {}; this run is on {}: use a new "
-                     "ledger for {} (nothing was sent)\n",
-                     name, ledger.string(), fmt::join(index.other_tenants, ", "), tenant,
-                     tenant));
+    tell(
+        fmt::format("devreset {}: ledger {} records runs on {}; this run is on {}: use a new "
+                    "ledger for {} (nothing was sent)\n",
+                    name, ledger.string(), fmt::join(index.other_tenants, ", "), tenant, tenant));
     return false;
   }
   if (!index.other_tenants.empty()) {
-    tell(fmt::format("devreset {}: note: ledger {} also records runs on {}; only the runs on {} "
-                     "count as done here\n",
-                     name, ledger.string(), fmt::join(index.other_tenants, ", "), tenant));
+    tell(
+        fmt::format("devreset {}: note: ledger {} also records runs on {}; only the runs on {} "
+                    "count as done here\n",
+                    name, ledger.string(), fmt::join(index.other_tenants, ", "), tenant));
   }
   return true;
 }
@@ -98,9 +100,10 @@ void warn_if_other_origin(const char* name, const fs::path& input, const std::st
                      input.string(), io::printable(origin->tenant, 200), tenant));
   }
   if (!origin->realm.empty() && origin->realm != realm) {
-    tell(fmt::format("devreset {}: warning: {} was written for realm {}, and --realm is {} (its "
-                     "rows keep their own realm)\n",
-                     name, input.string(), io::printable(origin->realm, 200), realm));
+    tell(
+        fmt::format("devreset {}: warning: {} was written for realm {}, and --realm is {} (its "
+                    "rows keep their own realm)\n",
+                    name, input.string(), io::printable(origin->realm, 200), realm));
   }
 }
 
@@ -119,14 +122,14 @@ bool confirmed(const std::string& what) {
   // The rule: a terminal asks before any reset, whatever its size, unless --yes.
   int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) {
-    tell(fmt::format("devreset run: refusing to {} without confirmation: no terminal to ask on; "
-                     "add --yes\n",
-                     what));
+    tell(
+        fmt::format("devreset run: refusing to {} without confirmation: no terminal to ask on; "
+                    "add --yes\n",
+                    what));
     return false;
   }
   auto question = fmt::format("devreset run: about to {}.\nType 'yes' to go on: ", what);
-  bool ok = ::write(fd, question.data(), question.size()) ==
-            static_cast<ssize_t>(question.size());
+  bool ok = ::write(fd, question.data(), question.size()) == static_cast<ssize_t>(question.size());
   std::string answer;
   char c = 0;
   while (ok && answer.size() < 64 && ::read(fd, &c, 1) == 1 && c != '\n')
@@ -151,8 +154,9 @@ int tell_outcome(const char* name, engine::run_mode mode, const engine::run_resu
   }
   int code = result.exit_code();
   if (result.preflight_failed) {
-    tell(fmt::format("Nothing was sent to any user and the ledger is as it was: fix the problem "
-                     "above and run the same command again.\n"));
+    tell(
+        fmt::format("Nothing was sent to any user and the ledger is as it was: fix the problem "
+                    "above and run the same command again.\n"));
     return code;
   }
   const auto& st = result.stats;
@@ -167,14 +171,14 @@ int tell_outcome(const char* name, engine::run_mode mode, const engine::run_resu
     again += " " + shell_quote(a);
   }
   if (mode == engine::run_mode::plan) {
-    tell(fmt::format("To plan the users that could not be read: devreset report {} "
-                     "--failed-out todo.csv, then plan todo.csv into a new ledger\n",
-                     shell_quote(ledger.string())));
+    tell(
+        fmt::format("To plan the users that could not be read: devreset report {} "
+                    "--failed-out todo.csv, then plan todo.csv into a new ledger\n",
+                    shell_quote(ledger.string())));
     return code;
   }
   if (!had_resume) again += " --resume";
-  tell(fmt::format("To {}: {}\n", code == 3 ? "resume" : "retry the users that are not ok",
-                   again));
+  tell(fmt::format("To {}: {}\n", code == 3 ? "resume" : "retry the users that are not ok", again));
   return code;
 }
 
@@ -268,9 +272,10 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
     return 2;
   }
   if (r.cfg.tls.insecure) {
-    tell(fmt::format("devreset {}: WARNING: --insecure: the tenant's certificate is NOT verified; "
-                     "anyone on the path can read the token\n",
-                     r.name));
+    tell(
+        fmt::format("devreset {}: WARNING: --insecure: the tenant's certificate is NOT verified; "
+                    "anyone on the path can read the token\n",
+                    r.name));
   }
   auto result = execute(r, *reader, *index, rows);
   if (!result) return 2;

@@ -127,7 +127,8 @@ void read_tenant(const po::variables_map& vm, engine::run_config& cfg) {
 // How hard to push the tenant, and when to give up.
 void read_limits(const po::variables_map& vm, engine::run_config& cfg) {
   cfg.concurrency = vm["concurrency"].as<int>();
-  if (cfg.concurrency < 1 || cfg.concurrency > 4096) throw usage_error("--concurrency is 1 to 4096");
+  if (cfg.concurrency < 1 || cfg.concurrency > 4096)
+    throw usage_error("--concurrency is 1 to 4096");
   cfg.rate = vm["rate"].as<double>();
   cfg.burst = vm["burst"].as<double>();
   if (cfg.rate < 0 || cfg.burst < 0) throw usage_error("--rate and --burst cannot be negative");
@@ -150,7 +151,8 @@ void read_limits(const po::variables_map& vm, engine::run_config& cfg) {
 // What to do: the realm and types of rows that name none, the input, the ledger, the display.
 void read_work(const po::variables_map& vm, run_request& r) {
   auto realm = io::realm_path(vm["realm"].as<std::string>());
-  if (auto* err = std::get_if<io::realm_error>(&realm)) throw usage_error("--realm: " + err->reason);
+  if (auto* err = std::get_if<io::realm_error>(&realm))
+    throw usage_error("--realm: " + err->reason);
   r.rows.default_realm = std::get<std::string>(realm);
   io::type_list_error terr;
   auto types = io::parse_type_list(vm["types"].as<std::string>(), terr, /*allow_comma=*/true);
@@ -167,23 +169,30 @@ void read_work(const po::variables_map& vm, run_request& r) {
   r.yes = vm["yes"].as<bool>();
   r.grace = duration_value(vm, "grace");
   const auto p = vm["progress"].as<std::string>();
-  if (p == "auto") r.progress = progress_mode::automatic;
-  else if (p == "bar") r.progress = progress_mode::bar;
-  else if (p == "plain") r.progress = progress_mode::plain;
-  else if (p == "none") r.progress = progress_mode::none;
-  else throw usage_error("--progress is auto, bar, plain or none");
+  if (p == "auto")
+    r.progress = progress_mode::automatic;
+  else if (p == "bar")
+    r.progress = progress_mode::bar;
+  else if (p == "plain")
+    r.progress = progress_mode::plain;
+  else if (p == "none")
+    r.progress = progress_mode::none;
+  else
+    throw usage_error("--progress is auto, bar, plain or none");
 }
 
 // The token: a service account, a file, or the environment; never a bare argument.
 std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm, const char* name) {
   if (vm.count("sa-id") || vm.count("sa-key")) {
-    if (!vm.count("sa-id") || !vm.count("sa-key")) throw usage_error("--sa-id and --sa-key go together");
+    if (!vm.count("sa-id") || !vm.count("sa-key"))
+      throw usage_error("--sa-id and --sa-key go together");
     auto key_file = vm["sa-key"].as<std::string>();
     struct stat st {};
     if (::stat(key_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-      tell(fmt::format("devreset {}: warning: the key file {} can be read by others (mode {:o}); "
-                       "chmod 600 it\n",
-                       name, key_file, st.st_mode & 0777));
+      tell(
+          fmt::format("devreset {}: warning: the key file {} can be read by others (mode {:o}); "
+                      "chmod 600 it\n",
+                      name, key_file, st.st_mode & 0777));
     }
     try {
       return engine::make_service_account_token(
@@ -196,7 +205,8 @@ std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm, co
   if (const char* env = std::getenv("DEVRESET_TOKEN"); env != nullptr && *env != '\0') {
     return engine::make_static_token(env, "DEVRESET_TOKEN");
   }
-  throw usage_error("no token: give --sa-id and --sa-key, or --token-file FILE, or set DEVRESET_TOKEN");
+  throw usage_error(
+      "no token: give --sa-id and --sa-key, or --token-file FILE, or set DEVRESET_TOKEN");
 }
 
 }  // namespace

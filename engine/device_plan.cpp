@@ -93,87 +93,80 @@ void type_task::on_answer(const final_answer& a) {
   result_.attempts += a.attempts;
   result_.http_status = a.http_status;
   if (phase_ == phase::finished) return;
-
-  if (a.what == final_answer::kind::not_found) {
-    if (phase_ == phase::remove) {
-      // The device is gone already: our own DELETE whose answer was lost and was retried,
-      // another admin, a parallel job. Deleted all the same, and counted as such.
-      result_.deleted = result_.deleted.value_or(0) + 1;
-      result_.gone = result_.gone.value_or(0) + 1;
-      if (++next_delete_ == ids_.size()) {
-        result_.status = result_status::ok;
-        phase_ = phase::finished;
-      }
-      return;
-    }
-    result_.status = result_status::not_found;
-    result_.error = "the tenant says the user does not exist (404)";
-    phase_ = phase::finished;
-    return;
-  }
-
-  if (a.what == final_answer::kind::failed) {
-    // A tenant without binding's reset action refuses it: list and delete instead.
-    const bool refused_action =
-        meaning_of(attempt_result{transport::ok, a.http_status, {}}) == meaning::action_refused;
-    if (phase_ == phase::reset && type_ == device_type::binding && refused_action) {
-      phase_ = phase::list;
-      result_.action = "reset->list+delete";
-      return;
-    }
-    fail(a, a.error);
-    return;
-  }
-
+  if (a.what == final_answer::kind::not_found) return on_not_found();
+  if (a.what == final_answer::kind::failed) return on_failed(a);
+  const json::object* o = a.body ? a.body->if_object() : nullptr;
   switch (phase_) {
-    case phase::reset: {
-      const json::object* o = a.body ? a.body->if_object() : nullptr;
-      const json::value* r = o ? o->if_contains("result") : nullptr;
-      if (r != nullptr && r->is_bool() && r->get_bool()) {
-        result_.status = result_status::ok;
-        phase_ = phase::finished;
-      } else {
-        fail(a, "the tenant did not confirm the reset (no \"result\":true)");
-      }
-      return;
-    }
-    case phase::list: {
-      const json::object* o = a.body ? a.body->if_object() : nullptr;
-      const json::value* list = o ? o->if_contains("result") : nullptr;
-      if (list == nullptr || !list->is_array()) {
-        fail(a, "the list answer has no \"result\" array");
-        return;
-      }
-      for (const auto& d : list->get_array()) {
-        const json::object* dev = d.if_object();
-        const json::value* id = dev ? dev->if_contains("_id") : nullptr;
-        if (id == nullptr || !id->is_string() || id->get_string().empty()) {
-          fail(a, "a listed device has no \"_id\"");
-          return;
-        }
-        ids_.emplace_back(id->get_string());
-      }
-      const json::value* cookie = o->if_contains("pagedResultsCookie");
-      if (cookie != nullptr && cookie->is_string() && !cookie->get_string().empty()) {
-        if (++pages_ >= max_pages) {
-          fail(a, fmt::format("more than {} pages of devices", max_pages));
-          return;
-        }
-        cookie_.assign(cookie->get_string());
-        return;  // the next page
-      }
-      finish_list_phase();
-      return;
-    }
+    case phase::reset:
+      return on_reset(a, o);
+    case phase::list:
+      return on_page(a, o);
     case phase::remove:
-      result_.deleted = result_.deleted.value_or(0) + 1;
-      if (++next_delete_ == ids_.size()) {
-        result_.status = result_status::ok;
-        phase_ = phase::finished;
-      }
-      return;
+      return on_deleted(false);
     case phase::finished:
       return;
+  }
+}
+
+void type_task::on_not_found() {
+  if (phase_ == phase::remove) {
+    // The device is gone already: our own DELETE whose answer was lost and was retried,
+    // another admin, a parallel job. Deleted all the same, and counted as such.
+    return on_deleted(true);
+  }
+  result_.status = result_status::not_found;
+  result_.error = "the tenant says the user does not exist (404)";
+  phase_ = phase::finished;
+}
+
+void type_task::on_failed(const final_answer& a) {
+  // A tenant without binding's reset action refuses it: list and delete instead.
+  const bool refused_action =
+      meaning_of(attempt_result{transport::ok, a.http_status, {}}) == meaning::action_refused;
+  if (phase_ == phase::reset && type_ == device_type::binding && refused_action) {
+    phase_ = phase::list;
+    result_.action = "reset->list+delete";
+    return;
+  }
+  fail(a, a.error);
+}
+
+void type_task::on_reset(const final_answer& a, const json::object* o) {
+  const json::value* r = o ? o->if_contains("result") : nullptr;
+  if (r == nullptr || !r->is_bool() || !r->get_bool()) {
+    return fail(a, "the tenant did not confirm the reset (no \"result\":true)");
+  }
+  result_.status = result_status::ok;
+  phase_ = phase::finished;
+}
+
+void type_task::on_page(const final_answer& a, const json::object* o) {
+  const json::value* list = o ? o->if_contains("result") : nullptr;
+  if (list == nullptr || !list->is_array())
+    return fail(a, "the list answer has no \"result\" array");
+  for (const auto& d : list->get_array()) {
+    const json::object* dev = d.if_object();
+    const json::value* id = dev ? dev->if_contains("_id") : nullptr;
+    if (id == nullptr || !id->is_string() || id->get_string().empty()) {
+      return fail(a, "a listed device has no \"_id\"");
+    }
+    ids_.emplace_back(id->get_string());
+  }
+  const json::value* cookie = o->if_contains("pagedResultsCookie");
+  if (cookie == nullptr || !cookie->is_string() || cookie->get_string().empty()) {
+    return finish_list_phase();
+  }
+  if (++pages_ >= max_pages)
+    return fail(a, fmt::format("more than {} pages of devices", max_pages));
+  cookie_.assign(cookie->get_string());  // the next page
+}
+
+void type_task::on_deleted(bool already_gone) {
+  result_.deleted = result_.deleted.value_or(0) + 1;
+  if (already_gone) result_.gone = result_.gone.value_or(0) + 1;
+  if (++next_delete_ == ids_.size()) {
+    result_.status = result_status::ok;
+    phase_ = phase::finished;
   }
 }
 

@@ -44,6 +44,11 @@ class type_task {
   enum class phase { reset, list, remove, finished };
   void fail(const final_answer& a, std::string why);
   void finish_list_phase();
+  void on_not_found();
+  void on_failed(const final_answer& a);
+  void on_reset(const final_answer& a, const boost::json::object* o);
+  void on_page(const final_answer& a, const boost::json::object* o);
+  void on_deleted(bool already_gone);
 
   io::device_type type_;
   run_mode mode_;

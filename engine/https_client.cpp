@@ -186,6 +186,25 @@ struct https_connection::impl {
     co_return std::pair{transport::ok, std::string()};
   }
 
+  // The parts of an answer the engine reads. Content-Type and Location only serve the words
+  // of a failure: not looked up on a 2xx.
+  static http_answer answer_of(http::response<http::string_body>& res) {
+    http_answer answer;
+    answer.status = static_cast<int>(res.result_int());
+    auto header = [&res](http::field f, std::string& out, std::size_t max) {
+      if (auto it = res.find(f); it != res.end()) {
+        out.assign(it->value().data(), std::min<std::size_t>(it->value().size(), max));
+      }
+    };
+    header(http::field::retry_after, answer.retry_after, 256);
+    if (answer.status >= 300) header(http::field::content_type, answer.content_type, 200);
+    if (answer.status >= 300 && answer.status < 400) {
+      header(http::field::location, answer.location, 8192);
+    }
+    answer.body = std::move(res.body());
+    return answer;
+  }
+
   static transport classify(const boost::system::error_code& ec) {
     if (ec == beast::error::timeout) return transport::timeout;
     if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
@@ -293,25 +312,7 @@ asio::awaitable<http_answer> https_connection::exchange(std::chrono::millisecond
     co_return failed;
   }
 
-  auto& res = parser.get();
-  http_answer answer;
-  answer.status = static_cast<int>(res.result_int());
-  if (auto it = res.find(http::field::retry_after); it != res.end()) {
-    answer.retry_after.assign(it->value().data(), it->value().size());
-  }
-  // Content-Type and Location only serve the words of a failure: not looked up on a 2xx.
-  if (answer.status >= 300) {
-    if (auto it = res.find(http::field::content_type); it != res.end()) {
-      answer.content_type.assign(it->value().data(),
-                                 std::min<std::size_t>(it->value().size(), 200));
-    }
-  }
-  if (answer.status >= 300 && answer.status < 400) {
-    if (auto it = res.find(http::field::location); it != res.end()) {
-      answer.location.assign(it->value().data(), it->value().size());
-    }
-  }
-  answer.body = std::move(res.body());
+  http_answer answer = impl::answer_of(parser.get());
   if (!c.session_saved) {
     c.host.keep_session(c.stream->native_handle());  // TLS 1.3 tickets come after the handshake
     c.session_saved = true;

@@ -77,11 +77,11 @@ bool request_machine::streaks(const attempt_result& ar, wall::time_point wall_no
   if (is_silence(ar.how)) {
     if (fb.silence++ == 0) fb.silent_since = wall_now;
     if (fb.silence >= fb.max_silence) {
-      out = abort(run_error::tenant_silent,
-                  fmt::format("the tenant stopped answering at {}: {} ({} requests in a row got "
-                              "no answer); the users in flight were not reached",
-                              io::format_utc(fb.silent_since), io::printable(detail, 200),
-                              fb.silence));
+      out = abort(
+          run_error::tenant_silent,
+          fmt::format("the tenant stopped answering at {}: {} ({} requests in a row got "
+                      "no answer); the users in flight were not reached",
+                      io::format_utc(fb.silent_since), io::printable(detail, 200), fb.silence));
       return true;
     }
     return false;

@@ -66,8 +66,7 @@ class request_machine {
     std::string reason;          ///< abort: for people
   };
 
-  request_machine(const request_profile& profile, request_feedback& feedback,
-                  http_method method);
+  request_machine(const request_profile& profile, request_feedback& feedback, http_method method);
 
   action start(steady::time_point now);
   /// The wait the last action asked for is over.

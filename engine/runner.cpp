@@ -374,5 +374,4 @@ json::object summary_record(const run_config& config, const run_result& r) {
   return o;
 }
 
-
 }  // namespace devreset::engine

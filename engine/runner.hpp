@@ -28,14 +28,14 @@ namespace devreset::engine {
 /// What the run record says of the run's input (typed; the engine also names the input in
 /// the error of a row it cannot read past).
 struct run_input {
-  std::string name;          ///< as the operator gave it
-  std::string path;          ///< absolute (for `report` to read it again)
-  std::string format;        ///< csv, json, jsonl
-  std::uint64_t rows = 0;    ///< counted ahead (0: not counted)
-  std::string realm;         ///< the default realm path of rows that name none
-  std::string types;         ///< the default types, "oath,push"
-  bool resume = false;       ///< a --resume of the ledger
-  bool demo = false;         ///< `devreset demo`
+  std::string name;        ///< as the operator gave it
+  std::string path;        ///< absolute (for `report` to read it again)
+  std::string format;      ///< csv, json, jsonl
+  std::uint64_t rows = 0;  ///< counted ahead (0: not counted)
+  std::string realm;       ///< the default realm path of rows that name none
+  std::string types;       ///< the default types, "oath,push"
+  bool resume = false;     ///< a --resume of the ledger
+  bool demo = false;       ///< `devreset demo`
 };
 
 /// Plain data: where the tenant is, how hard to push it, when to give up.
@@ -122,8 +122,8 @@ struct run_result {
 /// Runs the jobs of `reader` against the tenant, writing to `ledger`. `done` is the resume
 /// index (or null). Throws only for broken invariants; failures come back in the result.
 run_result run(const run_config& config, io::job_reader& reader, io::ledger_writer& ledger,
-               const io::user_type_map* done, token_source& tokens,
-               run_control* control = nullptr, run_observer* observer = nullptr);
+               const io::user_type_map* done, token_source& tokens, run_control* control = nullptr,
+               run_observer* observer = nullptr);
 
 /// The run record of a run ({"record":"run",...}).
 boost::json::object run_record(const run_config& config);
