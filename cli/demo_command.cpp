@@ -31,6 +31,70 @@ fs::path samples_dir() {
   return DEVRESET_SOURCE_DIR "/samples";
 }
 
+// The run itself: the engine against the in-process tenant, with a progress display.
+engine::run_result reset_samples(sim::server& tenant, const fs::path& input, const fs::path& ca,
+                                 const fs::path& ledger_path) {
+  engine::run_config cfg;
+  cfg.host = "127.0.0.1";
+  cfg.port = std::to_string(tenant.port());
+  cfg.tls.ca_file = ca.string();
+  cfg.concurrency = 16;
+  cfg.retry.backoff_base = std::chrono::milliseconds(50);
+  cfg.run_id = "demo";
+  cfg.progress_interval = std::chrono::milliseconds(100);
+  cfg.input = {input.string(),
+               input.string(),
+               "csv",
+               demo_users,
+               tenant.realm_path(),
+               "oath,push,webauthn,binding",
+               false,
+               true};
+  io::reader_options ro;
+  ro.default_realm = tenant.realm_path();
+  auto reader = io::open_job_reader(input, std::nullopt, ro);
+  io::ledger_writer ledger(ledger_path, io::ledger_mode::create);
+  auto tokens = engine::make_static_token(tenant.token(), "the simulated tenant's token");
+  progress prog(progress_mode::automatic, demo_users);
+  auto result = engine::run(cfg, *reader, ledger, nullptr, *tokens, nullptr, &prog);
+  prog.finish(result.stats);
+  ledger.close();
+  return result;
+}
+
+// The tenant's own count, before and after, then `devreset report` of the ledger.
+void show_outcome(sim::server& tenant, const json::value& before, const fs::path& ledger_path) {
+  auto after = json::parse(tenant.stats_json());
+  tenant.stop();
+  std::string left;
+  for (auto t : {"oath", "push", "webauthn", "binding"}) {
+    left += fmt::format("  {} {} -> {}", t, before.at("devices_left").at(t).as_int64(),
+                        after.at("devices_left").at(t).as_int64());
+  }
+  tell(
+      fmt::format("The tenant's own count of devices:{}\n  (the rows of users.csv that name their "
+                  "own types keep the others)\nUsers reset more than once: {}\n\n$ devreset "
+                  "report {}\n",
+                  left, after.at("resets_per_user").at("2+").as_int64(), ledger_path.string()));
+  std::string report_arg = ledger_path.string();
+  char report_name[] = "report";
+  char* report_argv[] = {report_name, report_arg.data(), nullptr};
+  report_command(2, report_argv);
+}
+
+std::unique_ptr<sim::server> start_tenant() {
+  sim::options so;
+  so.users = demo_users;
+  so.seed = demo_seed;
+  so.latency = std::chrono::milliseconds(8);
+  so.jitter = std::chrono::milliseconds(4);
+  so.fail_rate = 0.02;  // some trouble, to show retries
+  so.drop_rate = 0.01;
+  auto tenant = std::make_unique<sim::server>(so);
+  tenant->start();
+  return tenant;
+}
+
 }  // namespace
 
 int demo_command(int argc, char** argv) {
@@ -44,33 +108,22 @@ int demo_command(int argc, char** argv) {
     return 0;
   }
   if (argc > 1) {
-    fmt::print(stderr, "devreset demo: takes no options (see devreset demo --help)\n");
+    tell("devreset demo: takes no options (see devreset demo --help)\n");
     return 2;
   }
-  auto samples = samples_dir();
-  auto input = samples / "users.csv";
+  auto input = samples_dir() / "users.csv";
   if (!fs::exists(input)) {
-    fmt::print(stderr, "devreset demo: {} not found (set DEVRESET_SAMPLES to the samples folder)\n",
-               input.string());
+    tell(fmt::format("devreset demo: {} not found (set DEVRESET_SAMPLES to the samples folder)\n",
+                     input.string()));
     return 2;
   }
-
-  sim::options so;
-  so.users = demo_users;
-  so.seed = demo_seed;
-  so.latency = std::chrono::milliseconds(8);
-  so.jitter = std::chrono::milliseconds(4);
-  so.fail_rate = 0.02;  // some trouble, to show retries
-  so.drop_rate = 0.01;
   std::unique_ptr<sim::server> tenant;
   try {
-    tenant = std::make_unique<sim::server>(so);
+    tenant = start_tenant();
   } catch (const std::exception& e) {
-    fmt::print(stderr, "devreset demo: cannot start the simulated tenant: {}\n", e.what());
+    tell(fmt::format("devreset demo: cannot start the simulated tenant: {}\n", e.what()));
     return 3;
   }
-  tenant->start();
-
   auto dir = fs::temp_directory_path() /
              fmt::format("devreset-demo-{}-{}", ::getpid(), std::time(nullptr));
   fs::create_directories(dir);
@@ -78,62 +131,15 @@ int demo_command(int argc, char** argv) {
   auto ledger_path = dir / "ledger.jsonl";
   { std::ofstream(ca) << tenant->ca_pem(); }
   auto before = json::parse(tenant->stats_json());
-
-  fmt::print(stderr,
-             "devreset demo: a simulated tenant with {} users is up at {} (in this process;\n"
-             "  nothing leaves this machine; 2% of answers are 503s and 1% dropped connections).\n"
-             "  Resetting the oath, push, webauthn and binding devices of the users in\n"
-             "  {}\n\n",
-             demo_users, tenant->url(), input.string());
-
-  engine::run_config cfg;
-  cfg.host = "127.0.0.1";
-  cfg.port = std::to_string(tenant->port());
-  cfg.tls.ca_file = ca.string();
-  cfg.concurrency = 16;
-  cfg.retry.backoff_base = std::chrono::milliseconds(50);
-  cfg.run_id = "demo";
-  cfg.progress_interval = std::chrono::milliseconds(100);
-  cfg.input.name = input.string();
-  cfg.input.path = input.string();
-  cfg.input.format = "csv";
-  cfg.input.rows = demo_users;
-  cfg.input.types = "oath,push,webauthn,binding";
-  cfg.input.demo = true;
-
-  io::reader_options ro;
-  ro.default_realm = tenant->realm_path();
-  auto reader = io::open_job_reader(input, std::nullopt, ro);
-  io::ledger_writer ledger(ledger_path, io::ledger_mode::create);
-  auto tokens = engine::make_static_token(tenant->token(), "the simulated tenant's token");
-  cfg.input.realm = ro.default_realm;
-  progress prog(progress_mode::automatic, demo_users);
-  auto result = engine::run(cfg, *reader, ledger, nullptr, *tokens, nullptr, &prog);
-  prog.finish(result.stats);
-  ledger.close();
-  fmt::print(stderr, "\n{}", summary_text(result.stats, result.elapsed_s));
-  fmt::print(stderr, "Ledger: {}\n", ledger_path.string());
-
-  auto after = json::parse(tenant->stats_json());
-  tenant->stop();
-  std::string left;
-  for (auto t : {"oath", "push", "webauthn", "binding"}) {
-    left += fmt::format("  {} {} -> {}", t, before.at("devices_left").at(t).as_int64(),
-                        after.at("devices_left").at(t).as_int64());
-  }
-  fmt::print(stderr,
-             "The tenant's own count of devices:{}\n  (the rows of users.csv that name their "
-             "own types keep the others)\n",
-             left);
-  fmt::print(stderr, "Users reset more than once: {}\n\n",
-             after.at("resets_per_user").at("2+").as_int64());
-
-  fmt::print(stderr, "$ devreset report {}\n", ledger_path.string());
-  std::fflush(stderr);
-  std::string report_arg = ledger_path.string();
-  char report_name[] = "report";
-  char* report_argv[] = {report_name, report_arg.data(), nullptr};
-  report_command(2, report_argv);
+  tell(fmt::format(
+      "devreset demo: a simulated tenant with {} users is up at {} (in this process;\n"
+      "  nothing leaves this machine; 2% of answers are 503s and 1% dropped connections).\n"
+      "  Resetting the oath, push, webauthn and binding devices of the users in\n  {}\n\n",
+      demo_users, tenant->url(), input.string()));
+  auto result = reset_samples(*tenant, input, ca, ledger_path);
+  tell(fmt::format("\n{}Ledger: {}\n", summary_text(result.stats, result.elapsed_s),
+                   ledger_path.string()));
+  show_outcome(*tenant, before, ledger_path);
   return result.exit_code();
 }
 

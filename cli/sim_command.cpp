@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "io/duration.hpp"
 #include "sim/server.hpp"
 
@@ -77,9 +78,91 @@ double rate_option(const po::variables_map& vm, const char* name) {
   return p;
 }
 
-}  // namespace
+// --listen HOST:PORT ([v6]:port too).
+void read_listen(const po::variables_map& vm, sim::options& o) {
+  auto listen = vm["listen"].as<std::string>();
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) throw po::error("--listen takes HOST:PORT");
+  o.listen_host = listen.substr(0, colon);
+  if (o.listen_host.size() > 2 && o.listen_host.front() == '[') {
+    o.listen_host = o.listen_host.substr(1, o.listen_host.size() - 2);
+  }
+  int port = std::atoi(listen.c_str() + colon + 1);
+  if (port < 0 || port > 65535) throw po::error("--listen: the port is 0 to 65535");
+  o.port = static_cast<std::uint16_t>(port);
+}
 
-int sim_command(int argc, char** argv) {
+// Who the tenant is: users, realm, AM path, tokens, service account, certificate.
+void read_identity(const po::variables_map& vm, sim::options& o) {
+  o.users = vm["users"].as<std::uint64_t>();
+  o.seed = vm["seed"].as<std::uint64_t>();
+  o.realm = vm["realm"].as<std::string>();
+  o.am_path = vm["am-path"].as<std::string>();
+  if (vm.count("token")) o.token = vm["token"].as<std::string>();
+  if (vm.count("next-token")) o.next_token = vm["next-token"].as<std::string>();
+  o.token_expires = duration_option(vm, "token-expires");
+  if (vm.count("sa-id") != vm.count("sa-jwk")) throw po::error("--sa-id and --sa-jwk go together");
+  if (vm.count("sa-id")) {
+    o.sa_id = vm["sa-id"].as<std::string>();
+    o.sa_jwk_file = vm["sa-jwk"].as<std::string>();
+  }
+  o.token_ttl = duration_option(vm, "token-ttl");
+  if (o.token_ttl.count() < 1000) throw po::error("--token-ttl is at least 1s");
+  o.binding_reset = vm.count("no-binding-reset") == 0;
+  if (vm.count("cert") != vm.count("key")) throw po::error("--cert and --key go together");
+  if (vm.count("cert")) {
+    o.cert_file = vm["cert"].as<std::string>();
+    o.key_file = vm["key"].as<std::string>();
+  }
+}
+
+// How it behaves: latency, rate limit, the ordinary faults and the lost answers.
+void read_behaviour(const po::variables_map& vm, sim::options& o) {
+  o.latency = duration_option(vm, "latency");
+  o.jitter = duration_option(vm, "jitter");
+  o.slow_delay = duration_option(vm, "slow-delay");
+  o.rate_limit = vm["rate-limit"].as<double>();
+  if (o.rate_limit < 0) throw po::error("--rate-limit cannot be negative");
+  o.fail_rate = rate_option(vm, "fail-rate");
+  o.drop_rate = rate_option(vm, "drop-rate");
+  o.slow_rate = rate_option(vm, "slow-rate");
+  o.lost_answer_rate = rate_option(vm, "lost-answer-rate");
+  o.late_5xx_rate = rate_option(vm, "late-5xx-rate");
+  if (o.lost_answer_rate + o.late_5xx_rate > 1) {
+    throw po::error("--lost-answer-rate and --late-5xx-rate add up to more than 1");
+  }
+  if (o.fail_rate + o.drop_rate + o.slow_rate > 1) {
+    throw po::error("--fail-rate, --drop-rate and --slow-rate add up to more than 1");
+  }
+}
+
+// --hostile MODE[=SHARE], repeatable.
+void read_hostile(const po::variables_map& vm, sim::options& o) {
+  if (!vm.count("hostile")) return;
+  double per_request = 0;
+  for (const auto& spec : vm["hostile"].as<std::vector<std::string>>()) {
+    auto eq = spec.find('=');
+    auto name = spec.substr(0, eq);
+    auto mode = sim::parse_hostile(name);
+    if (!mode) {
+      throw po::error(fmt::format("--hostile: unknown mode '{}' (one of: {})", name,
+                                  fmt::join(sim::hostile_names, ", ")));
+    }
+    double share = 1;
+    if (eq != std::string::npos) {
+      char* end = nullptr;
+      share = std::strtod(spec.c_str() + eq + 1, &end);
+      if (end == spec.c_str() + eq + 1 || *end != '\0' || !(share >= 0 && share <= 1)) {
+        throw po::error(fmt::format("--hostile {}: the share is a number from 0 to 1", spec));
+      }
+    }
+    o.hostile_rate[static_cast<std::size_t>(*mode)] = share;
+    if (*mode != sim::hostile::tls_stall) per_request += share;
+  }
+  if (per_request > 1) throw po::error("--hostile: the shares add up to more than 1");
+}
+
+po::options_description sim_options() {
   po::options_description desc(sim_usage);
   // clang-format off
   desc.add_options()
@@ -113,6 +196,51 @@ int sim_command(int argc, char** argv) {
     ("users-out", po::value<std::string>(), "write the seeded user ids here, one per line");
   // clang-format on
 
+  return desc;
+}
+
+// Writes what a client needs (the CA, the user ids, the ready line). The CA's file, when it
+// is a temporary one; nullopt when a file could not be written.
+std::optional<std::string> publish(const po::variables_map& vm, sim::server& srv,
+                                   const sim::options& opts, bool& temporary_ca) {
+  std::string ca_file, error;
+  if (!srv.ca_pem().empty()) {
+    temporary_ca = !vm.count("ca-out");
+    ca_file = temporary_ca ? (std::filesystem::temp_directory_path() /
+                              fmt::format("devreset-sim-{}-ca.pem", srv.port()))
+                                 .string()
+                           : vm["ca-out"].as<std::string>();
+    if (!write_file_atomically(ca_file, srv.ca_pem(), error)) {
+      tell(fmt::format("devreset sim: cannot write the CA: {}\n", error));
+      return std::nullopt;
+    }
+  }
+  if (vm.count("users-out")) {
+    std::string ids;
+    for (const auto& id : srv.user_ids())
+      ids.append(id).append(1, '\n');
+    if (!write_file_atomically(vm["users-out"].as<std::string>(), ids, error)) {
+      tell(fmt::format("devreset sim: cannot write the user ids: {}\n", error));
+      return std::nullopt;
+    }
+  }
+  json::object ready{{"url", srv.url()},          {"token", srv.token()},    {"ca_file", ca_file},
+                     {"realm", srv.realm_path()}, {"am_path", opts.am_path}, {"users", opts.users}};
+  auto line = json::serialize(ready);
+  if (vm.count("ready-file") &&
+      !write_file_atomically(vm["ready-file"].as<std::string>(), line + "\n", error)) {
+    tell(fmt::format("devreset sim: cannot write the ready file: {}\n", error));
+    return std::nullopt;
+  }
+  fmt::print("{}\n", line);
+  std::fflush(stdout);
+  return ca_file;
+}
+
+}  // namespace
+
+int sim_command(int argc, char** argv) {
+  auto desc = sim_options();
   sim::options opts;
   po::variables_map vm;
   try {
@@ -122,135 +250,27 @@ int sim_command(int argc, char** argv) {
       std::cout << desc << '\n';
       return 0;
     }
-    auto listen = vm["listen"].as<std::string>();
-    auto colon = listen.rfind(':');
-    if (colon == std::string::npos) throw po::error("--listen takes HOST:PORT");
-    opts.listen_host = listen.substr(0, colon);
-    if (opts.listen_host.size() > 2 && opts.listen_host.front() == '[') {
-      opts.listen_host = opts.listen_host.substr(1, opts.listen_host.size() - 2);
-    }
-    int port = std::atoi(listen.c_str() + colon + 1);
-    if (port < 0 || port > 65535) throw po::error("--listen: the port is 0 to 65535");
-    opts.port = static_cast<std::uint16_t>(port);
-    opts.users = vm["users"].as<std::uint64_t>();
-    opts.seed = vm["seed"].as<std::uint64_t>();
-    opts.realm = vm["realm"].as<std::string>();
-    opts.am_path = vm["am-path"].as<std::string>();
-    if (vm.count("token")) opts.token = vm["token"].as<std::string>();
-    if (vm.count("next-token")) opts.next_token = vm["next-token"].as<std::string>();
-    opts.token_expires = duration_option(vm, "token-expires");
-    if (vm.count("sa-id") != vm.count("sa-jwk"))
-      throw po::error("--sa-id and --sa-jwk go together");
-    if (vm.count("sa-id")) {
-      opts.sa_id = vm["sa-id"].as<std::string>();
-      opts.sa_jwk_file = vm["sa-jwk"].as<std::string>();
-    }
-    opts.token_ttl = duration_option(vm, "token-ttl");
-    if (opts.token_ttl.count() < 1000) throw po::error("--token-ttl is at least 1s");
-    opts.latency = duration_option(vm, "latency");
-    opts.jitter = duration_option(vm, "jitter");
-    opts.slow_delay = duration_option(vm, "slow-delay");
-    opts.rate_limit = vm["rate-limit"].as<double>();
-    if (opts.rate_limit < 0) throw po::error("--rate-limit cannot be negative");
-    opts.fail_rate = rate_option(vm, "fail-rate");
-    opts.drop_rate = rate_option(vm, "drop-rate");
-    opts.slow_rate = rate_option(vm, "slow-rate");
-    opts.lost_answer_rate = rate_option(vm, "lost-answer-rate");
-    opts.late_5xx_rate = rate_option(vm, "late-5xx-rate");
-    if (opts.lost_answer_rate + opts.late_5xx_rate > 1) {
-      throw po::error("--lost-answer-rate and --late-5xx-rate add up to more than 1");
-    }
-    if (opts.fail_rate + opts.drop_rate + opts.slow_rate > 1) {
-      throw po::error("--fail-rate, --drop-rate and --slow-rate add up to more than 1");
-    }
-    if (vm.count("hostile")) {
-      double per_request = 0;
-      for (const auto& spec : vm["hostile"].as<std::vector<std::string>>()) {
-        auto eq = spec.find('=');
-        auto name = spec.substr(0, eq);
-        auto mode = sim::parse_hostile(name);
-        if (!mode) {
-          throw po::error(fmt::format("--hostile: unknown mode '{}' (one of: {})", name,
-                                      fmt::join(sim::hostile_names, ", ")));
-        }
-        double share = 1;
-        if (eq != std::string::npos) {
-          char* end = nullptr;
-          share = std::strtod(spec.c_str() + eq + 1, &end);
-          if (end == spec.c_str() + eq + 1 || *end != '\0' || !(share >= 0 && share <= 1)) {
-            throw po::error(fmt::format("--hostile {}: the share is a number from 0 to 1", spec));
-          }
-        }
-        opts.hostile_rate[static_cast<std::size_t>(*mode)] = share;
-        if (*mode != sim::hostile::tls_stall) per_request += share;
-      }
-      if (per_request > 1) throw po::error("--hostile: the shares add up to more than 1");
-    }
-    opts.binding_reset = vm.count("no-binding-reset") == 0;
-    if (vm.count("cert") != vm.count("key")) throw po::error("--cert and --key go together");
-    if (vm.count("cert")) {
-      opts.cert_file = vm["cert"].as<std::string>();
-      opts.key_file = vm["key"].as<std::string>();
-    }
+    read_listen(vm, opts);
+    read_identity(vm, opts);
+    read_behaviour(vm, opts);
+    read_hostile(vm, opts);
   } catch (const po::error& e) {
-    fmt::print(stderr, "devreset sim: {} (see devreset sim --help)\n", e.what());
+    tell(fmt::format("devreset sim: {} (see devreset sim --help)\n", e.what()));
     return 2;
   }
-
   try {
     sim::server srv(opts);
-
-    std::string ca_file;
     bool temporary_ca = false;
-    if (!srv.ca_pem().empty()) {
-      if (vm.count("ca-out")) {
-        ca_file = vm["ca-out"].as<std::string>();
-      } else {
-        ca_file = (std::filesystem::temp_directory_path() /
-                   fmt::format("devreset-sim-{}-ca.pem", srv.port()))
-                      .string();
-        temporary_ca = true;
-      }
-      std::string error;
-      if (!write_file_atomically(ca_file, srv.ca_pem(), error)) {
-        fmt::print(stderr, "devreset sim: cannot write the CA: {}\n", error);
-        return 2;
-      }
-    }
-    if (vm.count("users-out")) {
-      std::string ids;
-      for (const auto& id : srv.user_ids())
-        ids.append(id).append(1, '\n');
-      std::string error;
-      if (!write_file_atomically(vm["users-out"].as<std::string>(), ids, error)) {
-        fmt::print(stderr, "devreset sim: cannot write the user ids: {}\n", error);
-        return 2;
-      }
-    }
-
-    json::object ready{{"url", srv.url()},        {"token", srv.token()},
-                       {"ca_file", ca_file},      {"realm", srv.realm_path()},
-                       {"am_path", opts.am_path}, {"users", opts.users}};
-    auto line = json::serialize(ready);
-    if (vm.count("ready-file")) {
-      std::string error;
-      if (!write_file_atomically(vm["ready-file"].as<std::string>(), line + "\n", error)) {
-        fmt::print(stderr, "devreset sim: cannot write the ready file: {}\n", error);
-        return 2;
-      }
-    }
-    fmt::print("{}\n", line);
-    std::fflush(stdout);
-    fmt::print(stderr, "devreset sim: {} users in {} at {} (a simulated tenant; Ctrl-C stops it)\n",
-               opts.users, srv.realm_path(), srv.url());
-
+    auto ca_file = publish(vm, srv, opts, temporary_ca);
+    if (!ca_file) return 2;
+    tell(fmt::format("devreset sim: {} users in {} at {} (a simulated tenant; Ctrl-C stops it)\n",
+                     opts.users, srv.realm_path(), srv.url()));
     srv.run(/*until_signal=*/true);
-
-    if (temporary_ca) std::filesystem::remove(ca_file);
-    fmt::print(stderr, "devreset sim: stopped\n{}\n", srv.stats_json());
+    if (temporary_ca) std::filesystem::remove(*ca_file);
+    tell(fmt::format("devreset sim: stopped\n{}\n", srv.stats_json()));
     return 0;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "devreset sim: {}\n", e.what());
+    tell(fmt::format("devreset sim: {}\n", e.what()));
     return 3;
   }
 }

@@ -14,18 +14,6 @@ namespace devreset::io::detail {
 
 namespace {
 
-enum class column { user_id, types, realm };
-
-std::optional<column> column_from_header(std::string_view name) {
-  name = trim_blanks(name);
-  if (iequals(name, "user_id") || iequals(name, "_id") || iequals(name, "id")) {
-    return column::user_id;
-  }
-  if (iequals(name, "types")) return column::types;
-  if (iequals(name, "realm")) return column::realm;
-  return std::nullopt;
-}
-
 // One record as read: its fields, the line it starts on, and the first problem seen.
 struct record {
   std::vector<std::string> fields;
@@ -77,7 +65,7 @@ class csv_reader final : public job_reader {
     std::array<int, 3> at{-1, -1, -1};
     bool any_known = false;
     for (const auto& f : rec_.fields)
-      any_known = any_known || column_from_header(f).has_value();
+      any_known = any_known || row_field_of(f).has_value();
 
     if (!any_known) {
       if (rec_.fields.size() > 1) {
@@ -92,7 +80,7 @@ class csv_reader final : public job_reader {
       return;
     }
     for (std::size_t i = 0; i < rec_.fields.size(); ++i) {
-      auto c = column_from_header(rec_.fields[i]);
+      auto c = row_field_of(rec_.fields[i]);
       if (!c) {
         throw input_error(fmt::format(
             "{}:{}: unknown column '{}' in the header (known: user_id (or _id, id), types, realm)",
@@ -136,127 +124,150 @@ class csv_reader final : public job_reader {
 
   // Reads the next non-blank record. Returns false at the end of the input.
   bool read_record(record& r) {
-    enum class state { field_start, unquoted, quoted, after_quote };
-    for (;;) {
-      r.fields.clear();
-      r.problem.clear();
-      r.bytes = 0;
-      r.line = line_;
-      std::string& field = field_;
-      field.clear();
-      bool field_quoted = false;
-      std::uint64_t quote_line = 0;
-      state st = state::field_start;
-      bool any = false;  // anything read for this record, separators included
+    do {
+      begin(r);
+      int c;
+      while ((c = src_.get()) != byte_source::eof) {
+        if (step(r, static_cast<char>(c))) break;
+      }
+      if (c == byte_source::eof) return end_of_input(r);
+    } while (blank_);
+    return true;
+  }
 
-      const std::size_t max_bytes = rows_.options().max_row_bytes;
-      auto note = [&](std::string_view why) {
-        if (r.problem.empty()) r.problem = why;
-      };
-      // Counts one byte of the row (separators too); false once the row is too long, so a
-      // line of gigabytes (or of commas) is read through without being kept.
-      auto count = [&]() -> bool {
-        if (++r.bytes <= max_bytes) return true;
-        if (r.bytes == max_bytes + 1 && r.problem.empty()) {
-          r.problem = fmt::format("row longer than {} bytes", max_bytes);
+  // The record parser: a state machine fed one byte at a time (RFC 4180).
+  enum class state { field_start, unquoted, quoted, after_quote };
+
+  void begin(record& r) {
+    r.fields.clear();
+    r.problem.clear();
+    r.bytes = 0;
+    r.line = line_;
+    field_.clear();
+    field_quoted_ = false;
+    st_ = state::field_start;
+    any_ = false;
+    blank_ = false;
+  }
+
+  // One byte; true when it ended the record (a line end outside quotes).
+  bool step(record& r, char ch) {
+    any_ = true;
+    switch (st_) {
+      case state::field_start:
+        if (ch == '"') {
+          field_quoted_ = true;
+          quote_line_ = line_;
+          st_ = state::quoted;
+          return false;
+        }
+        return unquoted(r, ch);
+      case state::unquoted:
+        return unquoted(r, ch);
+      case state::quoted:
+        if (ch == '"') {
+          st_ = state::after_quote;
+        } else {
+          if (ch == '\n' || (ch == '\r' && src_.peek() != '\n')) ++line_;
+          append(r, ch);
         }
         return false;
-      };
-      auto append = [&](char c) {
-        if (count()) field.push_back(c);
-      };
-      auto finish_field = [&] {
-        std::string_view v = field;
-        if (!field_quoted) v = trim_blanks(v);
-        r.fields.emplace_back(v);
-        field.clear();
-        field_quoted = false;
-      };
-      auto next_field = [&] {
-        if (count()) {
-          finish_field();
-        } else {
-          field.clear();
-          field_quoted = false;
-        }
-      };
-      auto end_of_line = [&](int c) {
-        if (c == '\r' && src_.peek() == '\n') src_.get();
-        ++line_;
-      };
-
-      for (;;) {
-        int c = src_.get();
-        if (c == byte_source::eof) {
-          if (!any) return false;
-          if (st == state::quoted) {
-            note(
-                fmt::format("unterminated quoted field (the quote opened on line {}); the "
-                            "rest of the file was read as part of it",
-                            quote_line));
-          }
-          finish_field();
-          return true;
-        }
-        any = true;
-        char ch = static_cast<char>(c);
-        switch (st) {
-          case state::field_start:
-            if (ch == '"') {
-              field_quoted = true;
-              quote_line = line_;
-              st = state::quoted;
-              break;
-            }
-            [[fallthrough]];
-          case state::unquoted:
-            if (ch == ',') {
-              next_field();
-              st = state::field_start;
-            } else if (ch == '\r' || ch == '\n') {
-              end_of_line(c);
-              bool blank = r.fields.empty() && field.empty() && st == state::field_start;
-              if (blank) {
-                any = false;  // a blank line is not a row
-                r.line = line_;
-                continue;
-              }
-              finish_field();
-              return true;
-            } else {
-              if (ch == '"') note("a quote inside an unquoted field (quote the whole field)");
-              append(ch);
-              st = state::unquoted;
-            }
-            break;
-          case state::quoted:
-            if (ch == '"') {
-              st = state::after_quote;
-            } else {
-              if (ch == '\n' || (ch == '\r' && src_.peek() != '\n')) ++line_;
-              append(ch);
-            }
-            break;
-          case state::after_quote:
-            if (ch == '"') {
-              append('"');
-              st = state::quoted;
-            } else if (ch == ',') {
-              next_field();
-              st = state::field_start;
-            } else if (ch == '\r' || ch == '\n') {
-              end_of_line(c);
-              finish_field();
-              return true;
-            } else {
-              note("unexpected text after a closing quote");
-              append(ch);
-              st = state::unquoted;
-            }
-            break;
-        }
-      }
+      case state::after_quote:
+        return after_quote(r, ch);
     }
+    return false;
+  }
+
+  bool unquoted(record& r, char ch) {
+    if (ch == ',') {
+      next_field(r);
+      st_ = state::field_start;
+      return false;
+    }
+    if (ch == '\r' || ch == '\n') {
+      end_of_line(ch);
+      blank_ = r.fields.empty() && field_.empty() && st_ == state::field_start;
+      if (!blank_) finish_field(r);
+      return true;
+    }
+    if (ch == '"') note(r, "a quote inside an unquoted field (quote the whole field)");
+    append(r, ch);
+    st_ = state::unquoted;
+    return false;
+  }
+
+  bool after_quote(record& r, char ch) {
+    if (ch == '"') {  // "" inside quotes: one quote
+      append(r, '"');
+      st_ = state::quoted;
+      return false;
+    }
+    if (ch == ',') {
+      next_field(r);
+      st_ = state::field_start;
+      return false;
+    }
+    if (ch == '\r' || ch == '\n') {
+      end_of_line(ch);
+      finish_field(r);
+      return true;
+    }
+    note(r, "unexpected text after a closing quote");
+    append(r, ch);
+    st_ = state::unquoted;
+    return false;
+  }
+
+  bool end_of_input(record& r) {
+    if (!any_) return false;
+    if (st_ == state::quoted) {
+      note(r, fmt::format("unterminated quoted field (the quote opened on line {}); the rest of "
+                          "the file was read as part of it",
+                          quote_line_));
+    }
+    finish_field(r);
+    return true;
+  }
+
+  static void note(record& r, std::string_view why) {
+    if (r.problem.empty()) r.problem = why;
+  }
+
+  // Counts one byte of the row (separators too); false once the row is too long, so a line
+  // of gigabytes (or of commas) is read through without being kept.
+  bool count(record& r) {
+    const std::size_t max_bytes = rows_.options().max_row_bytes;
+    if (++r.bytes <= max_bytes) return true;
+    if (r.bytes == max_bytes + 1 && r.problem.empty()) {
+      r.problem = fmt::format("row longer than {} bytes", max_bytes);
+    }
+    return false;
+  }
+
+  void append(record& r, char c) {
+    if (count(r)) field_.push_back(c);
+  }
+
+  void finish_field(record& r) {
+    std::string_view v = field_;
+    if (!field_quoted_) v = trim_blanks(v);
+    r.fields.emplace_back(v);
+    field_.clear();
+    field_quoted_ = false;
+  }
+
+  void next_field(record& r) {
+    if (count(r)) {
+      finish_field(r);
+    } else {
+      field_.clear();
+      field_quoted_ = false;
+    }
+  }
+
+  void end_of_line(char c) {
+    if (c == '\r' && src_.peek() == '\n') src_.get();
+    ++line_;
   }
 
   byte_source src_;
@@ -264,6 +275,11 @@ class csv_reader final : public job_reader {
   std::string name_;
   record rec_;
   std::string field_;  // the field being read, reused across records
+  state st_ = state::field_start;
+  bool field_quoted_ = false;
+  bool any_ = false;    // anything read for this record, separators included
+  bool blank_ = false;  // the record read was a blank line
+  std::uint64_t quote_line_ = 0;
   std::uint64_t line_ = 1;
   std::size_t columns_ = 1;
   int id_col_ = 0;
@@ -285,7 +301,7 @@ std::unique_ptr<job_reader> make_csv_reader(std::unique_ptr<std::istream> in,
 namespace devreset::io {
 
 bool is_known_csv_column(std::string_view name) {
-  return detail::column_from_header(name).has_value();
+  return detail::row_field_of(name).has_value();
 }
 
 }  // namespace devreset::io

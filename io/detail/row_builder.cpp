@@ -9,6 +9,16 @@
 
 namespace devreset::io::detail {
 
+std::optional<row_field> row_field_of(std::string_view name) {
+  name = trim_blanks(name);
+  if (iequals(name, "user_id") || iequals(name, "_id") || iequals(name, "id")) {
+    return row_field::user_id;
+  }
+  if (iequals(name, "types")) return row_field::types;
+  if (iequals(name, "realm")) return row_field::realm;
+  return std::nullopt;
+}
+
 namespace json = boost::json;
 
 std::optional<std::string> row_builder::check_id(std::string_view id) const {
@@ -85,6 +95,33 @@ std::string_view kind_name(const json::value& v) {
   return "a value";
 }
 
+// A JSON row's "types": a string ("oath;push") or an array of type names.
+std::optional<type_set> json_types(const json::value& v, type_list_error& err) {
+  if (const auto* ts = v.if_string()) return parse_type_list(*ts, err, /*allow_comma=*/true);
+  const auto* arr = v.if_array();
+  if (arr == nullptr) {
+    err.reason =
+        fmt::format("'types' is {}: expected a string or an array of strings", kind_name(v));
+    return std::nullopt;
+  }
+  type_set types;
+  for (const auto& item : *arr) {
+    const auto* name = item.if_string();
+    if (name == nullptr) {
+      err.reason = fmt::format("'types' holds {}: expected type names", kind_name(item));
+      return std::nullopt;
+    }
+    auto one = parse_type_list(*name, err);
+    if (!one) return std::nullopt;
+    if (one->size() != 1) {
+      err.reason = fmt::format("'{}' is not one device type", printable(*name, 40));
+      return std::nullopt;
+    }
+    types = types | *one;
+  }
+  return types;
+}
+
 }  // namespace
 
 input_row row_builder::from_json(std::uint64_t line, const json::value& v) {
@@ -101,16 +138,17 @@ input_row row_builder::from_json(std::uint64_t line, const json::value& v) {
   std::string_view id_key;
   std::string problem;
   for (const auto& [key, value] : *obj) {
-    if (key == "user_id" || key == "_id" || key == "id") {
+    const auto field = row_field_of(key);
+    if (field == row_field::user_id) {
       if (id_value != nullptr && problem.empty()) {
         problem = fmt::format("both '{}' and '{}' given: which is the user id?", id_key,
                               std::string_view(key));
       }
       id_value = &value;
       id_key = key;
-    } else if (key == "types") {
+    } else if (field == row_field::types) {
       types_value = &value;
-    } else if (key == "realm") {
+    } else if (field == row_field::realm) {
       realm_value = &value;
     } else if (problem.empty()) {
       problem = fmt::format("unknown key '{}' (known: user_id, _id, id, types, realm)",
@@ -132,29 +170,7 @@ input_row row_builder::from_json(std::uint64_t line, const json::value& v) {
   std::optional<type_set> types;
   if (types_value != nullptr && !types_value->is_null()) {
     type_list_error err;
-    if (const auto* ts = types_value->if_string()) {
-      types = parse_type_list(*ts, err, /*allow_comma=*/true);
-    } else if (const auto* arr = types_value->if_array()) {
-      types.emplace();
-      for (const auto& item : *arr) {
-        const auto* name = item.if_string();
-        if (name == nullptr) {
-          err.reason = fmt::format("'types' holds {}: expected type names", kind_name(item));
-          types.reset();
-          break;
-        }
-        auto one = parse_type_list(*name, err);
-        if (!one || one->size() != 1) {
-          if (one) err.reason = fmt::format("'{}' is not one device type", printable(*name, 40));
-          types.reset();
-          break;
-        }
-        *types = *types | *one;
-      }
-    } else {
-      err.reason = fmt::format("'types' is {}: expected a string or an array of strings",
-                               kind_name(*types_value));
-    }
+    types = json_types(*types_value, err);
     if (!types) return invalid(line, std::move(id), std::move(err.reason));
   }
 

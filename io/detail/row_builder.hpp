@@ -13,6 +13,11 @@
 
 namespace devreset::io::detail {
 
+/// The fields of a row, by name: one definition for the CSV header and the JSON keys.
+/// "user_id", "_id" and "id" all name the user id; case and surrounding blanks do not matter.
+enum class row_field { user_id, types, realm };
+std::optional<row_field> row_field_of(std::string_view name);
+
 class row_builder {
  public:
   explicit row_builder(reader_options options) : options_(std::move(options)) {}
