@@ -1,5 +1,5 @@
 // The sub-commands of devreset. Each takes its own argv (argv[0] is the sub-command's
-// name) and returns the process exit code (DESIGN.md, "Exit codes").
+// name) and returns the process exit code (docs/architecture.md, "Exit codes").
 #pragma once
 
 #include <cstdint>

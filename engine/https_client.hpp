@@ -52,7 +52,7 @@ class https_connection {
   ~https_connection();
   https_connection(https_connection&&) noexcept;
 
-  /// Sends one request with the headers of TENANT-API.md and reads the answer, all within
+  /// Sends one request with the headers of docs/tenant-api.md and reads the answer, all within
   /// `timeout`. A connection that failed or timed out is closed, never reused.
   boost::asio::awaitable<http_answer> send(http_method method, std::string_view target,
                                            bool json_body, std::string_view token,

@@ -1,4 +1,4 @@
-// Tokens for an AIC service account (TENANT-API.md, "Getting an access token"): a JWT
+// Tokens for an AIC service account (docs/tenant-api.md, "Getting an access token"): a JWT
 // signed RS256 with the account's private JWK is exchanged at <am>/oauth2/access_token;
 // the token is renewed before 80% of its lifetime has passed, one renewal at a time, with
 // requests that need a token waiting for it; endpoint trouble is retried with backoff and,

@@ -1,4 +1,4 @@
-// JOSE pieces for service-account authentication (TENANT-API.md, "Getting an access
+// JOSE pieces for service-account authentication (docs/tenant-api.md, "Getting an access
 // token"): RSA keys from JWK JSON, base64url, and RS256-signed JWTs, on OpenSSL. Shared by
 // the engine (signs with the private key) and the simulator (verifies with the public one).
 #pragma once

@@ -1,4 +1,4 @@
-// The records of the JSON Lines ledger (DESIGN.md, "Ledger"): statuses, per-type results,
+// The records of the JSON Lines ledger (docs/architecture.md, "Ledger"): statuses, per-type results,
 // user records, and their JSON forms.
 #pragma once
 

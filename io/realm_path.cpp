@@ -1,4 +1,4 @@
-// Realm path normalisation (TENANT-API.md, "Base URL and realm path").
+// Realm path normalisation (docs/tenant-api.md, "Base URL and realm path").
 #include "io/realm_path.hpp"
 
 #include <fmt/format.h>

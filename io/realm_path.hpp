@@ -12,7 +12,7 @@ struct realm_error {
   std::string reason;  ///< safe to print: the input is rendered with `printable`
 };
 
-/// The realm path of TENANT-API.md: "/realms/root" followed by "/realms/<name>" for each
+/// The realm path of docs/tenant-api.md: "/realms/root" followed by "/realms/<name>" for each
 /// level below the top-level realm. "alpha", "/alpha", "root/alpha", "/realms/root/realms/alpha"
 /// all give "/realms/root/realms/alpha"; "root" and "/" give "/realms/root".
 /// Realm names are letters, digits, '-', '_' and '.', never "." or "..".

@@ -1,5 +1,5 @@
 // Request targets of the tenant's device API, with every id percent-encoded as exactly
-// one path segment (TENANT-API.md): nothing an id contains can change the target.
+// one path segment (docs/tenant-api.md): nothing an id contains can change the target.
 #pragma once
 
 #include <string>

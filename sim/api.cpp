@@ -1,4 +1,4 @@
-// The simulated tenant's API: TENANT-API.md's endpoints, answers and errors.
+// The simulated tenant's API: docs/tenant-api.md's endpoints, answers and errors.
 #include "sim/api.hpp"
 
 #include <fmt/format.h>

@@ -1,5 +1,5 @@
 // The simulated tenant as a server: HTTPS (Beast + Asio coroutines) on one thread, speaking
-// the device API of TENANT-API.md over keep-alive connections, with GET /sim/stats.
+// the device API of docs/tenant-api.md over keep-alive connections, with GET /sim/stats.
 // Started in-process by tests and the demo (port 0), or by `devreset sim`.
 #pragma once
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The documented curl calls (TENANT-API.md) against `devreset sim`, with curl verifying
+# The documented curl calls (docs/tenant-api.md) against `devreset sim`, with curl verifying
 # the simulator's certificate against the CA it wrote (--cacert): nothing insecure.
 # Usage: sim_curl_test.sh /path/to/devreset
 set -euo pipefail
