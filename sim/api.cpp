@@ -379,6 +379,9 @@ outcome api::token_endpoint(const request_view& req, clock::time_point now) {
   std::map<std::string, std::string> p;
   for (auto param : form.params())
     p[std::string(param.key)] = param.value;
+  if (opts_.sa_max_tokens > 0 && tokens_issued_ >= opts_.sa_max_tokens) {
+    return oauth_error(401, "invalid_client", "the service account is disabled");
+  }
   if (p["grant_type"] != "urn:ietf:params:oauth:grant-type:jwt-bearer") {
     return oauth_error(400, "unsupported_grant_type", "grant_type must be jwt-bearer");
   }

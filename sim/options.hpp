@@ -46,6 +46,7 @@ struct options {
   std::string sa_id;        ///< a service account the token endpoint knows
   std::string sa_jwk_file;  ///< its JWK (the public part is used)
   std::chrono::milliseconds token_ttl{std::chrono::minutes(15)};  ///< issued tokens expire
+  std::uint64_t sa_max_tokens = 0;  ///< the account is disabled after issuing this many (0: never)
 
   // Behaviour
   std::chrono::milliseconds latency{0};  ///< added to every answer

@@ -391,6 +391,48 @@ TEST(EngineServiceAccount, ARunLongerThanManyTokenLifetimesFinishesWithEveryUser
   EXPECT_EQ(ledger.find("sim-"), std::string::npos) << "no token in the ledger";
 }
 
+// Issue 12: a renewal that fails in the background (the account was disabled mid-run)
+// reaches the run: it stops with the tenant's words, before the token expires and every
+// request fails; what was done is in the ledger.
+TEST(EngineServiceAccount, ABackgroundRenewalThatFailsStopsTheRunWithTheTenantsWords) {
+  sim::options o = users(400);
+  o.sa_id = "sa-e2e";
+  o.sa_jwk_file = sample_key;
+  o.token_ttl = std::chrono::seconds(2);
+  o.sa_max_tokens = 1;
+  o.latency = std::chrono::milliseconds(40);
+  harness h(o);
+  auto input = h.dir / "input.txt";
+  std::string text;
+  for (const auto& id : h.srv.user_ids())
+    text += id + "\n";
+  test::write_file(input, text);
+  io::reader_options ro;
+  ro.default_types = {device_type::oath};
+  ro.default_realm = h.srv.realm_path();
+  auto reader = io::open_job_reader(input, std::nullopt, ro);
+  io::ledger_writer writer(h.ledger, io::ledger_mode::create);
+  auto tokens = make_service_account_token({"sa-e2e", sample_key, "fr:am:*"});
+  auto c = h.config();
+  c.concurrency = 2;
+  auto r = engine::run(c, *reader, writer, nullptr, *tokens);
+  writer.close();
+  EXPECT_EQ(r.end, run_end::aborted);
+  EXPECT_EQ(r.error, make_error_code(run_error::no_token));
+  EXPECT_NE(r.reason.find("cannot get a token: the token endpoint answered 401 Unauthorized "
+                          "(invalid_client: the service account is disabled)"),
+            std::string::npos)
+      << r.reason;
+  EXPECT_GT(r.stats.user_count(io::user_status::ok), 0u) << "users done before the renewal";
+  EXPECT_LT(r.stats.user_count(io::user_status::ok), 400u);
+  EXPECT_EQ(r.stats.auth_failures, 0u) << "stopped before the token expired";
+  // The run stopped on the background renewal's own answer: the endpoint was asked once
+  // more after the first token, not again in the foreground at the token's expiry.
+  auto token_calls = h.stats().at("by_endpoint").at("token").as_object();
+  EXPECT_EQ(token_calls.at("200"), 1);
+  EXPECT_EQ(token_calls.at("401"), 1) << json::serialize(token_calls);
+}
+
 TEST(EngineServiceAccount, AnUnknownAccountFailsThePreflightWithTheTenantsWords) {
   sim::options o = users(5);
   o.sa_id = "sa-real";
