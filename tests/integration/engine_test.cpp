@@ -183,7 +183,6 @@ TEST(Engine, HonoursRetryAfterAndLowersItsRate) {
   auto c = h.config();
   c.concurrency = 16;
   c.retry.max_attempts = 20;
-  c.rate = 400;  // ten times what the tenant takes
   // The limiter's rate, as the progress display sees it.
   c.progress_interval = std::chrono::milliseconds(20);
   struct watch final : run_observer {
@@ -200,7 +199,7 @@ TEST(Engine, HonoursRetryAfterAndLowersItsRate) {
   EXPECT_EQ(r.exit_code(), 0) << r.reason;
   EXPECT_GT(r.stats.throttled, 0u);
   EXPECT_TRUE(lowered) << "429s must lower the rate";
-  EXPECT_LE(lowest, c.rate / 2) << "at least one halving under the ceiling";
+  EXPECT_LT(lowest, 100) << "the tenant takes 40/s: the rate came down to its order";
   auto s = h.stats();
   EXPECT_GT(s.at("faults").at("rate_limited").as_int64(), 0);
   EXPECT_EQ(s.at("early_requests"), 0) << "no request for a user before its Retry-After";
