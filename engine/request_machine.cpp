@@ -31,7 +31,10 @@ request_machine::request_machine(const request_profile& profile, request_feedbac
                                  http_method method)
     : profile_(profile), feedback_(feedback), policy_(profile.retry), method_(method) {}
 
-action request_machine::start(steady::time_point now) {
+action request_machine::start(steady::time_point now, http_method method) {
+  method_ = method;
+  attempt_ = 0;
+  refreshed_ = false;
   return next_attempt(now);
 }
 

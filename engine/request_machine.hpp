@@ -66,9 +66,12 @@ class request_machine {
     std::string reason;          ///< abort: for people
   };
 
-  request_machine(const request_profile& profile, request_feedback& feedback, http_method method);
+  request_machine(const request_profile& profile, request_feedback& feedback,
+                  http_method method = http_method::get);
 
-  action start(steady::time_point now);
+  /// A new request (a machine is reused request after request: nothing is allocated anew).
+  action start(steady::time_point now, http_method method);
+  action start(steady::time_point now) { return start(now, method_); }
   /// The wait the last action asked for is over.
   action on_waited(steady::time_point now);
   /// The token asked for: `problem` says why there is none, else `token` is it.

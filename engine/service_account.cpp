@@ -82,6 +82,10 @@ class service_account_token final : public token_source {
     return fmt::format("service account {}", io::printable(sa_.id, 80));
   }
 
+  bool ready() const override {
+    return !token_.empty() && background_error_.empty() && steady::now() < renew_at_;
+  }
+
   void cancel() override {
     cancelled_ = true;
     if (conn_) conn_->close();

@@ -45,6 +45,10 @@ class token_source {
   /// Where the token comes from, safe to print ("token file /run/secrets/token").
   virtual std::string describe() const = 0;
 
+  /// True when ensure() with nothing rejected would do nothing now (the token is good and
+  /// not due for renewal): the hot path then reads token() without a coroutine.
+  virtual bool ready() const { return true; }
+
   /// Makes token() usable before a request: gets a first token, renews one ahead of its
   /// expiry, and after a 401 for `rejected` gets another (once for all the requests that
   /// were refused with it). Returns why no token can be had, or an empty string.

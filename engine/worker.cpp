@@ -39,6 +39,7 @@ struct worker_ctx {
   explicit worker_ctx(run_state* s)
       : conn(s->ioc.get_executor(), s->host),
         timer(s->ioc),
+        machine(s->device_profile, s->feedback),
         on_stop(s->hard_stop.get_token(), [this] {
           conn.close();
           timer.cancel();
@@ -46,6 +47,7 @@ struct worker_ctx {
 
   https_connection conn;
   asio::steady_timer timer;
+  request_machine machine;  // reused request after request
   answer_reader answers;
   std::stop_callback<std::function<void()>> on_stop;
 };
@@ -64,8 +66,8 @@ void count_attempt(run_stats& stats, const http_answer& a, steady::duration took
 asio::awaitable<executed> execute(run_state* s, worker_ctx* w, const planned_request& req) {
   using kind = request_machine::action::kind;
   auto& stats = s->result.stats;
-  request_machine m(s->device_profile, s->feedback, req.method);
-  auto act = m.start(steady::now());
+  request_machine& m = w->machine;
+  auto act = m.start(steady::now(), req.method);
   for (;;) {
     if (s->cancelled()) co_return std::nullopt;
     switch (act.what) {
@@ -75,6 +77,10 @@ asio::awaitable<executed> execute(run_state* s, worker_ctx* w, const planned_req
         act = m.on_waited(steady::now());
         break;
       case kind::get_token: {
+        if (act.rejected.empty() && s->tokens.ready()) {  // the hot path: no coroutine
+          act = m.on_token({}, s->tokens.token(), steady::now());
+          break;
+        }
         auto problem = co_await s->tokens.ensure(&s->tctx, act.rejected);
         act = m.on_token(problem, s->tokens.token(), steady::now());
         break;
