@@ -123,14 +123,12 @@ std::pair<run_error, std::string> address_problem(run_state* s, const http_answe
 
 }  // namespace
 
-// Resolve, connect, TLS, the realm and AM path (serverinfo, public in AM), then one
-// authenticated read of the first user's devices.
+// Resolve, connect, TLS and the token: one authenticated read of the first user's devices.
+// Its answer proves the realm and the AM path too, unless it is a 404 that names no user:
+// then `serverinfo/*` in the realm (public in AM) tells a wrong realm or path from a user
+// that is not there. One round trip when all is well.
 asio::awaitable<std::pair<run_error, std::string>> preflight(run_state* s, const io::job& j) {
   preflight_ctx p(s);
-  auto info = co_await read(s, p, s->paths.am_path() + "/json" + j.realm + "/serverinfo/*", false);
-  if (!info.problem.empty()) co_return std::pair{info.error, std::move(info.problem)};
-  if (auto wrong = address_problem(s, info.answer, j.realm); !wrong.second.empty()) co_return wrong;
-
   io::device_type first = io::device_type::oath;
   for (auto t : io::all_device_types) {
     if (j.types.contains(t)) {
@@ -146,7 +144,13 @@ asio::awaitable<std::pair<run_error, std::string>> preflight(run_state* s, const
                         fmt::format("the tenant refused the token from {} ({})",
                                     s->tokens.describe(), describe(ar))};
   }
-  co_return address_problem(s, dev.answer, j.realm);
+  if (meaning_of(ar) != meaning::not_found) co_return std::pair{run_error{}, std::string()};
+  const auto m = what_is_missing(dev.answer);
+  if (m == missing::user || m == missing::device) co_return std::pair{run_error{}, std::string()};
+  if (m == missing::realm) co_return address_problem(s, dev.answer, j.realm);
+  auto info = co_await read(s, p, s->paths.am_path() + "/json" + j.realm + "/serverinfo/*", false);
+  if (!info.problem.empty()) co_return std::pair{info.error, std::move(info.problem)};
+  co_return address_problem(s, info.answer, j.realm);
 }
 
 }  // namespace devreset::engine::detail
