@@ -1,5 +1,7 @@
 // devreset's entry point: global options and the sub-command table.
 #include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <boost/program_options.hpp>
@@ -13,6 +15,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/progress.hpp"
 
 namespace po = boost::program_options;
 
@@ -37,7 +40,35 @@ Options:)";
 
 }  // namespace
 
+namespace {
+
+// Tokens and keys live in this process's memory: no core dump of it, no ptrace by others.
+void guard_secrets() {
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  struct rlimit none {0, 0};
+  ::setrlimit(RLIMIT_CORE, &none);
+}
+
+int dispatch(int argc, char** argv);
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  guard_secrets();
+  try {
+    return dispatch(argc, argv);
+  } catch (const std::exception& e) {
+    // A bug, not an operator's mistake: say so, leave whole what was written, exit 3.
+    devreset::cli::tell(fmt::format("devreset: internal error: {}\n", e.what()));
+  } catch (...) {
+    devreset::cli::tell("devreset: internal error\n");
+  }
+  return 3;
+}
+
+namespace {
+
+int dispatch(int argc, char** argv) {
   // A closed stdin, stdout or stderr (`2>&-`) would hand its number to the next file opened
   // (the ledger!), and a message meant for stderr would land in it: keep all three open.
   for (int fd = 0; fd <= 2; ++fd) {
@@ -91,3 +122,5 @@ int main(int argc, char** argv) {
   std::cerr << usage_text << '\n' << opts << '\n';
   return 2;
 }
+
+}  // namespace

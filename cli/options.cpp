@@ -2,6 +2,8 @@
 #include "cli/options.hpp"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -74,6 +76,9 @@ po::variables_map parse_layered(int argc, char** argv, const po::options_descrip
     rethrow_with_suggestion(e, desc, "");
   }
 
+  // Switches that weaken security come from the command line only, where they show.
+  const bool insecure_here = vm.count("insecure") && !vm["insecure"].defaulted() &&
+                             vm["insecure"].as<bool>();
   auto names = option_names(desc);
   po::store(po::parse_environment(
                 desc,
@@ -94,6 +99,15 @@ po::variables_map parse_layered(int argc, char** argv, const po::options_descrip
     auto path = vm["config"].as<std::string>();
     std::ifstream in(path);
     if (!in) throw po::error(fmt::format("--config {}: cannot read the file", path));
+    // A config file names the tenant and where the token goes: nobody else may change it.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 &&
+        ((st.st_mode & 022) != 0 || (st.st_uid != ::geteuid() && st.st_uid != 0))) {
+      throw po::error(fmt::format(
+          "--config {}: others can change it (mode {:o}, owner uid {}): it says where tokens "
+          "go; chmod go-w it",
+          path, st.st_mode & 0777, static_cast<unsigned>(st.st_uid)));
+    }
     try {
       po::store(po::parse_config_file(in, desc), vm);
     } catch (const po::unknown_option& e) {
@@ -103,6 +117,11 @@ po::variables_map parse_layered(int argc, char** argv, const po::options_descrip
     }
   }
   po::notify(vm);
+  if (vm.count("insecure") && vm["insecure"].as<bool>() && !insecure_here) {
+    throw po::error(
+        "--insecure is taken from the command line only (it was in the environment or a config "
+        "file)");
+  }
   return vm;
 }
 

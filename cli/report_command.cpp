@@ -8,7 +8,10 @@
 #include <boost/unordered_map.hpp>
 
 #include <array>
+#include <sys/stat.h>
+
 #include <fstream>
+#include <sstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -19,6 +22,7 @@
 #include "io/ledger_reader.hpp"
 #include "io/ledger_record.hpp"
 #include "io/ledger_writer.hpp"
+#include "io/secret_file.hpp"
 #include "io/text.hpp"
 #include "io/user_type_map.hpp"
 
@@ -50,6 +54,7 @@ Options)";
 
 struct report_options {
   std::string ledger, format = "text", failed_out;
+  bool force = false;  // --failed-out may replace an existing file (never the ledger)
 };
 
 // What the report keeps per user: a few bytes, never the id (ids are re-read in pass two).
@@ -94,7 +99,8 @@ std::optional<report_options> parse(int argc, char** argv) {
     ("help,h", "show this help")
     ("ledger", po::value<std::string>(), "the ledger to read (or give it as the argument)")
     ("format", po::value<std::string>()->default_value("text"), "text or json")
-    ("failed-out", po::value<std::string>(), "write the users still to do here (CSV)");
+    ("failed-out", po::value<std::string>(), "write the users still to do here (CSV; a new file)")
+    ("force", po::bool_switch(), "--failed-out may replace an existing file (never the ledger)");
   // clang-format on
   auto vm = parse_layered(argc, argv, desc, {"ledger"});
   if (vm.count("help")) {
@@ -107,6 +113,7 @@ std::optional<report_options> parse(int argc, char** argv) {
   o.format = vm["format"].as<std::string>();
   if (o.format != "text" && o.format != "json") throw po::error("--format is text or json");
   if (vm.count("failed-out")) o.failed_out = vm["failed-out"].as<std::string>();
+  o.force = vm["force"].as<bool>();
   return o;
 }
 
@@ -303,6 +310,21 @@ void print_text(const report_options& o, const ledger_summary& l, const still_to
   }
 }
 
+// The CSV of users still to do: a new file 0600 (--force: may replace one), never the
+// ledger itself, never through a link.
+void write_failed_out(const report_options& o, const std::string& csv) {
+  struct stat a {}, b {};
+  if (::stat(o.failed_out.c_str(), &a) == 0 && ::stat(o.ledger.c_str(), &b) == 0 &&
+      a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+    throw io::ledger_error(fmt::format("--failed-out {}: that is the ledger", o.failed_out));
+  }
+  try {
+    io::write_new_file(o.failed_out, csv, o.force);
+  } catch (const std::runtime_error& e) {
+    throw io::ledger_error(fmt::format("--failed-out {}", e.what()));
+  }
+}
+
 }  // namespace
 
 int report_command(int argc, char** argv) {
@@ -316,13 +338,9 @@ int report_command(int argc, char** argv) {
   }
   try {
     const auto l = read_ledger(o->ledger);
-    std::ofstream out;
-    if (!o->failed_out.empty()) out.open(o->failed_out, std::ios::binary | std::ios::trunc);
-    if (!o->failed_out.empty() && !out)
-      throw io::ledger_error(fmt::format("--failed-out {}: cannot write", o->failed_out));
+    std::ostringstream out;
     const auto todo = find_still_to_do(*o, l, o->failed_out.empty() ? nullptr : &out);
-    if (!o->failed_out.empty() && !out.flush())
-      throw io::ledger_error(fmt::format("--failed-out {}: cannot write", o->failed_out));
+    if (!o->failed_out.empty()) write_failed_out(*o, out.str());
     if (o->format == "json")
       print_json(*o, l, todo);
     else

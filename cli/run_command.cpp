@@ -265,17 +265,18 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
   auto index = check_ledger(r, tenant);
   if (!index) return 2;
   warn_if_other_origin(r.name, r.input, tenant, r.rows.default_realm);
-  if (mode == engine::run_mode::reset && !r.yes &&
-      !confirmed(fmt::format("reset the {} devices of {} in realm {} on {}",
-                             r.rows.default_types.to_string(','), users_phrase(rows, *index),
-                             r.rows.default_realm, tenant))) {
-    return 2;
-  }
   if (r.cfg.tls.insecure) {
-    tell(
-        fmt::format("devreset {}: WARNING: --insecure: the tenant's certificate is NOT verified; "
-                    "anyone on the path can read the token\n",
-                    r.name));
+    tell(fmt::format("devreset {}: WARNING: --insecure: the tenant's certificate is NOT verified; "
+                     "anyone on the path can read the token\n",
+                     r.name));
+  }
+  if (mode == engine::run_mode::reset && !r.yes &&
+      !confirmed(fmt::format("reset the {} devices of {} in realm {} on {}{}",
+                             r.rows.default_types.to_string(','), users_phrase(rows, *index),
+                             r.rows.default_realm, tenant,
+                             r.cfg.tls.insecure ? " WITHOUT checking its certificate (--insecure)"
+                                                : ""))) {
+    return 2;
   }
   auto result = execute(r, *reader, *index, rows);
   if (!result) return 2;

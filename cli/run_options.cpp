@@ -2,6 +2,8 @@
 #include "cli/run_options.hpp"
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <boost/program_options.hpp>
 #include <boost/url/parse.hpp>
@@ -10,8 +12,10 @@
 #include <iostream>
 
 #include "cli/options.hpp"
+#include "engine/https_client.hpp"
 #include "engine/service_account.hpp"
 #include "io/realm_path.hpp"
+#include "io/tenant_path.hpp"
 #include "io/text.hpp"
 
 namespace devreset::cli {
@@ -95,31 +99,54 @@ struct usage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The tenant: https only; its path, if any, is the AM context path (unless --am-path).
+// The tenant: https only; a host name or address, no user, query or fragment; its path,
+// if any, is the AM context path (unless --am-path). Every part is taken as it is spelled,
+// never percent-decoded: nothing in it can change the request line or the host reached.
 void read_tenant(const po::variables_map& vm, engine::run_config& cfg) {
   auto url_text = vm["tenant"].as<std::string>();
   auto url = boost::urls::parse_absolute_uri(url_text);
-  if (!url || !url->has_authority() || url->host().empty()) {
-    throw usage_error(fmt::format("--tenant '{}' is not a URL such as https://tenant.example.com",
-                                  io::printable(url_text, 100)));
+  const auto shown = io::printable(url_text, 100);
+  if (!url || !url->has_authority() || url->encoded_host().empty()) {
+    throw usage_error(
+        fmt::format("--tenant '{}' is not a URL such as https://tenant.example.com", shown));
   }
   if (url->scheme() != "https") {
-    throw usage_error(fmt::format(
-        "--tenant '{}' is not https: devreset only talks to tenants over TLS", url_text));
+    throw usage_error(
+        fmt::format("--tenant '{}' is not https: devreset only talks to tenants over TLS", shown));
   }
-  cfg.host = url->host_address();
+  if (url->has_userinfo() || url->has_query() || url->has_fragment()) {
+    throw usage_error("--tenant: a tenant URL has no user, password, query or fragment");
+  }
+  using ht = boost::urls::host_type;
+  if (url->host_type() == ht::name) {
+    if (auto why = io::host_problem(url->encoded_host())) {
+      throw usage_error(fmt::format("--tenant '{}': {}", shown, *why));
+    }
+  } else if (url->host_type() != ht::ipv4 && url->host_type() != ht::ipv6) {
+    throw usage_error(fmt::format("--tenant '{}': the host is not a name or an address", shown));
+  }
+  cfg.host = url->host_type() == ht::name ? std::string(url->encoded_host()) : url->host_address();
   cfg.port = url->has_port() ? std::string(url->port()) : "443";
-  std::string url_path = url->path();
+  std::string url_path(url->encoded_path());
   if (vm.count("am-path")) {
     cfg.am_path = vm["am-path"].as<std::string>();
+    if (auto why = io::am_path_problem(cfg.am_path)) {
+      throw usage_error(fmt::format("--am-path '{}': {}", io::printable(cfg.am_path, 100), *why));
+    }
   } else if (!url_path.empty() && url_path != "/") {
+    if (auto why = io::am_path_problem(url_path)) {
+      throw usage_error(fmt::format("--tenant '{}': its path (the AM path) {}", shown, *why));
+    }
     cfg.am_path = url_path;
   }
   cfg.tls.insecure = vm["insecure"].as<bool>();
   if (vm.count("ca-file")) {
+    if (cfg.tls.insecure) {
+      throw usage_error("--insecure and --ca-file together: --insecure would ignore the CA");
+    }
     cfg.tls.ca_file = vm["ca-file"].as<std::string>();
-    if (!fs::exists(cfg.tls.ca_file)) {
-      throw usage_error(fmt::format("--ca-file {}: no such file", cfg.tls.ca_file));
+    if (auto why = engine::ca_file_problem(cfg.tls.ca_file)) {
+      throw usage_error(fmt::format("--ca-file {}: {}", cfg.tls.ca_file, *why));
     }
   }
 }
@@ -182,28 +209,25 @@ void read_work(const po::variables_map& vm, run_request& r) {
 }
 
 // The token: a service account, a file, or the environment; never a bare argument.
-std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm, const char* name) {
+std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm) {
   if (vm.count("sa-id") || vm.count("sa-key")) {
-    if (!vm.count("sa-id") || !vm.count("sa-key"))
-      throw usage_error("--sa-id and --sa-key go together");
-    auto key_file = vm["sa-key"].as<std::string>();
-    struct stat st {};
-    if (::stat(key_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-      tell(
-          fmt::format("devreset {}: warning: the key file {} can be read by others (mode {:o}); "
-                      "chmod 600 it\n",
-                      name, key_file, st.st_mode & 0777));
-    }
+    if (!vm.count("sa-id") || !vm.count("sa-key")) throw usage_error("--sa-id and --sa-key go together");
     try {
-      return engine::make_service_account_token(
-          {vm["sa-id"].as<std::string>(), key_file, vm["scope"].as<std::string>()});
+      return engine::make_service_account_token({vm["sa-id"].as<std::string>(),
+                                                 vm["sa-key"].as<std::string>(),
+                                                 vm["scope"].as<std::string>()});
     } catch (const io::jose_error& e) {
       throw usage_error(fmt::format("--sa-key: {}", e.what()));
     }
   }
   if (vm.count("token-file")) return engine::make_file_token(vm["token-file"].as<std::string>());
-  if (const char* env = std::getenv("DEVRESET_TOKEN"); env != nullptr && *env != '\0') {
-    return engine::make_static_token(env, "DEVRESET_TOKEN");
+  if (char* env = std::getenv("DEVRESET_TOKEN"); env != nullptr && *env != '\0') {
+    std::string value(env);
+    // Read once, then wiped where exec put it (/proc/PID/environ shows that memory) and
+    // removed, so that nothing this process starts inherits it.
+    OPENSSL_cleanse(env, value.size());
+    ::unsetenv("DEVRESET_TOKEN");
+    return engine::make_static_token(std::move(value), "DEVRESET_TOKEN");
   }
   throw usage_error(
       "no token: give --sa-id and --sa-key, or --token-file FILE, or set DEVRESET_TOKEN");
@@ -228,7 +252,7 @@ std::optional<int> parse_run_request(int argc, char** argv, engine::run_mode mod
     read_tenant(vm, out.cfg);
     read_limits(vm, out.cfg);
     read_work(vm, out);
-    out.tokens = read_token(vm, out.name);
+    out.tokens = read_token(vm);
     return std::nullopt;
   } catch (const po::error& e) {
     tell(fmt::format("devreset {}: {} (see devreset {} --help)\n", out.name, e.what(), out.name));

@@ -13,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "io/duration.hpp"
+#include "io/secret_file.hpp"
 #include "sim/server.hpp"
 
 namespace devreset::cli {
@@ -40,29 +41,22 @@ connections): huge (a 64 MiB body), chunked (a chunked body that never ends), ch
 that never ends), headers (header
 lines that never end), tls-stall (a handshake never answered), retry-year (429, Retry-After a
 year), retry-garbage (503, Retry-After unreadable), result-false (200 {"result":false}), html
-(502 with a gateway's HTML page), bad-json (200, not JSON), redirect (302 to another host).
+(502 with a gateway's HTML page), bad-json (200, not JSON), redirect (302 to another host),
+controls (400 whose message holds a C1 CSI and bidi overrides).
 
 Options)";
 
+// The sim's files (its CA, its users, its ready line with the token): created 0600
+// through a temporary file in the same folder, never through a planted link.
 bool write_file_atomically(const std::filesystem::path& path, const std::string& content,
                            std::string& error) {
-  auto tmp = path;
-  tmp += fmt::format(".tmp{}", ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out.flush()) {
-      error = fmt::format("{}: cannot write", tmp.string());
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    error = fmt::format("{}: {}", path.string(), ec.message());
+  try {
+    io::write_new_file(path, content, /*replace=*/true);
+    return true;
+  } catch (const std::exception& e) {
+    error = e.what();
     return false;
   }
-  return true;
 }
 
 std::chrono::milliseconds duration_option(const po::variables_map& vm, const char* name) {

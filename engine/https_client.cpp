@@ -1,7 +1,12 @@
 // Keep-alive HTTPS connections on asio::ssl::stream<beast::tcp_stream> and coroutines.
 #include "engine/https_client.hpp"
 
+#include "io/text.hpp"
+
 #include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -10,6 +15,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <filesystem>
 #include <optional>
 
 namespace devreset::engine {
@@ -56,6 +62,44 @@ struct https_host::impl {
     session = s;
   }
 };
+
+std::optional<std::string> ca_file_problem(const std::string& ca_file) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(ca_file, ec)) return "not a regular file (or missing)";
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(ca_file.c_str(), "r"), &BIO_free);
+  if (!bio) return "cannot read it";
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
+  ERR_clear_error();
+  if (!cert) return "holds no PEM certificate (-----BEGIN CERTIFICATE-----)";
+  return std::nullopt;
+}
+
+namespace {
+
+// The DNS names and addresses a certificate is for, to say why a name did not match.
+std::string names_of(X509* cert) {
+  std::string out;
+  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; sans != nullptr && i < sk_GENERAL_NAME_num(sans) && i < 8; ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(sans, i);
+    std::string one;
+    if (n->type == GEN_DNS) {
+      one.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(n->d.dNSName)),
+                 static_cast<std::size_t>(ASN1_STRING_length(n->d.dNSName)));
+    } else if (n->type == GEN_IPADD && ASN1_STRING_length(n->d.iPAddress) == 4) {
+      const unsigned char* a = ASN1_STRING_get0_data(n->d.iPAddress);
+      one = fmt::format("{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+    } else if (n->type == GEN_IPADD) {
+      one = "an IPv6 address";
+    }
+    if (!one.empty()) out += (out.empty() ? "" : ", ") + io::printable(one, 80);
+  }
+  GENERAL_NAMES_free(sans);
+  return out.empty() ? "no name" : out;
+}
+
+}  // namespace
 
 https_host::https_host(std::string host, std::string port, tls_settings tls)
     : impl_(std::make_unique<impl>()) {
@@ -121,6 +165,7 @@ struct https_connection::impl {
   http::request<http::string_body> req;
   std::string token;  // the token the authorization header holds
   bool session_saved = false;
+  std::string cert_names;  // a refused certificate's names (for the error)
 
   impl(asio::any_io_executor e, https_host::impl& h) : ex(std::move(e)), host(h) {
     req.version(11);
@@ -154,7 +199,24 @@ struct https_connection::impl {
       SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                const_cast<char*>(host.host.c_str()));  // SNI (the macro has a C cast)
     }
-    if (!host.tls.insecure) stream->set_verify_callback(ssl::host_name_verification(host.host));
+    if (!host.tls.insecure) {
+      // OpenSSL's own name check (a mismatch reads "hostname mismatch"), and the names the
+      // certificate does hold, kept for the error.
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+      if (is_ip_literal(host.host)) {
+        X509_VERIFY_PARAM_set1_ip_asc(param, host.host.c_str());
+      } else {
+        SSL_set1_host(ssl, host.host.c_str());
+      }
+      cert_names.clear();
+      stream->set_verify_callback([this](bool ok, ssl::verify_context& vc) {
+        X509_STORE_CTX* ctx = vc.native_handle();
+        if (!ok && X509_STORE_CTX_get_error_depth(ctx) == 0) {
+          cert_names = names_of(X509_STORE_CTX_get_current_cert(ctx));
+        }
+        return ok;
+      });
+    }
     if (host.session != nullptr) SSL_set_session(ssl, host.session);
 
     auto& tcp_layer = beast::get_lowest_layer(*stream);
@@ -176,6 +238,9 @@ struct https_connection::impl {
         how = transport::certificate;  // the code decides; the words are for people
         why = fmt::format("certificate verification failed: {}",
                           X509_verify_cert_error_string(verify));
+        if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+          why += fmt::format(" (the certificate is for {}, not {})", cert_names, host.host);
+        }
       }
       close();
       co_return std::pair{how, fmt::format("TLS handshake with {}: {}", host.host_header, why)};

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,10 @@ struct tls_settings {
   std::string ca_file;    ///< PEM CA bundle; empty: the system's trust store
   bool insecure = false;  ///< no verification at all (explicit only, and said loudly)
 };
+
+/// Why `ca_file` cannot serve as the CA bundle (not readable, not a regular file, no PEM
+/// certificate in it), or nullopt when it can.
+std::optional<std::string> ca_file_problem(const std::string& ca_file);
 
 /// What all connections to one tenant share: the TLS context, the resolved addresses,
 /// the TLS session to resume, and the counters of connections made.

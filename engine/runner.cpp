@@ -310,6 +310,7 @@ json::object run_record(const run_config& config) {
                  {"tenant", config.port == "443" ? config.host : config.host + ":" + config.port},
                  {"tenant_url", io::tenant_url(config.host, config.port, config.am_path)},
                  {"am_path", io::tenant_paths(config.am_path).am_path()},
+                 {"tls_verify", !config.tls.insecure},
                  {"concurrency", config.concurrency},
                  {"rate", config.rate},
                  {"max_attempts", config.retry.max_attempts},

@@ -18,6 +18,7 @@
 #include "engine/answer.hpp"
 #include "engine/https_client.hpp"
 #include "engine/request_machine.hpp"
+#include "io/secret_file.hpp"
 #include "io/text.hpp"
 
 namespace devreset::engine {
@@ -198,7 +199,11 @@ class service_account_token final : public token_source {
         !ttl->is_number()) {
       return "the token endpoint's answer has no access_token and expires_in";
     }
+    if (!io::is_bearer_token(tok->get_string())) {
+      return "the token endpoint's access_token holds characters a bearer token cannot have";
+    }
     double secs = ttl->to_number<double>();
+    io::wipe(token_);
     token_.assign(tok->get_string());
     expires_at_ = sent + std::chrono::milliseconds(static_cast<std::int64_t>(secs * 1000));
     renew_at_ = sent + std::chrono::milliseconds(static_cast<std::int64_t>(secs * 800));

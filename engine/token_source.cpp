@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "io/secret_file.hpp"
+
 #include <fstream>
 #include <sstream>
 
@@ -24,8 +26,15 @@ class static_token final : public token_source {
  public:
   static_token(std::string token, std::string origin)
       : token_(trimmed(std::move(token))), origin_(std::move(origin)) {
+    io::wipe(token);
     if (token_.empty()) throw token_error(fmt::format("{} is empty", origin_));
+    if (!io::is_bearer_token(token_)) {
+      io::wipe(token_);
+      throw token_error(fmt::format("{} holds characters a bearer token cannot have (RFC 6750)",
+                                    origin_));
+    }
   }
+  ~static_token() override { io::wipe(token_); }
   const std::string& token() override { return token_; }
   bool refresh() override { return false; }
   std::string describe() const override { return origin_; }
@@ -64,18 +73,26 @@ class file_token final : public token_source {
   bool load() {
     std::error_code ec;
     auto mtime = std::filesystem::last_write_time(path_, ec);
-    std::ifstream in(path_, std::ios::binary);
-    if (ec || !in) {
-      error_ = fmt::format("token file {}: cannot read it", path_.string());
+    std::string text;
+    try {
+      text = io::read_secret_file(path_, 16 * 1024, "token file");
+    } catch (const io::secret_file_error& e) {
+      error_ = e.what();
       return false;
     }
-    std::ostringstream s;
-    s << in.rdbuf();
-    auto t = trimmed(s.str());
+    auto t = trimmed(text);
+    io::wipe(text);
     if (t.empty()) {
       error_ = fmt::format("token file {} is empty", path_.string());
       return false;
     }
+    if (!io::is_bearer_token(t)) {
+      io::wipe(t);
+      error_ = fmt::format("token file {} holds characters a bearer token cannot have (RFC 6750)",
+                           path_.string());
+      return false;
+    }
+    io::wipe(token_);
     token_ = std::move(t);
     mtime_ = mtime;
     return true;

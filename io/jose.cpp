@@ -1,6 +1,8 @@
 // JWK → EVP_PKEY (OpenSSL 3 EVP_PKEY_fromdata), base64url, RS256 sign and verify.
 #include "io/jose.hpp"
 
+#include "io/secret_file.hpp"
+
 #include <fmt/format.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -124,12 +126,24 @@ rsa_key rsa_key::from_jwk(const json::object& jwk, bool need_private) {
 }
 
 rsa_key rsa_key::from_jwk_file(const std::string& path, bool need_private) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw jose_error(fmt::format("{}: cannot read the key file", path));
-  std::ostringstream s;
-  s << in.rdbuf();
+  std::string text;
+  if (need_private) {
+    // A private key: a file of this user's alone, wiped from memory once parsed.
+    try {
+      text = read_secret_file(path, 64 * 1024, "key file");
+    } catch (const secret_file_error& e) {
+      throw jose_error(e.what());
+    }
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw jose_error(fmt::format("{}: cannot read the key file", path));
+    std::ostringstream s;
+    s << in.rdbuf();
+    text = s.str();
+  }
   boost::system::error_code ec;
-  auto v = json::parse(s.str(), ec);
+  auto v = json::parse(text, ec);
+  wipe(text);
   if (ec || !v.is_object()) throw jose_error(fmt::format("{}: not a JWK (JSON object)", path));
   try {
     return from_jwk(v.get_object(), need_private);

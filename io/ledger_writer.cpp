@@ -52,8 +52,8 @@ void sync_parent_directory(const std::filesystem::path& path) {
 
 ledger_error exists_error(const std::string& name) {
   return ledger_error(fmt::format(
-      "ledger {} already exists and is not empty: pass --resume to continue it, or choose "
-      "another file (it is never overwritten)",
+      "ledger {} already exists: pass --resume to continue it, or choose another file (it is "
+      "never overwritten)",
       name));
 }
 
@@ -93,9 +93,7 @@ void lock_exclusive(int fd, const std::string& name) {
 
 void check_new_ledger(const std::filesystem::path& path) {
   struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    throw exists_error(path.string());
-  }
+  if (::lstat(path.c_str(), &st) == 0) throw exists_error(path.string());
 }
 
 ledger_writer::ledger_writer(std::filesystem::path path, ledger_mode mode,
@@ -115,29 +113,36 @@ ledger_writer::ledger_writer(std::filesystem::path path, ledger_mode mode,
   if (existed && !S_ISREG(st.st_mode)) {
     throw ledger_error(fmt::format("ledger {}: is not a regular file", name));
   }
-  if (existed && mode == ledger_mode::create && st.st_size > 0) throw exists_error(name);
+  if (existed && mode == ledger_mode::create) throw exists_error(name);
 
-  int flags = O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
-              (mode == ledger_mode::resume ? O_RDWR : O_WRONLY);
+  // A new ledger is created here and now (O_EXCL): never a file someone else made first.
+  int flags = O_APPEND | O_NOFOLLOW | O_CLOEXEC |
+              (existed ? O_RDWR : O_CREAT | O_EXCL | (mode == ledger_mode::resume ? O_RDWR : O_WRONLY));
   fd_ = ::open(path_.c_str(), flags, 0600);
   if (fd_ < 0) {
     int err = errno;
+    if (err == EEXIST) throw exists_error(name);
     throw ledger_error(fmt::format("ledger {}: cannot open: {}", name,
                                    err == ELOOP ? "is a symbolic link" : errno_text(err)));
   }
+  created_ = !existed;
   if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd_);
     fd_ = -1;
     throw ledger_error(fmt::format("ledger {}: is not a regular file", name));
   }
-  lock_exclusive(fd_, name);  // closes fd_ when it throws
-  size_ = static_cast<std::uint64_t>(st.st_size);
-  if (mode == ledger_mode::create && size_ > 0) {  // appeared between lstat and open
+  // A ledger others can write could hold planted "ok" records that a resume would trust.
+  if (st.st_uid != ::geteuid() || (st.st_mode & 077) != 0) {
     ::close(fd_);
     fd_ = -1;
-    throw exists_error(name);
+    throw ledger_error(fmt::format(
+        "ledger {}: {} (mode {:o}): a resume trusts what it says; chmod 600 it if it is yours",
+        name, st.st_uid != ::geteuid() ? "owned by another user" : "others can read or change it",
+        st.st_mode & 0777));
   }
-  if (!existed) sync_parent_directory(path_);
+  lock_exclusive(fd_, name);  // closes fd_ when it throws
+  size_ = static_cast<std::uint64_t>(st.st_size);
+  if (created_) sync_parent_directory(path_);
   if (mode == ledger_mode::resume) repair_tail();
   opened_size_ = size_;
 }
@@ -145,6 +150,13 @@ ledger_writer::ledger_writer(std::filesystem::path path, ledger_mode mode,
 void ledger_writer::discard_written() {
   pending_.clear();
   pending_records_ = 0;
+  if (fd_ >= 0 && created_) {
+    // This run made the file: it goes again, so that the same command starts afresh.
+    ::unlink(path_.c_str());
+    ::close(fd_);
+    fd_ = -1;
+    return;
+  }
   if (fd_ < 0 || size_ == opened_size_) return;
   if (::ftruncate(fd_, static_cast<off_t>(opened_size_)) != 0) {
     throw ledger_error(fmt::format("ledger {}: cannot cut this run's records: {}",

@@ -63,7 +63,8 @@ class ledger_writer {
   /// Syncs to disk now.
   void sync();
   /// Cuts off everything this writer wrote (and drops what is pending): the file is again
-  /// as it was once opened (a torn tail it cut stays cut). For a run that never started:
+  /// as it was once opened (a torn tail it cut stays cut); a file this writer created is
+  /// removed (and the writer closed). For a run that never started:
   /// its preflight failed, so its run record must not block or mislead the next run.
   void discard_written();
 
@@ -85,6 +86,7 @@ class ledger_writer {
   int fd_ = -1;
   std::uint64_t size_ = 0;
   std::uint64_t opened_size_ = 0;  // after the torn tail was cut
+  bool created_ = false;           // this writer made the file
   std::uint64_t records_ = 0;
   std::uint64_t torn_dropped_ = 0;
   bool dirty_ = false;

@@ -1,6 +1,8 @@
 // Request targets of the device API; percent-encoding by Boost.URL.
 #include "io/tenant_path.hpp"
 
+#include "io/text.hpp"
+
 #include <fmt/format.h>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -29,6 +31,38 @@ std::string_view collection_suffix(device_type t) noexcept {
       return "trusted";
   }
   return "unknown";
+}
+
+std::optional<std::string> am_path_problem(std::string_view am_path) {
+  if (am_path.size() > 256) return "longer than 256 characters";
+  std::string_view rest = am_path;
+  if (rest.starts_with('/')) rest.remove_prefix(1);
+  while (!rest.empty()) {
+    auto slash = rest.find('/');
+    auto seg = rest.substr(0, slash);
+    if (seg.empty() && slash != std::string_view::npos) return "an empty segment ('//')";
+    if (seg == "." || seg == "..") return "'.' and '..' are not allowed";
+    for (char c : seg) {
+      if (!boost::urls::unreserved_chars(c)) {
+        return fmt::format("'{}' is not allowed (letters, digits, '-', '.', '_', '~' only)",
+                           printable(std::string_view(&c, 1), 8));
+      }
+    }
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> host_problem(std::string_view host) {
+  if (host.empty()) return "no host";
+  for (char c : host) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.';
+    if (!ok) {
+      return fmt::format("'{}' cannot be part of a host name", printable(std::string_view(&c, 1), 8));
+    }
+  }
+  return std::nullopt;
 }
 
 std::string tenant_url(std::string_view host, std::string_view port, std::string_view am_path) {

@@ -2,6 +2,7 @@
 // one path segment (docs/tenant-api.md): nothing an id contains can change the target.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,15 @@ namespace devreset::io {
 /// RFC 3986 unreserved characters (ALPHA DIGIT - . _ ~) is encoded, and a segment that
 /// would read as "." or ".." has its dots encoded too.
 std::string encode_segment(std::string_view s);
+
+/// Why `am_path` cannot be an AM context path, or nullopt when it can: segments of RFC 3986
+/// unreserved characters only (letters, digits, '-', '.', '_', '~'), never "." or "..", no
+/// query, fragment or percent escape. "/am", "/openam", "/sso/am", "" (none) are paths.
+std::optional<std::string> am_path_problem(std::string_view am_path);
+
+/// Why `host` (as a tenant URL spells it) cannot be a tenant host, or nullopt: a DNS name of
+/// letters, digits, '-' and '.', or an IP address literal; nothing percent-encoded.
+std::optional<std::string> host_problem(std::string_view host);
 
 /// The tenant as a run names it and the ledger keys it: "https://host" (":port" unless 443)
 /// followed by the AM context path as `tenant_paths` normalises it ("https://h:8443/am").

@@ -74,6 +74,30 @@ std::size_t find_control_char(std::string_view s) noexcept {
   return std::string_view::npos;
 }
 
+namespace {
+
+// The code point of a well-formed sequence of `n` bytes at s[i].
+char32_t code_point(std::string_view s, std::size_t i, std::size_t n) noexcept {
+  auto b = [&](std::size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(s[i + k])); };
+  if (n == 2) return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+  if (n == 3) return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+  return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+}
+
+// C1 controls (U+0080-U+009F: U+009B is a CSI on many terminals), format characters that
+// reorder or hide text (bidi embeddings, overrides and isolates, zero-width marks, the BOM,
+// tags) and the line and paragraph separators: shown escaped, never raw.
+bool hidden_or_control(char32_t c) noexcept {
+  if (c >= 0x80 && c <= 0x9F) return true;
+  if (c == 0xAD || c == 0x061C || c == 0x180E || c == 0xFEFF) return true;
+  if ((c >= 0x200B && c <= 0x200F) || (c >= 0x2028 && c <= 0x202E)) return true;
+  if ((c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x206F)) return true;
+  if (c >= 0xFFF9 && c <= 0xFFFB) return true;
+  return c == 0xE0001 || (c >= 0xE0020 && c <= 0xE007F);
+}
+
+}  // namespace
+
 std::string printable(std::string_view s, std::size_t max_bytes) {
   std::string out;
   out.reserve(std::min(s.size(), max_bytes) + 8);
@@ -91,6 +115,9 @@ std::string printable(std::string_view s, std::size_t max_bytes) {
         out += fmt::format("\\x{:02X}", c);
       }
       ++i;
+    } else if (n > 1 && hidden_or_control(code_point(s, i, n))) {
+      out += fmt::format("\\u{{{:04X}}}", static_cast<std::uint32_t>(code_point(s, i, n)));
+      i += n;
     } else {
       out.append(s.substr(i, n));
       i += n;

@@ -365,6 +365,10 @@ outcome api::hostile_answer() {
         o.location = "https://login.elsewhere.example/am/XUI/?goto=%2Fam%2Fjson";
         o.body = "<html><body>Moved</body></html>";
         break;
+      case hostile::controls:
+        // U+009B is a CSI on xterm-likes; U+202E reverses what follows; U+2066 isolates.
+        o = error(400, "Bad \xC2\x9B" "31m request \xE2\x80\xAE" "desrever \xE2\x81\xA6" "x");
+        break;
       case hostile::tls_stall:
         break;
     }

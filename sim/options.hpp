@@ -24,11 +24,12 @@ enum class hostile {
   html,           ///< 502 with a gateway's HTML error page
   bad_json,       ///< 200 whose body is not JSON
   redirect,       ///< 302 to another host
+  controls,       ///< 400 whose message holds terminal controls (C1 CSI) and bidi overrides
 };
-inline constexpr std::size_t hostile_count = 11;
+inline constexpr std::size_t hostile_count = 12;
 inline constexpr std::array<std::string_view, hostile_count> hostile_names = {
     "huge",          "chunked",      "chunk-ext", "headers",  "tls-stall", "retry-year",
-    "retry-garbage", "result-false", "html",      "bad-json", "redirect"};
+    "retry-garbage", "result-false", "html",      "bad-json", "redirect", "controls"};
 std::optional<hostile> parse_hostile(std::string_view name) noexcept;
 
 struct options {

@@ -3,6 +3,7 @@
 # binary and the case name as $1 and $2.
 devreset=$1
 case_name=$2
+umask 077  # token files, ledgers and keys as an operator keeps them: nobody else's to read
 work=$(mktemp -d)
 sim_pid=""
 other_pids=()

@@ -50,7 +50,7 @@ existing_ledger_untouched)
   cp "$work/l.jsonl" "$work/before"
   set +e; run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"; rc=$?; set -e
   [[ $rc -eq 2 ]] || fail "exit $rc, not 2"
-  grep -q "already exists and is not empty" "$work/err" || fail "$(cat "$work/err")"
+  grep -q "already exists: pass --resume" "$work/err" || fail "$(cat "$work/err")"
   cmp -s "$work/l.jsonl" "$work/before" || fail "the ledger changed"
   [[ $(json_get "$(stats)" '["requests"]') -eq 0 ]] || fail "requests were sent"
   ;;
@@ -132,11 +132,14 @@ service_account)
   set +e; sa_run sa-typo "$work/sa.jwk.json" "$work/l2.jsonl" >"$work/out2" 2>"$work/err2"; rc=$?; set -e
   [[ $rc -eq 3 ]] || fail "wrong account exited $rc: $(cat "$work/err2")"
   grep -q "preflight: cannot get a token: .*invalid_client" "$work/err2" || fail "$(cat "$work/err2")"
-  # A key readable by others is used, with a warning.
+  # A key others can read is refused (exit 2, nothing sent, no ledger).
   chmod 644 "$work/sa.jwk.json"
-  sa_run sa-cli "$work/sa.jwk.json" "$work/l3.jsonl" >/dev/null 2>"$work/err3" || fail "a 0644 key: exit $?: $(cat "$work/err3")"
-  grep -q "can be read by others (mode 644); chmod 600 it" "$work/err3" || fail "no warning: $(cat "$work/err3")"
-  [[ $(count_records "$work/l3.jsonl" ok) -eq 30 ]] || fail "a 0644 key: not 30 ok"
+  before=$(json_get "$(stats)" '["requests"]')
+  set +e; sa_run sa-cli "$work/sa.jwk.json" "$work/l3.jsonl" >/dev/null 2>"$work/err3"; rc=$?; set -e
+  [[ $rc -eq 2 ]] || fail "a 0644 key: exit $rc, not 2: $(cat "$work/err3")"
+  grep -q "others can read or change it (mode 644): chmod 600 it" "$work/err3" || fail "$(cat "$work/err3")"
+  [[ $(json_get "$(stats)" '["requests"]') -eq $before ]] || fail "a 0644 key: requests were sent"
+  [[ ! -e "$work/l3.jsonl" ]] || fail "a 0644 key: a ledger was created"
   # No key material, assertion or token anywhere in what was written or printed.
   d=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["d"][:40])' "$key_src")
   for f in "$work"/l*.jsonl "$work"/out* "$work"/err*; do

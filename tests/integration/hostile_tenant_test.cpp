@@ -82,6 +82,7 @@ hostile_run run_hostile(const std::vector<std::pair<sim::hostile, double>>& mode
     out.result = engine::run(c, *reader, writer, nullptr, *tokens);
   }
   out.after = json::parse(srv.stats_json());
+  if (!std::filesystem::exists(ledger)) return out;  // a failed preflight removes its ledger
   out.ledger_text = test::read_file(ledger);
   io::scan_ledger(ledger, [&](const json::object& rec, std::uint64_t) {
     if (rec.at("record") == "user") out.records.push_back(rec);
@@ -158,6 +159,8 @@ INSTANTIATE_TEST_SUITE_P(
         mode_case{sim::hostile::html,
                   "502 Bad Gateway after 2 attempts (an HTML page: \"502 Bad Gateway\")"},
         mode_case{sim::hostile::bad_json, "a 200 answer that is not JSON"},
+        mode_case{sim::hostile::controls,
+                  "400 Bad Request: Bad \\u{009B}31m request \\u{202E}desrever \\u{2066}x"},
         mode_case{sim::hostile::redirect,
                   "302 Found: a redirect to https://login.elsewhere.example, not followed"}),
     [](const ::testing::TestParamInfo<mode_case>& param_info) {

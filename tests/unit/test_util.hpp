@@ -68,9 +68,30 @@ class temp_dir {
   std::filesystem::path path_;
 };
 
+/// Writes a file only its owner may read or change (as ledgers, keys and tokens must be).
 inline void write_file(const std::filesystem::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary);
-  out << content;
+  {
+    std::ofstream out(p, std::ios::binary);
+    out << content;
+  }
+  std::filesystem::permissions(p, std::filesystem::perms::owner_read |
+                                      std::filesystem::perms::owner_write);
+}
+
+/// The sample service-account key, copied once into a file of the owner's alone: devreset
+/// refuses a private key others can read, and git keeps the sample 0644.
+inline std::string private_sample_key() {
+  static const std::string path = [] {
+    auto p = std::filesystem::temp_directory_path() /
+             ("devreset-test-key-" + std::to_string(::getpid()) + ".jwk.json");
+    std::ifstream in(DEVRESET_SOURCE_DIR "/samples/service-account.jwk.json", std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    std::filesystem::remove(p);
+    write_file(p, s.str());
+    return p.string();
+  }();
+  return path;
 }
 
 inline std::string read_file(const std::filesystem::path& p) {

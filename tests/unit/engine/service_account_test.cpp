@@ -2,6 +2,8 @@
 // token endpoint: issue, refuse, expire.
 #include <gtest/gtest.h>
 
+#include "tests/unit/test_util.hpp"
+
 #include <boost/json.hpp>
 
 #include <fstream>
@@ -16,7 +18,7 @@ namespace {
 
 namespace json = boost::json;
 
-const std::string sample_key = DEVRESET_SOURCE_DIR "/samples/service-account.jwk.json";
+const std::string sample_key = test::private_sample_key();
 
 io::rsa_key public_part() {
   std::ifstream in(sample_key);

@@ -1,6 +1,8 @@
 // JOSE helpers: base64url, RSA keys from JWK, RS256 JWTs signed and checked with OpenSSL.
 #include <gtest/gtest.h>
 
+#include "tests/unit/test_util.hpp"
+
 #include <openssl/evp.h>
 #include <boost/json.hpp>
 
@@ -15,7 +17,7 @@ namespace {
 
 namespace json = boost::json;
 
-const std::string sample_key = DEVRESET_SOURCE_DIR "/samples/service-account.jwk.json";
+const std::string sample_key = test::private_sample_key();
 
 TEST(Base64url, RoundTripsWithoutPaddingOrUrlUnsafeCharacters) {
   for (std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "\xff\xfe\xfd",

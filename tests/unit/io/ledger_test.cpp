@@ -157,21 +157,52 @@ TEST(Ledger, RefusesToOverwriteAnExistingLedgerAndLeavesItByteIdentical) {
     ledger_writer w(path, ledger_mode::create);
     FAIL() << "expected ledger_error";
   } catch (const ledger_error& e) {
-    EXPECT_NE(std::string(e.what()).find("already exists and is not empty"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("already exists: pass --resume"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("--resume"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos);
   }
   EXPECT_EQ(test::read_file(path), before);
 }
 
-TEST(Ledger, AnEmptyExistingFileMayBeUsedAsANewLedger) {
+// Issue 22: a new ledger is created by its run (O_EXCL), never a file someone made first
+// (an empty 0666 file in a shared folder could be fed planted "ok" records); an existing
+// ledger is resumed only when it is this user's alone.
+TEST(Ledger, ANewLedgerIsNeverAFileThatExistedAndAResumedOneIsTheUsersAlone) {
   test::temp_dir dir;
   auto path = dir / "ledger.jsonl";
   test::write_file(path, "");
-  ledger_writer w(path, ledger_mode::create);
-  w.write(json::object{{"record", "run"}});
-  w.close();
-  EXPECT_EQ(test::read_file(path), "{\"record\":\"run\"}\n");
+  EXPECT_THROW(ledger_writer(path, ledger_mode::create), ledger_error) << "even empty";
+  std::filesystem::permissions(path, std::filesystem::perms::all);  // 0777: others can write
+  try {
+    ledger_writer w(path, ledger_mode::resume);
+    FAIL() << "a ledger others can change was resumed";
+  } catch (const ledger_error& e) {
+    EXPECT_NE(std::string(e.what()).find("others can read or change it (mode 777)"),
+              std::string::npos)
+        << e.what();
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write);
+  EXPECT_NO_THROW(ledger_writer(path, ledger_mode::resume));
+}
+
+TEST(Ledger, DiscardingWhatARunWroteRemovesTheFileItCreatedAndCutsOneItResumed) {
+  test::temp_dir dir;
+  auto made = dir / "new.jsonl";
+  {
+    ledger_writer w(made, ledger_mode::create);
+    w.write(json::object{{"record", "run"}});
+    w.discard_written();
+  }
+  EXPECT_FALSE(std::filesystem::exists(made)) << "the same command can create it again";
+  auto kept = dir / "kept.jsonl";
+  test::write_file(kept, "{\"record\":\"run\",\"run_id\":\"old\"}\n");
+  {
+    ledger_writer w(kept, ledger_mode::resume);
+    w.write(json::object{{"record", "run"}, {"run_id", "new"}});
+    w.discard_written();
+  }
+  EXPECT_EQ(test::read_file(kept), "{\"record\":\"run\",\"run_id\":\"old\"}\n");
 }
 
 TEST(Ledger, ResumeAppendsAndCutsATornLastLine) {

@@ -24,6 +24,19 @@ TEST(Printable, EscapesControlsAndBadBytesAndCutsLongText) {
   EXPECT_EQ(printable(std::string(500, 'x'), 10), std::string(10, 'x') + "...");
 }
 
+// Issue 22: nothing a tenant says reaches a terminal raw: C1 controls (U+009B is a CSI),
+// bidi overrides and isolates, zero-width and other format characters are escaped.
+TEST(Printable, EscapesC1ControlsAndBidiAndFormatCharacters) {
+  EXPECT_EQ(printable("a\xC2\x9B" "31mb"), "a\\u{009B}31mb");
+  EXPECT_EQ(printable("x\xE2\x80\xAEy"), "x\\u{202E}y");
+  EXPECT_EQ(printable("\xE2\x81\xA6z\xE2\x81\xA9"), "\\u{2066}z\\u{2069}");
+  EXPECT_EQ(printable("\xE2\x80\x8B\xE2\x80\x8E\xE2\x80\x8F\xD8\x9C\xEF\xBB\xBF"),
+            "\\u{200B}\\u{200E}\\u{200F}\\u{061C}\\u{FEFF}");
+  EXPECT_EQ(printable("\xE2\x80\xA8"), "\\u{2028}") << "a line separator";
+  // Letters of any script stay as they are.
+  EXPECT_EQ(printable("Zoë ünïcödé 日本 ש"), "Zoë ünïcödé 日本 ש");
+}
+
 TEST(FormatUtc, WritesIsoTimestampsWithMilliseconds) {
   using namespace std::chrono;
   system_clock::time_point t{milliseconds(1795881600123)};  // 2026-11-28T16:00:00.123Z

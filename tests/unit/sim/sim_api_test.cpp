@@ -298,6 +298,7 @@ TEST(SimApi, EachHostileModeAnswersAsNamedAndChangesNothing) {
       {hostile::html, outcome::kind::answer, 502, "", "<html>"},
       {hostile::bad_json, outcome::kind::answer, 200, "", R"({"result":true,"_id":"dev)"},
       {hostile::redirect, outcome::kind::answer, 302, "https://login.elsewhere.example/", "<html>"},
+      {hostile::controls, outcome::kind::answer, 400, "", R"({"code":400)"},
   };
   for (const auto& c : cases) {
     options o;

@@ -1,0 +1,118 @@
+// Secret files: O_NOFOLLOW, fstat on the descriptor, owner and mode, a size cap.
+#include "io/secret_file.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace devreset::io {
+
+namespace {
+
+struct fd_guard {
+  int fd;
+  ~fd_guard() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+std::string read_secret_file(const std::filesystem::path& path, std::size_t max_bytes,
+                             std::string_view what) {
+  const auto name = path.string();
+  fd_guard f{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)};
+  if (f.fd < 0) {
+    int err = errno;
+    throw secret_file_error(fmt::format("{} {}: cannot read it: {}", what, name,
+                                        err == ELOOP ? "it is a symbolic link" : std::strerror(err)));
+  }
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    throw secret_file_error(fmt::format("{} {}: not a regular file", what, name));
+  }
+  if (st.st_uid != ::geteuid()) {
+    throw secret_file_error(
+        fmt::format("{} {}: owned by another user (uid {}): a secret must be yours alone", what,
+                    name, static_cast<unsigned>(st.st_uid)));
+  }
+  if ((st.st_mode & 077) != 0) {
+    throw secret_file_error(fmt::format("{} {}: others can read or change it (mode {:o}): chmod "
+                                        "600 it",
+                                        what, name, st.st_mode & 0777));
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    throw secret_file_error(fmt::format("{} {}: larger than {} bytes", what, name, max_bytes));
+  }
+  std::string out(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t got = 0;
+  while (got < out.size()) {
+    auto n = ::read(f.fd, out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  out.resize(got);
+  return out;
+}
+
+void write_new_file(const std::filesystem::path& path, std::string_view content, bool replace) {
+  const auto name = path.string();
+  auto dir = path.parent_path();
+  if (dir.empty()) dir = ".";
+  unsigned char raw[8];
+  RAND_bytes(raw, sizeof raw);
+  auto tmp = dir / fmt::format(".{}.{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}.tmp",
+                               path.filename().string(), raw[0], raw[1], raw[2], raw[3], raw[4],
+                               raw[5], raw[6], raw[7]);
+  fd_guard f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)};
+  if (f.fd < 0) throw std::runtime_error(fmt::format("{}: cannot write: {}", name, std::strerror(errno)));
+  std::size_t done = 0;
+  while (done < content.size()) {
+    auto n = ::write(f.fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = errno;
+      ::unlink(tmp.c_str());
+      throw std::runtime_error(fmt::format("{}: cannot write: {}", name, std::strerror(err)));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  // link() refuses an existing name: no file is ever replaced unless asked.
+  int rc = replace ? ::rename(tmp.c_str(), path.c_str()) : ::link(tmp.c_str(), path.c_str());
+  int err = errno;
+  if (!replace || rc != 0) ::unlink(tmp.c_str());
+  if (rc != 0) {
+    throw std::runtime_error(fmt::format(
+        "{}: {}", name,
+        err == EEXIST ? "already exists (it is never overwritten; --force replaces it)"
+                      : std::strerror(err)));
+  }
+}
+
+bool is_bearer_token(std::string_view t) noexcept {
+  std::size_t i = 0;
+  auto ok = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+  };
+  while (i < t.size() && ok(t[i]))
+    ++i;
+  if (i == 0) return false;
+  while (i < t.size() && t[i] == '=')
+    ++i;
+  return i == t.size();
+}
+
+void wipe(std::string& s) noexcept {
+  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+  s.clear();
+}
+
+}  // namespace devreset::io

@@ -1,0 +1,37 @@
+// Files that hold secrets (a service account's key, a bearer token): read only when nobody
+// else can read or change them, and wiped from memory once used.
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace devreset::io {
+
+class secret_file_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Reads a secret: a regular file (not through a symbolic link), owned by this user, with
+/// no group or other permission bits, at most `max_bytes`. Throws secret_file_error naming
+/// the file (`what`: "key file", "token file") and the reason, never the content.
+std::string read_secret_file(const std::filesystem::path& path, std::size_t max_bytes,
+                             std::string_view what);
+
+/// True when `token` is a bearer token by RFC 6750's grammar (b64token: letters, digits,
+/// '-', '.', '_', '~', '+', '/', then '=' padding): nothing in it can end a header line.
+bool is_bearer_token(std::string_view token) noexcept;
+
+/// Writes `content` as the file `path`, created 0600 through a temporary file of its own in
+/// the same folder (O_CREAT|O_EXCL|O_NOFOLLOW, then renamed): never through a symbolic link,
+/// never into a file someone else made. `replace`: an existing file is replaced (the link
+/// itself, not its target); otherwise an existing file is an error. Throws
+/// std::runtime_error naming the file and the reason.
+void write_new_file(const std::filesystem::path& path, std::string_view content, bool replace);
+
+/// Overwrites a string that held a secret (OPENSSL_cleanse), then empties it.
+void wipe(std::string& s) noexcept;
+
+}  // namespace devreset::io
