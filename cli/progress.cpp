@@ -2,6 +2,7 @@
 #include "cli/progress.hpp"
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,34 +33,61 @@ std::string eta_text(double seconds) {
 
 }  // namespace
 
+namespace {
+
+std::string bar_of(std::uint64_t done, std::uint64_t total, int width) {
+  auto filled = static_cast<int>(
+      width * std::min(1.0, static_cast<double>(done) / static_cast<double>(total)));
+  return "[" + std::string(static_cast<std::size_t>(filled), '#') +
+         std::string(static_cast<std::size_t>(width - filled), ' ') + "] ";
+}
+
+}  // namespace
+
 std::string progress::line(const engine::run_stats& s, std::uint64_t total, double elapsed_s,
-                           double current_rate, bool lowered, bool bar) {
+                           double current_rate, bool lowered, bool bar, std::size_t max_width) {
   auto done = s.users_done() + s.skipped_done;
   auto ok = s.user_count(user_status::ok) + s.user_count(user_status::planned);
   auto bad = s.user_count(user_status::failed) + s.user_count(user_status::partial) +
              s.user_count(user_status::not_found) + s.user_count(user_status::invalid);
   double rate = elapsed_s > 0 ? static_cast<double>(s.users_done()) / elapsed_s : 0;
-  std::string out;
-  if (bar && total > 0) {
-    constexpr int width = 24;
-    auto filled = static_cast<int>(
-        width * std::min(1.0, static_cast<double>(done) / static_cast<double>(total)));
-    out += "[" + std::string(static_cast<std::size_t>(filled), '#') +
-           std::string(static_cast<std::size_t>(width - filled), ' ') + "] ";
-  }
-  if (total > 0) {
-    out += fmt::format("{}/{} users", done, total);
-  } else {
-    out += fmt::format("{} users ({} rows read)", done, s.rows_read);
-  }
-  out += fmt::format("  {:.0f}/s", rate);
+  // The fields, most important first; the least important go first when the line is long.
+  const std::string counter = total > 0 ? fmt::format("{}/{} users", done, total)
+                                        : fmt::format("{} users ({} rows read)", done, s.rows_read);
+  const std::string speed = fmt::format("  {:.0f}/s", rate);
+  const std::string counts = fmt::format("  ok {}  not ok {}", ok, bad);
+  std::string eta, retries, note;
   if (total > 0 && rate > 0 && done < total) {
-    out += "  ETA " + eta_text(static_cast<double>(total - done) / rate);
+    eta = "  ETA " + eta_text(static_cast<double>(total - done) / rate);
   }
-  out += fmt::format("  ok {}  not ok {}", ok, bad);
-  if (s.retries > 0) out += fmt::format("  retries {}", s.retries);
-  if (lowered) out += fmt::format("  rate lowered to {:.0f} req/s by 429s", current_rate);
-  return out;
+  if (s.retries > 0) retries = fmt::format("  retries {}", s.retries);
+  if (lowered) note = fmt::format("  rate lowered to {:.0f} req/s by 429s", current_rate);
+  int bar_width = bar && total > 0 ? 24 : 0;
+  auto assemble = [&] {
+    return (bar_width > 0 ? bar_of(done, total, bar_width) : std::string()) + counter + speed +
+           eta + counts + retries + note;
+  };
+  auto out = assemble();
+  if (max_width == 0 || out.size() <= max_width) return out;
+  for (std::string* drop : {&note, &retries, &eta}) {
+    drop->clear();
+    if ((out = assemble()).size() <= max_width) return out;
+  }
+  while (bar_width > 8) {  // the bar shrinks, then goes
+    --bar_width;
+    if ((out = assemble()).size() <= max_width) return out;
+  }
+  bar_width = 0;
+  if ((out = assemble()).size() <= max_width) return out;
+  // A narrow terminal: a plain counter, cut to fit.
+  out = total > 0 ? fmt::format("{}/{}", done, total) : fmt::format("{}", done);
+  return out.substr(0, max_width);
+}
+
+std::size_t terminal_columns(int fd) {
+  struct winsize ws {};
+  if (::ioctl(fd, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0) return 0;
+  return ws.ws_col;
 }
 
 void tell(std::string_view text) {
@@ -77,7 +105,11 @@ void progress::update(const engine::run_stats& s, double current_rate, bool lowe
   auto now = std::chrono::steady_clock::now();
   double elapsed = std::chrono::duration<double>(now - s.started).count();
   if (mode_ == progress_mode::bar) {
-    tell(fmt::format("\r{}\x1b[K", line(s, total_, elapsed, current_rate, lowered, true)));
+    // The width is read at every redraw (a resized terminal is followed within a second);
+    // one column short of it, so that the cursor never wraps to a new line.
+    const auto cols = terminal_columns(STDERR_FILENO);
+    const std::size_t max = cols > 1 ? cols - 1 : 0;
+    tell(fmt::format("\r{}\x1b[K", line(s, total_, elapsed, current_rate, lowered, true, max)));
     drawn_ = true;
   } else if (now - last_plain_ >= std::chrono::seconds(10)) {
     last_plain_ = now;
@@ -89,7 +121,9 @@ void progress::finish(const engine::run_stats& s) {
   if (mode_ == progress_mode::bar && drawn_) {
     double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - s.started).count();
-    tell(fmt::format("\r{}\x1b[K\n", line(s, total_, elapsed, 0, false, true)));
+    const auto cols = terminal_columns(STDERR_FILENO);
+    tell(fmt::format("\r{}\x1b[K\n",
+                     line(s, total_, elapsed, 0, false, true, cols > 1 ? cols - 1 : 0)));
   }
 }
 

@@ -31,9 +31,11 @@ class progress final : public engine::run_observer {
   /// Ends the live line (before the summary is printed).
   void finish(const engine::run_stats& s);
 
-  /// The line a person reads: "1200/5000 users  250/s  ETA 15s  ok 1190  failed 10".
+  /// The line a person reads: "1200/5000 users  250/s  ETA 15s  ok 1190  failed 10", at most
+  /// `max_width` characters (0: no limit): the rate note, then retries, then the ETA drop
+  /// first, then the bar shrinks and goes; below that, a plain counter.
   static std::string line(const engine::run_stats& s, std::uint64_t total, double elapsed_s,
-                          double current_rate, bool lowered, bool bar);
+                          double current_rate, bool lowered, bool bar, std::size_t max_width = 0);
 
  private:
   progress_mode mode_;
@@ -41,6 +43,9 @@ class progress final : public engine::run_observer {
   bool drawn_ = false;
   std::chrono::steady_clock::time_point last_plain_{};
 };
+
+/// The columns of the terminal on `fd`; 0 when it is not one.
+std::size_t terminal_columns(int fd);
 
 /// The end-of-run summary for people (stderr).
 std::string summary_text(const engine::run_stats& s, double elapsed_s);

@@ -116,6 +116,31 @@ std::string users_phrase(std::uint64_t total, const io::resume_index& index) {
                      index.done.size(), total);
 }
 
+// Text folded at spaces to fit `columns` (0: as it is), for a terminal that would otherwise
+// wrap it mid-word.
+std::string wrap(const std::string& text, std::size_t columns) {
+  if (columns < 20 || text.size() < columns) return text;
+  std::string out;
+  std::size_t line = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find(' ', start);
+    auto word = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (line > 0 && line + 1 + word.size() >= columns) {
+      out += "\n  ";
+      line = 2;
+    } else if (line > 0) {
+      out += ' ';
+      ++line;
+    }
+    out += word;
+    line += word.size();
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
 // Asks on the controlling terminal (not stdin/stderr: `2>run.log` must not hide the
 // question); no terminal means no.
 bool confirmed(const std::string& what) {
@@ -128,7 +153,9 @@ bool confirmed(const std::string& what) {
                     what));
     return false;
   }
-  auto question = fmt::format("devreset run: about to {}.\nType 'yes' to go on: ", what);
+  auto question = fmt::format("{}\nType 'yes' to go on: ",
+                              wrap(fmt::format("devreset run: about to {}.", what),
+                                   terminal_columns(fd)));
   bool ok = ::write(fd, question.data(), question.size()) == static_cast<ssize_t>(question.size());
   std::string answer;
   char c = 0;

@@ -421,6 +421,33 @@ ledger_synced_every_second)
   (( elapsed >= 2 )) || fail "the run was too short ($elapsed s) to show a once-a-second sync"
   (( syncs >= elapsed && syncs <= 2 * elapsed + 4 )) || fail "$syncs syncs in $elapsed s"
   ;;
+progress_fits_the_terminal)
+  # Issue 19: on terminals 60, 80 and 120 columns wide, the live line never exceeds the
+  # width and redraws in place: one progress line in the scroll-back, not one per second.
+  start_sim --users 500 --latency 20ms --rate-limit 250
+  for cols in 60 80 120; do
+    rm -f "$work/l.jsonl"
+    cmd="stty cols $cols rows 40; $devreset run --tenant $tenant --realm alpha --ca-file $work/ca.pem --token-file $work/token.txt --input $work/users.txt --ledger $work/l.jsonl --yes --progress bar --concurrency 8 --types oath"
+    script -q -e -c "$cmd" "$work/tty.$cols" >/dev/null 2>&1 || fail "$cols columns: the run failed: $(tail -c 400 "$work/tty.$cols")"
+    python3 - "$work/tty.$cols" "$cols" <<'PY' || fail "$cols columns: see above"
+import re, sys
+data = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+cols = int(sys.argv[2])
+data = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", data)   # clear-to-end-of-line and the like
+lines = data.split("\n")
+progress = [l for l in lines if re.search(r"\d+/\d+ users", l)]
+redraws = sum(l.count("\r") for l in progress)
+too_long = [seg for l in progress for seg in l.split("\r") if len(seg) > cols]
+if len(progress) != 1:
+    print(f"{len(progress)} progress lines in the scroll-back (expected 1)", file=sys.stderr); sys.exit(1)
+if too_long:
+    print(f"{len(too_long)} segments wider than {cols}: {too_long[0]!r}", file=sys.stderr); sys.exit(1)
+if redraws < 2:
+    print(f"only {redraws} redraws: the run was too short to show any", file=sys.stderr); sys.exit(1)
+print(f"{cols} columns: {redraws} redraws, widest {max(len(s) for l in progress for s in l.split(chr(13)))}", file=sys.stderr)
+PY
+  done
+  ;;
 *) fail "unknown case" ;;
 esac
 echo "$case_name: ok"
