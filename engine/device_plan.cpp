@@ -29,7 +29,8 @@ bool uses_reset_action(device_type t) noexcept {
 }
 
 type_task::type_task(device_type type, run_mode mode, const io::tenant_paths& paths,
-                     std::string_view realm_path, std::string_view user_id, int page_size)
+                     std::string_view realm_path, std::string_view user_id, int page_size,
+                     bool no_binding_reset)
     : type_(type),
       mode_(mode),
       paths_(paths),
@@ -40,7 +41,7 @@ type_task::type_task(device_type type, run_mode mode, const io::tenant_paths& pa
   if (mode == run_mode::plan) {
     phase_ = phase::list;
     result_.action = "list";
-  } else if (uses_reset_action(type)) {
+  } else if (uses_reset_action(type) && !(type == device_type::binding && no_binding_reset)) {
     phase_ = phase::reset;
     result_.action = "reset";
   } else {

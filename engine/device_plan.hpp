@@ -25,8 +25,14 @@ bool uses_reset_action(io::device_type t) noexcept;
 
 class type_task {
  public:
+  /// `no_binding_reset`: the tenant already refused binding's reset action in this run, so
+  /// binding goes straight to list + delete (no refused POST per user).
   type_task(io::device_type type, run_mode mode, const io::tenant_paths& paths,
-            std::string_view realm_path, std::string_view user_id, int page_size = 0);
+            std::string_view realm_path, std::string_view user_id, int page_size = 0,
+            bool no_binding_reset = false);
+
+  /// True when this task met a tenant without binding's reset action (and fell back).
+  bool found_no_binding_reset() const { return result_.action == "reset->list+delete"; }
 
   /// The next request to send, or nullopt when the task is finished.
   std::optional<planned_request> next() const;

@@ -119,13 +119,15 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
   const auto user_start = steady::now();
   for (auto t : io::all_device_types) {
     if (!job.types.contains(t)) continue;
-    type_task task(t, s->cfg.mode, s->paths, job.realm, job.user_id, s->cfg.page_size);
+    type_task task(t, s->cfg.mode, s->paths, job.realm, job.user_id, s->cfg.page_size,
+                   s->no_binding_reset);
     const auto type_start = steady::now();
     while (auto req = task.next()) {
       auto answer = co_await execute(s, w, *req);
       if (!answer) co_return std::nullopt;
       task.on_answer(*answer);
     }
+    s->no_binding_reset |= task.found_no_binding_reset();  // once is enough to know
     auto r = task.result();
     r.elapsed_ms = ms_between(type_start, steady::now());
     s->result.stats.count_type(t, r.status);

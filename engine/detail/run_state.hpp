@@ -46,6 +46,7 @@ struct run_state {
   std::stop_source hard_stop;  // cancel what is in flight: every worker's callback runs
   int not_found_first = 0;     // users not found before the first one that was not
   bool guard_armed = true;     // no user has been ok yet
+  bool no_binding_reset = false;  // the tenant refused binding's reset action once: list + delete
 
   double draw() { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
   bool cancelled() const { return hard_stop.stop_requested(); }

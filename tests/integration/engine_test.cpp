@@ -148,6 +148,28 @@ TEST(Engine, BindingFallsBackToListAndDeleteOnATenantWithoutTheAction) {
   EXPECT_EQ(h.stats().at("devices_left").at("binding"), 0);
 }
 
+// Issue 15: a tenant that refused binding's reset action once has no such action: the rest
+// of the run goes straight to list + delete (one refused POST, not one per user).
+TEST(Engine, ATenantWithoutBindingsResetIsAskedOnceARun) {
+  sim::options o = users(0);
+  o.binding_reset = false;
+  harness h(o);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back("bound-" + std::to_string(i));
+    h.srv.add_user(h.srv.realm_path(), ids.back(), {0, 0, 0, 1, 0, 0});
+  }
+  auto c = h.config();
+  c.concurrency = 1;
+  auto r = h.run(ids, c, {device_type::binding});
+  ASSERT_EQ(r.exit_code(), 0) << r.reason;
+  EXPECT_EQ(h.stats().at("by_endpoint").at("reset:binding").at("400"), 1);
+  EXPECT_EQ(h.stats().at("devices_left").at("binding"), 0);
+  auto records = h.user_records();
+  EXPECT_EQ(records.at(0).at("results").at(0).at("action"), "reset->list+delete");
+  EXPECT_EQ(records.at(1).at("results").at(0).at("action"), "list+delete");
+}
+
 TEST(Engine, FaultsAreRetriedToSuccessAndResumeTlsSessions) {
   sim::options o = users(80);
   o.fail_rate = 0.15;
