@@ -160,10 +160,13 @@ std::string summary_text(const engine::run_stats& s, double elapsed_s) {
     return std::chrono::duration<double, std::milli>(s.latency.percentile(q)).count();
   };
   out += fmt::format(
-      "\nRequests: {}  retries {}  429s {}  transport errors {}  latency p50 {:.1f} ms  p95 "
-      "{:.1f} ms  p99 {:.1f} ms\nElapsed: {:.1f} s  ({:.0f} requests/s, {:.0f} users/s)\n",
-      s.requests, s.retries, s.throttled, s.transport_errors, ms(0.5), ms(0.95), ms(0.99),
-      elapsed_s, elapsed_s > 0 ? static_cast<double>(s.requests) / elapsed_s : 0,
+      "\nRequests: {}  retries {}  429s {}  transport errors {}\nLatency: p50 {:.1f} ms  p90 "
+      "{:.1f} "
+      "ms  p99 {:.1f} ms  p99.9 {:.1f} ms  max {:.1f} ms\nElapsed: {:.1f} s  ({:.0f} requests/s, "
+      "{:.0f} users/s)\n",
+      s.requests, s.retries, s.throttled, s.transport_errors, ms(0.5), ms(0.9), ms(0.99), ms(0.999),
+      std::chrono::duration<double, std::milli>(s.latency.max()).count(), elapsed_s,
+      elapsed_s > 0 ? static_cast<double>(s.requests) / elapsed_s : 0,
       elapsed_s > 0 ? static_cast<double>(s.users_done()) / elapsed_s : 0);
   return out;
 }

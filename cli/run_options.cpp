@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <vector>
 
 #include "cli/options.hpp"
 #include "engine/https_client.hpp"
@@ -210,6 +211,19 @@ void read_work(const po::variables_map& vm, run_request& r) {
 
 // The token: a service account, a file, or the environment; never a bare argument.
 std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm) {
+  // One credential per run: two sources (whether flags, environment or config) is a mistake
+  // to point out, never a silent choice.
+  std::vector<std::string> given;
+  if (vm.count("sa-id") || vm.count("sa-key")) given.emplace_back("--sa-id/--sa-key");
+  if (vm.count("token-file")) given.emplace_back("--token-file");
+  if (const char* env = std::getenv("DEVRESET_TOKEN"); env != nullptr && *env != '\0') {
+    given.emplace_back("DEVRESET_TOKEN");
+  }
+  if (given.size() > 1) {
+    throw usage_error(fmt::format("two credentials given ({} and {}): give one (in the command "
+                                  "line, the environment or the config file)",
+                                  given[0], given[1]));
+  }
   if (vm.count("sa-id") || vm.count("sa-key")) {
     if (!vm.count("sa-id") || !vm.count("sa-key")) throw usage_error("--sa-id and --sa-key go together");
     try {

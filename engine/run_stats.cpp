@@ -9,8 +9,9 @@ namespace devreset::engine {
 void latency_histogram::record(std::chrono::nanoseconds d) {
   auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(1, d.count() / 1000));
   int octave = std::bit_width(us) - 1;  // 2^octave <= us < 2^(octave+1)
-  int frac = octave >= 3 ? static_cast<int>((us >> (octave - 3)) & 7)
-                         : static_cast<int>((us << (3 - octave)) & 7);
+  int frac = octave >= sub_bits ? static_cast<int>((us >> (octave - sub_bits)) & (sub - 1))
+                                : static_cast<int>((us << (sub_bits - octave)) & (sub - 1));
+  max_ = std::max(max_, d);
   int index = std::min(octave, octaves - 1) * sub + frac;
   ++buckets_[static_cast<std::size_t>(index)];
   ++count_;
@@ -26,9 +27,10 @@ std::chrono::nanoseconds latency_histogram::percentile(double q) const {
     if (seen >= rank) {
       int octave = static_cast<int>(i) / sub;
       int frac = static_cast<int>(i) % sub;
-      // The upper edge of the bucket, in microseconds.
-      double upper = std::ldexp(1.0 + (frac + 1) / 8.0, octave);
-      return std::chrono::nanoseconds(static_cast<std::int64_t>(upper * 1000));
+      // The middle of the bucket, in microseconds (never above the largest seen).
+      double middle = std::ldexp(1.0 + (frac + 0.5) / sub, octave);
+      auto at = std::chrono::nanoseconds(static_cast<std::int64_t>(middle * 1000));
+      return std::min(at, max_);
     }
   }
   return std::chrono::nanoseconds(0);

@@ -351,26 +351,32 @@ json::object summary_record(const run_config& config, const run_result& r) {
   std::string_view end = r.end == run_end::finished      ? "finished"
                          : r.end == run_end::interrupted ? "interrupted"
                                                          : "aborted";
-  json::object o{{"record", "summary"},
-                 {"run_id", config.run_id},
-                 {"end", end},
-                 {"users", std::move(users)},
-                 {"types", std::move(types)},
-                 {"rows", st.rows_read},
-                 {"duplicates", st.duplicates},
-                 {"skipped_done", st.skipped_done},
-                 {"requests", st.requests},
-                 {"retries", st.retries},
-                 {"throttled_429", st.throttled},
-                 {"transport_errors", st.transport_errors},
-                 {"latency_ms", json::object{{"p50", round1(ms(0.5))},
-                                             {"p95", round1(ms(0.95))},
-                                             {"p99", round1(ms(0.99))}}},
-                 {"elapsed_s", round1(r.elapsed_s)},
-                 {"requests_per_s",
-                  round1(r.elapsed_s > 0 ? static_cast<double>(st.requests) / r.elapsed_s : 0)},
-                 {"connections", r.connections},
-                 {"finished_at", io::format_utc(std::chrono::system_clock::now())}};
+  json::object o{
+      {"record", "summary"},
+      {"run_id", config.run_id},
+      {"end", end},
+      {"users", std::move(users)},
+      {"types", std::move(types)},
+      {"rows", st.rows_read},
+      {"duplicates", st.duplicates},
+      {"skipped_done", st.skipped_done},
+      {"requests", st.requests},
+      {"retries", st.retries},
+      {"throttled_429", st.throttled},
+      {"transport_errors", st.transport_errors},
+      {"latency_ms",
+       json::object{
+           {"p50", round1(ms(0.5))},
+           {"p90", round1(ms(0.9))},
+           {"p95", round1(ms(0.95))},
+           {"p99", round1(ms(0.99))},
+           {"p999", round1(ms(0.999))},
+           {"max", round1(std::chrono::duration<double, std::milli>(st.latency.max()).count())}}},
+      {"elapsed_s", round1(r.elapsed_s)},
+      {"requests_per_s",
+       round1(r.elapsed_s > 0 ? static_cast<double>(st.requests) / r.elapsed_s : 0)},
+      {"connections", r.connections},
+      {"finished_at", io::format_utc(std::chrono::system_clock::now())}};
   if (!r.reason.empty()) o["reason"] = r.reason;
   return o;
 }

@@ -97,7 +97,14 @@ env_and_config_layers)
     || fail "exit $?: $(cat "$work/err")"
   grep -q '"concurrency":3,' "$work/l.jsonl" || fail "the environment did not win over the file"
   grep -q "sim-token" "$work/l.jsonl" "$work/err" && fail "the token leaked"
-  true
+  # Two credentials (the environment's token and the config's token file): refused, naming both.
+  rm "$work/l.jsonl"
+  printf 'token-file = %s\n' "$work/token.txt" >>"$work/devreset.conf"
+  set +e; DEVRESET_TOKEN=sim-token "$devreset" run --config "$work/devreset.conf" --input "$work/users.txt" \
+    --ledger "$work/l.jsonl" --yes --progress none 2>"$work/err"; rc=$?; set -e
+  [[ $rc -eq 2 ]] || fail "two credentials: exit $rc, not 2"
+  grep -q "two credentials given (--token-file and DEVRESET_TOKEN)" "$work/err" || fail "$(cat "$work/err")"
+  [[ ! -e "$work/l.jsonl" ]] || fail "two credentials: a ledger was created"
   ;;
 plan_changes_nothing)
   start_sim --users 20
