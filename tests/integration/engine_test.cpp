@@ -14,8 +14,8 @@
 #include "engine/token_source.hpp"
 #include "io/job_reader.hpp"
 #include "io/ledger_reader.hpp"
-#include "io/tenant_path.hpp"
 #include "io/ledger_writer.hpp"
+#include "io/tenant_path.hpp"
 #include "sim/server.hpp"
 #include "tests/unit/test_util.hpp"
 
@@ -381,13 +381,8 @@ namespace {
 
 const std::string sample_key = test::private_sample_key();
 
-TEST(EngineServiceAccount, ARunLongerThanManyTokenLifetimesFinishesWithEveryUserOk) {
-  sim::options o = users(900);
-  o.sa_id = "sa-e2e";
-  o.sa_jwk_file = sample_key;
-  o.token_ttl = std::chrono::seconds(2);
-  o.latency = std::chrono::milliseconds(40);
-  harness h(o);
+// Every seeded user's oath reset, with tokens from the service account `sa_id`.
+run_result run_with_service_account(harness& h, const std::string& sa_id, int concurrency) {
   auto input = h.dir / "input.txt";
   std::string text;
   for (const auto& id : h.srv.user_ids())
@@ -398,11 +393,22 @@ TEST(EngineServiceAccount, ARunLongerThanManyTokenLifetimesFinishesWithEveryUser
   ro.default_realm = h.srv.realm_path();
   auto reader = io::open_job_reader(input, std::nullopt, ro);
   io::ledger_writer writer(h.ledger, io::ledger_mode::create);
-  auto tokens = make_service_account_token({"sa-e2e", sample_key, "fr:am:*"});
+  auto tokens = make_service_account_token({sa_id, sample_key, "fr:am:*"});
   auto c = h.config();
-  c.concurrency = 3;
+  c.concurrency = concurrency;
   auto r = engine::run(c, *reader, writer, nullptr, *tokens);
   writer.close();
+  return r;
+}
+
+TEST(EngineServiceAccount, ARunLongerThanManyTokenLifetimesFinishesWithEveryUserOk) {
+  sim::options o = users(900);
+  o.sa_id = "sa-e2e";
+  o.sa_jwk_file = sample_key;
+  o.token_ttl = std::chrono::seconds(2);
+  o.latency = std::chrono::milliseconds(40);
+  harness h(o);
+  auto r = run_with_service_account(h, "sa-e2e", 3);
   EXPECT_EQ(r.exit_code(), 0) << r.reason;
   EXPECT_GT(r.elapsed_s, 10.0);
   EXPECT_EQ(r.stats.user_count(io::user_status::ok), 900u);
@@ -424,21 +430,7 @@ TEST(EngineServiceAccount, ABackgroundRenewalThatFailsStopsTheRunWithTheTenantsW
   o.sa_max_tokens = 1;
   o.latency = std::chrono::milliseconds(40);
   harness h(o);
-  auto input = h.dir / "input.txt";
-  std::string text;
-  for (const auto& id : h.srv.user_ids())
-    text += id + "\n";
-  test::write_file(input, text);
-  io::reader_options ro;
-  ro.default_types = {device_type::oath};
-  ro.default_realm = h.srv.realm_path();
-  auto reader = io::open_job_reader(input, std::nullopt, ro);
-  io::ledger_writer writer(h.ledger, io::ledger_mode::create);
-  auto tokens = make_service_account_token({"sa-e2e", sample_key, "fr:am:*"});
-  auto c = h.config();
-  c.concurrency = 2;
-  auto r = engine::run(c, *reader, writer, nullptr, *tokens);
-  writer.close();
+  auto r = run_with_service_account(h, "sa-e2e", 2);
   EXPECT_EQ(r.end, run_end::aborted);
   EXPECT_EQ(r.error, make_error_code(run_error::no_token));
   EXPECT_NE(r.reason.find("cannot get a token: the token endpoint answered 401 Unauthorized "
