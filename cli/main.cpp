@@ -1,9 +1,9 @@
 // devreset's entry point: global options and the sub-command table.
 #include <fcntl.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <fmt/format.h>
 #include <openssl/crypto.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <boost/program_options.hpp>
 #include <boost/version.hpp>
 
@@ -45,7 +45,9 @@ namespace {
 // Tokens and keys live in this process's memory: no core dump of it, no ptrace by others.
 void guard_secrets() {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  struct rlimit none {0, 0};
+  struct rlimit none {
+    0, 0
+  };
   ::setrlimit(RLIMIT_CORE, &none);
 }
 

@@ -77,8 +77,8 @@ po::variables_map parse_layered(int argc, char** argv, const po::options_descrip
   }
 
   // Switches that weaken security come from the command line only, where they show.
-  const bool insecure_here = vm.count("insecure") && !vm["insecure"].defaulted() &&
-                             vm["insecure"].as<bool>();
+  const bool insecure_here =
+      vm.count("insecure") && !vm["insecure"].defaulted() && vm["insecure"].as<bool>();
   auto names = option_names(desc);
   po::store(po::parse_environment(
                 desc,

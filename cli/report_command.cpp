@@ -7,12 +7,12 @@
 #include <boost/program_options.hpp>
 #include <boost/unordered_map.hpp>
 
-#include <array>
 #include <sys/stat.h>
+#include <array>
 
 #include <fstream>
-#include <sstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
@@ -313,7 +313,8 @@ void print_text(const report_options& o, const ledger_summary& l, const still_to
 // The CSV of users still to do: a new file 0600 (--force: may replace one), never the
 // ledger itself, never through a link.
 void write_failed_out(const report_options& o, const std::string& csv) {
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   if (::stat(o.failed_out.c_str(), &a) == 0 && ::stat(o.ledger.c_str(), &b) == 0 &&
       a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
     throw io::ledger_error(fmt::format("--failed-out {}: that is the ledger", o.failed_out));

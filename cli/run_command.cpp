@@ -153,9 +153,9 @@ bool confirmed(const std::string& what) {
                     what));
     return false;
   }
-  auto question = fmt::format("{}\nType 'yes' to go on: ",
-                              wrap(fmt::format("devreset run: about to {}.", what),
-                                   terminal_columns(fd)));
+  auto question =
+      fmt::format("{}\nType 'yes' to go on: ",
+                  wrap(fmt::format("devreset run: about to {}.", what), terminal_columns(fd)));
   bool ok = ::write(fd, question.data(), question.size()) == static_cast<ssize_t>(question.size());
   std::string answer;
   char c = 0;
@@ -293,16 +293,16 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
   if (!index) return 2;
   warn_if_other_origin(r.name, r.input, tenant, r.rows.default_realm);
   if (r.cfg.tls.insecure) {
-    tell(fmt::format("devreset {}: WARNING: --insecure: the tenant's certificate is NOT verified; "
-                     "anyone on the path can read the token\n",
-                     r.name));
+    tell(
+        fmt::format("devreset {}: WARNING: --insecure: the tenant's certificate is NOT verified; "
+                    "anyone on the path can read the token\n",
+                    r.name));
   }
   if (mode == engine::run_mode::reset && !r.yes &&
-      !confirmed(fmt::format("reset the {} devices of {} in realm {} on {}{}",
-                             r.rows.default_types.to_string(','), users_phrase(rows, *index),
-                             r.rows.default_realm, tenant,
-                             r.cfg.tls.insecure ? " WITHOUT checking its certificate (--insecure)"
-                                                : ""))) {
+      !confirmed(fmt::format(
+          "reset the {} devices of {} in realm {} on {}{}", r.rows.default_types.to_string(','),
+          users_phrase(rows, *index), r.rows.default_realm, tenant,
+          r.cfg.tls.insecure ? " WITHOUT checking its certificate (--insecure)" : ""))) {
     return 2;
   }
   auto result = execute(r, *reader, *index, rows);

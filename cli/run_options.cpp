@@ -220,12 +220,14 @@ std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm) {
     given.emplace_back("DEVRESET_TOKEN");
   }
   if (given.size() > 1) {
-    throw usage_error(fmt::format("two credentials given ({} and {}): give one (in the command "
-                                  "line, the environment or the config file)",
-                                  given[0], given[1]));
+    throw usage_error(
+        fmt::format("two credentials given ({} and {}): give one (in the command "
+                    "line, the environment or the config file)",
+                    given[0], given[1]));
   }
   if (vm.count("sa-id") || vm.count("sa-key")) {
-    if (!vm.count("sa-id") || !vm.count("sa-key")) throw usage_error("--sa-id and --sa-key go together");
+    if (!vm.count("sa-id") || !vm.count("sa-key"))
+      throw usage_error("--sa-id and --sa-key go together");
     try {
       return engine::make_service_account_token({vm["sa-id"].as<std::string>(),
                                                  vm["sa-key"].as<std::string>(),

@@ -80,7 +80,8 @@ namespace {
 // The DNS names and addresses a certificate is for, to say why a name did not match.
 std::string names_of(X509* cert) {
   std::string out;
-  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* sans =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   for (int i = 0; sans != nullptr && i < sk_GENERAL_NAME_num(sans) && i < 8; ++i) {
     const GENERAL_NAME* n = sk_GENERAL_NAME_value(sans, i);
     std::string one;

@@ -30,8 +30,8 @@ class static_token final : public token_source {
     if (token_.empty()) throw token_error(fmt::format("{} is empty", origin_));
     if (!io::is_bearer_token(token_)) {
       io::wipe(token_);
-      throw token_error(fmt::format("{} holds characters a bearer token cannot have (RFC 6750)",
-                                    origin_));
+      throw token_error(
+          fmt::format("{} holds characters a bearer token cannot have (RFC 6750)", origin_));
     }
   }
   ~static_token() override { io::wipe(token_); }

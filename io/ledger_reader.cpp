@@ -157,8 +157,7 @@ resume_index load_resume_index(std::unique_ptr<std::istream> in, std::string_vie
     const auto* realm = o.if_contains("realm");
     const auto* results = o.if_contains("results");
     if (run_id == nullptr || user == nullptr || realm == nullptr || results == nullptr) return;
-    if (!run_id->is_string() || !user->is_string() || !realm->is_string() ||
-        !results->is_array()) {
+    if (!run_id->is_string() || !user->is_string() || !realm->is_string() || !results->is_array()) {
       return;
     }
     if (!runs_here.contains(std::string(run_id->get_string()))) {

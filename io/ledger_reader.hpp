@@ -51,8 +51,8 @@ std::string run_tenant(const boost::json::object& run_record);
 struct resume_index {
   user_type_map done;  ///< per user, the types whose result was `ok` in a run on the tenant
   ledger_scan scan;
-  std::uint64_t runs = 0;       ///< run records in the ledger
-  std::uint64_t runs_here = 0;  ///< of them, runs on the tenant asked for
+  std::uint64_t runs = 0;                  ///< run records in the ledger
+  std::uint64_t runs_here = 0;             ///< of them, runs on the tenant asked for
   std::uint64_t users_elsewhere = 0;       ///< user records of runs on other tenants (ignored)
   std::vector<std::string> other_tenants;  ///< the other tenants named, in order, each once
 };

@@ -116,8 +116,9 @@ ledger_writer::ledger_writer(std::filesystem::path path, ledger_mode mode,
   if (existed && mode == ledger_mode::create) throw exists_error(name);
 
   // A new ledger is created here and now (O_EXCL): never a file someone else made first.
-  int flags = O_APPEND | O_NOFOLLOW | O_CLOEXEC |
-              (existed ? O_RDWR : O_CREAT | O_EXCL | (mode == ledger_mode::resume ? O_RDWR : O_WRONLY));
+  int flags =
+      O_APPEND | O_NOFOLLOW | O_CLOEXEC |
+      (existed ? O_RDWR : O_CREAT | O_EXCL | (mode == ledger_mode::resume ? O_RDWR : O_WRONLY));
   fd_ = ::open(path_.c_str(), flags, 0600);
   if (fd_ < 0) {
     int err = errno;
@@ -159,8 +160,8 @@ void ledger_writer::discard_written() {
   }
   if (fd_ < 0 || size_ == opened_size_) return;
   if (::ftruncate(fd_, static_cast<off_t>(opened_size_)) != 0) {
-    throw ledger_error(fmt::format("ledger {}: cannot cut this run's records: {}",
-                                   path_.string(), errno_text(errno)));
+    throw ledger_error(fmt::format("ledger {}: cannot cut this run's records: {}", path_.string(),
+                                   errno_text(errno)));
   }
   size_ = opened_size_;
   dirty_ = true;

@@ -30,8 +30,9 @@ std::string read_secret_file(const std::filesystem::path& path, std::size_t max_
   fd_guard f{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)};
   if (f.fd < 0) {
     int err = errno;
-    throw secret_file_error(fmt::format("{} {}: cannot read it: {}", what, name,
-                                        err == ELOOP ? "it is a symbolic link" : std::strerror(err)));
+    throw secret_file_error(
+        fmt::format("{} {}: cannot read it: {}", what, name,
+                    err == ELOOP ? "it is a symbolic link" : std::strerror(err)));
   }
   struct stat st {};
   if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -43,9 +44,10 @@ std::string read_secret_file(const std::filesystem::path& path, std::size_t max_
                     name, static_cast<unsigned>(st.st_uid)));
   }
   if ((st.st_mode & 077) != 0) {
-    throw secret_file_error(fmt::format("{} {}: others can read or change it (mode {:o}): chmod "
-                                        "600 it",
-                                        what, name, st.st_mode & 0777));
+    throw secret_file_error(
+        fmt::format("{} {}: others can read or change it (mode {:o}): chmod "
+                    "600 it",
+                    what, name, st.st_mode & 0777));
   }
   if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
     throw secret_file_error(fmt::format("{} {}: larger than {} bytes", what, name, max_bytes));
@@ -72,7 +74,8 @@ void write_new_file(const std::filesystem::path& path, std::string_view content,
                                path.filename().string(), raw[0], raw[1], raw[2], raw[3], raw[4],
                                raw[5], raw[6], raw[7]);
   fd_guard f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)};
-  if (f.fd < 0) throw std::runtime_error(fmt::format("{}: cannot write: {}", name, std::strerror(errno)));
+  if (f.fd < 0)
+    throw std::runtime_error(fmt::format("{}: cannot write: {}", name, std::strerror(errno)));
   std::size_t done = 0;
   while (done < content.size()) {
     auto n = ::write(f.fd, content.data() + done, content.size() - done);
@@ -89,18 +92,18 @@ void write_new_file(const std::filesystem::path& path, std::string_view content,
   int err = errno;
   if (!replace || rc != 0) ::unlink(tmp.c_str());
   if (rc != 0) {
-    throw std::runtime_error(fmt::format(
-        "{}: {}", name,
-        err == EEXIST ? "already exists (it is never overwritten; --force replaces it)"
-                      : std::strerror(err)));
+    throw std::runtime_error(
+        fmt::format("{}: {}", name,
+                    err == EEXIST ? "already exists (it is never overwritten; --force replaces it)"
+                                  : std::strerror(err)));
   }
 }
 
 bool is_bearer_token(std::string_view t) noexcept {
   std::size_t i = 0;
   auto ok = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
   };
   while (i < t.size() && ok(t[i]))
     ++i;

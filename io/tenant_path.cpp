@@ -59,7 +59,8 @@ std::optional<std::string> host_problem(std::string_view host) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '-' || c == '.';
     if (!ok) {
-      return fmt::format("'{}' cannot be part of a host name", printable(std::string_view(&c, 1), 8));
+      return fmt::format("'{}' cannot be part of a host name",
+                         printable(std::string_view(&c, 1), 8));
     }
   }
   return std::nullopt;

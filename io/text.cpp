@@ -78,7 +78,9 @@ namespace {
 
 // The code point of a well-formed sequence of `n` bytes at s[i].
 char32_t code_point(std::string_view s, std::size_t i, std::size_t n) noexcept {
-  auto b = [&](std::size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(s[i + k])); };
+  auto b = [&](std::size_t k) {
+    return static_cast<char32_t>(static_cast<unsigned char>(s[i + k]));
+  };
   if (n == 2) return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
   if (n == 3) return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
   return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);

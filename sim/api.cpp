@@ -367,7 +367,11 @@ outcome api::hostile_answer() {
         break;
       case hostile::controls:
         // U+009B is a CSI on xterm-likes; U+202E reverses what follows; U+2066 isolates.
-        o = error(400, "Bad \xC2\x9B" "31m request \xE2\x80\xAE" "desrever \xE2\x81\xA6" "x");
+        o = error(400,
+                  "Bad \xC2\x9B"
+                  "31m request \xE2\x80\xAE"
+                  "desrever \xE2\x81\xA6"
+                  "x");
         break;
       case hostile::tls_stall:
         break;
@@ -516,65 +520,66 @@ outcome api::respond(const request_view& req, const std::optional<target>& t, st
     return error(405, fmt::format("Method {} not allowed here", req.method));
   }
 
-  if (req.method == "POST") {
-    if (req.content_type.find("application/json") == std::string_view::npos) {
-      return error(400, "Content-Type must be application/json");
-    }
-    boost::system::error_code ec;
-    auto body = json::parse(req.body, ec);
-    if (ec || !body.is_object()) return error(400, "The request body must be a JSON object");
-    if (*t->action != "reset") {
-      return error(400, fmt::format("Action '{}' not implemented", *t->action));
-    }
-    bool has_reset = t->type == device_type::oath || t->type == device_type::push ||
-                     (t->type == device_type::binding && opts_.binding_reset);
-    if (!has_reset) return error(400, "Action 'reset' not implemented for this resource");
-    state_.reset(*user, t->type);
-    outcome o;
-    o.body = R"({"result":true})";
-    return o;
-  }
-
-  if (req.method == "GET") {
-    if (t->query_filter != std::optional<std::string>("true")) {
-      return error(400, "Only _queryFilter=true is supported on device collections");
-    }
-    auto devices = state_.list(*user, t->type);
-    std::uint64_t offset = 0;
-    if (t->cookie && !t->cookie->empty()) {
-      auto v = decode_cookie(*t->cookie);
-      if (!v) return error(400, "Invalid _pagedResultsCookie");
-      offset = *v;
-    } else if (t->offset) {
-      offset = std::strtoull(t->offset->c_str(), nullptr, 10);
-    }
-    std::uint64_t page = devices.size();
-    if (t->page_size) {
-      auto n = std::strtoull(t->page_size->c_str(), nullptr, 10);
-      if (n > 0) page = n;
-    }
-    json::array result;
-    std::uint64_t end = std::min<std::uint64_t>(devices.size(), offset + page);
-    for (std::uint64_t k = offset; k < end; ++k)
-      result.emplace_back(std::move(devices[k]));
-    json::object answer;
-    answer["result"] = std::move(result);
-    answer["resultCount"] = end > offset ? end - offset : 0;
-    answer["pagedResultsCookie"] =
-        end < devices.size() ? json::value(encode_cookie(end)) : json::value(nullptr);
-    answer["totalPagedResultsPolicy"] = "NONE";
-    answer["totalPagedResults"] = -1;
-    answer["remainingPagedResults"] = -1;
-    outcome o;
-    o.body = json::serialize(answer);
-    return o;
-  }
-
+  if (req.method == "POST") return reset_action(req, *t, *user);
+  if (req.method == "GET") return list_devices(*t, *user);
   // DELETE .../<device>
   auto removed = state_.remove(*user, t->type, *t->device);
   if (!removed) return error(404, fmt::format("User device, {}, not found.", *t->device));
   outcome o;
   o.body = json::serialize(*removed);
+  return o;
+}
+
+outcome api::reset_action(const request_view& req, const target& t, tenant_state::user_ref user) {
+  if (req.content_type.find("application/json") == std::string_view::npos) {
+    return error(400, "Content-Type must be application/json");
+  }
+  boost::system::error_code ec;
+  auto body = json::parse(req.body, ec);
+  if (ec || !body.is_object()) return error(400, "The request body must be a JSON object");
+  if (*t.action != "reset")
+    return error(400, fmt::format("Action '{}' not implemented", *t.action));
+  bool has_reset = t.type == device_type::oath || t.type == device_type::push ||
+                   (t.type == device_type::binding && opts_.binding_reset);
+  if (!has_reset) return error(400, "Action 'reset' not implemented for this resource");
+  state_.reset(user, t.type);
+  outcome o;
+  o.body = R"({"result":true})";
+  return o;
+}
+
+outcome api::list_devices(const target& t, tenant_state::user_ref user) {
+  if (t.query_filter != std::optional<std::string>("true")) {
+    return error(400, "Only _queryFilter=true is supported on device collections");
+  }
+  auto devices = state_.list(user, t.type);
+  std::uint64_t offset = 0;
+  if (t.cookie && !t.cookie->empty()) {
+    auto v = decode_cookie(*t.cookie);
+    if (!v) return error(400, "Invalid _pagedResultsCookie");
+    offset = *v;
+  } else if (t.offset) {
+    offset = std::strtoull(t.offset->c_str(), nullptr, 10);
+  }
+  std::uint64_t page = devices.size();
+  if (t.page_size) {
+    auto n = std::strtoull(t.page_size->c_str(), nullptr, 10);
+    if (n > 0) page = n;
+  }
+  json::array result;
+  std::uint64_t end = std::min<std::uint64_t>(devices.size(), offset + page);
+  for (std::uint64_t k = offset; k < end; ++k)
+    result.emplace_back(std::move(devices[k]));
+  json::object answer;
+  answer["result"] = std::move(result);
+  answer["resultCount"] = end > offset ? end - offset : 0;
+  answer["pagedResultsCookie"] =
+      end < devices.size() ? json::value(encode_cookie(end)) : json::value(nullptr);
+  answer["totalPagedResultsPolicy"] = "NONE";
+  answer["totalPagedResults"] = -1;
+  answer["remainingPagedResults"] = -1;
+  outcome o;
+  o.body = json::serialize(answer);
   return o;
 }
 

@@ -29,7 +29,7 @@ enum class hostile {
 inline constexpr std::size_t hostile_count = 12;
 inline constexpr std::array<std::string_view, hostile_count> hostile_names = {
     "huge",          "chunked",      "chunk-ext", "headers",  "tls-stall", "retry-year",
-    "retry-garbage", "result-false", "html",      "bad-json", "redirect", "controls"};
+    "retry-garbage", "result-false", "html",      "bad-json", "redirect",  "controls"};
 std::optional<hostile> parse_hostile(std::string_view name) noexcept;
 
 struct options {
@@ -41,9 +41,10 @@ struct options {
   bool binding_reset = true;    ///< false: a tenant without binding's reset action (400)
 
   // Auth
-  std::string token;        ///< the bearer token; random when empty
-  std::chrono::milliseconds token_expires{0};  ///< `token` is refused this long after start (0: never)
-  std::string next_token;  ///< a second token, accepted at any time (what a refresher writes)
+  std::string token;  ///< the bearer token; random when empty
+  std::chrono::milliseconds token_expires{
+      0};                   ///< `token` is refused this long after start (0: never)
+  std::string next_token;   ///< a second token, accepted at any time (what a refresher writes)
   std::string sa_id;        ///< a service account the token endpoint knows
   std::string sa_jwk_file;  ///< its JWK (the public part is used)
   std::chrono::milliseconds token_ttl{std::chrono::minutes(15)};  ///< issued tokens expire

@@ -42,10 +42,10 @@ struct run_state {
 
   std::optional<io::job> first_job;  // read by the preflight, done by the first worker
   bool flush_posted = false;
-  bool stopping = false;       // take no new users
-  std::stop_source hard_stop;  // cancel what is in flight: every worker's callback runs
-  int not_found_first = 0;     // users not found before the first one that was not
-  bool guard_armed = true;     // no user has been ok yet
+  bool stopping = false;          // take no new users
+  std::stop_source hard_stop;     // cancel what is in flight: every worker's callback runs
+  int not_found_first = 0;        // users not found before the first one that was not
+  bool guard_armed = true;        // no user has been ok yet
   bool no_binding_reset = false;  // the tenant refused binding's reset action once: list + delete
 
   double draw() { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }

@@ -41,8 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(scan.bad_lines[i - 1] < scan.bad_lines[i]);
     }
     // Reading the same bytes again gives the same index.
-    auto again =
-        io::load_resume_index(std::make_unique<std::istringstream>(text), "fuzz", tenant);
+    auto again = io::load_resume_index(std::make_unique<std::istringstream>(text), "fuzz", tenant);
     FUZZ_CHECK(again.scan.records == scan.records && again.scan.torn_tail == scan.torn_tail);
     FUZZ_CHECK(again.done.size() == index.done.size());
     // Only runs on the tenant count: none of them, nothing done; every run counted once.

@@ -99,7 +99,7 @@ std::string first_error(const json::object& rec) {
 
 struct mode_case {
   sim::hostile mode;
-  const char* reason;                // what every failed type's error says
+  const char* reason;                 // what every failed type's error says
   const char* list_reason = nullptr;  // for list+delete types, when it differs
 };
 

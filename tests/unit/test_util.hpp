@@ -74,8 +74,8 @@ inline void write_file(const std::filesystem::path& p, const std::string& conten
     std::ofstream out(p, std::ios::binary);
     out << content;
   }
-  std::filesystem::permissions(p, std::filesystem::perms::owner_read |
-                                      std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      p, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 /// The sample service-account key, copied once into a file of the owner's alone: devreset

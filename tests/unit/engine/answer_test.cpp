@@ -86,20 +86,29 @@ TEST(GiveUpReason, TransportFailuresKeepTheirDetail) {
 
 // Issue 17: a 404 is "not found" only on AM's own word.
 TEST(WhatIsMissing, OnlyAmsJsonErrorNamesAUserADeviceOrARealm) {
-  EXPECT_EQ(what_is_missing(answer(404, R"({"code":404,"reason":"Not Found","message":"User 'u1' not found"})")),
+  EXPECT_EQ(what_is_missing(answer(
+                404, R"({"code":404,"reason":"Not Found","message":"User 'u1' not found"})")),
             missing::user);
-  EXPECT_EQ(what_is_missing(answer(404, R"({"code":404,"message":"getIdentity : User u1 is not found"})")),
+  EXPECT_EQ(what_is_missing(
+                answer(404, R"({"code":404,"message":"getIdentity : User u1 is not found"})")),
             missing::user);
-  EXPECT_EQ(what_is_missing(answer(404, R"({"code":404,"reason":"Not Found","message":"User device, d1, not found."})")),
-            missing::device);
-  EXPECT_EQ(what_is_missing(answer(404, R"({"code":404,"reason":"Not Found","message":"Realm \"/beta\" not found"})")),
+  EXPECT_EQ(
+      what_is_missing(answer(
+          404, R"({"code":404,"reason":"Not Found","message":"User device, d1, not found."})")),
+      missing::device);
+  EXPECT_EQ(what_is_missing(answer(
+                404, R"({"code":404,"reason":"Not Found","message":"Realm \"/beta\" not found"})")),
             missing::realm);
-  EXPECT_EQ(what_is_missing(answer(404, R"({"code":404,"reason":"Not Found","message":"Realm not found"})")),
+  EXPECT_EQ(what_is_missing(
+                answer(404, R"({"code":404,"reason":"Not Found","message":"Realm not found"})")),
             missing::realm);
-  EXPECT_EQ(what_is_missing(answer(404, R"({"code":404,"reason":"Not Found","message":"Not Found"})")),
-            missing::resource);
-  EXPECT_EQ(what_is_missing(answer(404, R"({"code":404,"reason":"Not Found","message":"Resource 'users' not found"})")),
-            missing::resource);
+  EXPECT_EQ(
+      what_is_missing(answer(404, R"({"code":404,"reason":"Not Found","message":"Not Found"})")),
+      missing::resource);
+  EXPECT_EQ(
+      what_is_missing(answer(
+          404, R"({"code":404,"reason":"Not Found","message":"Resource 'users' not found"})")),
+      missing::resource);
   // A user id that holds "device" is still a user.
   EXPECT_EQ(what_is_missing(answer(404, R"({"code":404,"message":"User 'mydevice' not found"})")),
             missing::user);
@@ -113,23 +122,28 @@ TEST(WhatIsMissing, OnlyAmsJsonErrorNamesAUserADeviceOrARealm) {
 
 TEST(Conclude, A404IsNotFoundOnlyWhenAmNamesTheUser) {
   answer_reader reader;
-  auto d = retry_policy().decide({transport::ok, 404, {}}, 1, false, std::chrono::system_clock::now(), 0.5);
+  auto d = retry_policy().decide({transport::ok, 404, {}}, 1, false,
+                                 std::chrono::system_clock::now(), 0.5);
   ASSERT_EQ(d.what, decision::kind::not_found);
   auto user = answer(404, R"({"code":404,"reason":"Not Found","message":"User 'u1' not found"})");
-  EXPECT_EQ(conclude(d, reader.read(user), user, http_method::post, 1).what, final_answer::kind::not_found);
+  EXPECT_EQ(conclude(d, reader.read(user), user, http_method::post, 1).what,
+            final_answer::kind::not_found);
   auto html = answer(404, "<html><head><title>404 Not Found</title></head></html>", "text/html");
   auto fa = conclude(d, reader.read(html), html, http_method::post, 1);
   EXPECT_EQ(fa.what, final_answer::kind::failed);
   EXPECT_EQ(fa.error, "404 Not Found (an HTML page: \"404 Not Found\")");
-  auto realm = answer(404, R"({"code":404,"reason":"Not Found","message":"Realm \"/beta\" not found"})");
+  auto realm =
+      answer(404, R"({"code":404,"reason":"Not Found","message":"Realm \"/beta\" not found"})");
   fa = conclude(d, reader.read(realm), realm, http_method::get, 1);
   EXPECT_EQ(fa.what, final_answer::kind::failed);
   EXPECT_EQ(fa.error, "404 Not Found: Realm \"/beta\" not found");
   // A DELETE whose device is gone already (a lost answer, retried): not found, i.e. done.
-  auto gone = answer(404, R"({"code":404,"reason":"Not Found","message":"User device, d1, not found."})");
+  auto gone =
+      answer(404, R"({"code":404,"reason":"Not Found","message":"User device, d1, not found."})");
   EXPECT_EQ(conclude(d, reader.read(gone), gone, http_method::delete_, 2).what,
             final_answer::kind::not_found);
-  EXPECT_EQ(conclude(d, reader.read(gone), gone, http_method::get, 2).what, final_answer::kind::failed);
+  EXPECT_EQ(conclude(d, reader.read(gone), gone, http_method::get, 2).what,
+            final_answer::kind::failed);
 }
 
 }  // namespace

@@ -181,8 +181,8 @@ TEST(Ledger, ANewLedgerIsNeverAFileThatExistedAndAResumedOneIsTheUsersAlone) {
               std::string::npos)
         << e.what();
   }
-  std::filesystem::permissions(path, std::filesystem::perms::owner_read |
-                                         std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   EXPECT_NO_THROW(ledger_writer(path, ledger_mode::resume));
 }
 

@@ -27,7 +27,9 @@ TEST(Printable, EscapesControlsAndBadBytesAndCutsLongText) {
 // Issue 22: nothing a tenant says reaches a terminal raw: C1 controls (U+009B is a CSI),
 // bidi overrides and isolates, zero-width and other format characters are escaped.
 TEST(Printable, EscapesC1ControlsAndBidiAndFormatCharacters) {
-  EXPECT_EQ(printable("a\xC2\x9B" "31mb"), "a\\u{009B}31mb");
+  EXPECT_EQ(printable("a\xC2\x9B"
+                      "31mb"),
+            "a\\u{009B}31mb");
   EXPECT_EQ(printable("x\xE2\x80\xAEy"), "x\\u{202E}y");
   EXPECT_EQ(printable("\xE2\x81\xA6z\xE2\x81\xA9"), "\\u{2066}z\\u{2069}");
   EXPECT_EQ(printable("\xE2\x80\x8B\xE2\x80\x8E\xE2\x80\x8F\xD8\x9C\xEF\xBB\xBF"),
