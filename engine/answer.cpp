@@ -54,8 +54,10 @@ bool looks_like_html(const http_answer& a) {
   return ifind(head.substr(0, 15), "<!doctype html") == 0 || ifind(head.substr(0, 5), "<html") == 0;
 }
 
+}  // namespace
+
 // What an error answer's body says: an AM error's "message", an HTML page's title.
-std::string body_words(const http_answer& a) {
+std::string answer_words(const http_answer& a) {
   if (a.body.empty()) return {};
   if (looks_like_html(a)) {
     std::string_view body = a.body;
@@ -81,6 +83,8 @@ std::string body_words(const http_answer& a) {
   return {};
 }
 
+namespace {
+
 // Where a redirect points: the scheme and authority only (a query can hold anything).
 std::string redirect_words(std::string_view location) {
   if (location.empty()) return ": a redirect without a Location, not followed";
@@ -100,10 +104,6 @@ std::string redirect_words(std::string_view location) {
 }
 
 }  // namespace
-
-std::string answer_words(const http_answer& a) {
-  return body_words(a);
-}
 
 missing what_is_missing(const http_answer& a) {
   if (a.body.empty() || looks_like_html(a)) return missing::not_am;
@@ -150,7 +150,7 @@ std::string give_up_reason(const decision& d, const read_answer& r, const http_a
   }
   const int s = r.result.status;
   if (s >= 300 && s < 400) return why + redirect_words(a.location);
-  if (s >= 400) return why + body_words(a);
+  if (s >= 400) return why + answer_words(a);
   return why;
 }
 

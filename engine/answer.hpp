@@ -12,7 +12,7 @@
 #include <boost/json/parser.hpp>
 #include <boost/json/value.hpp>
 
-#include "engine/device_plan.hpp"
+#include "engine/request.hpp"
 #include "engine/retry_policy.hpp"
 
 namespace devreset::engine {

@@ -127,6 +127,7 @@ void type_task::on_failed(const final_answer& a) {
   if (phase_ == phase::reset && type_ == device_type::binding && refused_action) {
     phase_ = phase::list;
     result_.action = "reset->list+delete";
+    fell_back_ = true;
     return;
   }
   fail(a, a.error);

@@ -32,7 +32,7 @@ class type_task {
             bool no_binding_reset = false);
 
   /// True when this task met a tenant without binding's reset action (and fell back).
-  bool found_no_binding_reset() const { return result_.action == "reset->list+delete"; }
+  bool found_no_binding_reset() const { return fell_back_; }
 
   /// The next request to send, or nullopt when the task is finished.
   std::optional<planned_request> next() const;
@@ -68,6 +68,7 @@ class type_task {
   std::vector<std::string> ids_;  // devices to delete (or, in plan mode, to report)
   std::size_t next_delete_ = 0;
   io::type_result result_;
+  bool fell_back_ = false;  // binding's reset action refused: listed and deleted instead
 };
 
 /// A user's status from the results of its types.

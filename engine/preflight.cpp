@@ -41,20 +41,7 @@ struct checked {
   std::string problem;
 };
 
-// The preflight's connection and timer; a hard stop closes and cancels them.
-struct preflight_ctx {
-  explicit preflight_ctx(run_state* s)
-      : conn(s->ioc.get_executor(), s->host),
-        timer(s->ioc),
-        on_stop(s->hard_stop.get_token(), [this] {
-          conn.close();
-          timer.cancel();
-        }) {}
-  https_connection conn;
-  asio::steady_timer timer;
-  answer_reader answers;
-  std::stop_callback<std::function<void()>> on_stop;
-};
+using preflight_ctx = stoppable_connection;
 
 // One read, by the request machine's preflight profile: retried on dropped connections,
 // stalls and passing trouble like any request; an unreadable answer is final (it proves the

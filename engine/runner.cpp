@@ -66,7 +66,6 @@ run_state::run_state(const run_config& c, asio::io_context& io, io::job_reader& 
       result(r),
       host(c.host, c.port, c.tls),
       limiter(c.rate, c.burst > 0 ? c.burst : std::max(1.0, c.rate / 100)),
-      policy(c.retry),
       device_profile(request_profile::device(c.retry)),
       disp(
           reader, done, r.stats, [this](const io::user_record& rec) { write_record(rec); },
@@ -87,6 +86,14 @@ run_state::run_state(const run_config& c, asio::io_context& io, io::job_reader& 
       c.max_transport_failures > 0 ? c.max_transport_failures : std::max(64, 2 * c.concurrency);
   disp.reserve(c.expected_users);
 }
+
+stoppable_connection::stoppable_connection(run_state* s)
+    : conn(s->ioc.get_executor(), s->host),
+      timer(s->ioc),
+      on_stop(s->hard_stop.get_token(), [this] {
+        conn.close();
+        timer.cancel();
+      }) {}
 
 void run_state::stop(run_end why, run_error code, std::string reason) {
   if (result.end == run_end::finished) {

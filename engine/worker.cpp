@@ -32,24 +32,12 @@ double ms_between(steady::time_point a, steady::time_point b) {
 // The final answer of one request, or nothing when the run stopped it.
 using executed = std::optional<final_answer>;
 
-// What one worker owns. A hard stop closes its connection and cancels its timer (the stop
-// callback is registered for as long as the worker lives, and runs at once if the stop
-// came first).
-struct worker_ctx {
+// What one worker owns: a stoppable connection and a request machine reused request after
+// request.
+struct worker_ctx : stoppable_connection {
   explicit worker_ctx(run_state* s)
-      : conn(s->ioc.get_executor(), s->host),
-        timer(s->ioc),
-        machine(s->device_profile, s->feedback),
-        on_stop(s->hard_stop.get_token(), [this] {
-          conn.close();
-          timer.cancel();
-        }) {}
-
-  https_connection conn;
-  asio::steady_timer timer;
-  request_machine machine;  // reused request after request
-  answer_reader answers;
-  std::stop_callback<std::function<void()>> on_stop;
+      : stoppable_connection(s), machine(s->device_profile, s->feedback) {}
+  request_machine machine;
 };
 
 // The run's counters of one attempt.

@@ -30,10 +30,6 @@ std::string_view to_string(input_format f) noexcept;
 /// .jsonl/.ndjson → jsonl. Throws input_error for anything else.
 input_format format_from_extension(const std::filesystem::path& path);
 
-/// True when `name` is a CSV header column devreset knows: user_id (or _id, id), types, realm
-/// (case-insensitive, blanks around ignored).
-bool is_known_csv_column(std::string_view name);
-
 /// Where a file of users came from, as `report --failed-out` names it in the file's first
 /// line: "# devreset: tenant https://t.example/am realm /realms/root/realms/alpha". CSV
 /// lines that start with '#' before the header are comments.

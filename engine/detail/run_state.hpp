@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <functional>
 #include <optional>
 #include <random>
 #include <stop_token>
@@ -31,7 +32,6 @@ struct run_state {
   run_result& result;
   https_host host;
   rate_limiter limiter;
-  retry_policy policy;
   request_profile device_profile;
   request_feedback feedback;  // the limiter and the run's streaks, shared by every request
   dispatcher disp;
@@ -66,6 +66,20 @@ struct run_state {
   bool more_jobs() const { return !stopping && !disp.ended(); }
   /// The storm guard: the first users of a run all "not found" mean a wrong tenant or realm.
   void note_user(io::user_status st);
+};
+
+/// A connection, its timer and the reader of its answers, for as long as a worker or the
+/// preflight lives. A hard stop closes the connection and cancels the timer (the stop
+/// callback is registered for the object's life, and runs at once if the stop came first).
+struct stoppable_connection {
+  explicit stoppable_connection(run_state* s);
+  stoppable_connection(const stoppable_connection&) = delete;
+  stoppable_connection& operator=(const stoppable_connection&) = delete;
+
+  https_connection conn;
+  boost::asio::steady_timer timer;
+  answer_reader answers;
+  std::stop_callback<std::function<void()>> on_stop;
 };
 
 /// Waits on `timer` until `when`; skipped (or cut short) by a hard stop.

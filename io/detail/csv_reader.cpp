@@ -178,18 +178,23 @@ class csv_reader final : public job_reader {
     return false;
   }
 
-  bool unquoted(record& r, char ch) {
+  // A ',' ends the field, a line end the record (true), after any field alike; nullopt for
+  // any other byte.
+  std::optional<bool> separator(record& r, char ch) {
     if (ch == ',') {
       next_field(r);
       st_ = state::field_start;
       return false;
     }
-    if (ch == '\r' || ch == '\n') {
-      end_of_line(ch);
-      blank_ = r.fields.empty() && field_.empty() && st_ == state::field_start;
-      if (!blank_) finish_field(r);
-      return true;
-    }
+    if (ch != '\r' && ch != '\n') return std::nullopt;
+    end_of_line(ch);
+    blank_ = r.fields.empty() && field_.empty() && st_ == state::field_start;
+    if (!blank_) finish_field(r);
+    return true;
+  }
+
+  bool unquoted(record& r, char ch) {
+    if (auto ended = separator(r, ch)) return *ended;
     if (ch == '"') note(r, "a quote inside an unquoted field (quote the whole field)");
     append(r, ch);
     st_ = state::unquoted;
@@ -202,16 +207,7 @@ class csv_reader final : public job_reader {
       st_ = state::quoted;
       return false;
     }
-    if (ch == ',') {
-      next_field(r);
-      st_ = state::field_start;
-      return false;
-    }
-    if (ch == '\r' || ch == '\n') {
-      end_of_line(ch);
-      finish_field(r);
-      return true;
-    }
+    if (auto ended = separator(r, ch)) return *ended;
     note(r, "unexpected text after a closing quote");
     append(r, ch);
     st_ = state::unquoted;
@@ -297,11 +293,3 @@ std::unique_ptr<job_reader> make_csv_reader(std::unique_ptr<std::istream> in,
 }
 
 }  // namespace devreset::io::detail
-
-namespace devreset::io {
-
-bool is_known_csv_column(std::string_view name) {
-  return detail::row_field_of(name).has_value();
-}
-
-}  // namespace devreset::io
