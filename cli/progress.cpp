@@ -61,7 +61,10 @@ std::string progress::line(const engine::run_stats& s, std::uint64_t total, doub
     eta = "  ETA " + eta_text(static_cast<double>(total - done) / rate);
   }
   if (s.retries > 0) retries = fmt::format("  retries {}", s.retries);
-  if (lowered) note = fmt::format("  rate lowered to {:.0f} req/s by 429s", current_rate);
+  if (lowered && s.tenant_allowed > 0) {
+    note = fmt::format("  tenant allows ≈ {:.0f}/s (pacing {:.0f} req/s)", s.tenant_allowed,
+                       current_rate);
+  }
   int bar_width = bar && total > 0 ? 24 : 0;
   auto assemble = [&] {
     return (bar_width > 0 ? bar_of(done, total, bar_width) : std::string()) + counter + speed +
@@ -160,14 +163,22 @@ std::string summary_text(const engine::run_stats& s, double elapsed_s) {
     return std::chrono::duration<double, std::milli>(s.latency.percentile(q)).count();
   };
   out += fmt::format(
-      "\nRequests: {}  retries {}  429s {}  transport errors {}\nLatency: p50 {:.1f} ms  p90 "
+      "\nRequests: {}  ({:.1f} a user)  retries {}  429s {}  transport errors {}\nLatency: p50 "
+      "{:.1f} ms  p90 "
       "{:.1f} "
       "ms  p99 {:.1f} ms  p99.9 {:.1f} ms  max {:.1f} ms\nElapsed: {:.1f} s  ({:.0f} requests/s, "
       "{:.0f} users/s)\n",
-      s.requests, s.retries, s.throttled, s.transport_errors, ms(0.5), ms(0.9), ms(0.99), ms(0.999),
+      s.requests, s.requests_per_user(), s.retries, s.throttled, s.transport_errors, ms(0.5),
+      ms(0.9), ms(0.99), ms(0.999),
       std::chrono::duration<double, std::milli>(s.latency.max()).count(), elapsed_s,
       elapsed_s > 0 ? static_cast<double>(s.requests) / elapsed_s : 0,
       elapsed_s > 0 ? static_cast<double>(s.users_done()) / elapsed_s : 0);
+  if (s.tenant_allowed > 0) {
+    out += fmt::format(
+        "Rate: the tenant allowed ≈ {:.0f} requests/s (measured from its 429s, or "
+        "as its RateLimit-Policy states)\n",
+        s.tenant_allowed);
+  }
   return out;
 }
 

@@ -32,6 +32,7 @@ and faults. Prints a JSON line with its URL, token and CA file, then serves unti
 Examples:
   devreset sim --users 1000 --ca-out /tmp/sim-ca.pem
   devreset sim --listen 127.0.0.1:8443 --latency 20ms --jitter 5ms --rate-limit 200
+  devreset sim --latency 20ms --rate-limit 200,100@20s,200@40s --rate-limit-headers
   devreset sim --users 100000 --users-out users.txt --fail-rate 0.02 --drop-rate 0.01
   devreset sim --sa-id test-sa --sa-jwk samples/service-account.jwk.json --token-ttl 2m
   devreset sim --hostile html=0.05 --hostile redirect=0.01 --hostile tls-stall=0.02
@@ -70,6 +71,45 @@ double rate_option(const po::variables_map& vm, const char* name) {
   double p = vm[name].as<double>();
   if (p < 0 || p > 1) throw po::error(fmt::format("--{} is a share between 0 and 1", name));
   return p;
+}
+
+// --rate-limit RATE[,RATE@TIME...]: the first rate from the start, each next one from TIME
+// after the first request ("200,100@20s,400@40s").
+void read_rate_limit(const std::string& text, sim::options& o) {
+  std::string_view rest = text;
+  bool first = true;
+  while (!rest.empty() || first) {
+    const auto comma = rest.find(',');
+    const std::string item(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const auto at = item.find('@');
+    double rate = 0;
+    std::size_t used = 0;
+    try {
+      rate = std::stod(item.substr(0, at), &used);
+    } catch (const std::exception&) {
+      used = std::string::npos;
+    }
+    if (used != (at == std::string::npos ? item.size() : at) || !(rate >= 0)) {
+      throw po::error(
+          fmt::format("--rate-limit: '{}' is not RATE or RATE@TIME (e.g. 100@20s)", item));
+    }
+    if (first) {
+      if (at != std::string::npos) throw po::error("--rate-limit: the first rate has no @TIME");
+      o.rate_limit = rate;
+      first = false;
+      continue;
+    }
+    std::string error;
+    auto when =
+        at == std::string::npos ? std::nullopt : io::parse_duration(item.substr(at + 1), &error);
+    if (!when)
+      throw po::error(fmt::format("--rate-limit: '{}' needs @TIME (e.g. 100@20s) {}", item, error));
+    if (!o.rate_changes.empty() && *when <= o.rate_changes.back().at) {
+      throw po::error(fmt::format("--rate-limit: '{}' comes before the step it follows", item));
+    }
+    o.rate_changes.push_back({*when, rate});
+  }
 }
 
 // --listen HOST:PORT ([v6]:port too).
@@ -115,8 +155,9 @@ void read_behaviour(const po::variables_map& vm, sim::options& o) {
   o.latency = duration_option(vm, "latency");
   o.jitter = duration_option(vm, "jitter");
   o.slow_delay = duration_option(vm, "slow-delay");
-  o.rate_limit = vm["rate-limit"].as<double>();
-  if (o.rate_limit < 0) throw po::error("--rate-limit cannot be negative");
+  read_rate_limit(vm["rate-limit"].as<std::string>(), o);
+  o.rate_limit_headers = vm.count("rate-limit-headers") > 0;
+  o.rate_limit_per_client = vm.count("rate-limit-per-client") > 0;
   o.fail_rate = rate_option(vm, "fail-rate");
   o.drop_rate = rate_option(vm, "drop-rate");
   o.slow_rate = rate_option(vm, "slow-rate");
@@ -174,7 +215,9 @@ po::options_description sim_options() {
     ("token-ttl", po::value<std::string>()->default_value("15m"), "lifetime of issued tokens")
     ("latency", po::value<std::string>()->default_value("0"), "added to every answer (e.g. 20ms)")
     ("jitter", po::value<std::string>()->default_value("0"), "latency varies by up to this either way")
-    ("rate-limit", po::value<double>()->default_value(0), "requests per second before 429 + Retry-After (0: none)")
+    ("rate-limit", po::value<std::string>()->default_value("0"), "requests per second before 429 + Retry-After (0: none); a schedule: 200,100@20s,400@40s (from the first request)")
+    ("rate-limit-headers", "state the limit in every answer: RateLimit-Policy, RateLimit, X-RateLimit-*")
+    ("rate-limit-per-client", "a limit per client address (default: one for all clients)")
     ("fail-rate", po::value<double>()->default_value(0), "share of requests answered 503")
     ("drop-rate", po::value<double>()->default_value(0), "share of connections closed without an answer")
     ("slow-rate", po::value<double>()->default_value(0), "share of requests answered 504 after --slow-delay")

@@ -263,6 +263,9 @@ struct https_connection::impl {
       }
     };
     header(http::field::retry_after, answer.retry_after, 256);
+    if (auto it = res.find("RateLimit-Policy"); it != res.end()) {
+      answer.rate_policy.assign(it->value().data(), std::min<std::size_t>(it->value().size(), 256));
+    }
     if (answer.status >= 300) header(http::field::content_type, answer.content_type, 200);
     if (answer.status >= 300 && answer.status < 400) {
       header(http::field::location, answer.location, 8192);

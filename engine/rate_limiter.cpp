@@ -1,61 +1,38 @@
-// GCRA token bucket with AIMD on 429.
+// GCRA pacing at the controller's rate.
 #include "engine/rate_limiter.hpp"
 
 #include <algorithm>
 
 namespace devreset::engine {
 
-namespace {
-
-rate_limiter::clock::duration interval_of(double rate) {
-  return std::chrono::duration_cast<rate_limiter::clock::duration>(
-      std::chrono::duration<double>(1.0 / rate));
-}
-
-}  // namespace
-
 rate_limiter::rate_limiter(double ceiling, double burst)
-    : ceiling_(std::max(0.0, ceiling)), burst_(std::max(1.0, burst)), rate_(ceiling_) {}
+    : controller_(ceiling), burst_(std::max(1.0, burst)) {}
 
-rate_limiter::clock::time_point rate_limiter::reserve(clock::time_point now) {
-  // Count sends per second (for the rate to fall back to when there is no ceiling).
-  if (now - window_start_ >= std::chrono::seconds(1)) {
-    last_window_sends_ = now - window_start_ < std::chrono::seconds(2) ? window_sends_ : 0;
-    window_sends_ = 0;
-    window_start_ = now;
-  }
-  ++window_sends_;
-
-  if (rate_ <= 0) return now;
-  const auto interval = interval_of(rate_);
-  const auto tolerance = std::chrono::duration_cast<clock::duration>(interval * (burst_ - 1.0));
-  auto tat = std::max(tat_, now);
-  auto allowed = tat - tolerance;
+rate_limiter::slot rate_limiter::reserve(clock::time_point now) {
+  controller_.on_sent(now);
+  const double rate = controller_.rate(now);
+  if (rate <= 0) return {now, controller_.epoch()};
+  const auto interval =
+      std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(1.0 / rate));
+  // Bursts only while the tenant has not pushed back: after that, evenly spaced.
+  const double burst = controller_.limited() ? 1.0 : burst_;
+  const auto tolerance = std::chrono::duration_cast<clock::duration>(interval * (burst - 1.0));
+  const auto tat = std::max(tat_, now);
   tat_ = tat + interval;
-  return std::max(allowed, now);
+  return {std::max(tat - tolerance, now), controller_.epoch()};
 }
 
-void rate_limiter::on_throttled(clock::time_point now) {
-  if (decreased_once_ && now - last_decrease_ < cooldown) return;
-  decreased_once_ = true;
-  last_decrease_ = now;
-  last_increase_ = now;
-  double base = rate_;
-  if (base <= 0) {
-    // No ceiling yet: start from what was actually sent in the last second.
-    base = static_cast<double>(std::max(last_window_sends_, window_sends_));
+void rate_limiter::on_answer(clock::time_point now, bool throttled, const slot& s,
+                             std::string_view policy) {
+  if (!policy.empty()) {
+    if (auto per_second = parse_rate_policy(policy)) controller_.on_policy(*per_second);
   }
-  rate_ = std::max(min_rate, base / 2);
-}
-
-void rate_limiter::on_success(clock::time_point now) {
-  if (!decreased_once_ || (ceiling_ > 0 && rate_ >= ceiling_)) return;
-  auto elapsed = std::chrono::duration<double>(now - last_increase_).count();
-  if (elapsed <= 0) return;
-  last_increase_ = now;
-  // Slow increase: 5% of the current rate per second, at least 1 request/s per second.
-  double step = std::max(1.0, 0.05 * rate_) * elapsed;
-  rate_ = ceiling_ > 0 ? std::min(ceiling_, rate_ + step) : rate_ + step;
+  if (!throttled) {
+    controller_.on_accepted(now);
+    return;
+  }
+  // Lowered: the slots given out ahead at the old rate are taken again (stale()), from now.
+  if (controller_.on_refused(now, s.epoch)) tat_ = now;
 }
 
 }  // namespace devreset::engine

@@ -28,6 +28,7 @@ struct http_answer {
   std::string retry_after;   ///< the Retry-After header
   std::string location;      ///< the Location header (redirects)
   std::string content_type;  ///< the Content-Type header (of answers that are not 2xx)
+  std::string rate_policy;   ///< the RateLimit-Policy header (the tenant's stated limit)
   std::string body;
   std::string detail;  ///< transport failures: what happened, printable ("connection refused")
 };

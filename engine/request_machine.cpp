@@ -41,15 +41,24 @@ action request_machine::start(steady::time_point now, http_method method) {
 action request_machine::next_attempt(steady::time_point now) {
   ++attempt_;
   phase_ = phase::slot;
+  return take_slot(now);
+}
+
+action request_machine::take_slot(steady::time_point now) {
   if (profile_.rate_limited && feedback_.limiter != nullptr) {
-    auto when = feedback_.limiter->reserve(now);
-    if (when > now) return wait_until(when, false);
+    slot_ = feedback_.limiter->reserve(now);
+    if (slot_.when > now) return wait_until(slot_.when, false);
   }
   return on_waited(now);
 }
 
 action request_machine::on_waited(steady::time_point now) {
   if (phase_ == phase::backoff) return next_attempt(now);
+  // The rate was lowered while this request waited for its slot: a slot at the new rate.
+  if (phase_ == phase::slot && profile_.rate_limited && feedback_.limiter != nullptr &&
+      feedback_.limiter->stale(slot_)) {
+    return take_slot(now);
+  }
   if (profile_.uses_token) return ask_token(phase::token, {});
   phase_ = phase::send;
   return make(action::kind::send);
@@ -106,9 +115,8 @@ action request_machine::on_answer(const http_answer& a, const read_answer& r,
                                   double random01) {
   const attempt_result& ar = r.result;
   const meaning m = meaning_of(ar);
-  if (profile_.rate_limited && feedback_.limiter != nullptr) {
-    if (m == meaning::slow_down) feedback_.limiter->on_throttled(now);
-    if (m == meaning::success) feedback_.limiter->on_success(now);
+  if (profile_.rate_limited && feedback_.limiter != nullptr && ar.how == transport::ok) {
+    feedback_.limiter->on_answer(now, m == meaning::slow_down, slot_, a.rate_policy);
   }
   if (action stop; streaks(ar, wall_now, r.detail, stop)) return stop;
   if (ar.how == transport::bad_answer && !profile_.retry_unreadable) {

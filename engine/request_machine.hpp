@@ -87,6 +87,7 @@ class request_machine {
  private:
   enum class phase { slot, backoff, token, refresh, send, done };
   action next_attempt(steady::time_point now);
+  action take_slot(steady::time_point now);
   action ask_token(phase next, std::string rejected);
   action finish(const decision& d, const read_answer& r, const http_answer& a);
   action abort(run_error e, std::string reason);
@@ -99,6 +100,7 @@ class request_machine {
   retry_policy policy_;
   http_method method_;
   phase phase_ = phase::slot;
+  rate_limiter::slot slot_{};
   int attempt_ = 0;
   bool refreshed_ = false;
   std::string token_;

@@ -43,4 +43,9 @@ std::uint64_t run_stats::users_done() const {
   return n;
 }
 
+double run_stats::requests_per_user() const {
+  const auto reached = users_done() - user_count(io::user_status::invalid);
+  return reached > 0 ? static_cast<double>(requests) / static_cast<double>(reached) : 0;
+}
+
 }  // namespace devreset::engine

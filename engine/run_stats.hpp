@@ -45,6 +45,9 @@ struct run_stats {
   std::uint64_t transport_errors = 0;
   std::uint64_t auth_failures = 0;  ///< 401/403 answers
   latency_histogram latency;
+  /// The tenant's allowed rate as the rate controller measured it (or the tenant stated
+  /// it), requests per second; 0 while the tenant has not pushed back.
+  double tenant_allowed = 0;
   std::chrono::steady_clock::time_point started{};
 
   void count_user(io::user_status s) { ++users[static_cast<std::size_t>(s)]; }
@@ -52,6 +55,8 @@ struct run_stats {
     ++types[static_cast<std::size_t>(t)][static_cast<std::size_t>(s)];
   }
   std::uint64_t users_done() const;
+  /// Requests sent per user that reached the tenant (invalid rows never do).
+  double requests_per_user() const;
   std::uint64_t user_count(io::user_status s) const { return users[static_cast<std::size_t>(s)]; }
 };
 

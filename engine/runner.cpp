@@ -189,8 +189,10 @@ asio::awaitable<void> ticker(run_state* s, asio::steady_timer* timer, run_observ
     timer->expires_after(s->cfg.progress_interval);
     auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
+    s->result.stats.tenant_allowed = s->limiter.allowed();
     if (observer != nullptr) {
-      observer->on_progress(s->result.stats, s->limiter.current_rate(), s->limiter.lowered());
+      observer->on_progress(s->result.stats, s->limiter.current_rate(steady::now()),
+                            s->limiter.lowered());
     }
     try {
       s->ledger.maybe_sync();
@@ -244,8 +246,9 @@ void finish(run_state& s, const run_config& config, io::ledger_writer& ledger,
                                 config.input.name.empty() ? "the input" : config.input.name,
                                 s.disp.fatal_line(), s.disp.fatal_reason());
   }
+  result.stats.tenant_allowed = s.limiter.allowed();
   if (observer != nullptr) {
-    observer->on_progress(result.stats, s.limiter.current_rate(), s.limiter.lowered());
+    observer->on_progress(result.stats, s.limiter.current_rate(steady::now()), s.limiter.lowered());
   }
   try {
     ledger.write(summary_record(config, result));
@@ -382,6 +385,8 @@ json::object summary_record(const run_config& config, const run_result& r) {
       {"elapsed_s", round1(r.elapsed_s)},
       {"requests_per_s",
        round1(r.elapsed_s > 0 ? static_cast<double>(st.requests) / r.elapsed_s : 0)},
+      {"requests_per_user", round1(st.requests_per_user())},
+      {"tenant_allowed_per_s", std::round(st.tenant_allowed)},
       {"connections", r.connections},
       {"finished_at", io::format_utc(std::chrono::system_clock::now())}};
   if (!r.reason.empty()) o["reason"] = r.reason;

@@ -19,7 +19,7 @@ namespace json = boost::json;
 namespace urls = boost::urls;
 using io::device_type;
 
-std::chrono::nanoseconds token_bucket::take(clock::time_point now) {
+void token_bucket::take_time(clock::time_point now) {
   if (!started_) {
     started_ = true;
     last_ = now;
@@ -29,11 +29,22 @@ std::chrono::nanoseconds token_bucket::take(clock::time_point now) {
     tokens_ = std::min(burst_, tokens_ + elapsed * rate_);
     last_ = now;
   }
+}
+
+std::chrono::nanoseconds token_bucket::take(clock::time_point now) {
+  take_time(now);
   if (tokens_ >= 1.0) {
     tokens_ -= 1.0;
     return std::chrono::nanoseconds(0);
   }
   return std::chrono::nanoseconds(static_cast<std::int64_t>((1.0 - tokens_) / rate_ * 1e9));
+}
+
+void token_bucket::set_rate(clock::time_point now, double rate, double burst) {
+  take_time(now);
+  rate_ = rate;
+  burst_ = burst;
+  tokens_ = std::min(tokens_, burst_);
 }
 
 namespace {
@@ -96,6 +107,23 @@ std::optional<std::uint64_t> decode_cookie(std::string_view cookie) {
   return v;
 }
 
+// The limit's state as the IETF draft (07: RateLimit-Policy and RateLimit) and the older
+// X-RateLimit-* headers say it: a policy of `rate` a second, the whole tokens left, and the
+// seconds until the bucket is full again.
+void state_limit(const token_bucket& b,
+                 std::vector<std::pair<std::string_view, std::string>>& headers) {
+  const auto limit = fmt::format("{:g}", b.rate());
+  const auto remaining = fmt::format("{:.0f}", std::floor(b.tokens()));
+  const auto reset =
+      fmt::format("{:.0f}", std::ceil(std::chrono::duration<double>(b.until_full()).count()));
+  headers.emplace_back("RateLimit-Policy", fmt::format("{};w=1", limit));
+  headers.emplace_back("RateLimit",
+                       fmt::format("limit={}, remaining={}, reset={}", limit, remaining, reset));
+  headers.emplace_back("X-RateLimit-Limit", limit);
+  headers.emplace_back("X-RateLimit-Remaining", remaining);
+  headers.emplace_back("X-RateLimit-Reset", reset);
+}
+
 std::string random_token() {
   std::random_device rd;
   return fmt::format("sim-{:016x}{:016x}", (std::uint64_t{rd()} << 32) | rd(),
@@ -115,7 +143,7 @@ api::api(const options& opts, tenant_state& state, std::string token)
     am_prefix_.erase(0, 1);
   while (!am_prefix_.empty() && am_prefix_.back() == '/')
     am_prefix_.pop_back();
-  if (opts.rate_limit > 0) bucket_.emplace(opts.rate_limit, std::max(1.0, opts.rate_limit / 10));
+  limit_now_ = opts.rate_limit;
   if (!opts.sa_id.empty()) sa_key_ = io::rsa_key::from_jwk_file(opts.sa_jwk_file, false);
   for (std::size_t i = 0; i < hostile_count; ++i) {
     if (static_cast<hostile>(i) != hostile::tls_stall) hostile_per_request_ += opts.hostile_rate[i];
@@ -213,12 +241,14 @@ outcome api::handle(const request_view& req, clock::time_point now) {
       endpoint = 2 * type_count + ti;
     }
     // Only Retry-After bookkeeping needs the user's key: no string per request otherwise.
-    if (bucket_ || !retry_not_before_.empty()) user_key = t->realm + '\n' + t->user_id;
+    if (limit_now_ > 0 || !retry_not_before_.empty()) user_key = t->realm + '\n' + t->user_id;
   }
-  outcome o = gate(user_key, now);
+  std::vector<std::pair<std::string_view, std::string>> limit_headers;
+  outcome o = gate(user_key, req.client, now, limit_headers);
   if (o.status == 200 && o.what == outcome::kind::answer && !o.hostile) {
     o = lose_answer(respond(req, t, endpoint, now), endpoint);
   }
+  o.headers = std::move(limit_headers);
 
   if (o.what == outcome::kind::drop) {
     count(endpoint, 0);
@@ -254,7 +284,8 @@ outcome api::lose_answer(outcome o, std::size_t endpoint) {
   return o;
 }
 
-outcome api::gate(const std::string& user_key, clock::time_point now) {
+outcome api::gate(const std::string& user_key, std::string_view client, clock::time_point now,
+                  std::vector<std::pair<std::string_view, std::string>>& headers) {
   // Requests for a user that come before the Retry-After it was given are counted.
   if (!user_key.empty() && !retry_not_before_.empty()) {
     if (auto it = retry_not_before_.find(user_key); it != retry_not_before_.end()) {
@@ -267,20 +298,7 @@ outcome api::gate(const std::string& user_key, clock::time_point now) {
   }
 
   // The rate limit and the faults come first; a request they stop changes nothing.
-  if (bucket_) {
-    auto wait = bucket_->take(now);
-    if (wait.count() > 0) {
-      ++limited_;
-      auto secs = static_cast<int>(std::ceil(std::chrono::duration<double>(wait).count()));
-      outcome o = error(429, "Too Many Requests");
-      secs = std::max(1, secs);
-      o.retry_after = std::to_string(secs);
-      if (!user_key.empty()) {
-        retry_not_before_[user_key] = now + std::chrono::seconds(secs);
-      }
-      return o;
-    }
-  }
+  if (auto refused = limit(user_key, client, now, headers)) return *refused;
   if (opts_.drop_rate > 0 || opts_.slow_rate > 0 || opts_.fail_rate > 0) {
     double u = draw();
     if (u < opts_.drop_rate) {
@@ -303,6 +321,51 @@ outcome api::gate(const std::string& user_key, clock::time_point now) {
     }
   }
   return hostile_answer();
+}
+
+token_bucket& api::bucket_of(std::string_view client) {
+  const double burst = std::max(1.0, limit_now_ / 10);
+  if (!opts_.rate_limit_per_client) {
+    if (!bucket_) bucket_.emplace(limit_now_, burst);
+    return *bucket_;
+  }
+  auto it = client_buckets_.find(std::string(client));
+  if (it == client_buckets_.end()) {
+    it = client_buckets_.emplace(std::string(client), token_bucket(limit_now_, burst)).first;
+  }
+  return it->second;
+}
+
+std::optional<outcome> api::limit(const std::string& user_key, std::string_view client,
+                                  clock::time_point now,
+                                  std::vector<std::pair<std::string_view, std::string>>& headers) {
+  if (!first_request_) first_request_ = now;
+  // The schedule: each step applies to every bucket from its time on.
+  while (next_change_ < opts_.rate_changes.size() &&
+         now - *first_request_ >= opts_.rate_changes[next_change_].at) {
+    limit_now_ = opts_.rate_changes[next_change_++].rate;
+    const double burst = std::max(1.0, limit_now_ / 10);
+    if (bucket_) bucket_->set_rate(now, limit_now_, burst);
+    for (auto& [_, b] : client_buckets_)
+      b.set_rate(now, limit_now_, burst);
+  }
+  if (limit_now_ <= 0) return std::nullopt;
+  auto& bucket = bucket_of(client);
+  const auto wait = bucket.take(now);
+  const auto second = static_cast<std::size_t>((now - *first_request_) / std::chrono::seconds(1));
+  if (second < 86400) {
+    if (per_second_.size() <= second) per_second_.resize(second + 1);
+    ++per_second_[second][wait.count() > 0 ? 1 : 0];
+  }
+  if (opts_.rate_limit_headers) state_limit(bucket, headers);
+  if (wait.count() <= 0) return std::nullopt;
+  ++limited_;
+  outcome o = error(429, "Too Many Requests");
+  const int secs =
+      std::max(1, static_cast<int>(std::ceil(std::chrono::duration<double>(wait).count())));
+  o.retry_after = std::to_string(secs);
+  if (!user_key.empty()) retry_not_before_[user_key] = now + std::chrono::seconds(secs);
+  return o;
 }
 
 bool api::stall_handshake() {
@@ -598,6 +661,15 @@ std::optional<hostile> parse_hostile(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+// [accepted, refused] by the rate limit, a pair per second since the first request.
+json::array api::per_second_json() const {
+  json::array out;
+  out.reserve(per_second_.size());
+  for (const auto& [accepted, refused] : per_second_)
+    out.push_back(json::array{accepted, refused});
+  return out;
+}
+
 std::string api::stats_json() const {
   static constexpr std::string_view ops[] = {"reset", "query", "delete"};
   json::object by_endpoint;
@@ -642,6 +714,10 @@ std::string api::stats_json() const {
       {"resets_per_user", json::object{{"0", h[0]}, {"1", h[1]}, {"2+", h[2]}}},
       {"deletes", state_.deletes()},
       {"tokens_issued", tokens_issued_},
+      {"rate_limit", json::object{{"now", limit_now_},
+                                  {"per_client", opts_.rate_limit_per_client},
+                                  {"clients", client_buckets_.size()},
+                                  {"per_second", per_second_json()}}},
   };
   return json::serialize(o);
 }

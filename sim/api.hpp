@@ -12,7 +12,10 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "io/jose.hpp"
@@ -32,6 +35,7 @@ struct request_view {
   std::string_view api_version;
   std::string_view content_type;
   std::string_view body;
+  std::string_view client;  ///< the client's address (for a limit per client)
 };
 
 /// What to do with it.
@@ -50,6 +54,8 @@ struct outcome {
   std::string retry_after;  ///< not empty: send Retry-After
   std::string content_type = "application/json";
   std::string location;  ///< not empty: send Location
+  /// The rate limit's state, when the sim states it (name, value).
+  std::vector<std::pair<std::string_view, std::string>> headers;
   std::chrono::milliseconds delay{0};
   bool hostile = false;  ///< a hostile mode's answer: sent as it is, even a 200
 
@@ -62,8 +68,17 @@ class token_bucket {
   token_bucket(double rate, double burst) : rate_(rate), burst_(burst), tokens_(burst) {}
   /// Takes a token if there is one; otherwise returns the time until there is.
   std::chrono::nanoseconds take(clock::time_point now);
+  /// A new rate from `now` on (the tokens saved so far stay, up to the new burst).
+  void set_rate(clock::time_point now, double rate, double burst);
+  double rate() const { return rate_; }
+  /// Whole tokens left, and the time until the bucket is full again (as of the last take).
+  double tokens() const { return tokens_; }
+  std::chrono::nanoseconds until_full() const {
+    return std::chrono::nanoseconds(static_cast<std::int64_t>((burst_ - tokens_) / rate_ * 1e9));
+  }
 
  private:
+  void take_time(clock::time_point now);  // the tokens earned since the last call
   double rate_;
   double burst_;
   double tokens_;
@@ -96,7 +111,15 @@ class api {
   std::optional<target> parse_target(std::string_view raw) const;
   /// Retry-After bookkeeping, rate limit and faults: an answer that stops the request
   /// (anything but a plain 200), or a plain 200 to go on.
-  outcome gate(const std::string& user_key, clock::time_point now);
+  outcome gate(const std::string& user_key, std::string_view client, clock::time_point now,
+               std::vector<std::pair<std::string_view, std::string>>& headers);
+  /// The rate limit: nullopt when the request may go on, else its 429. `headers` gets the
+  /// limit's state when the sim states it.
+  std::optional<outcome> limit(const std::string& user_key, std::string_view client,
+                               clock::time_point now,
+                               std::vector<std::pair<std::string_view, std::string>>& headers);
+  token_bucket& bucket_of(std::string_view client);
+  boost::json::array per_second_json() const;
   /// After a device request succeeded: perhaps lose its answer (lost_answer_rate,
   /// late_5xx_rate). The change stays made.
   outcome lose_answer(outcome o, std::size_t endpoint);
@@ -124,7 +147,13 @@ class api {
   clock::time_point token_expiry_ = clock::time_point::max();
   std::string am_prefix_;  // segments of the AM context path, e.g. {"am"}
   std::mt19937_64 rng_;
+  // The rate limit: one bucket, or one per client address; the schedule's next step.
   std::optional<token_bucket> bucket_;
+  std::unordered_map<std::string, token_bucket> client_buckets_;
+  double limit_now_ = 0;
+  std::size_t next_change_ = 0;
+  std::optional<clock::time_point> first_request_;
+  std::vector<std::array<std::uint64_t, 2>> per_second_;  // accepted, refused by the limit
 
   // Statistics. Endpoints: op * type_count + type, then "other" and "stats".
   static constexpr std::size_t endpoint_other = 3 * type_count;

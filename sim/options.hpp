@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace devreset::sim {
 
@@ -54,9 +55,17 @@ struct options {
   std::chrono::milliseconds latency{0};  ///< added to every answer
   std::chrono::milliseconds jitter{0};   ///< latency varies by up to this either way
   double rate_limit = 0;                 ///< requests per second; 0 = unlimited
-  double fail_rate = 0;                  ///< share of requests answered 503
-  double drop_rate = 0;                  ///< share of requests closed without an answer
-  double slow_rate = 0;                  ///< share answered 504 after `slow_delay`
+  /// Later limits: from `at` after the first request on, `rate` a second (a schedule).
+  struct rate_step {
+    std::chrono::milliseconds at;
+    double rate;
+  };
+  std::vector<rate_step> rate_changes;
+  bool rate_limit_headers = false;  ///< state the limit: RateLimit-Policy, RateLimit, X-RateLimit-*
+  bool rate_limit_per_client = false;  ///< a limit per client address, not one for all
+  double fail_rate = 0;                ///< share of requests answered 503
+  double drop_rate = 0;                ///< share of requests closed without an answer
+  double slow_rate = 0;                ///< share answered 504 after `slow_delay`
   std::chrono::milliseconds slow_delay{30000};
   /// Shares of successful device requests whose answer is lost after the tenant acted: the
   /// change is made, then the connection is closed (lost) or answered 503 (late_5xx). The

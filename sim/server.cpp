@@ -195,6 +195,9 @@ struct server::impl {
     auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
     if (hec) co_return;
 
+    boost::system::error_code peer_ec;
+    const std::string client =
+        beast::get_lowest_layer(stream).socket().remote_endpoint(peer_ec).address().to_string();
     beast::flat_buffer buffer{80 * 1024};  // bounded, whatever a client sends
     asio::steady_timer delay(self->ioc);
     for (;;) {
@@ -212,7 +215,8 @@ struct server::impl {
                         req[http::field::authorization],
                         req["Accept-API-Version"],
                         req[http::field::content_type],
-                        req.body()};
+                        req.body(),
+                        client};
       outcome out = self->handler.handle(view, clock::now());
       if (out.what == outcome::kind::drop) {
         beast::get_lowest_layer(stream).close();  // no answer, no TLS close_notify
@@ -231,6 +235,8 @@ struct server::impl {
       res.set(http::field::content_type, out.content_type);
       if (!out.retry_after.empty()) res.set(http::field::retry_after, out.retry_after);
       if (!out.location.empty()) res.set(http::field::location, out.location);
+      for (const auto& [name, value] : out.headers)
+        res.set(name, value);
       res.keep_alive(req.keep_alive());
       res.body() = std::move(out.body);
       res.prepare_payload();

@@ -178,7 +178,27 @@ TEST(RequestMachine, A429HonoursRetryAfterAndLowersTheRate) {
   ASSERT_EQ(act.what, kind::wait);
   EXPECT_GE(act.until, t0 + 2s) << "no request before its Retry-After";
   EXPECT_TRUE(limiter.lowered());
-  EXPECT_LT(limiter.current_rate(), 100);
+  EXPECT_LT(limiter.current_rate(t0), 100);
+}
+
+TEST(RequestMachine, ASlotTakenBeforeTheRateWasLoweredIsTakenAgain) {
+  rate_limiter limiter(100, 1);  // one request per 10 ms
+  request_feedback fb;
+  fb.limiter = &limiter;
+  driver first(request_profile::device(fast(5)), fb);
+  driver second(request_profile::device(fast()), fb);
+  driver third(request_profile::device(fast()), fb);
+  first.begin();
+  auto w2 = second.machine.start(t0);
+  auto w3 = third.machine.start(t0);
+  ASSERT_EQ(w3.what, kind::wait);
+  EXPECT_EQ(w3.until, t0 + 20ms);
+  first.feed(answer(429, R"({"code":429})"));  // the rate is lowered to about 48/s
+  ASSERT_TRUE(limiter.lowered());
+  EXPECT_EQ(second.machine.on_waited(w2.until).what, kind::get_token);
+  auto again = third.machine.on_waited(w3.until);
+  ASSERT_EQ(again.what, kind::wait) << "its slot was at the old rate";
+  EXPECT_GE(again.until, w2.until + 20ms);
 }
 
 TEST(RequestMachine, TheLimitersSlotComesBeforeTheToken) {

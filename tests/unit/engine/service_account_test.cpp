@@ -75,7 +75,8 @@ struct token_fixture {
                         "",
                         "",
                         "application/x-www-form-urlencoded",
-                        body};
+                        body,
+                        "127.0.0.1"};
     return handler.handle(r, now);
   }
   int reset_with(const std::string& token) {
@@ -83,7 +84,7 @@ struct token_fixture {
              "/devices/2fa/oath?_action=reset";
     auth = "Bearer " + token;
     sim::request_view r{"POST",         "tenant.example",   target, auth,
-                        "resource=1.0", "application/json", "{}"};
+                        "resource=1.0", "application/json", "{}",   "127.0.0.1"};
     return handler.handle(r, now).status;
   }
 

@@ -23,9 +23,9 @@ struct fixture {
         handler(opts, state, "tok") {}
 
   outcome call(std::string_view method, const std::string& target, std::string_view body = "",
-               std::string_view auth = "Bearer tok") {
+               std::string_view auth = "Bearer tok", std::string_view client = "127.0.0.1") {
     request_view r{method,         "tenant.example",   target, auth,
-                   "resource=1.0", "application/json", body};
+                   "resource=1.0", "application/json", body,   client};
     return handler.handle(r, now);
   }
   json::value stats() { return json::parse(handler.stats_json()); }
@@ -215,9 +215,10 @@ TEST(SimApi, HeadersAndBodyAreCheckedAsDocumented) {
   fixture f;
   auto target = f.paths.reset(alpha, f.state.user_id(0), device_type::oath);
   request_view no_version{"POST", "tenant.example",   target, "Bearer tok",
-                          "",     "application/json", "{}"};
+                          "",     "application/json", "{}",   "127.0.0.1"};
   EXPECT_EQ(f.handler.handle(no_version, f.now).status, 400);
-  request_view no_type{"POST", "tenant.example", target, "Bearer tok", "resource=1.0", "", "{}"};
+  request_view no_type{"POST", "tenant.example", target, "Bearer tok", "resource=1.0", "",
+                       "{}",   "127.0.0.1"};
   EXPECT_EQ(f.handler.handle(no_type, f.now).status, 400);
   EXPECT_EQ(f.call("POST", target, "not json").status, 400);
   EXPECT_EQ(f.call("PUT", target, "{}").status, 405);
@@ -242,6 +243,75 @@ TEST(SimApi, RateLimitAnswers429WithRetryAfterAndCountsEarlyRequests) {
   auto s = f.stats();
   EXPECT_EQ(s.at("early_requests"), 1);
   EXPECT_EQ(s.at("faults").at("rate_limited"), 1);
+}
+
+// The value of header `name` in an outcome, or "" when it has none.
+std::string header_of(const outcome& o, std::string_view name) {
+  for (const auto& [n, v] : o.headers)
+    if (n == name) return v;
+  return {};
+}
+
+TEST(SimApi, ARateLimitScheduleChangesTheLimitFromTheFirstRequestOn) {
+  options o;
+  o.rate_limit = 10;
+  o.rate_changes = {{std::chrono::seconds(2), 100}, {std::chrono::seconds(4), 0}};
+  fixture f(o);
+  const auto start = f.now;
+  auto accepted_in = [&](std::chrono::milliseconds from, int n) {
+    int ok = 0;
+    for (int i = 0; i < n; ++i) {  // n requests evenly over one second
+      f.now = start + from + std::chrono::milliseconds(1000 * i / n);
+      ok +=
+          f.call("GET", f.paths.query(alpha, f.state.user_id(i % 20), device_type::oath)).status ==
+          200;
+    }
+    return ok;
+  };
+  EXPECT_NEAR(accepted_in(std::chrono::milliseconds(0), 50), 10, 1);
+  EXPECT_NEAR(accepted_in(std::chrono::milliseconds(2000), 200), 100, 10);
+  EXPECT_EQ(accepted_in(std::chrono::milliseconds(4000), 300), 300) << "0: no limit any more";
+  auto per_second = f.stats().at("rate_limit").at("per_second").as_array();
+  ASSERT_GE(per_second.size(), 3u);
+  EXPECT_EQ(
+      per_second[0].as_array()[0].to_number<int>() + per_second[0].as_array()[1].to_number<int>(),
+      50);
+  EXPECT_NEAR(per_second[0].as_array()[0].to_number<int>(), 10, 1) << "accepted, then refused";
+}
+
+TEST(SimApi, RateLimitHeadersStateThePolicyAndWhatIsLeft) {
+  options o;
+  o.rate_limit = 200;  // a burst of 20
+  o.rate_limit_headers = true;
+  fixture f(o);
+  auto target = f.paths.query(alpha, f.state.user_id(0), device_type::oath);
+  auto first = f.call("GET", target);
+  EXPECT_EQ(header_of(first, "RateLimit-Policy"), "200;w=1");
+  EXPECT_EQ(header_of(first, "RateLimit"), "limit=200, remaining=19, reset=1");
+  EXPECT_EQ(header_of(first, "X-RateLimit-Limit"), "200");
+  EXPECT_EQ(header_of(first, "X-RateLimit-Remaining"), "19");
+  for (int i = 0; i < 19; ++i)
+    f.call("GET", target);
+  auto refused = f.call("GET", target);
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(header_of(refused, "X-RateLimit-Remaining"), "0");
+  options quiet;
+  quiet.rate_limit = 200;
+  fixture g(quiet);
+  EXPECT_TRUE(g.call("GET", target).headers.empty()) << "only when asked";
+}
+
+TEST(SimApi, ALimitPerClientAddressOrOneForAll) {
+  for (bool per_client : {true, false}) {
+    options o;
+    o.rate_limit = 10;  // one token
+    o.rate_limit_per_client = per_client;
+    fixture f(o);
+    auto target = f.paths.query(alpha, f.state.user_id(0), device_type::oath);
+    EXPECT_EQ(f.call("GET", target, "", "Bearer tok", "127.0.0.2").status, 200);
+    EXPECT_EQ(f.call("GET", target, "", "Bearer tok", "127.0.0.3").status, per_client ? 200 : 429);
+    EXPECT_EQ(f.call("GET", target, "", "Bearer tok", "127.0.0.2").status, 429);
+  }
 }
 
 TEST(SimApi, FaultsChangeNothingAndFollowTheSeed) {
