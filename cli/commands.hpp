@@ -12,6 +12,7 @@ int sim_command(int argc, char** argv);
 int run_command(int argc, char** argv, engine::run_mode mode);
 int report_command(int argc, char** argv);
 int demo_command(int argc, char** argv);
+int probe_command(int argc, char** argv);
 
 /// The demo's simulated tenant: samples/users.csv lists exactly these seeded users.
 inline constexpr std::uint64_t demo_users = 500;

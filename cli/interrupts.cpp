@@ -42,6 +42,7 @@ void interrupts::watch() {
     int signo = 0;
     if (sigwait(&set, &signo) != 0) continue;
     if (quit_ || signo == SIGUSR1) return;
+    signalled_ = true;
     if (++count == 1) {
       tell(
           fmt::format("\ndevreset: stopping ({}): no new users; {} s for those in flight "

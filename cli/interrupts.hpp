@@ -20,6 +20,8 @@ class interrupts {
   ~interrupts();
   interrupts(const interrupts&) = delete;
   interrupts& operator=(const interrupts&) = delete;
+  /// True once Ctrl-C or SIGTERM came.
+  bool signalled() const { return signalled_; }
 
  private:
   void watch();
@@ -28,6 +30,7 @@ class interrupts {
   std::chrono::milliseconds grace_;
   sigset_t old_mask_{};
   std::atomic<bool> quit_{false};
+  std::atomic<bool> signalled_{false};
   std::thread thread_;
 };
 

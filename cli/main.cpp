@@ -32,6 +32,7 @@ Usage:
 Commands:
   run      reset the devices of the users in an input file, with a ledger
   plan     list what a run would remove, changing nothing
+  probe    measure how fast the tenant takes requests, changing nothing
   report   summarize a ledger; --failed-out writes the users still to do
   sim      start a simulated tenant on this machine (HTTPS, seeded users, faults)
   demo     reset samples/users.csv on an in-process simulated tenant (no setup)
@@ -95,8 +96,9 @@ int dispatch(int argc, char** argv) {
     }
     if (command == "report") return devreset::cli::report_command(argc - 1, argv + 1);
     if (command == "demo") return devreset::cli::demo_command(argc - 1, argv + 1);
-    auto guess =
-        devreset::cli::closest(std::string(command), {"run", "plan", "sim", "demo", "report"});
+    if (command == "probe") return devreset::cli::probe_command(argc - 1, argv + 1);
+    auto guess = devreset::cli::closest(std::string(command),
+                                        {"run", "plan", "probe", "sim", "demo", "report"});
     fmt::print(stderr, "devreset: unknown command '{}'{} (see devreset --help)\n", command,
                guess.empty() ? std::string() : fmt::format(": did you mean '{}'?", guess));
     return 2;

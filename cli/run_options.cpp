@@ -57,24 +57,46 @@ Examples:
 
 Options)";
 
-po::options_description run_options(engine::run_mode mode) {
-  po::options_description desc(mode == engine::run_mode::plan ? plan_usage : run_usage);
+// Where the tenant is and how to authenticate: every command that talks to one.
+po::options_description tenant_options() {
+  po::options_description desc("Tenant");
   // clang-format off
   desc.add_options()
     ("help,h", "show this help")
     ("config", po::value<std::string>(), "read options from this INI file")
     ("tenant", po::value<std::string>(), "tenant URL, e.g. https://openam-acme.forgeblocks.com")
     ("realm", po::value<std::string>(), "realm: alpha, /alpha, alpha/emea or /realms/root/realms/alpha")
-    ("input", po::value<std::string>(), "users to reset: .csv, .txt, .json, .jsonl")
-    ("input-format", po::value<std::string>(), "csv, json or jsonl (default: from the extension)")
-    ("ledger", po::value<std::string>(), "the ledger (JSON Lines) to write")
-    ("types", po::value<std::string>()->default_value("oath,push,webauthn,binding"), "device types: oath, push, webauthn, binding, profile, trusted")
     ("sa-id", po::value<std::string>(), "service account id: devreset gets and renews its own tokens")
     ("sa-key", po::value<std::string>(), "the service account's private key (JWK JSON file)")
     ("scope", po::value<std::string>()->default_value("fr:am:*"), "scope of service-account tokens")
     ("token-file", po::value<std::string>(), "file holding the bearer token (re-read when it changes)")
-    ("concurrency", po::value<int>()->default_value(16), "requests in flight")
-    ("rate", po::value<double>()->default_value(0), "requests per second ceiling (0: none)")
+    ("am-path", po::value<std::string>(), "AM context path (default /am, or the tenant URL's path)")
+    ("ca-file", po::value<std::string>(), "PEM CA bundle to verify the tenant with (default: system store)")
+    ("insecure", po::bool_switch(), "do not verify the tenant's certificate (never do this in production)");
+  // clang-format on
+  return desc;
+}
+
+// Who: the input and the device types.
+po::options_description input_options() {
+  po::options_description desc("Users");
+  // clang-format off
+  desc.add_options()
+    ("input", po::value<std::string>(), "users to reset: .csv, .txt, .json, .jsonl")
+    ("input-format", po::value<std::string>(), "csv, json or jsonl (default: from the extension)")
+    ("types", po::value<std::string>()->default_value("oath,push,webauthn,binding"), "device types: oath, push, webauthn, binding, profile, trusted")
+    ("page-size", po::value<int>()->default_value(0), "_pageSize of device lists (0: the tenant's)");
+  // clang-format on
+  return desc;
+}
+
+// How hard to push the tenant, and when to give up.
+po::options_description limit_options(int concurrency) {
+  po::options_description desc("Limits");
+  // clang-format off
+  desc.add_options()
+    ("concurrency", po::value<int>()->default_value(concurrency), "requests in flight")
+    ("rate", po::value<double>()->default_value(0), "requests per second ceiling, never exceeded (0: none; under it, devreset paces at what the tenant allows)")
     ("burst", po::value<double>()->default_value(0), "requests at once under --rate (0: 10 ms worth)")
     ("max-attempts", po::value<int>()->default_value(5), "attempts per request before a type fails")
     ("timeout", po::value<std::string>()->default_value("30s"), "deadline of each request")
@@ -83,16 +105,40 @@ po::options_description run_options(engine::run_mode mode) {
     ("max-retry-after", po::value<std::string>()->default_value("5m"), "longest Retry-After honoured (a tenant asking for more waits this long)")
     ("max-auth-failures", po::value<int>()->default_value(5), "consecutive 401/403 answers that abort the run")
     ("max-transport-failures", po::value<int>()->default_value(0), "requests in a row with no answer at all (refused, dropped, timed out) that abort the run: the tenant went away (0: 64 or 2 x concurrency, the larger)")
-    ("not-found-guard", po::value<int>()->default_value(20), "abort when the first N users are all not found: a wrong tenant or realm (0: off, for lists of leavers)")
-    ("grace", po::value<std::string>()->default_value("10s"), "after Ctrl-C, time for users in flight")
-    ("page-size", po::value<int>()->default_value(0), "_pageSize of device lists (0: the tenant's)")
-    ("am-path", po::value<std::string>(), "AM context path (default /am, or the tenant URL's path)")
-    ("ca-file", po::value<std::string>(), "PEM CA bundle to verify the tenant with (default: system store)")
-    ("insecure", po::bool_switch(), "do not verify the tenant's certificate (never do this in production)")
+    ("not-found-guard", po::value<int>()->default_value(20), "abort when the first N users are all not found: a wrong tenant or realm (0: off, for lists of leavers)");
+  // clang-format on
+  return desc;
+}
+
+constexpr const char* probe_usage =
+    R"(Usage: devreset probe --tenant URL --realm REALM --input FILE [--rate MAX] [options]
+
+Measures how fast this tenant can take devreset, changing nothing: it sends only the reads
+that `plan` sends (device lists of the users in FILE), at a rate that grows in steps
+(--start-rate, then 1.5 times more each --step-duration), and stops at the first sign of
+the tenant's limit (429 answers) or of a latency knee (p99 twice the first step's), at
+--rate, or at --max-duration. It prints a table of the steps, the sustainable rate, and
+how long resetting the users would take at it.
+
+Examples:
+  devreset probe --tenant https://tenant.example.com --realm alpha --input users.csv \
+                 --token-file token.txt --rate 500 --out probe.jsonl
+  devreset probe ... --input sample.csv --users 100000      # the estimate for 100,000 users
+
+Options)";
+
+po::options_description run_options(engine::run_mode mode) {
+  po::options_description desc(mode == engine::run_mode::plan ? plan_usage : run_usage);
+  po::options_description run("Run");
+  // clang-format off
+  run.add_options()
+    ("ledger", po::value<std::string>(), "the ledger (JSON Lines) to write")
     ("resume", po::bool_switch(), "continue the ledger: skip every (user, type) already ok")
     ("yes", po::bool_switch(), "do not ask for confirmation")
+    ("grace", po::value<std::string>()->default_value("10s"), "after Ctrl-C, time for users in flight")
     ("progress", po::value<std::string>()->default_value("auto"), "auto, bar, plain or none");
   // clang-format on
+  desc.add(tenant_options()).add(input_options()).add(run).add(limit_options(16));
   return desc;
 }
 
@@ -176,8 +222,8 @@ void read_limits(const po::variables_map& vm, engine::run_config& cfg) {
   cfg.page_size = vm["page-size"].as<int>();
 }
 
-// What to do: the realm and types of rows that name none, the input, the ledger, the display.
-void read_work(const po::variables_map& vm, run_request& r) {
+// Who: the realm and types of rows that name none, and the input.
+void read_users(const po::variables_map& vm, run_request& r) {
   auto realm = io::realm_path(vm["realm"].as<std::string>());
   if (auto* err = std::get_if<io::realm_error>(&realm))
     throw usage_error("--realm: " + err->reason);
@@ -192,6 +238,10 @@ void read_work(const po::variables_map& vm, run_request& r) {
     r.format = io::parse_input_format(vm["input-format"].as<std::string>());
     if (!r.format) throw usage_error("--input-format is csv, json or jsonl");
   }
+}
+
+// The ledger and the display.
+void read_work(const po::variables_map& vm, run_request& r) {
   r.ledger = vm["ledger"].as<std::string>();
   r.resume = vm["resume"].as<bool>();
   r.yes = vm["yes"].as<bool>();
@@ -249,35 +299,75 @@ std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm) {
       "no token: give --sa-id and --sa-key, or --token-file FILE, or set DEVRESET_TOKEN");
 }
 
-}  // namespace
-
-std::optional<int> parse_run_request(int argc, char** argv, engine::run_mode mode,
-                                     run_request& out) {
-  out.name = mode == engine::run_mode::plan ? "plan" : "run";
-  out.cfg.mode = mode;
-  auto desc = run_options(mode);
+// Parses `desc`, shows --help, checks the options every command needs, then `read`s the
+// rest: the exit code when the command ends here, nothing when it goes on.
+template <class Read>
+std::optional<int> parse_command(int argc, char** argv, const char* name,
+                                 const po::options_description& desc, run_request& out, Read read) {
+  out.name = name;
   try {
     auto vm = parse_layered(argc, argv, desc);
     if (vm.count("help")) {
       std::cout << desc << '\n';
       return 0;
     }
-    for (const char* required : {"tenant", "realm", "input", "ledger"}) {
+    for (const char* required : {"tenant", "realm", "input"}) {
       if (!vm.count(required)) throw usage_error(fmt::format("--{} is required", required));
     }
     read_tenant(vm, out.cfg);
     read_limits(vm, out.cfg);
-    read_work(vm, out);
+    read_users(vm, out);
+    read(vm);
     out.tokens = read_token(vm);
     return std::nullopt;
   } catch (const po::error& e) {
-    tell(fmt::format("devreset {}: {} (see devreset {} --help)\n", out.name, e.what(), out.name));
+    tell(fmt::format("devreset {}: {} (see devreset {} --help)\n", name, e.what(), name));
   } catch (const usage_error& e) {
-    tell(fmt::format("devreset {}: {}\n", out.name, e.what()));
+    tell(fmt::format("devreset {}: {}\n", name, e.what()));
   } catch (const engine::token_error& e) {
-    tell(fmt::format("devreset {}: {}\n", out.name, e.what()));
+    tell(fmt::format("devreset {}: {}\n", name, e.what()));
   }
   return 2;
+}
+
+}  // namespace
+
+std::optional<int> parse_run_request(int argc, char** argv, engine::run_mode mode,
+                                     run_request& out) {
+  out.cfg.mode = mode;
+  return parse_command(argc, argv, mode == engine::run_mode::plan ? "plan" : "run",
+                       run_options(mode), out, [&](const po::variables_map& vm) {
+                         if (!vm.count("ledger")) throw usage_error("--ledger is required");
+                         read_work(vm, out);
+                       });
+}
+
+std::optional<int> parse_probe_request(int argc, char** argv, probe_request& out) {
+  out.run.cfg.mode = engine::run_mode::plan;
+  po::options_description desc(probe_usage);
+  po::options_description probe("Probe");
+  // clang-format off
+  probe.add_options()
+    ("out", po::value<std::string>(), "write each step, then the result, here (JSON Lines; a new file)")
+    ("max-duration", po::value<std::string>()->default_value("2m"), "never probe longer than this")
+    ("step-duration", po::value<std::string>()->default_value("5s"), "how long each rate is held")
+    ("start-rate", po::value<double>()->default_value(10), "requests per second of the first step (each next one 1.5 times more)")
+    ("users", po::value<std::uint64_t>()->default_value(0), "users the estimate is for (0: the input's)");
+  // clang-format on
+  desc.add(tenant_options()).add(input_options()).add(probe).add(limit_options(64));
+  return parse_command(argc, argv, "probe", desc, out.run, [&](const po::variables_map& vm) {
+    if (vm.count("out")) out.out = vm["out"].as<std::string>();
+    out.max_duration = duration_value(vm, "max-duration");
+    out.step = duration_value(vm, "step-duration");
+    out.start_rate = vm["start-rate"].as<double>();
+    out.users = vm["users"].as<std::uint64_t>();
+    if (out.step.count() < 500) throw usage_error("--step-duration is at least 500ms");
+    if (out.max_duration < out.step) {
+      throw usage_error("--max-duration is shorter than one --step-duration");
+    }
+    if (!(out.start_rate >= 1)) throw usage_error("--start-rate is at least 1");
+    out.run.progress = progress_mode::none;
+  });
 }
 
 }  // namespace devreset::cli

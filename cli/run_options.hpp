@@ -30,9 +30,20 @@ struct run_request {
   std::chrono::milliseconds grace{10000};  ///< after Ctrl-C, for users in flight
 };
 
+/// `devreset probe`: a run's tenant, token, users and limits, and the steps to take.
+struct probe_request {
+  run_request run;  ///< mode plan; no ledger
+  std::filesystem::path out;
+  std::chrono::milliseconds max_duration{120000};
+  std::chrono::milliseconds step{5000};
+  double start_rate = 10;
+  std::uint64_t users = 0;  ///< for the estimate (0: the input's)
+};
+
 /// Reads and checks the options. Returns the exit code when the command ends here (0 for
 /// --help, 2 for a usage error, already explained on stderr), nothing when it goes on.
 std::optional<int> parse_run_request(int argc, char** argv, engine::run_mode mode,
                                      run_request& out);
+std::optional<int> parse_probe_request(int argc, char** argv, probe_request& out);
 
 }  // namespace devreset::cli

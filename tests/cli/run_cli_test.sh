@@ -455,6 +455,48 @@ print(f"{cols} columns: {redraws} redraws, widest {max(len(s) for l in progress 
 PY
   done
   ;;
+probe_finds_the_limit)
+  # A tenant limited to 100 requests/s: the probe reports what it sustains within 10%,
+  # sends only reads, and never overwrites its --out.
+  start_sim --users 2000 --latency 10ms --rate-limit 100
+  before=$(json_get "$(stats)" '["devices_left"]')
+  probe() {
+    "$devreset" probe --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
+      --token-file "$work/token.txt" --input "$work/users.txt" --types oath,webauthn "$@"
+  }
+  probe --rate 400 --start-rate 25 --step-duration 2s --out "$work/probe.jsonl" \
+    >"$work/out" 2>"$work/err" || fail "probe exited $?: $(cat "$work/err")"
+  result=$(tail -n 1 "$work/probe.jsonl")
+  [[ $(json_get "$result" '["stopped_by"]') == "429s" ]] || fail "not stopped by 429s: $result"
+  python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(not 90 <= r["sustainable_per_s"] <= 110)' \
+    "$result" || fail "sustainable rate not within 10% of 100: $result"
+  grep -q "^Estimate: resetting 2000 users of types oath,webauthn" "$work/out" || fail "no estimate: $(cat "$work/out")"
+  python3 - "$work/probe.jsonl" <<'PY' || fail "a step above --rate 400"
+import json, sys
+steps = [json.loads(l) for l in open(sys.argv[1]) if '"probe_step"' in l]
+sys.exit(not steps or any(s["offered_per_s"] > 400 for s in steps))
+PY
+  s=$(stats)
+  [[ "$(json_get "$s" '["devices_left"]')" == "$before" ]] || fail "the probe changed the tenant"
+  [[ $(json_get "$s" '["deletes"]') -eq 0 && $(json_get "$s" '["resets_per_user"]["1"]') -eq 0 ]] \
+    || fail "the probe reset or deleted something"
+  set +e; probe --rate 50 --out "$work/probe.jsonl" >/dev/null 2>"$work/err2"; rc=$?; set -e
+  [[ $rc -eq 2 ]] && grep -q "never overwritten" "$work/err2" || fail "an existing --out: exit $rc"
+  ;;
+probe_stops_at_its_ceiling_and_max_duration)
+  start_sim --users 500 --latency 5ms
+  "$devreset" probe --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --input "$work/users.txt" --types oath --rate 60 --start-rate 40 --step-duration 1s --out "$work/c.jsonl" \
+    >"$work/out" 2>"$work/err" || fail "probe exited $?: $(cat "$work/err")"
+  [[ $(json_get "$(tail -n 1 "$work/c.jsonl")" '["stopped_by"]') == "ceiling" ]] || fail "$(cat "$work/c.jsonl")"
+  [[ $(grep -c probe_step "$work/c.jsonl") -eq 2 ]] || fail "not two steps (40/s, then --rate 60)"
+  grep -q "^Sustainable: ≥" "$work/out" || fail "a ceiling is not a limit: $(cat "$work/out")"
+  "$devreset" probe --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --input "$work/users.txt" --types oath --start-rate 20 --step-duration 1s --max-duration 3s \
+    --out "$work/m.jsonl" >"$work/out" 2>"$work/err" || fail "probe exited $?: $(cat "$work/err")"
+  [[ $(json_get "$(tail -n 1 "$work/m.jsonl")" '["stopped_by"]') == "max_duration" ]] || fail "$(cat "$work/m.jsonl")"
+  [[ $(grep -c probe_step "$work/m.jsonl") -le 3 ]] || fail "more steps than --max-duration holds"
+  ;;
 *) fail "unknown case" ;;
 esac
 echo "$case_name: ok"
