@@ -42,31 +42,43 @@ void rate_controller::on_accepted(clock::time_point now) {
     ++accepted_[static_cast<std::size_t>(b % bins)];
 }
 
-double rate_controller::accepted_rate(clock::time_point now, clock::duration span) const {
-  if (!started_) return 0;
+rate_controller::tally rate_controller::accepted_from(clock::time_point now,
+                                                     std::int64_t first_bin) const {
+  if (!started_) return {};
   const auto now_bin = std::max<std::int64_t>(0, bin_of(now));
-  const auto first_bin = std::max(
-      {std::int64_t{0}, now_bin - static_cast<std::int64_t>(bins) + 1, bin_of(now - span)});
-  std::uint64_t n = 0;
+  first_bin = std::max({std::int64_t{0}, now_bin - static_cast<std::int64_t>(bins) + 1, first_bin});
+  tally t;
   for (auto b = std::max(first_bin, newest_ - static_cast<std::int64_t>(bins) + 1);
        b <= std::min(now_bin, newest_); ++b)
-    n += accepted_[static_cast<std::size_t>(b % bins)];
-  const auto covered = now - (origin_ + first_bin * bin);
-  const double seconds = std::max(std::chrono::duration<double>(covered).count(), 0.001);
-  return static_cast<double>(n) / seconds;
+    t.accepted += accepted_[static_cast<std::size_t>(b % bins)];
+  t.seconds = std::chrono::duration<double>(now - (origin_ + first_bin * bin)).count();
+  return t;
+}
+
+double rate_controller::measure(clock::time_point now) const {
+  // While 429s keep coming (decreases less than a second apart), the tenant refuses all it
+  // does not accept: what it accepted since they began is its rate, exactly, once there are
+  // enough answers to count (a start's burst, accepted at once, no longer counts).
+  if (epoch_ > 0) {
+    const auto t = accepted_from(now, bin_of(overload_since_) + 1);
+    if (t.seconds >= 0.1 && t.accepted >= 10) return static_cast<double>(t.accepted) / t.seconds;
+  }
+  // Else over the last second, or since the last decrease when that is shorter (not under
+  // 250 ms: answers still on their way make a shorter window noisy).
+  auto span = std::chrono::duration_cast<clock::duration>(std::chrono::seconds(1));
+  if (epoch_ > 0) {
+    span = std::clamp<clock::duration>(now - decreased_at_, std::chrono::milliseconds(250), span);
+  }
+  const auto t = accepted_from(now, bin_of(now - span));
+  return static_cast<double>(t.accepted) / std::max(t.seconds, 0.001);
 }
 
 bool rate_controller::on_refused(clock::time_point now, std::uint64_t epoch) {
   if (epoch != epoch_) return false;  // sent before the last decrease: already counted
   on_sent(now);
-  // Over the last second, or since the last decrease when that is shorter (not under 250 ms:
-  // answers still on their way make a shorter window noisy).
-  auto span = std::chrono::duration_cast<clock::duration>(std::chrono::seconds(1));
-  if (epoch_ > 0) {
-    span = std::clamp<clock::duration>(now - decreased_at_, std::chrono::milliseconds(250), span);
-  }
-  const double accepted = accepted_rate(now, span);
+  if (epoch_ == 0 || now - decreased_at_ > std::chrono::seconds(1)) overload_since_ = now;
   const double current = rate(now);
+  const double accepted = measure(now);
   double measured = current > 0 ? std::min(accepted, current) : accepted;
   // Nothing accepted yet (another client takes it all, or the first answers were all 429s):
   // no measure; halve what is in force, or start low and probe.

@@ -66,8 +66,14 @@ class rate_controller {
  private:
   static constexpr std::chrono::milliseconds bin{50};
   static constexpr std::size_t bins = 40;  // two seconds of accepted answers
-  /// Accepted answers per second over the last `span` (at least one bin).
-  double accepted_rate(clock::time_point now, clock::duration span) const;
+  struct tally {
+    std::uint64_t accepted = 0;
+    double seconds = 0;
+  };
+  /// Accepted answers from the start of `first_bin` (or as far back as is kept) to now.
+  tally accepted_from(clock::time_point now, std::int64_t first_bin) const;
+  /// The tenant's accepted rate, as well as can be told now (see the .cpp).
+  double measure(clock::time_point now) const;
   std::int64_t bin_of(clock::time_point t) const { return (t - origin_) / bin; }
   void advance(std::int64_t to);
 
@@ -76,6 +82,7 @@ class rate_controller {
   double allowed_ = 0;
   std::uint64_t epoch_ = 0;
   clock::time_point decreased_at_{};
+  clock::time_point overload_since_{};  // the first of the decreases less than 1 s apart
   bool started_ = false;
   clock::time_point origin_{};
   std::int64_t newest_ = 0;  // bin of the newest accepted answer
