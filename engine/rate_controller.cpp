@@ -7,10 +7,6 @@
 
 namespace devreset::engine {
 
-// (1 − settle_share) = probe_gain × plateau_time³: the curve starts at settle_share × allowed.
-const double rate_controller::plateau_time =
-    std::cbrt((1 - rate_controller::settle_share) / rate_controller::probe_gain);
-
 rate_controller::rate_controller(double ceiling) : ceiling_(std::max(0.0, ceiling)) {}
 
 double rate_controller::rate(clock::time_point now) const {
@@ -18,8 +14,8 @@ double rate_controller::rate(clock::time_point now) const {
   if (epoch_ > 0) {
     // A cubic through settle_share × allowed at the decrease, flat at `allowed` after
     // plateau_time, steeper and steeper past it.
-    const double t = std::chrono::duration<double>(now - decreased_at_).count() - plateau_time;
-    r = std::max(min_rate, allowed_ * (1 + probe_gain * t * t * t));
+    const double t = std::chrono::duration<double>(now - decreased_at_).count() - plateau_;
+    r = std::max(min_rate, allowed_ + probe_gain * std::sqrt(allowed_) * t * t * t);
   }
   if (policy_ > 0) r = r > 0 ? std::min(r, policy_share * policy_) : policy_share * policy_;
   if (ceiling_ > 0) r = r > 0 ? std::min(r, ceiling_) : ceiling_;
@@ -84,6 +80,8 @@ bool rate_controller::on_refused(clock::time_point now, std::uint64_t epoch) {
   // no measure; halve what is in force, or start low and probe.
   if (measured <= 0) measured = current > 0 ? current / 2 : first_guess;
   allowed_ = std::max(min_rate, measured);
+  // The curve starts at settle_share × allowed: (1 − settle_share) × allowed = gain × √allowed × K³.
+  plateau_ = std::cbrt((1 - settle_share) * std::sqrt(allowed_) / probe_gain);
   decreased_at_ = now;
   ++epoch_;
   return true;

@@ -5,8 +5,8 @@
 // decrease) sets the rate just under what the tenant accepted over the last second (or since
 // the last decrease): the tenant's allowed rate, measured, not guessed. Then the rate climbs
 // back to that measure on a cubic curve (as TCP CUBIC's window does), stays near it for a
-// second or two, and probes further faster and faster (a doubled limit is reached within
-// five seconds), until the next 429 measures the limit again. A `RateLimit-Policy` header
+// second or so, and probes further faster and faster, until the next 429 measures the limit
+// again. A `RateLimit-Policy` header
 // states the limit: the rate never probes above it.
 #pragma once
 
@@ -55,11 +55,12 @@ class rate_controller {
   static constexpr double settle_share = 0.97;
   /// The share of a stated limit paced at (room for the tenant's own clock).
   static constexpr double policy_share = 0.98;
-  /// After a decrease, at t seconds: allowed × (1 + probe_gain × (t − plateau_time)³), a
-  /// cubic (as TCP CUBIC's window): settle_share × allowed at once, about `allowed` for a
-  /// second or two, then faster and faster (a doubled limit is reached within 5 s).
-  static constexpr double probe_gain = 0.02;
-  static const double plateau_time;
+  /// After a decrease, at t seconds: allowed + probe_gain × √allowed × (t − K)³, a cubic (as
+  /// TCP CUBIC's window): settle_share × allowed at once, about `allowed` for a second or
+  /// so, then faster and faster (90% of a doubled limit within 5 s from 100/s). It grows
+  /// with √allowed, less than in proportion: of two clients sharing a tenant, the smaller
+  /// one regains relatively more after each 429, so their shares converge.
+  static constexpr double probe_gain = 0.2;
   /// The rate to start from when a 429 comes before anything was accepted, and none is set.
   static constexpr double first_guess = 10.0;
 
@@ -82,6 +83,7 @@ class rate_controller {
   double allowed_ = 0;
   std::uint64_t epoch_ = 0;
   clock::time_point decreased_at_{};
+  double plateau_ = 0;  // seconds from a decrease to the curve's flat point
   clock::time_point overload_since_{};  // the first of the decreases less than 1 s apart
   bool started_ = false;
   clock::time_point origin_{};

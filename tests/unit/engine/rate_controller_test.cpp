@@ -34,24 +34,40 @@ TEST(RateController, WithoutPushbackOnlyTheCeilingPaces) {
 
 TEST(RateController, A429SettlesJustUnderTheAcceptedRateThenProbesUp) {
   rate_controller c;
-  // 200 accepted a second for two seconds, then a 429.
+  // 100 accepted a second for two seconds, then a 429.
   c.on_sent(t0);
-  for (int i = 0; i < 400; ++i)
-    c.on_accepted(t0 + milliseconds(5 * i));
+  for (int i = 0; i < 200; ++i)
+    c.on_accepted(t0 + milliseconds(10 * i));
   const auto at = t0 + seconds(2);
   EXPECT_TRUE(c.on_refused(at, 0));
-  EXPECT_NEAR(c.allowed(), 200, 2);
+  EXPECT_NEAR(c.allowed(), 100, 1);
   EXPECT_NEAR(c.rate(at), rate_controller::settle_share * c.allowed(), 1e-9);
   EXPECT_EQ(c.epoch(), 1u);
   // 429s to requests sent before the decrease are the same volley: no second decrease.
   EXPECT_FALSE(c.on_refused(at + milliseconds(10), 0));
-  // Back to the measure within a second or two, about there a while, then faster and faster:
-  // a doubled limit within five seconds.
+  // Back to the measure within a second or so, about there a while, then faster and faster:
+  // 90% of a doubled limit within five seconds.
   const double allowed = c.allowed();
   EXPECT_NEAR(c.rate(at + milliseconds(1000)), allowed, 0.01 * allowed);
   EXPECT_NEAR(c.rate(at + milliseconds(1500)), allowed, 0.01 * allowed);
   EXPECT_LT(c.rate(at + milliseconds(2000)), 1.02 * allowed);
-  EXPECT_GT(c.rate(at + seconds(5)), 1.9 * allowed);
+  EXPECT_GT(c.rate(at + seconds(5)), 1.8 * allowed);
+}
+
+TEST(RateController, TheProbeGrowsLessThanInProportionSoThatClientsConverge) {
+  // Two clients sharing a limit, one with three times the other's share: after the same
+  // time since a 429, the smaller one has grown by more, relative to its share.
+  rate_controller big, small;
+  big.on_sent(t0);
+  small.on_sent(t0);
+  for (int i = 0; i < 300; ++i)
+    big.on_accepted(t0 + milliseconds(i * 1000 / 150));
+  for (int i = 0; i < 100; ++i)
+    small.on_accepted(t0 + milliseconds(i * 1000 / 50));
+  big.on_refused(t0 + seconds(2), 0);
+  small.on_refused(t0 + seconds(2), 0);
+  const auto later = t0 + seconds(6);
+  EXPECT_GT(small.rate(later) / small.allowed(), big.rate(later) / big.allowed());
 }
 
 TEST(RateController, AFirst429WithNothingAcceptedHalvesTheCeiling) {
@@ -94,8 +110,10 @@ struct limit_step {
 };
 
 struct client {
-  explicit client(double ceiling) : limiter(ceiling, std::max(1.0, ceiling / 100)) {}
+  explicit client(double ceiling, seconds begins = seconds(0))
+      : limiter(ceiling, std::max(1.0, ceiling / 100)), start(begins) {}
   rate_limiter limiter;
+  seconds start;  // when its workers begin
   std::vector<std::uint64_t> accepted, refused;  // per second of the run
   std::uint64_t waits = 0;                       // slots that were not "now"
 };
@@ -127,7 +145,7 @@ void world::run(std::vector<client*> clients, seconds length) {
     clients[c]->refused.assign(static_cast<std::size_t>(length.count()), 0);
     slots[c].resize(static_cast<std::size_t>(workers));
     for (std::size_t w = 0; w < slots[c].size(); ++w) {
-      slots[c][w] = clients[c]->limiter.reserve(t0);
+      slots[c][w] = clients[c]->limiter.reserve(t0 + clients[c]->start);
       q.push({slots[c][w].when, c, w, false, false});
     }
   }
@@ -234,16 +252,18 @@ TEST(RateControllerWorld, AStatedPolicyIsPacedWithoutA429) {
 }
 
 TEST(RateControllerWorld, TwoClientsShareTheLimit) {
+  // The second starts ten seconds after the first has the whole limit: within 20 s they
+  // share it, half each (± 10%), with few 429s.
   world w;
   w.limits = {{milliseconds(0), 200}};
-  client a(100000), b(100000);
-  w.run({&a, &b}, seconds(60));
-  const double ga = static_cast<double>(sum(a.accepted, 5, 60)) / 55;
-  const double gb = static_cast<double>(sum(b.accepted, 5, 60)) / 55;
+  client a(2000), b(2000, seconds(10));
+  w.run({&a, &b}, seconds(90));
+  const double ga = static_cast<double>(sum(a.accepted, 30, 90)) / 60;
+  const double gb = static_cast<double>(sum(b.accepted, 30, 90)) / 60;
   EXPECT_NEAR(ga / (ga + gb), 0.5, 0.1);
   EXPECT_GE(ga + gb, 0.9 * 200);
-  const double refused = static_cast<double>(sum(a.refused, 5, 60) + sum(b.refused, 5, 60));
-  EXPECT_LE(refused / (refused + (ga + gb) * 55), 0.03);
+  const double refused = static_cast<double>(sum(a.refused, 30, 90) + sum(b.refused, 30, 90));
+  EXPECT_LE(refused / (refused + (ga + gb) * 60), 0.03);
 }
 
 }  // namespace
