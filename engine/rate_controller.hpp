@@ -60,7 +60,7 @@ class rate_controller {
   /// so, then faster and faster (90% of a doubled limit within 5 s from 100/s). It grows
   /// with √allowed, less than in proportion: of two clients sharing a tenant, the smaller
   /// one regains relatively more after each 429, so their shares converge.
-  static constexpr double probe_gain = 0.2;
+  static constexpr double probe_gain = 0.3;
   /// The rate to start from when a 429 comes before anything was accepted, and none is set.
   static constexpr double first_guess = 10.0;
 
