@@ -133,14 +133,35 @@ io::type_set type_bits(const json::object& rec, bool only_ok) {
   return set;
 }
 
+std::string_view text_of(const json::object& rec, std::string_view key) {
+  const auto* v = rec.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
+// How the record's input row named the user: by user name or mail when it did (the same key
+// whether the look-up resolved it or not, so that a rerun's record follows it), else by id.
+std::pair<io::id_kind, std::string_view> named_by(const json::object& rec) {
+  for (auto k : {io::id_kind::user_name, io::id_kind::mail}) {
+    if (rec.contains(io::to_string(k))) return {k, text_of(rec, io::to_string(k))};
+  }
+  return {io::id_kind::user_id, text_of(rec, "user_id")};
+}
+
 std::optional<std::uint64_t> key_of(const json::object& rec) {
-  auto u = rec.find("user_id");
-  auto r = rec.find("realm");
-  if (u == rec.end() || !u->value().is_string()) return std::nullopt;
-  std::string_view realm = (r != rec.end() && r->value().is_string())
-                               ? std::string_view(r->value().get_string())
-                               : std::string_view();
-  return io::user_type_map::key(realm, u->value().get_string());
+  const auto [kind, name] = named_by(rec);
+  if (kind == io::id_kind::user_id && !rec.contains("user_id")) return std::nullopt;
+  return io::user_type_map::key(text_of(rec, "realm"), kind, name, name);
+}
+
+// A --failed-out row: the identifier in its column (user_id, user_name, mail), types, realm.
+std::string failed_row(io::id_kind kind, std::string_view name, std::string_view types,
+                       std::string_view realm) {
+  std::string row;
+  for (auto k : {io::id_kind::user_id, io::id_kind::user_name, io::id_kind::mail}) {
+    if (k == kind) row += csv_field(name);
+    row += ',';
+  }
+  return row + fmt::format("{},{}\n", types, csv_field(realm));
 }
 
 // A summary record: the end of the run it names.
@@ -206,13 +227,11 @@ ledger_summary read_ledger(const std::string& ledger) {
 // unfinished runs never reached. Without it, only the count of the latter.
 still_to_do find_still_to_do(const report_options& o, const ledger_summary& l, std::ostream* out) {
   still_to_do todo;
-  auto known = [&](std::string_view realm, std::string_view id) {
-    return l.users.contains(io::user_type_map::key(realm, id));
-  };
+  auto known = [&](std::uint64_t key) { return l.users.contains(key); };
   if (out != nullptr) {
     if (!l.runs.empty())
       *out << io::origin_comment({l.runs.back().tenant, l.runs.back().realm}) << '\n';
-    *out << "user_id,types,realm\n";
+    *out << "user_id,user_name,mail,types,realm\n";
     io::scan_ledger(o.ledger, [&](const json::object& rec, std::uint64_t line) {
       if (rec.find("record") == rec.end() || rec.at("record") != "user") return;
       auto key = key_of(rec);
@@ -222,14 +241,15 @@ still_to_do find_still_to_do(const report_options& o, const ledger_summary& l, s
       if (st != io::user_status::failed && st != io::user_status::partial) return;
       auto left =
           io::type_set::from_bits(it->second.tried).minus(io::type_set::from_bits(it->second.ok));
-      *out << csv_field(rec.at("user_id").as_string()) << ',' << left.to_string(';') << ','
-           << csv_field(rec.at("realm").as_string()) << '\n';
+      const auto [kind, name] = named_by(rec);
+      *out << failed_row(kind, name, left.to_string(';'), text_of(rec, "realm"));
       ++todo.written;
     });
   }
-  todo.inputs = find_unreached(l.runs, known, [&](auto realm, auto id, auto types) {
+  todo.inputs = find_unreached(l.runs, known, [&](const io::job& j) {
     if (out == nullptr) return;
-    *out << csv_field(id) << ',' << types << ',' << csv_field(realm) << '\n';
+    *out << failed_row(j.kind, j.kind == io::id_kind::user_id ? j.user_id : j.name,
+                       j.types.to_string(';'), j.realm);
     ++todo.written;
   });
   for (const auto& u : todo.inputs) {

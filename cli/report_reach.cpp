@@ -47,10 +47,11 @@ unreached read_input(const run_facts& r, const has_record& known, const on_unrea
     auto reader = io::open_job_reader(path, format, ro);
     while (auto row = reader->next()) {
       const auto* job = std::get_if<io::job>(&*row);
-      if (job == nullptr || !seen.add(job->realm, job->user_id, job->types).bits()) continue;
-      if (known(job->realm, job->user_id)) continue;
+      if (job == nullptr) continue;
+      const auto key = io::user_type_map::key(job->realm, job->kind, job->user_id, job->name);
+      if (!seen.add_key(key, job->types).bits() || known(key)) continue;
       ++u.users;
-      if (each) each(job->realm, job->user_id, job->types.to_string(';'));
+      if (each) each(*job);
     }
   } catch (const io::input_error& e) {
     u.problem = e.what();

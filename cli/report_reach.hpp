@@ -11,6 +11,8 @@
 
 #include <boost/json/fwd.hpp>
 
+#include "io/job.hpp"
+
 namespace devreset::cli {
 
 /// One run of the ledger, from its run record and its summary record.
@@ -39,10 +41,11 @@ struct unreached {
 };
 
 /// Whether a user (realm path, id) has a record in the ledger.
-using has_record = std::function<bool(std::string_view realm, std::string_view user_id)>;
-/// Called for each user not reached: realm path, id, its types ("oath;push").
-using on_unreached =
-    std::function<void(std::string_view realm, std::string_view user_id, std::string_view types)>;
+/// Whether the ledger has a record of the user with this key (user_type_map's key of the
+/// realm and the identifier the input gives).
+using has_record = std::function<bool(std::uint64_t key)>;
+/// Called for each user not reached, as the input row gives it.
+using on_unreached = std::function<void(const io::job& j)>;
 
 /// For every run that did not finish, the users of its input with no record (each input
 /// read once, each user counted once).

@@ -8,6 +8,8 @@
 #include <boost/program_options.hpp>
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
 #include <vector>
@@ -68,9 +70,11 @@ po::options_description tenant_options() {
     ("realm", po::value<std::string>(), "realm: alpha, /alpha, alpha/emea or /realms/root/realms/alpha")
     ("sa-id", po::value<std::string>(), "service account id: devreset gets and renews its own tokens")
     ("sa-key", po::value<std::string>(), "the service account's private key (JWK JSON file)")
-    ("scope", po::value<std::string>()->default_value("fr:am:*"), "scope of service-account tokens")
+    ("scope", po::value<std::string>()->default_value("fr:am:*"), "scope of service-account tokens (default fr:am:*, and fr:idm:* when the input names users by user_name or mail)")
     ("token-file", po::value<std::string>(), "file holding the bearer token (re-read when it changes)")
     ("am-path", po::value<std::string>(), "AM context path (default /am, or the tenant URL's path)")
+    ("idm-path", po::value<std::string>()->default_value("/openidm"), "IDM context path (users named by user_name or mail are looked up there)")
+    ("managed-user", po::value<std::string>(), "IDM managed user object (default: <realm>_user, e.g. alpha_user; a self-managed PingIDM: user)")
     ("ca-file", po::value<std::string>(), "PEM CA bundle to verify the tenant with (default: system store)")
     ("insecure", po::bool_switch(), "do not verify the tenant's certificate (never do this in production)");
   // clang-format on
@@ -186,6 +190,18 @@ void read_tenant(const po::variables_map& vm, engine::run_config& cfg) {
     }
     cfg.am_path = url_path;
   }
+  cfg.idm_path = vm["idm-path"].as<std::string>();
+  if (auto why = io::am_path_problem(cfg.idm_path)) {
+    throw usage_error(fmt::format("--idm-path '{}': {}", io::printable(cfg.idm_path, 100), *why));
+  }
+  if (vm.count("managed-user")) {
+    cfg.managed_user = vm["managed-user"].as<std::string>();
+    const bool plain = !cfg.managed_user.empty() &&
+                       std::all_of(cfg.managed_user.begin(), cfg.managed_user.end(), [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+                       });
+    if (!plain) throw usage_error("--managed-user is a managed object's name: letters, digits, _");
+  }
   cfg.tls.insecure = vm["insecure"].as<bool>();
   if (vm.count("ca-file")) {
     if (cfg.tls.insecure) {
@@ -259,8 +275,24 @@ void read_work(const po::variables_map& vm, run_request& r) {
     throw usage_error("--progress is auto, bar, plain or none");
 }
 
-// The token: a service account, a file, or the environment; never a bare argument.
-std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm) {
+// Whether the input names a user by user name or mail (read up to the first that does; a
+// file that cannot be read says so later, when the run opens it).
+bool names_users_otherwise(const run_request& r) {
+  try {
+    auto reader = io::open_job_reader(r.input, r.format, r.rows);
+    while (auto row = reader->next()) {
+      const auto* j = std::get_if<io::job>(&*row);
+      if (j != nullptr && j->kind != io::id_kind::user_id) return true;
+    }
+  } catch (const io::input_error&) {
+  }
+  return false;
+}
+
+// The token: a service account, a file, or the environment; never a bare argument. A service
+// account's default scope holds fr:idm:* when users are looked up in IDM.
+std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm,
+                                                 const run_request& r) {
   // One credential per run: two sources (whether flags, environment or config) is a mistake
   // to point out, never a silent choice.
   std::vector<std::string> given;
@@ -279,9 +311,10 @@ std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm) {
     if (!vm.count("sa-id") || !vm.count("sa-key"))
       throw usage_error("--sa-id and --sa-key go together");
     try {
-      return engine::make_service_account_token({vm["sa-id"].as<std::string>(),
-                                                 vm["sa-key"].as<std::string>(),
-                                                 vm["scope"].as<std::string>()});
+      auto scope = vm["scope"].as<std::string>();
+      if (vm["scope"].defaulted() && names_users_otherwise(r)) scope += " fr:idm:*";
+      return engine::make_service_account_token(
+          {vm["sa-id"].as<std::string>(), vm["sa-key"].as<std::string>(), std::move(scope)});
     } catch (const io::jose_error& e) {
       throw usage_error(fmt::format("--sa-key: {}", e.what()));
     }
@@ -318,7 +351,7 @@ std::optional<int> parse_command(int argc, char** argv, const char* name,
     read_limits(vm, out.cfg);
     read_users(vm, out);
     read(vm);
-    out.tokens = read_token(vm);
+    out.tokens = read_token(vm, out);
     return std::nullopt;
   } catch (const po::error& e) {
     tell(fmt::format("devreset {}: {} (see devreset {} --help)\n", name, e.what(), name));

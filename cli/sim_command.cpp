@@ -132,6 +132,9 @@ void read_identity(const po::variables_map& vm, sim::options& o) {
   o.seed = vm["seed"].as<std::uint64_t>();
   o.realm = vm["realm"].as<std::string>();
   o.am_path = vm["am-path"].as<std::string>();
+  o.idm_path = vm["idm-path"].as<std::string>();
+  if (vm.count("managed-user")) o.managed_user = vm["managed-user"].as<std::string>();
+  o.token_scopes = vm["token-scopes"].as<std::string>();
   if (vm.count("token")) o.token = vm["token"].as<std::string>();
   if (vm.count("next-token")) o.next_token = vm["next-token"].as<std::string>();
   o.token_expires = duration_option(vm, "token-expires");
@@ -207,7 +210,10 @@ po::options_description sim_options() {
     ("seed", po::value<std::uint64_t>()->default_value(1), "seed: the same seed gives the same users, devices and faults")
     ("realm", po::value<std::string>()->default_value("alpha"), "realm of the seeded users")
     ("am-path", po::value<std::string>()->default_value("/am"), "AM context path")
+    ("idm-path", po::value<std::string>()->default_value("/openidm"), "IDM context path")
+    ("managed-user", po::value<std::string>(), "managed user object (default: <realm>_user; its groups: <realm>_group)")
     ("token", po::value<std::string>(), "bearer token to accept (random when absent)")
+    ("token-scopes", po::value<std::string>()->default_value("fr:am:* fr:idm:*"), "what --token may do: without fr:idm:* the IDM API answers 403")
     ("token-expires", po::value<std::string>()->default_value("0"), "--token is refused this long after start (0: never), as a token that expires mid-run")
     ("next-token", po::value<std::string>(), "a second bearer token, accepted at any time (what a token refresher would write)")
     ("sa-id", po::value<std::string>(), "serve the token endpoint for this service account")

@@ -13,6 +13,22 @@ dispatcher::dispatcher(io::job_reader& reader, const io::user_type_map* done, ru
       on_invalid_(std::move(on_invalid)),
       run_id_(std::move(run_id)) {}
 
+bool dispatcher::claim(io::job& j) {
+  auto key = io::user_type_map::key(j.realm, j.user_id);
+  auto fresh = seen_.add_key(key, j.types);
+  if (fresh.empty()) {
+    ++stats_.duplicates;
+    return false;
+  }
+  auto todo = done_ ? fresh.minus(done_->get_key(key)) : fresh;
+  if (todo.empty()) {
+    ++stats_.skipped_done;
+    return false;
+  }
+  j.types = todo;
+  return true;
+}
+
 std::optional<io::job> dispatcher::next(std::size_t budget) {
   for (std::size_t rows = 0; !ended_ && rows < budget; ++rows) {
     auto row = reader_.next();
@@ -25,7 +41,8 @@ std::optional<io::job> dispatcher::next(std::size_t budget) {
       io::user_record r;
       r.run_id = run_id_;
       r.line = bad->line;
-      r.user_id = std::move(bad->user_id);
+      r.kind = bad->kind;
+      (bad->kind == io::id_kind::user_id ? r.user_id : r.name) = std::move(bad->user_id);
       r.status = io::user_status::invalid;
       r.reason = bad->reason;
       r.finished_at = std::chrono::system_clock::now();
@@ -39,19 +56,17 @@ std::optional<io::job> dispatcher::next(std::size_t budget) {
       continue;
     }
     auto& j = std::get<io::job>(*row);
-    auto key = io::user_type_map::key(j.realm, j.user_id);
-    auto fresh = seen_.add_key(key, j.types);
-    if (fresh.empty()) {
-      ++stats_.duplicates;
-      continue;
+    if (j.kind != io::id_kind::user_id) {
+      // Named otherwise: once per name (and again once resolved, by its _id: claim()).
+      auto fresh = seen_.add_key(io::user_type_map::key(j.realm, j.kind, j.user_id, j.name), j.types);
+      if (fresh.empty()) {
+        ++stats_.duplicates;
+        continue;
+      }
+      j.types = fresh;
+      return std::move(j);
     }
-    auto todo = done_ ? fresh.minus(done_->get_key(key)) : fresh;
-    if (todo.empty()) {
-      ++stats_.skipped_done;
-      continue;
-    }
-    j.types = todo;
-    return std::move(j);
+    if (claim(j)) return std::move(j);
   }
   return std::nullopt;
 }

@@ -27,6 +27,11 @@ class dispatcher {
   /// after reading `budget` rows that were not jobs (invalid, duplicates, done): then
   /// `ended()` is false, and the caller lets others run before it asks again.
   std::optional<io::job> next(std::size_t budget = SIZE_MAX);
+  /// A job whose user was named otherwise, now resolved to its `user_id`: narrows its types
+  /// to what no row (by id or by another name) and no resumed run did yet. False when
+  /// nothing is left (counted as a duplicate or as done).
+  bool claim(io::job& j);
+
   /// True once the input has been read to its end (or to a fatal row).
   bool ended() const { return ended_; }
 

@@ -7,6 +7,7 @@
 #include <stop_token>
 
 #include "engine/answer.hpp"
+#include "engine/idm_lookup.hpp"
 #include "engine/detail/run_state.hpp"
 #include "engine/request_machine.hpp"
 #include "engine/status_table.hpp"
@@ -108,6 +109,40 @@ std::pair<run_error, std::string> address_problem(run_state* s, const http_answe
                       url, realm, answer_words(a))};
 }
 
+// The first user is named by user name or mail: one look-up of that name proves the IDM
+// path, the managed object and that the token may read users; `serverinfo/*` (public) then
+// proves the realm and the AM path.
+asio::awaitable<std::pair<run_error, std::string>> idm_preflight(run_state* s, preflight_ctx& p,
+                                                                 const io::job& j) {
+  const auto target = s->paths.user_query(j.realm, lookup_filter(j.kind, {j.name}), "_id");
+  auto look = co_await read(s, p, target, true);
+  if (!look.problem.empty()) co_return std::pair{look.error, std::move(look.problem)};
+  const attempt_result ar{look.answer.how, look.answer.status, {}};
+  const auto idm = fmt::format("{}{}/managed/{}",
+                               io::tenant_url(s->cfg.host, s->cfg.port, ""), s->paths.idm_path(),
+                               s->paths.managed_user(j.realm));
+  if (ar.status == 403) {
+    co_return std::pair{run_error::token_refused,
+                        fmt::format("the token from {} may not read users at {} (403 Forbidden): "
+                                    "it needs the fr:idm:* scope",
+                                    s->tokens.describe(), idm)};
+  }
+  if (is_refusal(meaning_of(ar))) {
+    co_return std::pair{run_error::token_refused,
+                        fmt::format("the tenant refused the token from {} ({})",
+                                    s->tokens.describe(), describe(ar))};
+  }
+  if (meaning_of(ar) == meaning::not_found) {
+    co_return std::pair{run_error::wrong_address,
+                        fmt::format("nothing answers at {} (404 Not Found{}): check --idm-path "
+                                    "and --managed-user (AIC: /openidm, <realm>_user)",
+                                    idm, answer_words(look.answer))};
+  }
+  auto info = co_await read(s, p, s->paths.am_path() + "/json" + j.realm + "/serverinfo/*", false);
+  if (!info.problem.empty()) co_return std::pair{info.error, std::move(info.problem)};
+  co_return address_problem(s, info.answer, j.realm);
+}
+
 }  // namespace
 
 // Resolve, connect, TLS and the token: one authenticated read of the first user's devices.
@@ -116,6 +151,7 @@ std::pair<run_error, std::string> address_problem(run_state* s, const http_answe
 // that is not there. One round trip when all is well.
 asio::awaitable<std::pair<run_error, std::string>> preflight(run_state* s, const io::job& j) {
   preflight_ctx p(s);
+  if (j.kind != io::id_kind::user_id) co_return co_await idm_preflight(s, p, j);
   io::device_type first = io::device_type::oath;
   for (auto t : io::all_device_types) {
     if (j.types.contains(t)) {

@@ -77,6 +77,7 @@ run_state::run_state(const run_config& c, asio::io_context& io, io::job_reader& 
   tctx.host = &host;
   tctx.host_name = c.host;
   tctx.port = c.port;
+  paths.set_idm(c.idm_path, c.managed_user);
   tctx.am_path = paths.am_path();
   tctx.timeout = c.timeout;
   tctx.retry = c.retry;
@@ -154,6 +155,11 @@ std::optional<io::job> run_state::next_job() {
   if (first_job) {
     auto j = std::move(first_job);
     first_job.reset();
+    return j;
+  }
+  if (!ready.empty()) {
+    auto j = std::move(ready.front());
+    ready.pop_front();
     return j;
   }
   return disp.next(rows_per_turn);

@@ -43,6 +43,8 @@ struct run_config {
   std::string host;  ///< tenant host name or address
   std::string port = "443";
   std::string am_path = "/am";
+  std::string idm_path = "/openidm";  ///< IDM context path (users named by user name or mail)
+  std::string managed_user;           ///< managed user object (empty: "<realm>_user")
   run_mode mode = run_mode::reset;
   int concurrency = 16;              ///< requests in flight (one connection each)
   double rate = 0;                   ///< requests per second ceiling; 0 = none

@@ -15,8 +15,10 @@
 #include "engine/answer.hpp"
 #include "engine/detail/run_state.hpp"
 #include "engine/device_plan.hpp"
+#include "engine/idm_lookup.hpp"
 #include "engine/request_machine.hpp"
 #include "engine/status_table.hpp"
+#include "io/text.hpp"
 
 namespace devreset::engine::detail {
 
@@ -103,6 +105,8 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
   rec.run_id = s->cfg.run_id;
   rec.line = job.line;
   rec.user_id = job.user_id;
+  rec.kind = job.kind;
+  rec.name = job.name;
   rec.realm = job.realm;
   const auto user_start = steady::now();
   for (auto t : io::all_device_types) {
@@ -131,10 +135,98 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
   co_return rec;
 }
 
+// The jobs of one look-up: `first`, then those that follow it in the input named the same
+// way in the same realm (up to lookup_batch, lookup_batch_bytes). The first other job read
+// waits in `ready` for any worker.
+std::vector<io::job> collect_batch(run_state* s, io::job first) {
+  std::vector<io::job> batch;
+  std::size_t bytes = first.name.size();
+  batch.push_back(std::move(first));
+  constexpr std::size_t rows_per_batch = 64;  // rows read at most (invalid ones included)
+  for (std::size_t rows = 0; rows < rows_per_batch && batch.size() < lookup_batch; ++rows) {
+    auto next = s->disp.next(1);
+    if (!next) {
+      if (s->disp.ended()) break;
+      continue;
+    }
+    if (next->kind != batch.front().kind || next->realm != batch.front().realm ||
+        bytes + next->name.size() > lookup_batch_bytes) {
+      s->ready.push_back(std::move(*next));
+      break;
+    }
+    bytes += next->name.size();
+    batch.push_back(std::move(*next));
+  }
+  return batch;
+}
+
+// The record of a user named otherwise whom a look-up did not resolve to one _id.
+void unresolved(run_state* s, const io::job& j, io::user_status status, std::string reason) {
+  io::user_record rec;
+  rec.run_id = s->cfg.run_id;
+  rec.line = j.line;
+  rec.kind = j.kind;
+  rec.name = j.name;
+  rec.realm = j.realm;
+  rec.status = status;
+  rec.reason = std::move(reason);
+  rec.finished_at = std::chrono::system_clock::now();
+  s->result.stats.count_user(status);
+  s->write_record(rec);
+  s->note_user(status);
+}
+
+// Resolves `first` and the jobs collected with it in one IDM query. Those found once go on
+// (the first is returned, the others wait in `ready` for any worker); those found nowhere
+// are not_found, those found twice or more invalid (nothing reset). Nothing when the run
+// stopped or no job is left.
+asio::awaitable<std::optional<io::job>> resolve(run_state* s, worker_ctx* w, io::job first) {
+  auto batch = collect_batch(s, std::move(first));
+  const auto kind = batch.front().kind;
+  std::vector<std::string> names;
+  for (const auto& j : batch)
+    names.push_back(j.name);
+  const planned_request req{
+      http_method::get,
+      s->paths.user_query(batch.front().realm, lookup_filter(kind, names), lookup_fields)};
+  auto answer = co_await execute(s, w, req);
+  if (!answer) co_return std::nullopt;
+  std::string problem = answer->error;
+  std::vector<std::vector<std::string>> found(names.size());
+  if (answer->what == final_answer::kind::ok) found = match_lookup(kind, names, *answer->body, problem);
+  if (answer->what == final_answer::kind::not_found) problem = "the look-up found no IDM endpoint (404)";
+  std::optional<io::job> mine;
+  const auto attribute = idm_attribute(kind);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& j = batch[i];
+    const auto shown = io::printable(j.name, 200);
+    if (!problem.empty()) {
+      unresolved(s, j, io::user_status::failed, fmt::format("the look-up of {} \"{}\" failed: {}", attribute, shown, problem));
+    } else if (found[i].empty()) {
+      unresolved(s, j, io::user_status::not_found, fmt::format("no user with {} \"{}\"", attribute, shown));
+    } else if (found[i].size() > 1) {
+      unresolved(s, j, io::user_status::invalid, fmt::format("{} users have {} \"{}\": nothing reset", found[i].size(), attribute, shown));
+    } else {
+      j.user_id = std::move(found[i].front());
+      if (!s->disp.claim(j)) continue;  // done already, by another row or a resumed run
+      if (!mine) {
+        mine = std::move(j);
+      } else {
+        s->ready.push_back(std::move(j));
+      }
+    }
+  }
+  co_return mine;
+}
+
 asio::awaitable<void> worker(run_state* s) {
   worker_ctx w(s);
   for (;;) {
     auto job = s->next_job();
+    if (job && job->kind != io::id_kind::user_id) {
+      job = co_await resolve(s, &w, std::move(*job));
+      if (!job && s->cancelled()) break;
+    }
     if (!job) {
       if (!s->more_jobs()) break;
       co_await asio::post(s->ioc, asio::use_awaitable);  // let the others run, then read on

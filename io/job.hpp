@@ -3,16 +3,26 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "io/device_type.hpp"
 
 namespace devreset::io {
 
+/// How a row names its user: by `_id`, or by an IDM attribute that a look-up resolves to
+/// the `_id` before any reset.
+enum class id_kind { user_id, user_name, mail };
+/// "user_id", "user_name", "mail" (the ledger's keys and the CSV columns).
+std::string_view to_string(id_kind k) noexcept;
+
 /// A user whose devices of `types` are to be reset, from line `line` of the input.
 struct job {
   std::uint64_t line = 0;  ///< 1-based line where the row starts
-  std::string user_id;     ///< the user's _id, as given (validated, not yet encoded)
+  std::string user_id;     ///< the user's _id (validated, not yet encoded); empty until a
+                           ///< user named by `name` is resolved
+  id_kind kind = id_kind::user_id;  ///< how the row named the user
+  std::string name;                 ///< the user name or mail as given (kind != user_id)
   std::string realm;       ///< realm path, e.g. "/realms/root/realms/alpha"
   type_set types;          ///< never empty
 };
@@ -20,9 +30,10 @@ struct job {
 /// A row that cannot be used: nothing is sent for it and it gets an `invalid` ledger record.
 struct invalid_row {
   std::uint64_t line = 0;  ///< 1-based line where the row starts
-  std::string user_id;     ///< the id as read (may be empty or hostile: print with `printable`)
+  std::string user_id;     ///< the identifier as read (may be empty or hostile: print with `printable`)
   std::string reason;      ///< for a person: "user id contains a control character (0x09) ..."
   bool fatal = false;      ///< the input cannot be read past this point (JSON syntax error)
+  id_kind kind = id_kind::user_id;  ///< which identifier `user_id` holds
 };
 
 using input_row = std::variant<job, invalid_row>;

@@ -40,6 +40,18 @@ std::optional<input_format> parse_input_format(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view to_string(id_kind k) noexcept {
+  switch (k) {
+    case id_kind::user_id:
+      return "user_id";
+    case id_kind::user_name:
+      return "user_name";
+    case id_kind::mail:
+      return "mail";
+  }
+  return "user_id";
+}
+
 std::string_view to_string(input_format f) noexcept {
   switch (f) {
     case input_format::csv:

@@ -77,11 +77,11 @@ json::object to_json(const user_record& r, json::storage_ptr sp) {
   o["run_id"] = r.run_id;
   o["line"] = r.line;
   // Ids come from input files: keep the ledger valid UTF-8 whatever they hold.
-  if (is_valid_utf8(r.user_id) && r.user_id.size() <= 4096) {
-    o["user_id"] = r.user_id;
-  } else {
-    o["user_id"] = printable(r.user_id, 256);
-  }
+  auto text = [](const std::string& v) {
+    return is_valid_utf8(v) && v.size() <= 4096 ? json::string(v) : json::string(printable(v, 256));
+  };
+  if (r.kind != id_kind::user_id) o[to_string(r.kind)] = text(r.name);
+  if (r.kind == id_kind::user_id || !r.user_id.empty()) o["user_id"] = text(r.user_id);
   o["realm"] = r.realm;
   o["status"] = to_string(r.status);
   if (!r.reason.empty()) o["reason"] = r.reason;
@@ -141,6 +141,12 @@ std::optional<user_record> user_record_from_json(const json::object& o) {
   r.run_id = str(o, "run_id");
   r.line = number<std::uint64_t>(o, "line").value_or(0);
   r.user_id = str(o, "user_id");
+  for (auto k : {id_kind::user_name, id_kind::mail}) {
+    if (auto n = str(o, to_string(k)); !n.empty()) {
+      r.kind = k;
+      r.name = std::string(n);
+    }
+  }
   r.realm = str(o, "realm");
   r.status = *status;
   r.reason = str(o, "reason");

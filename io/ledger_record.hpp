@@ -13,6 +13,7 @@
 #include <boost/json/storage_ptr.hpp>
 
 #include "io/device_type.hpp"
+#include "io/job.hpp"
 
 namespace devreset::io {
 
@@ -56,7 +57,9 @@ struct type_result {
 struct user_record {
   std::string run_id;
   std::uint64_t line = 0;
-  std::string user_id;
+  std::string user_id;  ///< the _id used (empty: a user named otherwise was not resolved)
+  id_kind kind = id_kind::user_id;  ///< how the input named the user
+  std::string name;                 ///< the user name or mail given (kind != user_id)
   std::string realm;
   user_status status = user_status::failed;
   std::vector<type_result> results;

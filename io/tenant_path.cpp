@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+#include <boost/url/url.hpp>
 
 namespace devreset::io {
 
@@ -14,6 +15,17 @@ std::string encode_segment(std::string_view s) {
   if (s == "..") return "%2E%2E";
   return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
+
+namespace {
+
+std::string context_path(std::string p) {
+  while (!p.empty() && p.back() == '/')
+    p.pop_back();
+  if (!p.empty() && p.front() != '/') p.insert(0, 1, '/');
+  return p;
+}
+
+}  // namespace
 
 std::string_view collection_suffix(device_type t) noexcept {
   switch (t) {
@@ -77,12 +89,8 @@ std::string tenant_url(std::string_view host, std::string_view port, std::string
   return url + tenant_paths(std::string(am_path)).am_path();
 }
 
-tenant_paths::tenant_paths(std::string am_path) : am_path_(std::move(am_path)) {
-  // "/am", "am", "/am/" all mean "/am"; "" and "/" mean no context path.
-  while (!am_path_.empty() && am_path_.back() == '/')
-    am_path_.pop_back();
-  if (!am_path_.empty() && am_path_.front() != '/') am_path_.insert(0, 1, '/');
-}
+// "/am", "am", "/am/" all mean "/am"; "" and "/" mean no context path.
+tenant_paths::tenant_paths(std::string am_path) : am_path_(context_path(std::move(am_path))) {}
 
 std::string tenant_paths::collection(std::string_view realm_path, std::string_view user_id,
                                      device_type t) const {
@@ -106,6 +114,31 @@ std::string tenant_paths::query(std::string_view realm_path, std::string_view us
 std::string tenant_paths::device(std::string_view realm_path, std::string_view user_id,
                                  device_type t, std::string_view device_id) const {
   return collection(realm_path, user_id, t) + "/" + encode_segment(device_id);
+}
+
+void tenant_paths::set_idm(std::string idm_path, std::string managed_user) {
+  idm_path_ = context_path(std::move(idm_path));
+  managed_user_ = std::move(managed_user);
+}
+
+std::string tenant_paths::managed_user(std::string_view realm_path) const {
+  if (!managed_user_.empty()) return managed_user_;
+  const auto slash = realm_path.rfind('/');
+  const auto last = realm_path.substr(slash == std::string_view::npos ? 0 : slash + 1);
+  if (last.empty() || realm_path == "/realms/root") return "user";
+  return std::string(last) + "_user";
+}
+
+std::string tenant_paths::user_query(std::string_view realm_path, std::string_view filter,
+                                     std::string_view fields, int page_size,
+                                     std::string_view cookie) const {
+  boost::urls::url u;
+  u.set_path(fmt::format("{}/managed/{}", idm_path_, managed_user(realm_path)));
+  u.params().append({"_queryFilter", filter});
+  if (!fields.empty()) u.params().append({"_fields", fields});
+  if (page_size > 0) u.params().append({"_pageSize", std::to_string(page_size)});
+  if (!cookie.empty()) u.params().append({"_pagedResultsCookie", cookie});
+  return std::string(u.encoded_target());
 }
 
 }  // namespace devreset::io

@@ -53,8 +53,24 @@ class tenant_paths {
 
   const std::string& am_path() const { return am_path_; }
 
+  // The IDM side (PingIDM, "/openidm" on AIC).
+  /// `idm_path`: the IDM context path; `managed_user`: the managed user object (empty: the
+  /// realm's, see managed_user()).
+  void set_idm(std::string idm_path, std::string managed_user);
+  /// The managed user object of a realm: "alpha_user" for ".../realms/alpha" (its last
+  /// realm), "user" for the root realm (a self-managed PingIDM), or the one set.
+  std::string managed_user(std::string_view realm_path) const;
+  /// "<idm>/managed/<object>?_queryFilter=<filter>&_fields=<fields>", percent-encoded, with
+  /// `_pageSize` when `page_size` > 0 and `_pagedResultsCookie` when `cookie` is not empty.
+  std::string user_query(std::string_view realm_path, std::string_view filter,
+                         std::string_view fields, int page_size = 0,
+                         std::string_view cookie = {}) const;
+  const std::string& idm_path() const { return idm_path_; }
+
  private:
   std::string am_path_;
+  std::string idm_path_ = "/openidm";
+  std::string managed_user_;
 };
 
 }  // namespace devreset::io

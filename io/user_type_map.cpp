@@ -12,6 +12,18 @@ std::uint64_t user_type_map::key(std::string_view realm_path, std::string_view u
   return k == 0 ? 1 : k;
 }
 
+std::uint64_t user_type_map::key(std::string_view realm_path, id_kind kind,
+                                 std::string_view user_id, std::string_view name) noexcept {
+  if (kind == id_kind::user_id) return key(realm_path, user_id);
+  // Names mixed with their kind and a marker no id can hold (ids have no control characters).
+  std::size_t h = boost::hash<std::string_view>{}(name);
+  boost::hash_combine(h, static_cast<int>(kind));
+  boost::hash_combine(h, std::string_view("\x01name"));
+  boost::hash_combine(h, boost::hash<std::string_view>{}(realm_path));
+  auto k = static_cast<std::uint64_t>(h);
+  return k == 0 ? 1 : k;
+}
+
 std::size_t user_type_map::slot_of(std::uint64_t key) const {
   // keys_.size() is a power of two; the hash is avalanching, so its low bits will do.
   const std::size_t mask = keys_.size() - 1;

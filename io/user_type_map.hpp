@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "io/device_type.hpp"
+#include "io/job.hpp"
 
 namespace devreset::io {
 
@@ -15,6 +16,10 @@ class user_type_map {
  public:
   /// The 64-bit key of a user: a hash of realm path and id (never 0).
   static std::uint64_t key(std::string_view realm_path, std::string_view user_id) noexcept;
+  /// The key of a user as a row names them: by id, or by user name or mail (`name`), which
+  /// never meets an id's key.
+  static std::uint64_t key(std::string_view realm_path, id_kind kind, std::string_view user_id,
+                           std::string_view name) noexcept;
 
   /// Adds `types` for the user; returns the types that were not there before.
   type_set add(std::string_view realm_path, std::string_view user_id, type_set types) {

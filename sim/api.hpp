@@ -19,48 +19,14 @@
 #include <boost/json/object.hpp>
 
 #include "io/jose.hpp"
+#include "sim/http_types.hpp"
+#include "sim/idm_api.hpp"
 #include "sim/options.hpp"
 #include "sim/tenant_state.hpp"
 
 namespace devreset::sim {
 
 using clock = std::chrono::steady_clock;
-
-/// What the server needs of one request.
-struct request_view {
-  std::string_view method;
-  std::string_view host;  ///< the Host header
-  std::string_view target;
-  std::string_view authorization;
-  std::string_view api_version;
-  std::string_view content_type;
-  std::string_view body;
-  std::string_view client;  ///< the client's address (for a limit per client)
-};
-
-/// What to do with it.
-struct outcome {
-  enum class kind {
-    answer,             ///< send `status` and `body` after `delay`
-    drop,               ///< close the connection without answering
-    huge_body,          ///< send `status` and a body of `huge_body_bytes`, streamed
-    endless_chunked,    ///< send `status` and chunks until the client goes away
-    endless_chunk_ext,  ///< send `status` and a chunk-size line that never ends
-    endless_headers,    ///< send a status line and header lines until the client goes away
-  };
-  kind what = kind::answer;
-  int status = 200;
-  std::string body;
-  std::string retry_after;  ///< not empty: send Retry-After
-  std::string content_type = "application/json";
-  std::string location;  ///< not empty: send Location
-  /// The rate limit's state, when the sim states it (name, value).
-  std::vector<std::pair<std::string_view, std::string>> headers;
-  std::chrono::milliseconds delay{0};
-  bool hostile = false;  ///< a hostile mode's answer: sent as it is, even a 200
-
-  static constexpr std::uint64_t huge_body_bytes = 64ULL * 1024 * 1024;
-};
 
 /// A token bucket: `rate` tokens per second, at most `burst`.
 class token_bucket {
@@ -136,13 +102,19 @@ class api {
   outcome unmatched(const request_view& req) const;
   /// POST <am>/oauth2/access_token: the JWT bearer grant of a service account.
   outcome token_endpoint(const request_view& req, clock::time_point now);
-  bool token_ok(std::string_view token, clock::time_point now) const;
+  /// The scopes of a token this tenant accepts now; nullopt for any other.
+  std::optional<std::string_view> token_scopes(std::string_view token, clock::time_point now) const;
+  /// The same for a request's `Authorization: Bearer` header.
+  std::optional<std::string_view> bearer_scopes(const request_view& req, clock::time_point now) const;
+  /// A request under the IDM path: the token, then the IDM API.
+  outcome idm_answer(const request_view& req, clock::time_point now);
   boost::json::object hostile_json() const;
   void count(std::size_t endpoint, int status) { ++by_endpoint_[endpoint][status]; }
   double draw() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
 
   options opts_;
   tenant_state& state_;
+  idm_api idm_;
   std::string token_;
   clock::time_point token_expiry_ = clock::time_point::max();
   std::string am_prefix_;  // segments of the AM context path, e.g. {"am"}
@@ -159,9 +131,14 @@ class api {
   static constexpr std::size_t endpoint_other = 3 * type_count;
   static constexpr std::size_t endpoint_stats = endpoint_other + 1;
   static constexpr std::size_t endpoint_token = endpoint_stats + 1;
-  std::array<std::map<int, std::uint64_t>, endpoint_token + 1> by_endpoint_;
+  static constexpr std::size_t endpoint_idm = endpoint_token + 1;
+  std::array<std::map<int, std::uint64_t>, endpoint_idm + 1> by_endpoint_;
   std::optional<io::rsa_key> sa_key_;
-  std::unordered_map<std::string, clock::time_point> issued_;  // token -> expiry
+  struct issued_token {
+    clock::time_point expiry;
+    std::string scope;
+  };
+  std::unordered_map<std::string, issued_token> issued_;
   std::unordered_set<std::string> seen_jti_;
   std::uint64_t tokens_issued_ = 0;
   std::uint64_t requests_ = 0;

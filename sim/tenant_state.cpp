@@ -1,10 +1,13 @@
 // The simulated tenant's population and device operations.
 #include "sim/tenant_state.hpp"
 
+#include "sim/idm_filter.hpp"
+
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <random>
 
 namespace devreset::sim {
@@ -112,7 +115,8 @@ tenant_state::tenant_state(std::string realm_path, std::uint64_t users, std::uin
 }
 
 void tenant_state::add_user(const std::string& realm_path, const std::string& id,
-                            device_counts counts) {
+                            device_counts counts, std::string user_name, std::string mail) {
+  added_identity_.push_back({realm_path, id, std::move(user_name), std::move(mail)});
   user u{};
   auto h = std::hash<std::string>{}(realm_path + '\n' + id);
   u.uuid = uuid_from(mix(h), mix(h + 1));
@@ -151,6 +155,83 @@ std::optional<tenant_state::user_ref> tenant_state::find(std::string_view realm_
 
 std::string tenant_state::user_id(std::size_t index) const {
   return format_uuid(users_[index].uuid);
+}
+
+std::string tenant_state::id_of(user_ref u) const {
+  return u.index < seeded_ ? user_id(u.index) : added_identity_[u.index - seeded_].id;
+}
+
+std::string tenant_state::user_name(user_ref u) const {
+  return u.index < seeded_ ? fmt::format("user{:06}", u.index)
+                           : added_identity_[u.index - seeded_].user_name;
+}
+
+std::optional<std::string> tenant_state::mail(user_ref u) const {
+  if (u.index >= seeded_) {
+    const auto& m = added_identity_[u.index - seeded_].mail;
+    return m.empty() ? std::nullopt : std::optional<std::string>(m);
+  }
+  const auto owner = u.index % 50 == 49 ? u.index - 1 : u.index;
+  return fmt::format("user{:06}@example.com", owner);
+}
+
+namespace {
+
+// The index in `user000042` (any case; six digits or more, no sign), or nullopt.
+std::optional<std::size_t> seeded_index(std::string_view name) {
+  if (name.size() < 10 || !equal_ignoring_case(name.substr(0, 4), "user")) return std::nullopt;
+  std::size_t v = 0;
+  auto [end, ec] = std::from_chars(name.data() + 4, name.data() + name.size(), v);
+  if (ec != std::errc() || end != name.data() + name.size()) return std::nullopt;
+  if (fmt::format("{:06}", v) != name.substr(4)) return std::nullopt;  // one spelling each
+  return v;
+}
+
+}  // namespace
+
+std::vector<tenant_state::user_ref> tenant_state::find_by(std::string_view attribute,
+                                                          std::string_view value) const {
+  std::vector<user_ref> out;
+  if (attribute == "_id") {
+    if (auto u = find(realm_path_, value)) out.push_back(*u);
+  } else if (attribute == "userName") {
+    if (auto i = seeded_index(value); i && *i < seeded_) out.push_back({*i});
+  } else if (attribute == "mail") {
+    constexpr std::string_view domain = "@example.com";
+    if (value.size() > domain.size() &&
+        equal_ignoring_case(value.substr(value.size() - domain.size()), domain)) {
+      auto i = seeded_index(value.substr(0, value.size() - domain.size()));
+      if (i && *i < seeded_ && *i % 50 != 49) {
+        out.push_back({*i});
+        if (*i % 50 == 48 && *i + 1 < seeded_) out.push_back({*i + 1});
+      }
+    }
+  } else {
+    return out;
+  }
+  if (attribute == "_id") return out;
+  for (std::size_t k = 0; k < added_identity_.size(); ++k) {  // added users: few, scanned
+    const auto& a = added_identity_[k];
+    const auto& v = attribute == "userName" ? a.user_name : a.mail;
+    if (a.realm == realm_path_ && !v.empty() && equal_ignoring_case(v, value)) {
+      out.push_back({seeded_ + k});
+    }
+  }
+  return out;
+}
+
+std::string tenant_state::group_id(std::size_t k) const {
+  return format_uuid(uuid_from(mix(seed_ ^ 0x67726f7570ull), mix(k)));
+}
+
+std::optional<std::size_t> tenant_state::find_group(std::string_view id) const {
+  for (std::size_t k = 0; k < group_count; ++k)
+    if (group_id(k) == id) return k;
+  return std::nullopt;
+}
+
+std::size_t tenant_state::member_count(std::size_t k) const {
+  return seeded_ > k ? (seeded_ - k + group_count - 1) / group_count : 0;
 }
 
 std::string tenant_state::device_id(const user& u, device_type t, int k) const {

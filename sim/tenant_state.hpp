@@ -27,8 +27,10 @@ class tenant_state {
   /// `users` seeded users in `realm_path` (e.g. "/realms/root/realms/alpha").
   tenant_state(std::string realm_path, std::uint64_t users, std::uint64_t seed);
 
-  /// Adds a user with any id (hostile ones included) and the given device counts.
-  void add_user(const std::string& realm_path, const std::string& id, device_counts counts);
+  /// Adds a user with any id (hostile ones included) and the given device counts; its IDM
+  /// userName and mail as given (empty: none).
+  void add_user(const std::string& realm_path, const std::string& id, device_counts counts,
+                std::string user_name = {}, std::string mail = {});
 
   /// A handle to a user, valid until the next add_user.
   struct user_ref {
@@ -49,6 +51,31 @@ class tenant_state {
 
   /// Seeded user ids, in a stable order.
   std::string user_id(std::size_t index) const;
+
+  // The IDM side: each user's managed object, and groups.
+  /// The user's _id (seeded or added).
+  std::string id_of(user_ref u) const;
+  /// userName: seeded users are `user000042` (their index, six digits or more); added ones
+  /// as given (may be empty).
+  std::string user_name(user_ref u) const;
+  /// mail: seeded users `user000042@example.com`, except that every 50th shares the mail of
+  /// the one before (index % 50 == 49), so that one mail names two users.
+  std::optional<std::string> mail(user_ref u) const;
+  /// The users whose `_id`, `userName` or `mail` equals `value`, case ignored (an index
+  /// lookup for seeded users: no scan).
+  std::vector<user_ref> find_by(std::string_view attribute, std::string_view value) const;
+  /// Seeded groups `group0` … `group9` in the seeded realm; group k holds the seeded users
+  /// whose index % 10 == k.
+  static constexpr std::size_t group_count = 10;
+  std::string group_id(std::size_t k) const;
+  static std::string group_name(std::size_t k) { return "group" + std::to_string(k); }
+  std::optional<std::size_t> find_group(std::string_view id) const;
+  /// Whether a user lives in the seeded realm (the one IDM answers for).
+  bool in_seeded_realm(user_ref u) const {
+    return u.index < seeded_ || added_identity_[u.index - seeded_].realm == realm_path_;
+  }
+  std::size_t member_count(std::size_t k) const;
+  user_ref member(std::size_t k, std::size_t i) const { return {k + i * group_count}; }
   std::size_t seeded_users() const { return seeded_; }
   std::size_t user_count() const { return users_.size(); }
 
@@ -80,6 +107,10 @@ class tenant_state {
   std::vector<user> users_;  // seeded ones first, sorted by uuid; then added ones
   std::unordered_map<std::string, std::size_t> added_;  // realm + '\n' + id -> index
   std::vector<std::string> added_realms_;
+  struct identity {
+    std::string realm, id, user_name, mail;
+  };
+  std::vector<identity> added_identity_;  // of added users, in order (index - seeded_)
   std::uint64_t deletes_ = 0;
 };
 

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <functional>
+#include <deque>
 #include <optional>
 #include <random>
 #include <stop_token>
@@ -41,6 +42,8 @@ struct run_state {
   token_context tctx;
 
   std::optional<io::job> first_job;  // read by the preflight, done by the first worker
+  std::deque<io::job> ready;  // jobs taken from the input while collecting a look-up batch,
+                              // and users a look-up resolved: for any worker, before the input
   bool flush_posted = false;
   bool stopping = false;          // take no new users
   std::stop_source hard_stop;     // cancel what is in flight: every worker's callback runs
@@ -63,7 +66,7 @@ struct run_state {
   void flush_ledger();
   /// The next job, or nullopt (at the end, or after a turn's worth of rows that were not jobs).
   std::optional<io::job> next_job();
-  bool more_jobs() const { return !stopping && !disp.ended(); }
+  bool more_jobs() const { return !stopping && (!disp.ended() || !ready.empty()); }
   /// The storm guard: the first users of a run all "not found" mean a wrong tenant or realm.
   void note_user(io::user_status st);
 };

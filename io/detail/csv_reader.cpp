@@ -2,6 +2,7 @@
 // LF, an optional UTF-8 BOM, a header naming the columns, or a single headerless column.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -62,7 +63,7 @@ class csv_reader final : public job_reader {
 
   void read_header() {
     if (!read_record(rec_)) return;  // an empty file: no rows
-    std::array<int, 3> at{-1, -1, -1};
+    std::array<int, 5> at{-1, -1, -1, -1, -1};  // by row_field
     bool any_known = false;
     for (const auto& f : rec_.fields)
       any_known = any_known || row_field_of(f).has_value();
@@ -70,12 +71,13 @@ class csv_reader final : public job_reader {
     if (!any_known) {
       if (rec_.fields.size() > 1) {
         throw input_error(fmt::format(
-            "{}:{}: the first row is not a header (expected the column names user_id, types, "
-            "realm) and a file without a header must have a single column of user ids",
+            "{}:{}: the first row is not a header (expected the column names user_id, "
+            "user_name, mail, types, realm) and a file without a header must have a single "
+            "column of user ids",
             name_, rec_.line));
       }
       columns_ = 1;
-      id_col_ = 0;
+      id_cols_ = {0, -1, -1};
       pending_first_ = true;  // no header: the first record is a row
       return;
     }
@@ -83,7 +85,8 @@ class csv_reader final : public job_reader {
       auto c = row_field_of(rec_.fields[i]);
       if (!c) {
         throw input_error(fmt::format(
-            "{}:{}: unknown column '{}' in the header (known: user_id (or _id, id), types, realm)",
+            "{}:{}: unknown column '{}' in the header (known: user_id (or _id, id), user_name "
+            "(or username), mail (or email), types, realm)",
             name_, rec_.line, printable(trim_blanks(rec_.fields[i]), 40)));
       }
       auto& slot = at[static_cast<std::size_t>(*c)];
@@ -93,14 +96,15 @@ class csv_reader final : public job_reader {
       }
       slot = static_cast<int>(i);
     }
-    if (at[0] == -1) {
-      throw input_error(fmt::format("{}:{}: the header has no user id column (user_id, _id or id)",
-                                    name_, rec_.line));
+    if (at[0] == -1 && at[1] == -1 && at[2] == -1) {
+      throw input_error(fmt::format(
+          "{}:{}: the header names no user (a column user_id, user_name or mail)", name_,
+          rec_.line));
     }
     columns_ = rec_.fields.size();
-    id_col_ = at[0];
-    types_col_ = at[1];
-    realm_col_ = at[2];
+    id_cols_ = {at[0], at[1], at[2]};
+    types_col_ = at[3];
+    realm_col_ = at[4];
   }
 
   input_row to_row(record& r) {
@@ -108,7 +112,12 @@ class csv_reader final : public job_reader {
       if (col < 0 || static_cast<std::size_t>(col) >= r.fields.size()) return {};
       return r.fields[static_cast<std::size_t>(col)];
     };
-    std::string id(field(id_col_));
+    identifiers ids;
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      ids[i] = std::string(field(id_cols_[i]));
+    // For the complaints below: the row's first identifier.
+    const auto first = std::find_if(ids.begin(), ids.end(), [](auto& v) { return !v.empty(); });
+    std::string id = first == ids.end() ? std::string() : *first;
     if (!r.problem.empty()) return row_builder::invalid(r.line, std::move(id), r.problem);
     if (r.fields.size() > columns_) {
       return row_builder::invalid(
@@ -119,7 +128,7 @@ class csv_reader final : public job_reader {
                         : fmt::format("too many columns: {} fields, the header has {}",
                                       r.fields.size(), columns_));
     }
-    return rows_.from_fields(r.line, std::move(id), field(types_col_), field(realm_col_));
+    return rows_.from_fields(r.line, std::move(ids), field(types_col_), field(realm_col_));
   }
 
   // Reads the next non-blank record. Returns false at the end of the input.
@@ -278,7 +287,7 @@ class csv_reader final : public job_reader {
   std::uint64_t quote_line_ = 0;
   std::uint64_t line_ = 1;
   std::size_t columns_ = 1;
-  int id_col_ = 0;
+  std::array<int, identifier_fields> id_cols_{0, -1, -1};  // user_id, user_name, mail
   int types_col_ = -1;
   int realm_col_ = -1;
   bool pending_first_ = false;

@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <variant>
+
 #include "io/realm_path.hpp"
 #include "io/text.hpp"
 
@@ -14,6 +17,8 @@ std::optional<row_field> row_field_of(std::string_view name) {
   if (iequals(name, "user_id") || iequals(name, "_id") || iequals(name, "id")) {
     return row_field::user_id;
   }
+  if (iequals(name, "user_name") || iequals(name, "username")) return row_field::user_name;
+  if (iequals(name, "mail") || iequals(name, "email")) return row_field::mail;
   if (iequals(name, "types")) return row_field::types;
   if (iequals(name, "realm")) return row_field::realm;
   return std::nullopt;
@@ -21,29 +26,32 @@ std::optional<row_field> row_field_of(std::string_view name) {
 
 namespace json = boost::json;
 
-std::optional<std::string> row_builder::check_id(std::string_view id) const {
-  if (id.empty()) return "empty user id";
+std::optional<std::string> row_builder::check_id(std::string_view id, id_kind kind) const {
+  const std::string_view what = kind == id_kind::user_id     ? "user id"
+                                : kind == id_kind::user_name ? "user name"
+                                                             : "mail";
+  if (id.empty()) return fmt::format("empty {}", what);
   if (id.size() > options_.max_id_bytes) {
-    return fmt::format("user id is {} bytes long (the limit is {})", id.size(),
+    return fmt::format("{} is {} bytes long (the limit is {})", what, id.size(),
                        options_.max_id_bytes);
   }
   if (auto at = find_control_char(id); at != std::string_view::npos) {
-    return fmt::format("user id contains a control character (byte 0x{:02X} at position {})",
+    return fmt::format("{} contains a control character (byte 0x{:02X} at position {})", what,
                        static_cast<unsigned char>(id[at]), at + 1);
   }
-  if (!is_valid_utf8(id)) return std::string("user id is not valid UTF-8");
-  if (id == "." || id == "..") {
+  if (!is_valid_utf8(id)) return fmt::format("{} is not valid UTF-8", what);
+  if (kind == id_kind::user_id && (id == "." || id == "..")) {
     return fmt::format("user id '{}' is not allowed (it names a path, not a user)", id);
   }
-  if (id.front() == ' ' || id.back() == ' ') {
-    return std::string("user id starts or ends with a space");
-  }
+  if (id.front() == ' ' || id.back() == ' ') return fmt::format("{} starts or ends with a space", what);
   return std::nullopt;
 }
 
-input_row row_builder::finish(std::uint64_t line, std::string id, std::optional<type_set> types,
-                              std::string_view realm) {
-  if (auto why = check_id(id)) return invalid(line, std::move(id), std::move(*why));
+input_row row_builder::finish(std::uint64_t line, id_kind kind, std::string id,
+                              std::optional<type_set> types, std::string_view realm) {
+  if (auto why = check_id(id, kind)) {
+    return invalid(line, std::move(id), std::move(*why), false, kind);
+  }
 
   std::string path;
   realm = trim_blanks(realm);
@@ -62,15 +70,44 @@ input_row row_builder::finish(std::uint64_t line, std::string id, std::optional<
   }
 
   type_set t = (types && !types->empty()) ? *types : options_.default_types;
-  return job{line, std::move(id), std::move(path), t};
+  if (kind == id_kind::user_id) return job{line, std::move(id), std::move(path), t};
+  return job{line, {}, std::move(path), t, kind, std::move(id)};
 }
 
-input_row row_builder::from_fields(std::uint64_t line, std::string id, std::string_view types,
+namespace {
+
+constexpr std::array<id_kind, identifier_fields> kinds = {id_kind::user_id, id_kind::user_name,
+                                                          id_kind::mail};
+
+// The one identifier a row gives, or why not (none, or two).
+std::variant<std::pair<id_kind, std::string>, std::string> one_identifier(identifiers& ids) {
+  std::optional<std::size_t> given;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i].empty()) continue;
+    if (given) {
+      return fmt::format("both {} and {} given: give one", to_string(kinds[*given]),
+                         to_string(kinds[i]));
+    }
+    given = i;
+  }
+  if (!given) return std::string("no user id, user name or mail");
+  return std::pair{kinds[*given], std::move(ids[*given])};
+}
+
+}  // namespace
+
+input_row row_builder::from_fields(std::uint64_t line, identifiers ids, std::string_view types,
                                    std::string_view realm) {
+  auto one = one_identifier(ids);
+  if (auto* why = std::get_if<std::string>(&one)) {
+    const auto shown = std::find_if(ids.begin(), ids.end(), [](auto& v) { return !v.empty(); });
+    return invalid(line, shown == ids.end() ? std::string() : *shown, std::move(*why));
+  }
+  auto& [kind, id] = std::get<std::pair<id_kind, std::string>>(one);
   type_list_error err;
   auto parsed = parse_type_list(types, err);
-  if (!parsed) return invalid(line, std::move(id), std::move(err.reason));
-  return finish(line, std::move(id), parsed, realm);
+  if (!parsed) return invalid(line, std::move(id), std::move(err.reason), false, kind);
+  return finish(line, kind, std::move(id), parsed, realm);
 }
 
 namespace {
@@ -122,68 +159,86 @@ std::optional<type_set> json_types(const json::value& v, type_list_error& err) {
   return types;
 }
 
+// A JSON row's fields by kind; `problem` says what is wrong with them, if anything.
+struct json_fields {
+  std::array<const json::value*, 5> value{};  // by row_field
+  std::array<std::string_view, 5> key{};
+  std::string problem;
+};
+
+json_fields read_keys(const json::object& obj) {
+  json_fields f;
+  for (const auto& [key, value] : obj) {
+    const auto field = row_field_of(key);
+    if (!field) {
+      if (f.problem.empty()) {
+        f.problem = fmt::format(
+            "unknown key '{}' (known: user_id, _id, id, user_name, mail, types, realm)",
+            printable(key, 40));
+      }
+      continue;
+    }
+    const auto i = static_cast<std::size_t>(*field);
+    if (f.value[i] != nullptr && f.problem.empty()) {
+      f.problem = fmt::format("both '{}' and '{}' given: which is it?", f.key[i],
+                              std::string_view(key));
+    }
+    f.value[i] = &value;
+    f.key[i] = key;
+  }
+  return f;
+}
+
 }  // namespace
 
 input_row row_builder::from_json(std::uint64_t line, const json::value& v) {
-  if (const auto* s = v.if_string()) return finish(line, std::string(*s), std::nullopt, {});
+  if (const auto* s = v.if_string()) {
+    return finish(line, id_kind::user_id, std::string(*s), std::nullopt, {});
+  }
   const auto* obj = v.if_object();
   if (obj == nullptr) {
     return invalid(line, {},
                    fmt::format("expected a user id string or an object, found {}", kind_name(v)));
   }
-
-  const json::value* id_value = nullptr;
-  const json::value* types_value = nullptr;
-  const json::value* realm_value = nullptr;
-  std::string_view id_key;
-  std::string problem;
-  for (const auto& [key, value] : *obj) {
-    const auto field = row_field_of(key);
-    if (field == row_field::user_id) {
-      if (id_value != nullptr && problem.empty()) {
-        problem = fmt::format("both '{}' and '{}' given: which is the user id?", id_key,
-                              std::string_view(key));
-      }
-      id_value = &value;
-      id_key = key;
-    } else if (field == row_field::types) {
-      types_value = &value;
-    } else if (field == row_field::realm) {
-      realm_value = &value;
-    } else if (problem.empty()) {
-      problem = fmt::format("unknown key '{}' (known: user_id, _id, id, types, realm)",
-                            printable(key, 40));
+  auto f = read_keys(*obj);
+  // The identifier first, so that every later complaint names whose row it was.
+  identifiers ids;
+  for (std::size_t i = 0; i < identifier_fields; ++i) {
+    const auto* value = f.value[i];
+    if (value == nullptr || value->is_null()) continue;
+    if (const auto* s = value->if_string()) {
+      ids[i].assign(s->data(), s->size());
+    } else if (f.problem.empty()) {
+      f.problem = fmt::format("'{}' is {}: it must be a string", f.key[i], kind_name(*value));
     }
   }
-
-  // The id first, so that every later complaint names whose row it was.
-  std::string id;
-  if (id_value == nullptr) {
-    if (problem.empty()) problem = "no user id (expected key user_id, _id or id)";
-  } else if (const auto* s = id_value->if_string()) {
-    id.assign(s->data(), s->size());
-  } else if (problem.empty()) {
-    problem = fmt::format("'{}' is {}: a user id must be a string", id_key, kind_name(*id_value));
+  if (!f.problem.empty()) {
+    const auto shown = std::find_if(ids.begin(), ids.end(), [](auto& x) { return !x.empty(); });
+    return invalid(line, shown == ids.end() ? std::string() : *shown, std::move(f.problem));
   }
-  if (!problem.empty()) return invalid(line, std::move(id), std::move(problem));
+  auto one = one_identifier(ids);
+  if (auto* why = std::get_if<std::string>(&one)) return invalid(line, {}, std::move(*why));
+  auto& [kind, id] = std::get<std::pair<id_kind, std::string>>(one);
 
   std::optional<type_set> types;
+  const auto* types_value = f.value[static_cast<std::size_t>(row_field::types)];
   if (types_value != nullptr && !types_value->is_null()) {
     type_list_error err;
     types = json_types(*types_value, err);
-    if (!types) return invalid(line, std::move(id), std::move(err.reason));
+    if (!types) return invalid(line, std::move(id), std::move(err.reason), false, kind);
   }
-
   std::string_view realm;
+  const auto* realm_value = f.value[static_cast<std::size_t>(row_field::realm)];
   if (realm_value != nullptr && !realm_value->is_null()) {
     const auto* r = realm_value->if_string();
     if (r == nullptr) {
       return invalid(line, std::move(id),
-                     fmt::format("'realm' is {}: expected a string", kind_name(*realm_value)));
+                     fmt::format("'realm' is {}: expected a string", kind_name(*realm_value)),
+                     false, kind);
     }
     realm = *r;
   }
-  return finish(line, std::move(id), types, realm);
+  return finish(line, kind, std::move(id), types, realm);
 }
 
 input_row row_builder::from_json_text(std::uint64_t line, std::string_view text) {

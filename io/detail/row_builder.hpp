@@ -2,6 +2,7 @@
 // with the same rules and reasons for every input format.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,20 +15,26 @@
 namespace devreset::io::detail {
 
 /// The fields of a row, by name: one definition for the CSV header and the JSON keys.
-/// "user_id", "_id" and "id" all name the user id; case and surrounding blanks do not matter.
-enum class row_field { user_id, types, realm };
+/// "user_id", "_id" and "id" name the user id; "user_name" and "username" (any case: also
+/// "userName") the user name; "mail" and "email" the mail. Case and surrounding blanks do
+/// not matter. The first three are the identifiers, of which a row gives exactly one.
+enum class row_field { user_id, user_name, mail, types, realm };
+inline constexpr std::size_t identifier_fields = 3;
 std::optional<row_field> row_field_of(std::string_view name);
+
+/// A row's identifiers by row_field (user_id, user_name, mail); empty: not given.
+using identifiers = std::array<std::string, identifier_fields>;
 
 class row_builder {
  public:
   explicit row_builder(reader_options options) : options_(std::move(options)) {}
 
-  /// Why `id` cannot be a user id, or nullopt when it can.
-  std::optional<std::string> check_id(std::string_view id) const;
+  /// Why `id` cannot be a user id (or, by kind, a user name or mail), or nullopt when it can.
+  std::optional<std::string> check_id(std::string_view id, id_kind kind = id_kind::user_id) const;
 
-  /// A row from text fields (CSV): `types` like "oath;push" (empty: the default types),
-  /// `realm` as users type it (empty: the default realm).
-  input_row from_fields(std::uint64_t line, std::string id, std::string_view types,
+  /// A row from text fields (CSV): its identifiers (exactly one not empty), `types` like
+  /// "oath;push" (empty: the default types), `realm` as users type it (empty: the default).
+  input_row from_fields(std::uint64_t line, identifiers ids, std::string_view types,
                         std::string_view realm);
 
   /// A row from one JSON element: an id string, or an object with user_id/_id/id and
@@ -38,15 +45,15 @@ class row_builder {
   input_row from_json_text(std::uint64_t line, std::string_view text);
 
   static invalid_row invalid(std::uint64_t line, std::string id, std::string reason,
-                             bool fatal = false) {
-    return invalid_row{line, std::move(id), std::move(reason), fatal};
+                             bool fatal = false, id_kind kind = id_kind::user_id) {
+    return invalid_row{line, std::move(id), std::move(reason), fatal, kind};
   }
 
   const reader_options& options() const { return options_; }
 
  private:
-  input_row finish(std::uint64_t line, std::string id, std::optional<type_set> types,
-                   std::string_view realm);
+  input_row finish(std::uint64_t line, id_kind kind, std::string id,
+                   std::optional<type_set> types, std::string_view realm);
 
   reader_options options_;
   std::string last_realm_input_;  // realm normalisation is cached for runs of equal realms

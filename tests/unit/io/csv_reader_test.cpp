@@ -35,6 +35,34 @@ TEST(CsvReader, AcceptsIdHeaderAliasesInAnyCaseAndOrder) {
   }
 }
 
+TEST(CsvReader, NamesUsersByUserNameOrMailOneIdentifierARow) {
+  auto rows = read_all(
+      "user_id,userName,email,types\n"
+      "u1,,,oath\n"
+      ",alice,,push\n"
+      ",,bob@example.com,\n"
+      "u2,carol,,\n"
+      ",,,oath\n",
+      input_format::csv);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(as_job(rows[0]).kind, id_kind::user_id);
+  EXPECT_EQ(as_job(rows[0]).user_id, "u1");
+  const auto& a = as_job(rows[1]);
+  EXPECT_EQ(a.kind, id_kind::user_name);
+  EXPECT_EQ(a.name, "alice");
+  EXPECT_TRUE(a.user_id.empty()) << "resolved by a look-up, later";
+  EXPECT_EQ(as_job(rows[2]).kind, id_kind::mail);
+  EXPECT_EQ(as_job(rows[2]).name, "bob@example.com");
+  EXPECT_EQ(as_invalid(rows[3]).reason, "both user_id and user_name given: give one");
+  EXPECT_EQ(as_invalid(rows[4]).reason, "no user id, user name or mail");
+  // A file with names only; the aliases in any case.
+  rows = read_all("USERNAME\nalice\n", input_format::csv);
+  EXPECT_EQ(as_job(rows[0]).kind, id_kind::user_name);
+  rows = read_all("mail\n bob@example.com\n", input_format::csv);
+  EXPECT_EQ(as_invalid(rows[0]).reason, "mail starts or ends with a space");
+  EXPECT_EQ(as_invalid(rows[0]).kind, id_kind::mail);
+}
+
 TEST(CsvReader, MissingTypesAndRealmTakeTheDefaults) {
   reader_options o;
   o.default_realm = "/realms/root/realms/alpha";

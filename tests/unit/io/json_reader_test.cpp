@@ -32,6 +32,22 @@ TEST(JsonReader, ReadsArrayOfObjectsWithLineNumbers) {
   EXPECT_EQ(as_job(rows[2]).types, type_set::defaults());
 }
 
+TEST(JsonReader, NamesUsersByUserNameOrMail) {
+  auto rows = read_all(
+      R"({"user_name":"alice","types":["oath"]}
+{"email":"bob@example.com"}
+{"mail":"x@example.com","user_id":"u1"}
+{"userName":7}
+)",
+      input_format::jsonl);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(as_job(rows[0]).kind, id_kind::user_name);
+  EXPECT_EQ(as_job(rows[0]).name, "alice");
+  EXPECT_EQ(as_job(rows[1]).kind, id_kind::mail);
+  EXPECT_EQ(as_invalid(rows[2]).reason, "both user_id and mail given: give one");
+  EXPECT_EQ(as_invalid(rows[3]).reason, "'userName' is a number: it must be a string");
+}
+
 TEST(JsonReader, ReadsArrayOfIdStrings) {
   auto rows = read_all("\xEF\xBB\xBF[\"u1\",\"u,2\",\"u\\\"3\"]", input_format::json);
   ASSERT_EQ(rows.size(), 3u);
@@ -48,9 +64,9 @@ TEST(JsonReader, BadElementIsOneInvalidRowAndTheReadGoesOn) {
   ASSERT_EQ(rows.size(), 6u);
   EXPECT_EQ(as_job(rows[0]).user_id, "u1");
   EXPECT_EQ(as_invalid(rows[1]).line, 3u);
-  EXPECT_EQ(as_invalid(rows[1]).reason, "'id' is a number: a user id must be a string");
+  EXPECT_EQ(as_invalid(rows[1]).reason, "'id' is a number: it must be a string");
   EXPECT_EQ(as_invalid(rows[2]).reason,
-            "unknown key 'type' (known: user_id, _id, id, types, realm)");
+            "unknown key 'type' (known: user_id, _id, id, user_name, mail, types, realm)");
   EXPECT_EQ(as_invalid(rows[3]).user_id, "u4");
   EXPECT_EQ(as_invalid(rows[3]).reason, "'types' holds a number: expected type names");
   EXPECT_EQ(as_invalid(rows[4]).reason, "expected a user id string or an object, found a number");
@@ -138,7 +154,7 @@ TEST(JsonReader, ControlCharactersInIdsAreRejectedAfterUnescaping) {
 TEST(JsonReader, BothIdKeysIsAmbiguousAndRejected) {
   auto rows = read_all(R"([{"id": "a", "user_id": "b"}])", input_format::json);
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(as_invalid(rows[0]).reason, "both 'id' and 'user_id' given: which is the user id?");
+  EXPECT_EQ(as_invalid(rows[0]).reason, "both 'id' and 'user_id' given: which is it?");
 }
 
 TEST(JsonLinesReader, ReadsObjectsAndStringsSkippingBlankLines) {
