@@ -58,7 +58,8 @@ std::optional<io::job> dispatcher::next(std::size_t budget) {
     auto& j = std::get<io::job>(*row);
     if (j.kind != io::id_kind::user_id) {
       // Named otherwise: once per name (and again once resolved, by its _id: claim()).
-      auto fresh = seen_.add_key(io::user_type_map::key(j.realm, j.kind, j.user_id, j.name), j.types);
+      auto fresh =
+          seen_.add_key(io::user_type_map::key(j.realm, j.kind, j.user_id, j.name), j.types);
       if (fresh.empty()) {
         ++stats_.duplicates;
         continue;

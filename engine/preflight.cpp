@@ -7,8 +7,8 @@
 #include <stop_token>
 
 #include "engine/answer.hpp"
-#include "engine/idm_lookup.hpp"
 #include "engine/detail/run_state.hpp"
+#include "engine/idm_lookup.hpp"
 #include "engine/request_machine.hpp"
 #include "engine/status_table.hpp"
 #include "io/text.hpp"
@@ -118,9 +118,8 @@ asio::awaitable<std::pair<run_error, std::string>> idm_preflight(run_state* s, p
   auto look = co_await read(s, p, target, true);
   if (!look.problem.empty()) co_return std::pair{look.error, std::move(look.problem)};
   const attempt_result ar{look.answer.how, look.answer.status, {}};
-  const auto idm = fmt::format("{}{}/managed/{}",
-                               io::tenant_url(s->cfg.host, s->cfg.port, ""), s->paths.idm_path(),
-                               s->paths.managed_user(j.realm));
+  const auto idm = fmt::format("{}{}/managed/{}", io::tenant_url(s->cfg.host, s->cfg.port, ""),
+                               s->paths.idm_path(), s->paths.managed_user(j.realm));
   if (ar.status == 403) {
     co_return std::pair{run_error::token_refused,
                         fmt::format("the token from {} may not read users at {} (403 Forbidden): "

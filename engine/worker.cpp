@@ -193,19 +193,25 @@ asio::awaitable<std::optional<io::job>> resolve(run_state* s, worker_ctx* w, io:
   if (!answer) co_return std::nullopt;
   std::string problem = answer->error;
   std::vector<std::vector<std::string>> found(names.size());
-  if (answer->what == final_answer::kind::ok) found = match_lookup(kind, names, *answer->body, problem);
-  if (answer->what == final_answer::kind::not_found) problem = "the look-up found no IDM endpoint (404)";
+  if (answer->what == final_answer::kind::ok)
+    found = match_lookup(kind, names, *answer->body, problem);
+  if (answer->what == final_answer::kind::not_found)
+    problem = "the look-up found no IDM endpoint (404)";
   std::optional<io::job> mine;
   const auto attribute = idm_attribute(kind);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto& j = batch[i];
     const auto shown = io::printable(j.name, 200);
     if (!problem.empty()) {
-      unresolved(s, j, io::user_status::failed, fmt::format("the look-up of {} \"{}\" failed: {}", attribute, shown, problem));
+      unresolved(s, j, io::user_status::failed,
+                 fmt::format("the look-up of {} \"{}\" failed: {}", attribute, shown, problem));
     } else if (found[i].empty()) {
-      unresolved(s, j, io::user_status::not_found, fmt::format("no user with {} \"{}\"", attribute, shown));
+      unresolved(s, j, io::user_status::not_found,
+                 fmt::format("no user with {} \"{}\"", attribute, shown));
     } else if (found[i].size() > 1) {
-      unresolved(s, j, io::user_status::invalid, fmt::format("{} users have {} \"{}\": nothing reset", found[i].size(), attribute, shown));
+      unresolved(
+          s, j, io::user_status::invalid,
+          fmt::format("{} users have {} \"{}\": nothing reset", found[i].size(), attribute, shown));
     } else {
       j.user_id = std::move(found[i].front());
       if (!s->disp.claim(j)) continue;  // done already, by another row or a resumed run

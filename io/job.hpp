@@ -18,21 +18,22 @@ std::string_view to_string(id_kind k) noexcept;
 
 /// A user whose devices of `types` are to be reset, from line `line` of the input.
 struct job {
-  std::uint64_t line = 0;  ///< 1-based line where the row starts
-  std::string user_id;     ///< the user's _id (validated, not yet encoded); empty until a
-                           ///< user named by `name` is resolved
+  std::uint64_t line = 0;           ///< 1-based line where the row starts
+  std::string user_id;              ///< the user's _id (validated, not yet encoded); empty until a
+                                    ///< user named by `name` is resolved
+  std::string realm;                ///< realm path, e.g. "/realms/root/realms/alpha"
+  type_set types;                   ///< never empty
   id_kind kind = id_kind::user_id;  ///< how the row named the user
   std::string name;                 ///< the user name or mail as given (kind != user_id)
-  std::string realm;       ///< realm path, e.g. "/realms/root/realms/alpha"
-  type_set types;          ///< never empty
 };
 
 /// A row that cannot be used: nothing is sent for it and it gets an `invalid` ledger record.
 struct invalid_row {
   std::uint64_t line = 0;  ///< 1-based line where the row starts
-  std::string user_id;     ///< the identifier as read (may be empty or hostile: print with `printable`)
-  std::string reason;      ///< for a person: "user id contains a control character (0x09) ..."
-  bool fatal = false;      ///< the input cannot be read past this point (JSON syntax error)
+  std::string
+      user_id;         ///< the identifier as read (may be empty or hostile: print with `printable`)
+  std::string reason;  ///< for a person: "user id contains a control character (0x09) ..."
+  bool fatal = false;  ///< the input cannot be read past this point (JSON syntax error)
   id_kind kind = id_kind::user_id;  ///< which identifier `user_id` holds
 };
 

@@ -49,7 +49,9 @@ void token_bucket::set_rate(clock::time_point now, double rate, double burst) {
 
 namespace {
 
-outcome error(int status, std::string_view message) { return crest_error(status, message); }
+outcome error(int status, std::string_view message) {
+  return crest_error(status, message);
+}
 
 // What a web container (Tomcat) or a gateway answers for a path that is not AM's.
 outcome web_page_404() {
@@ -603,7 +605,8 @@ outcome api::list_devices(const target& t, tenant_state::user_ref user) {
   p.cookie = t.cookie;
   if (t.offset) p.offset = std::strtoull(t.offset->c_str(), nullptr, 10);
   if (t.page_size) p.page_size = std::strtoull(t.page_size->c_str(), nullptr, 10);
-  return query_page(devices.size(), p, [&](std::size_t k) { return json::value(std::move(devices[k])); });
+  return query_page(devices.size(), p,
+                    [&](std::size_t k) { return json::value(std::move(devices[k])); });
 }
 
 json::object api::hostile_json() const {

@@ -105,7 +105,8 @@ class api {
   /// The scopes of a token this tenant accepts now; nullopt for any other.
   std::optional<std::string_view> token_scopes(std::string_view token, clock::time_point now) const;
   /// The same for a request's `Authorization: Bearer` header.
-  std::optional<std::string_view> bearer_scopes(const request_view& req, clock::time_point now) const;
+  std::optional<std::string_view> bearer_scopes(const request_view& req,
+                                                clock::time_point now) const;
   /// A request under the IDM path: the token, then the IDM API.
   outcome idm_answer(const request_view& req, clock::time_point now);
   boost::json::object hostile_json() const;

@@ -35,14 +35,14 @@ std::optional<hostile> parse_hostile(std::string_view name) noexcept;
 
 struct options {
   // Population
-  std::uint64_t users = 1000;   ///< seeded users, all in `realm`
-  std::uint64_t seed = 1;       ///< same seed, same users, devices and fault sequence
-  std::string realm = "alpha";  ///< as users type it; normalised at start
-  std::string am_path = "/am";  ///< AM context path
+  std::uint64_t users = 1000;         ///< seeded users, all in `realm`
+  std::uint64_t seed = 1;             ///< same seed, same users, devices and fault sequence
+  std::string realm = "alpha";        ///< as users type it; normalised at start
+  std::string am_path = "/am";        ///< AM context path
   std::string idm_path = "/openidm";  ///< IDM context path
   std::string managed_user;           ///< managed user object (empty: "<realm>_user")
   std::string token_scopes = "fr:am:* fr:idm:*";  ///< what `token` may do
-  bool binding_reset = true;    ///< false: a tenant without binding's reset action (400)
+  bool binding_reset = true;  ///< false: a tenant without binding's reset action (400)
 
   // Auth
   std::string token;  ///< the bearer token; random when empty

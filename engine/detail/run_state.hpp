@@ -7,8 +7,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <functional>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <random>
 #include <stop_token>
@@ -42,7 +42,7 @@ struct run_state {
   token_context tctx;
 
   std::optional<io::job> first_job;  // read by the preflight, done by the first worker
-  std::deque<io::job> ready;  // jobs taken from the input while collecting a look-up batch,
+  std::deque<io::job> ready;         // jobs taken from the input while collecting a look-up batch,
                               // and users a look-up resolved: for any worker, before the input
   bool flush_posted = false;
   bool stopping = false;          // take no new users

@@ -62,7 +62,7 @@ class csv_reader final : public job_reader {
   }
 
   void read_header() {
-    if (!read_record(rec_)) return;  // an empty file: no rows
+    if (!read_record(rec_)) return;             // an empty file: no rows
     std::array<int, 5> at{-1, -1, -1, -1, -1};  // by row_field
     bool any_known = false;
     for (const auto& f : rec_.fields)
@@ -97,9 +97,9 @@ class csv_reader final : public job_reader {
       slot = static_cast<int>(i);
     }
     if (at[0] == -1 && at[1] == -1 && at[2] == -1) {
-      throw input_error(fmt::format(
-          "{}:{}: the header names no user (a column user_id, user_name or mail)", name_,
-          rec_.line));
+      throw input_error(
+          fmt::format("{}:{}: the header names no user (a column user_id, user_name or mail)",
+                      name_, rec_.line));
     }
     columns_ = rec_.fields.size();
     id_cols_ = {at[0], at[1], at[2]};
@@ -127,6 +127,14 @@ class csv_reader final : public job_reader {
                                       r.fields.size())
                         : fmt::format("too many columns: {} fields, the header has {}",
                                       r.fields.size(), columns_));
+    }
+    const auto used = std::count_if(id_cols_.begin(), id_cols_.end(), [](int c) { return c >= 0; });
+    if (used == 1) {  // one identifier column: its own words for an empty cell
+      const auto k = static_cast<std::size_t>(
+          std::find_if(id_cols_.begin(), id_cols_.end(), [](int c) { return c >= 0; }) -
+          id_cols_.begin());
+      return rows_.from_fields(r.line, static_cast<id_kind>(k), std::move(ids[k]),
+                               field(types_col_), field(realm_col_));
     }
     return rows_.from_fields(r.line, std::move(ids), field(types_col_), field(realm_col_));
   }

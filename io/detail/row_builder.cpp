@@ -43,7 +43,8 @@ std::optional<std::string> row_builder::check_id(std::string_view id, id_kind ki
   if (kind == id_kind::user_id && (id == "." || id == "..")) {
     return fmt::format("user id '{}' is not allowed (it names a path, not a user)", id);
   }
-  if (id.front() == ' ' || id.back() == ' ') return fmt::format("{} starts or ends with a space", what);
+  if (id.front() == ' ' || id.back() == ' ')
+    return fmt::format("{} starts or ends with a space", what);
   return std::nullopt;
 }
 
@@ -70,7 +71,7 @@ input_row row_builder::finish(std::uint64_t line, id_kind kind, std::string id,
   }
 
   type_set t = (types && !types->empty()) ? *types : options_.default_types;
-  if (kind == id_kind::user_id) return job{line, std::move(id), std::move(path), t};
+  if (kind == id_kind::user_id) return job{line, std::move(id), std::move(path), t, kind, {}};
   return job{line, {}, std::move(path), t, kind, std::move(id)};
 }
 
@@ -104,6 +105,11 @@ input_row row_builder::from_fields(std::uint64_t line, identifiers ids, std::str
     return invalid(line, shown == ids.end() ? std::string() : *shown, std::move(*why));
   }
   auto& [kind, id] = std::get<std::pair<id_kind, std::string>>(one);
+  return from_fields(line, kind, std::move(id), types, realm);
+}
+
+input_row row_builder::from_fields(std::uint64_t line, id_kind kind, std::string id,
+                                   std::string_view types, std::string_view realm) {
   type_list_error err;
   auto parsed = parse_type_list(types, err);
   if (!parsed) return invalid(line, std::move(id), std::move(err.reason), false, kind);
@@ -172,16 +178,16 @@ json_fields read_keys(const json::object& obj) {
     const auto field = row_field_of(key);
     if (!field) {
       if (f.problem.empty()) {
-        f.problem = fmt::format(
-            "unknown key '{}' (known: user_id, _id, id, user_name, mail, types, realm)",
-            printable(key, 40));
+        f.problem =
+            fmt::format("unknown key '{}' (known: user_id, _id, id, user_name, mail, types, realm)",
+                        printable(key, 40));
       }
       continue;
     }
     const auto i = static_cast<std::size_t>(*field);
     if (f.value[i] != nullptr && f.problem.empty()) {
-      f.problem = fmt::format("both '{}' and '{}' given: which is it?", f.key[i],
-                              std::string_view(key));
+      f.problem =
+          fmt::format("both '{}' and '{}' given: which is it?", f.key[i], std::string_view(key));
     }
     f.value[i] = &value;
     f.key[i] = key;

@@ -36,6 +36,9 @@ class row_builder {
   /// "oath;push" (empty: the default types), `realm` as users type it (empty: the default).
   input_row from_fields(std::uint64_t line, identifiers ids, std::string_view types,
                         std::string_view realm);
+  /// The same for a file whose only identifier is of `kind` (an empty one is "empty user id").
+  input_row from_fields(std::uint64_t line, id_kind kind, std::string id, std::string_view types,
+                        std::string_view realm);
 
   /// A row from one JSON element: an id string, or an object with user_id/_id/id and
   /// optional types (string or array of strings) and realm.
@@ -52,8 +55,8 @@ class row_builder {
   const reader_options& options() const { return options_; }
 
  private:
-  input_row finish(std::uint64_t line, id_kind kind, std::string id,
-                   std::optional<type_set> types, std::string_view realm);
+  input_row finish(std::uint64_t line, id_kind kind, std::string id, std::optional<type_set> types,
+                   std::string_view realm);
 
   reader_options options_;
   std::string last_realm_input_;  // realm normalisation is cached for runs of equal realms

@@ -58,7 +58,7 @@ TEST(CsvReader, NamesUsersByUserNameOrMailOneIdentifierARow) {
   // A file with names only; the aliases in any case.
   rows = read_all("USERNAME\nalice\n", input_format::csv);
   EXPECT_EQ(as_job(rows[0]).kind, id_kind::user_name);
-  rows = read_all("mail\n bob@example.com\n", input_format::csv);
+  rows = read_all("mail\n\" bob@example.com\"\n", input_format::csv);
   EXPECT_EQ(as_invalid(rows[0]).reason, "mail starts or ends with a space");
   EXPECT_EQ(as_invalid(rows[0]).kind, id_kind::mail);
 }
@@ -223,7 +223,7 @@ TEST(CsvReader, UnknownHeaderColumnIsAFileErrorNamingIt) {
   } catch (const input_error& e) {
     EXPECT_STREQ(e.what(),
                  "input:1: unknown column 'type' in the header (known: user_id (or _id, id), "
-                 "types, realm)");
+                 "user_name (or username), mail (or email), types, realm)");
   }
 }
 

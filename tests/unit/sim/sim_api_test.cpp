@@ -318,7 +318,8 @@ TEST(SimApi, ALimitPerClientAddressOrOneForAll) {
 }
 
 // GET <idm>/managed/<object>?... with the parameters percent-encoded.
-std::string idm_query(std::string_view object, std::initializer_list<std::pair<std::string_view, std::string_view>> params) {
+std::string idm_query(std::string_view object,
+                      std::initializer_list<std::pair<std::string_view, std::string_view>> params) {
   boost::urls::url u;
   u.set_path(fmt::format("/openidm/managed/{}", object));
   for (const auto& [k, v] : params)
@@ -328,14 +329,21 @@ std::string idm_query(std::string_view object, std::initializer_list<std::pair<s
 
 std::vector<std::string> ids_in(const outcome& o) {
   std::vector<std::string> ids;
-  for (const auto& r : json::parse(o.body).at("result").as_array())
+  const auto page = json::parse(o.body);
+  for (const auto& r : page.at("result").as_array())
     ids.emplace_back(r.at("_id").as_string());
   return ids;
 }
 
 TEST(SimApi, IdmFindsUsersByNameAndMailInOneQuery) {
   fixture f(options{}, 100);
-  auto o = f.call("GET", idm_query("alpha_user", {{"_queryFilter", R"(userName eq "user000001" or userName eq "USER000002" or userName eq "nobody")"}, {"_fields", "_id,userName,mail"}}));
+  auto o = f.call(
+      "GET",
+      idm_query(
+          "alpha_user",
+          {{"_queryFilter",
+            R"(userName eq "user000001" or userName eq "USER000002" or userName eq "nobody")"},
+           {"_fields", "_id,userName,mail"}}));
   ASSERT_EQ(o.status, 200) << o.body;
   EXPECT_EQ(ids_in(o), (std::vector<std::string>{f.state.user_id(1), f.state.user_id(2)}));
   auto first = json::parse(o.body).at("result").at(0);
@@ -343,7 +351,8 @@ TEST(SimApi, IdmFindsUsersByNameAndMailInOneQuery) {
   EXPECT_EQ(first.at("mail"), "user000001@example.com");
   EXPECT_FALSE(first.as_object().contains("accountStatus")) << "_fields honoured";
   // Every 50th user shares the mail of the one before.
-  o = f.call("GET", idm_query("alpha_user", {{"_queryFilter", R"(mail eq "user000048@example.com")"}}));
+  o = f.call("GET",
+             idm_query("alpha_user", {{"_queryFilter", R"(mail eq "user000048@example.com")"}}));
   EXPECT_EQ(ids_in(o), (std::vector<std::string>{f.state.user_id(48), f.state.user_id(49)}));
   EXPECT_EQ(f.stats().at("idm").at("user_queries"), 2);
 }
@@ -352,12 +361,15 @@ TEST(SimApi, IdmFilterLiteralsMatchOnlyThemselves) {
   fixture f;
   const std::string odd = R"(x" or true or userName eq ")";
   f.state.add_user(std::string(alpha), "odd-one", {1, 0, 0, 0, 0, 0}, odd, "odd@example.com");
-  auto o = f.call("GET", idm_query("alpha_user", {{"_queryFilter", R"(userName eq "x" or true or userName eq "")"}}));
+  auto o = f.call("GET",
+                  idm_query("alpha_user",
+                            {{"_queryFilter", R"(userName eq "x\" or true or userName eq \"")"}}));
   ASSERT_EQ(o.status, 200) << o.body;
   EXPECT_EQ(ids_in(o), (std::vector<std::string>{"odd-one"}));
   o = f.call("GET", idm_query("alpha_user", {{"_queryFilter", odd}}));  // not escaped: not a filter
   EXPECT_EQ(o.status, 400);
-  EXPECT_NE(json::parse(o.body).at("message").as_string().find("Invalid query filter"), std::string::npos);
+  EXPECT_NE(json::parse(o.body).at("message").as_string().find("Invalid query filter"),
+            std::string::npos);
 }
 
 TEST(SimApi, IdmPagesWithCookiesAndAnExactTotal) {
@@ -366,13 +378,18 @@ TEST(SimApi, IdmPagesWithCookiesAndAnExactTotal) {
   std::string cookie;
   int pages = 0;
   do {
-    auto o = f.call("GET", idm_query("alpha_user", {{"_queryFilter", "true"}, {"_pageSize", "7"}, {"_totalPagedResultsPolicy", "EXACT"}, {"_pagedResultsCookie", cookie}}));
+    auto o = f.call("GET", idm_query("alpha_user", {{"_queryFilter", "true"},
+                                                    {"_pageSize", "7"},
+                                                    {"_totalPagedResultsPolicy", "EXACT"},
+                                                    {"_pagedResultsCookie", cookie}}));
     ASSERT_EQ(o.status, 200) << o.body;
     auto page = json::parse(o.body);
     EXPECT_EQ(page.at("totalPagedResults"), 20);
     for (auto& id : ids_in(o))
       seen.push_back(id);
-    cookie = page.at("pagedResultsCookie").is_null() ? "" : std::string(page.at("pagedResultsCookie").as_string());
+    cookie = page.at("pagedResultsCookie").is_null()
+                 ? ""
+                 : std::string(page.at("pagedResultsCookie").as_string());
     ++pages;
   } while (!cookie.empty());
   EXPECT_EQ(pages, 3);
@@ -387,16 +404,20 @@ TEST(SimApi, IdmNeedsItsScopeAndAnswersGroups) {
   fixture noidm(o);
   auto refused = noidm.call("GET", idm_query("alpha_user", {{"_queryFilter", "true"}}));
   EXPECT_EQ(refused.status, 403);
-  EXPECT_EQ(noidm.call("GET", idm_query("alpha_user", {{"_queryFilter", "true"}}), "", "Bearer nope").status, 401);
+  EXPECT_EQ(
+      noidm.call("GET", idm_query("alpha_user", {{"_queryFilter", "true"}}), "", "Bearer nope")
+          .status,
+      401);
 
   fixture f;
   auto g = f.call("GET", idm_query("alpha_group", {{"_queryFilter", R"(name eq "group3")"}}));
   ASSERT_EQ(ids_in(g).size(), 1u);
-  auto members = f.call("GET", idm_query("alpha_group/" + ids_in(g)[0] + "/members", {{"_queryFilter", "true"}}));
+  auto members = f.call(
+      "GET", idm_query("alpha_group/" + ids_in(g)[0] + "/members", {{"_queryFilter", "true"}}));
   ASSERT_EQ(members.status, 200) << members.body;
   auto result = json::parse(members.body).at("result").as_array();
   ASSERT_EQ(result.size(), 2u);  // users 3 and 13 of 20
-  EXPECT_EQ(result[1].at("_refResourceId"), f.state.user_id(13));
+  EXPECT_EQ(result[1].at("_refResourceId").as_string(), f.state.user_id(13));
   EXPECT_EQ(f.call("GET", idm_query("beta_user", {{"_queryFilter", "true"}})).status, 404);
 }
 
@@ -405,7 +426,8 @@ TEST(SimApi, DeviceListsNeedNoApiVersionButRefuseAnUnknownOne) {
   auto target = f.paths.query(alpha, f.state.user_id(0), device_type::webauthn);
   request_view none{"GET", "tenant.example", target, "Bearer tok", "", "", "", "127.0.0.1"};
   EXPECT_EQ(f.handler.handle(none, f.now).status, 200) << "as AM answers the docs' curl";
-  request_view future{"GET", "tenant.example", target, "Bearer tok", "resource=9.9", "", "", "127.0.0.1"};
+  request_view future{"GET", "tenant.example", target, "Bearer tok", "resource=9.9", "",
+                      "",    "127.0.0.1"};
   EXPECT_EQ(f.handler.handle(future, f.now).status, 400);
 }
 

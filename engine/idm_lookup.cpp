@@ -1,0 +1,84 @@
+// Batched look-ups of user names and mails.
+#include "engine/idm_lookup.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace devreset::engine {
+
+namespace json = boost::json;
+
+std::string_view idm_attribute(io::id_kind k) noexcept {
+  switch (k) {
+    case io::id_kind::user_name:
+      return "userName";
+    case io::id_kind::mail:
+      return "mail";
+    case io::id_kind::user_id:
+      break;
+  }
+  return "_id";
+}
+
+std::string filter_literal(std::string_view v) {
+  std::string out;
+  out.reserve(v.size() + 2);
+  out += '"';
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string lookup_filter(io::id_kind k, const std::vector<std::string>& names) {
+  std::string f;
+  for (const auto& n : names) {
+    if (!f.empty()) f += " or ";
+    f += idm_attribute(k);
+    f += " eq ";
+    f += filter_literal(n);
+  }
+  return f;
+}
+
+namespace {
+
+bool same_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> match_lookup(io::id_kind k,
+                                                   const std::vector<std::string>& names,
+                                                   const json::value& body, std::string& problem) {
+  std::vector<std::vector<std::string>> found(names.size());
+  const auto* obj = body.if_object();
+  const auto* result = obj ? obj->if_contains("result") : nullptr;
+  if (result == nullptr || !result->is_array()) {
+    problem = "the look-up's answer has no result list";
+    return found;
+  }
+  const auto attribute = idm_attribute(k);
+  for (const auto& entry : result->get_array()) {
+    const auto* e = entry.if_object();
+    const auto* id = e ? e->if_contains("_id") : nullptr;
+    const auto* value = e ? e->if_contains(attribute) : nullptr;
+    if (id == nullptr || !id->is_string() || value == nullptr || !value->is_string()) continue;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (same_ignoring_case(value->get_string(), names[i])) {
+        found[i].emplace_back(id->get_string());
+      }
+    }
+  }
+  return found;
+}
+
+}  // namespace devreset::engine

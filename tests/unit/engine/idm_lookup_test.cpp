@@ -1,0 +1,83 @@
+// Batched look-ups of user names and mails: the filter (escaped so that no name widens it),
+// its target, and the answer matched back to the names asked.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "engine/idm_lookup.hpp"
+#include "io/tenant_path.hpp"
+#include "sim/idm_filter.hpp"
+
+namespace devreset::engine {
+namespace {
+
+namespace json = boost::json;
+using io::id_kind;
+
+TEST(IdmLookup, LiteralsEscapeQuotesAndBackslashes) {
+  EXPECT_EQ(filter_literal("alice"), R"("alice")");
+  EXPECT_EQ(filter_literal(R"(x" or true or userName eq ")"), R"("x\" or true or userName eq \"")");
+  EXPECT_EQ(filter_literal(R"(a\b)"), R"("a\\b")");
+  EXPECT_EQ(filter_literal(R"(\")"), R"("\\\"")");
+}
+
+TEST(IdmLookup, OneFilterForTheBatch) {
+  EXPECT_EQ(lookup_filter(id_kind::user_name, {"a", "b"}), R"(userName eq "a" or userName eq "b")");
+  EXPECT_EQ(lookup_filter(id_kind::mail, {"x@y"}), R"(mail eq "x@y")");
+}
+
+// Whatever a name holds, the filter built for it parses (by the sim's own parser) to exactly
+// one equality per name, on the name itself: no name can widen or break the filter.
+TEST(IdmLookup, NoNameCanWidenTheFilter) {
+  const std::vector<std::string> hostile = {R"(x" or true or userName eq ")",
+                                            R"(\)",
+                                            R"(\\")",
+                                            R"(") or (true)",
+                                            R"(a" and !(mail pr)",
+                                            "\"",
+                                            R"(\" or true or \")",
+                                            "ünïcødé ☃",
+                                            R"(()"};
+  auto f = sim::parse_filter(lookup_filter(id_kind::user_name, hostile));
+  ASSERT_TRUE(std::holds_alternative<sim::filter_node>(f)) << std::get<std::string>(f);
+  auto keys = sim::equality_keys(std::get<sim::filter_node>(f));
+  ASSERT_TRUE(keys);
+  ASSERT_EQ(keys->size(), hostile.size());
+  for (std::size_t i = 0; i < hostile.size(); ++i) {
+    EXPECT_EQ((*keys)[i].first, "userName");
+    EXPECT_EQ((*keys)[i].second, hostile[i]);
+  }
+}
+
+TEST(IdmLookup, TheTargetIsPercentEncoded) {
+  io::tenant_paths p("/am");
+  p.set_idm("/openidm/", "");
+  auto t = p.user_query("/realms/root/realms/alpha", R"(userName eq "a&b=c")", lookup_fields);
+  EXPECT_EQ(t,
+            "/openidm/managed/"
+            "alpha_user?_queryFilter=userName%20eq%20%22a%26b=c%22&_fields=_id,userName,mail");
+  EXPECT_EQ(p.managed_user("/realms/root"), "user");
+  p.set_idm("/openidm", "person");
+  EXPECT_EQ(p.managed_user("/realms/root/realms/alpha"), "person");
+}
+
+TEST(IdmLookup, MatchesTheAnswerBackToEachNameCaseIgnored) {
+  auto body = json::parse(R"({"result":[
+      {"_id":"id-1","userName":"Alice","mail":"shared@example.com"},
+      {"_id":"id-2","userName":"bob","mail":"shared@example.com"},
+      {"_id":"id-3"}],"resultCount":3})");
+  std::string problem;
+  auto found = match_lookup(id_kind::user_name, {"alice", "carol", "BOB"}, body, problem);
+  EXPECT_TRUE(problem.empty());
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0], std::vector<std::string>{"id-1"});
+  EXPECT_TRUE(found[1].empty());
+  EXPECT_EQ(found[2], std::vector<std::string>{"id-2"});
+  found = match_lookup(id_kind::mail, {"shared@example.com"}, body, problem);
+  EXPECT_EQ(found[0].size(), 2u) << "two users have that mail";
+  match_lookup(id_kind::mail, {"x"}, json::parse(R"({"code":500})"), problem);
+  EXPECT_FALSE(problem.empty());
+}
+
+}  // namespace
+}  // namespace devreset::engine
