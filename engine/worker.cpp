@@ -229,7 +229,7 @@ asio::awaitable<void> worker(run_state* s) {
   worker_ctx w(s);
   for (;;) {
     auto job = s->next_job();
-    if (job && job->kind != io::id_kind::user_id) {
+    if (job && job->user_id.empty()) {  // named otherwise, not resolved yet
       job = co_await resolve(s, &w, std::move(*job));
       if (!job && s->cancelled()) break;
     }

@@ -152,8 +152,10 @@ outcome idm_api::users(const query& q) {
     const user_attributes attributes{state_.id_of(u), state_.user_name(u), state_.mail(u)};
     if (matches(filter, std::cref(attributes))) hits.push_back(u);
   }
-  return query_page(hits.size(), q.page,
-                    [&](std::size_t k) { return json::value(user_json(hits[k], q.fields)); });
+  return query_page(hits.size(), q.page, [&](std::size_t k) {
+    ++users_returned_;
+    return json::value(user_json(hits[k], q.fields));
+  });
 }
 
 outcome idm_api::groups(const query& q) const {

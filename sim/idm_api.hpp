@@ -30,6 +30,8 @@ class idm_api {
   /// Queries answered (of managed users, groups and members), for /sim/stats.
   std::uint64_t queries() const { return queries_; }
   std::uint64_t user_queries() const { return user_queries_; }
+  /// Managed users returned by user queries, all pages.
+  std::uint64_t users_returned() const { return users_returned_; }
 
  private:
   struct query {
@@ -50,6 +52,7 @@ class idm_api {
   std::string group_object_;  // "alpha_group"
   std::uint64_t queries_ = 0;
   std::uint64_t user_queries_ = 0;
+  std::uint64_t users_returned_ = 0;
 };
 
 /// The managed object names of a realm path: "/realms/root/realms/alpha" -> "alpha_user"

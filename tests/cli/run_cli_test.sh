@@ -497,6 +497,63 @@ probe_stops_at_its_ceiling_and_max_duration)
   [[ $(json_get "$(tail -n 1 "$work/m.jsonl")" '["stopped_by"]') == "max_duration" ]] || fail "$(cat "$work/m.jsonl")"
   [[ $(grep -c probe_step "$work/m.jsonl") -le 3 ]] || fail "more steps than --max-duration holds"
   ;;
+names_and_mails_resolved_in_batches)
+  # 100 user names, an ambiguous mail, a name nobody has and one that tries to widen the
+  # filter: one record each, the _id used in it, and the look-ups batched 25 to a query.
+  start_sim --users 200
+  {
+    echo "user_name,mail"
+    for i in $(seq 0 99); do printf 'user%06d,\n' "$i"; done
+    echo ",user000048@example.com"
+    echo "nobody,"
+    echo '"x"" or true or userName eq """,'
+  } >"$work/names.csv"
+  set +e
+  run --input "$work/names.csv" --ledger "$work/n.jsonl" --yes --types oath >"$work/out" 2>"$work/err"
+  rc=$?
+  set -e
+  [[ $rc -eq 1 ]] || fail "exit $rc (expected 1: some users not ok): $(cat "$work/err")"
+  python3 - "$work/n.jsonl" "$work/users.txt" <<'PY' || fail "the ledger: $(tail -n 5 "$work/n.jsonl")"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if '"record":"user"' in l]
+ids = [l.strip() for l in open(sys.argv[2])]
+by_name = {r.get("user_name", r.get("mail")): r for r in recs}
+assert len(recs) == 103, len(recs)
+for i in range(100):
+    r = by_name["user%06d" % i]
+    assert r["status"] == "ok" and r["user_id"] == ids[i], r
+amb = by_name["user000048@example.com"]
+assert amb["status"] == "invalid" and amb["reason"].startswith("2 users have mail"), amb
+assert "user_id" not in amb
+assert by_name["nobody"]["status"] == "not_found", by_name["nobody"]
+odd = by_name['x" or true or userName eq "']
+assert odd["status"] == "not_found", odd
+PY
+  s=$(stats)
+  queries=$(json_get "$s" '["idm"]["user_queries"]')
+  # 100 names in 4 look-ups, the mail in 1, the last two names in 1; the preflight's 1.
+  [[ $queries -le 7 ]] || fail "$queries look-ups for 103 names (batched: at most 7)"
+  # No name widened its look-up: the answers held only the users asked for (100 names, the
+  # two owners of the shared mail, and the preflight's look-up of the first name).
+  returned=$(json_get "$s" '["idm"]["users_returned"]')
+  [[ $returned -le 103 ]] || fail "the look-ups returned $returned users, not the 103 asked for"
+  [[ $(json_get "$s" '["resets_per_user"]["1"]') -eq 100 ]] || fail "not 100 users reset: $s"
+  # A resume resolves again and skips every user already ok.
+  run --input "$work/names.csv" --ledger "$work/n.jsonl" --yes --types oath --resume >/dev/null 2>&1 || true
+  [[ $(json_get "$(stats)" '["resets_per_user"]["2+"]') -eq 0 ]] || fail "a resumed run reset a user twice"
+  ;;
+idm_scope_refused_in_the_preflight)
+  start_sim --users 20 --token-scopes 'fr:am:*'
+  printf 'user_name\nuser000001\n' >"$work/names.csv"
+  set +e
+  run --input "$work/names.csv" --ledger "$work/l.jsonl" --yes >"$work/out" 2>"$work/err"
+  rc=$?
+  set -e
+  [[ $rc -eq 3 ]] || fail "exit $rc (expected 3)"
+  grep -q "may not read users at https://.*/openidm/managed/alpha_user (403 Forbidden): it needs the fr:idm:\* scope" "$work/err" \
+    || fail "not one clear line: $(cat "$work/err")"
+  [[ $(json_get "$(stats)" '["resets_per_user"]["1"]') -eq 0 ]] || fail "something was reset"
+  ;;
 *) fail "unknown case" ;;
 esac
 echo "$case_name: ok"
