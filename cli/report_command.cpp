@@ -63,6 +63,7 @@ struct user_state {
   std::uint8_t ok = 0;      // types done in any record
   std::uint8_t tried = 0;   // types in any record
   std::uint8_t status = 0;  // io::user_status of the latest record
+  bool verified = false;    // its latest record is ok and --verify found nothing left
 };
 
 // Pass one: every user's state, the runs and their ends.
@@ -72,6 +73,7 @@ struct ledger_summary {
   std::uint64_t summaries = 0, interrupted = 0;
   io::ledger_scan scan;
   std::array<std::uint64_t, 6> by_status{};
+  std::uint64_t verified = 0;  // users whose devices a --verify listing found gone
   std::array<std::array<std::uint64_t, 2>, 6> by_type{};  // [type][0 ok, 1 not ok]
   std::uint64_t count(io::user_status s) const { return by_status[static_cast<std::size_t>(s)]; }
 };
@@ -178,6 +180,18 @@ void on_summary(ledger_summary& l, const json::object& rec) {
   }
 }
 
+// Whether every result of a user record was listed again after its reset, with nothing left.
+bool verified_all(const json::object& rec) {
+  const auto* results = rec.if_contains("results");
+  if (results == nullptr || !results->is_array() || results->get_array().empty()) return false;
+  for (const auto& r : results->get_array()) {
+    const auto* x = r.if_object();
+    const auto* left = x ? x->if_contains("remaining") : nullptr;
+    if (left == nullptr || !left->is_int64() || left->get_int64() != 0) return false;
+  }
+  return true;
+}
+
 // A user record: the latest wins; a resumed run's record names only the types it did, so a
 // user is ok once every type ever tried is ok.
 void on_user(ledger_summary& l, const json::object& rec, std::uint64_t line) {
@@ -201,6 +215,7 @@ void on_user(ledger_summary& l, const json::object& rec, std::uint64_t line) {
                                  : io::user_status::failed;
   }
   st.status = static_cast<std::uint8_t>(final_status);
+  st.verified = *status == io::user_status::ok && verified_all(rec);
 }
 
 ledger_summary read_ledger(const std::string& ledger) {
@@ -214,6 +229,7 @@ ledger_summary read_ledger(const std::string& ledger) {
   });
   for (const auto& [key, st] : l.users) {
     ++l.by_status[st.status];
+    l.verified += st.verified;
     for (auto t : io::all_device_types) {
       if (!io::type_set::from_bits(st.tried).contains(t)) continue;
       bool ok = io::type_set::from_bits(st.ok).contains(t);
@@ -282,6 +298,7 @@ void print_json(const report_options& o, const ledger_summary& l, const still_to
                    {"users", l.users.size()},
                    {"by_status", std::move(u)},
                    {"by_type", std::move(t)},
+                   {"verified", l.verified},
                    {"interrupted_runs", l.interrupted},
                    {"torn_last_line", l.scan.torn_tail},
                    {"corrupt_lines", l.scan.bad_lines.size()},
@@ -308,6 +325,8 @@ void print_text(const report_options& o, const ledger_summary& l, const still_to
     if (b[0] + b[1] > 0)
       types += fmt::format("  {} (ok {}, not ok {})", io::to_string(dt), b[0], b[1]);
   }
+  if (l.verified > 0)
+    line += fmt::format("  (verified {}: devices listed after the reset, none left)", l.verified);
   fmt::print("{}\n{}\n", line, types);
   for (const auto& u : todo.inputs) {
     if (!u.problem.empty()) {

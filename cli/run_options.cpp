@@ -139,6 +139,7 @@ po::options_description run_options(engine::run_mode mode) {
     ("ledger", po::value<std::string>(), "the ledger (JSON Lines) to write")
     ("resume", po::bool_switch(), "continue the ledger: skip every (user, type) already ok")
     ("yes", po::bool_switch(), "do not ask for confirmation")
+    ("verify", po::bool_switch(), "after each user's resets, list each type again and record what remains; a type with devices left fails (costs one more GET per type and user)")
     ("grace", po::value<std::string>()->default_value("10s"), "after Ctrl-C, time for users in flight")
     ("progress", po::value<std::string>()->default_value("auto"), "auto, bar, plain or none");
   // clang-format on
@@ -261,6 +262,7 @@ void read_work(const po::variables_map& vm, run_request& r) {
   r.ledger = vm["ledger"].as<std::string>();
   r.resume = vm["resume"].as<bool>();
   r.yes = vm["yes"].as<bool>();
+  r.cfg.verify = vm["verify"].as<bool>() && r.cfg.mode == engine::run_mode::reset;
   r.grace = duration_value(vm, "grace");
   const auto p = vm["progress"].as<std::string>();
   if (p == "auto")

@@ -166,6 +166,7 @@ void read_behaviour(const po::variables_map& vm, sim::options& o) {
   o.slow_rate = rate_option(vm, "slow-rate");
   o.lost_answer_rate = rate_option(vm, "lost-answer-rate");
   o.late_5xx_rate = rate_option(vm, "late-5xx-rate");
+  o.leave_behind_rate = rate_option(vm, "leave-behind-rate");
   if (o.lost_answer_rate + o.late_5xx_rate > 1) {
     throw po::error("--lost-answer-rate and --late-5xx-rate add up to more than 1");
   }
@@ -230,6 +231,7 @@ po::options_description sim_options() {
     ("slow-delay", po::value<std::string>()->default_value("30s"), "how late a slow answer comes")
     ("lost-answer-rate", po::value<double>()->default_value(0), "share of device requests applied, then their connection closed (the answer lost)")
     ("late-5xx-rate", po::value<double>()->default_value(0), "share of device requests applied, then answered 503")
+    ("leave-behind-rate", po::value<double>()->default_value(0), "share of reset actions answered {\"result\":true} that leave a device in place (what --verify catches)")
     ("hostile", po::value<std::vector<std::string>>()->composing(), "MODE[=SHARE]: answer like a broken tenant (see below; repeatable)")
     ("no-binding-reset", "answer binding's reset action with 400, as a tenant without it does")
     ("cert", po::value<std::string>(), "server certificate chain (PEM) instead of a generated one")

@@ -30,13 +30,14 @@ bool uses_reset_action(device_type t) noexcept {
 
 type_task::type_task(device_type type, run_mode mode, const io::tenant_paths& paths,
                      std::string_view realm_path, std::string_view user_id, int page_size,
-                     bool no_binding_reset)
+                     bool no_binding_reset, bool verify)
     : type_(type),
       mode_(mode),
       paths_(paths),
       realm_(realm_path),
       user_(user_id),
-      page_size_(page_size) {
+      page_size_(page_size),
+      verify_(verify && mode == run_mode::reset) {
   result_.type = type;
   if (mode == run_mode::plan) {
     phase_ = phase::list;
@@ -55,6 +56,7 @@ std::optional<planned_request> type_task::next() const {
     case phase::reset:
       return planned_request{http_method::post, paths_.reset(realm_, user_, type_), true};
     case phase::list:
+    case phase::verify:
       return planned_request{http_method::get,
                              paths_.query(realm_, user_, type_, page_size_, cookie_), false};
     case phase::remove:
@@ -83,11 +85,39 @@ void type_task::finish_list_phase() {
   }
   result_.deleted = 0;
   if (ids_.empty()) {
-    result_.status = result_status::ok;
-    phase_ = phase::finished;
+    reset_done();
   } else {
     phase_ = phase::remove;
   }
+}
+
+void type_task::reset_done() {
+  if (!verify_ || phase_ == phase::verify) {
+    result_.status = result_status::ok;
+    phase_ = phase::finished;
+    return;
+  }
+  phase_ = phase::verify;
+  cookie_.clear();
+  pages_ = 0;
+}
+
+void type_task::on_verify_page(const final_answer& a, const json::object* o) {
+  const json::value* list = o ? o->if_contains("result") : nullptr;
+  if (list == nullptr || !list->is_array()) {
+    return fail(a, "reset, but the list after it has no \"result\" array: not verified");
+  }
+  remaining_ += static_cast<int>(list->get_array().size());
+  const json::value* cookie = o->if_contains("pagedResultsCookie");
+  if (cookie != nullptr && cookie->is_string() && !cookie->get_string().empty() &&
+      ++pages_ < max_pages) {
+    cookie_.assign(cookie->get_string());
+    return;
+  }
+  result_.remaining = remaining_;
+  if (remaining_ == 0) return reset_done();
+  fail(a, fmt::format("{} device{} remain{} after the reset", remaining_,
+                      remaining_ == 1 ? "" : "s", remaining_ == 1 ? "s" : ""));
 }
 
 void type_task::on_answer(const final_answer& a) {
@@ -104,12 +134,18 @@ void type_task::on_answer(const final_answer& a) {
       return on_page(a, o);
     case phase::remove:
       return on_deleted(false);
+    case phase::verify:
+      return on_verify_page(a, o);
     case phase::finished:
       return;
   }
 }
 
 void type_task::on_not_found() {
+  if (phase_ == phase::verify) {  // the user is gone since the reset: nothing remains
+    result_.remaining = 0;
+    return reset_done();
+  }
   if (phase_ == phase::remove) {
     // The device is gone already: our own DELETE whose answer was lost and was retried,
     // another admin, a parallel job. Deleted all the same, and counted as such.
@@ -121,6 +157,7 @@ void type_task::on_not_found() {
 }
 
 void type_task::on_failed(const final_answer& a) {
+  if (phase_ == phase::verify) return fail(a, fmt::format("reset, but not verified: {}", a.error));
   // A tenant without binding's reset action refuses it: list and delete instead.
   const bool refused_action =
       meaning_of(attempt_result{transport::ok, a.http_status, {}}) == meaning::action_refused;
@@ -138,8 +175,7 @@ void type_task::on_reset(const final_answer& a, const json::object* o) {
   if (r == nullptr || !r->is_bool() || !r->get_bool()) {
     return fail(a, "the tenant did not confirm the reset (no \"result\":true)");
   }
-  result_.status = result_status::ok;
-  phase_ = phase::finished;
+  reset_done();
 }
 
 void type_task::on_page(const final_answer& a, const json::object* o) {
@@ -166,10 +202,7 @@ void type_task::on_page(const final_answer& a, const json::object* o) {
 void type_task::on_deleted(bool already_gone) {
   result_.deleted = result_.deleted.value_or(0) + 1;
   if (already_gone) result_.gone = result_.gone.value_or(0) + 1;
-  if (++next_delete_ == ids_.size()) {
-    result_.status = result_status::ok;
-    phase_ = phase::finished;
-  }
+  if (++next_delete_ == ids_.size()) reset_done();
 }
 
 io::user_status user_status_of(const std::vector<io::type_result>& results) {

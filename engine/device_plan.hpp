@@ -1,7 +1,8 @@
 // What requests reset one device type of one user, as data and a small state machine:
 // oath/push/binding use the reset action; webauthn, profile and trusted are listed
 // (following pagedResultsCookie) and each device deleted; binding falls back to list +
-// delete when the tenant refuses the action; `plan` only lists. No I/O: the worker sends
+// delete when the tenant refuses the action; `plan` only lists; `--verify` lists again after
+// the reset and fails a type with devices left. No I/O: the worker sends
 // what `next()` asks for and hands each final answer to `on_answer()`.
 #pragma once
 
@@ -27,9 +28,11 @@ class type_task {
  public:
   /// `no_binding_reset`: the tenant already refused binding's reset action in this run, so
   /// binding goes straight to list + delete (no refused POST per user).
+  /// `verify`: after a reset, list the type again and count what remains (a type with
+  /// devices left fails).
   type_task(io::device_type type, run_mode mode, const io::tenant_paths& paths,
             std::string_view realm_path, std::string_view user_id, int page_size = 0,
-            bool no_binding_reset = false);
+            bool no_binding_reset = false, bool verify = false);
 
   /// True when this task met a tenant without binding's reset action (and fell back).
   bool found_no_binding_reset() const { return fell_back_; }
@@ -47,7 +50,10 @@ class type_task {
   static constexpr int max_pages = 1000;
 
  private:
-  enum class phase { reset, list, remove, finished };
+  enum class phase { reset, list, remove, verify, finished };
+  /// The reset is done: finished, or its verification begins.
+  void reset_done();
+  void on_verify_page(const final_answer& a, const boost::json::object* o);
   void fail(const final_answer& a, std::string why);
   void finish_list_phase();
   void on_not_found();
@@ -69,6 +75,8 @@ class type_task {
   std::size_t next_delete_ = 0;
   io::type_result result_;
   bool fell_back_ = false;  // binding's reset action refused: listed and deleted instead
+  bool verify_ = false;
+  int remaining_ = 0;  // devices counted by the verification so far
 };
 
 /// A user's status from the results of its types.

@@ -330,6 +330,7 @@ json::object run_record(const run_config& config) {
                  {"concurrency", config.concurrency},
                  {"rate", config.rate},
                  {"max_attempts", config.retry.max_attempts},
+                 {"verify", config.verify},
                  {"version", DEVRESET_VERSION_STRING},
                  {"input", in.name},
                  {"input_path", in.path},

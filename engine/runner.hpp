@@ -46,9 +46,10 @@ struct run_config {
   std::string idm_path = "/openidm";  ///< IDM context path (users named by user name or mail)
   std::string managed_user;           ///< managed user object (empty: "<realm>_user")
   run_mode mode = run_mode::reset;
-  int concurrency = 16;              ///< requests in flight (one connection each)
-  double rate = 0;                   ///< requests per second ceiling; 0 = none
-  double burst = 0;                  ///< 0: 10 ms worth (at least 1)
+  bool verify = false;   ///< list each type again after its reset; devices left: the type fails
+  int concurrency = 16;  ///< requests in flight (one connection each)
+  double rate = 0;       ///< requests per second ceiling; 0 = none
+  double burst = 0;      ///< 0: 10 ms worth (at least 1)
   std::uint64_t expected_users = 0;  ///< input rows when counted ahead: sizes the seen-set once
   retry_config retry;
   std::chrono::milliseconds timeout{30000};  ///< per request

@@ -112,7 +112,7 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
   for (auto t : io::all_device_types) {
     if (!job.types.contains(t)) continue;
     type_task task(t, s->cfg.mode, s->paths, job.realm, job.user_id, s->cfg.page_size,
-                   s->no_binding_reset);
+                   s->no_binding_reset, s->cfg.verify);
     const auto type_start = steady::now();
     while (auto req = task.next()) {
       auto answer = co_await execute(s, w, *req);

@@ -95,6 +95,7 @@ json::object to_json(const user_record& r, json::storage_ptr sp) {
     if (t.found) x["found"] = *t.found;
     if (t.deleted) x["deleted"] = *t.deleted;
     if (t.gone) x["already_gone"] = *t.gone;
+    if (t.remaining) x["remaining"] = *t.remaining;
     if (!t.device_ids.empty()) {
       json::array ids(sp);
       for (const auto& id : t.device_ids)
@@ -168,6 +169,7 @@ std::optional<user_record> user_record_from_json(const json::object& o) {
       t.found = number<int>(*x, "found");
       t.deleted = number<int>(*x, "deleted");
       t.gone = number<int>(*x, "already_gone");
+      t.remaining = number<int>(*x, "remaining");
       t.error = str(*x, "error");
       if (auto ids = x->find("device_ids"); ids != x->end() && ids->value().is_array()) {
         for (const auto& id : ids->value().get_array()) {

@@ -47,9 +47,10 @@ struct type_result {
   int http_status = 0;  ///< the last HTTP status seen (0: no answer)
   int attempts = 0;
   double elapsed_ms = 0;
-  std::optional<int> found;    ///< devices listed (list+delete, plan)
-  std::optional<int> deleted;  ///< devices deleted (list+delete)
-  std::optional<int> gone;     ///< of them, already gone when deleted (AM's 404 for the device)
+  std::optional<int> found;      ///< devices listed (list+delete, plan)
+  std::optional<int> deleted;    ///< devices deleted (list+delete)
+  std::optional<int> gone;       ///< of them, already gone when deleted (AM's 404 for the device)
+  std::optional<int> remaining;  ///< --verify: devices listed after the reset (0: verified)
   std::vector<std::string> device_ids;  ///< plan only: the ids a run would delete
   std::string error;                    ///< failed only: a short reason, safe to print
 };

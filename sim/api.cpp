@@ -590,7 +590,9 @@ outcome api::reset_action(const request_view& req, const target& t, tenant_state
   bool has_reset = t.type == device_type::oath || t.type == device_type::push ||
                    (t.type == device_type::binding && opts_.binding_reset);
   if (!has_reset) return error(400, "Action 'reset' not implemented for this resource");
-  state_.reset(user, t.type);
+  const bool keep_one = opts_.leave_behind_rate > 0 && draw() < opts_.leave_behind_rate;
+  left_behind_ += keep_one;
+  state_.reset(user, t.type, keep_one);
   outcome o;
   o.body = R"({"result":true})";
   return o;
@@ -671,7 +673,8 @@ std::string api::stats_json() const {
                               {"slow", slowed_},
                               {"lost_answer", lost_},
                               {"late_5xx", late_},
-                              {"lost_on_reset", lost_on_reset_}}},
+                              {"lost_on_reset", lost_on_reset_},
+                              {"left_behind", left_behind_}}},
       {"hostile", hostile_json()},
       {"early_requests", early_},
       {"users", state_.user_count()},

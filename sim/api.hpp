@@ -147,9 +147,11 @@ class api {
   std::uint64_t slowed_ = 0;
   std::uint64_t failed_ = 0;
   std::uint64_t limited_ = 0;
-  std::uint64_t lost_ = 0;           // answers lost after the change was made
-  std::uint64_t late_ = 0;           // changes made, then answered 503
-  std::uint64_t lost_on_reset_ = 0;  // of them, on a reset action (the user may be reset twice)
+  std::uint64_t lost_ = 0;  // answers lost after the change was made
+  std::uint64_t late_ = 0;  // changes made, then answered 503
+  std::uint64_t lost_on_reset_ = 0;
+  std::uint64_t left_behind_ = 0;  // reset actions that left a device in place  // of them, on a
+                                   // reset action (the user may be reset twice)
   std::array<std::uint64_t, hostile_count> hostile_ = {};
   double hostile_per_request_ = 0;  // the shares of the per-request modes, summed once
   std::uint64_t early_ = 0;         // requests for a user before the Retry-After it was given

@@ -75,6 +75,8 @@ struct options {
   /// normal way a request is lost on a real network; a client that retries meets the result.
   double lost_answer_rate = 0;
   double late_5xx_rate = 0;
+  /// Share of reset actions answered {"result":true} that leave the first device in place.
+  double leave_behind_rate = 0;
   std::array<double, hostile_count> hostile_rate{};  ///< share of each hostile mode
 
   // Network

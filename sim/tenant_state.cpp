@@ -285,10 +285,10 @@ json::object tenant_state::device_json(const user& u, device_type t, int k, bool
   return o;
 }
 
-void tenant_state::reset(user_ref ref, device_type t) {
+void tenant_state::reset(user_ref ref, device_type t, bool keep_one) {
   auto& u = users_[ref.index];
   auto ti = static_cast<std::size_t>(t);
-  u.deleted[ti] = 0xff;
+  u.deleted[ti] = keep_one ? static_cast<std::uint8_t>(u.deleted[ti] | 0xfe) : 0xff;
   if (u.resets[ti] < 255) ++u.resets[ti];
 }
 

@@ -40,8 +40,9 @@ class tenant_state {
   bool has_realm(std::string_view realm_path) const;
   std::optional<user_ref> find(std::string_view realm_path, std::string_view id) const;
 
-  /// The reset action: removes every device of type `t`. Counts the reset.
-  void reset(user_ref u, io::device_type t);
+  /// The reset action: removes every device of type `t` (but the first, with `keep_one`: a
+  /// tenant that says it did more than it did). Counts the reset.
+  void reset(user_ref u, io::device_type t, bool keep_one = false);
   /// The live devices of type `t`, as the query answer shows them (no secrets).
   std::vector<boost::json::object> list(user_ref u, io::device_type t) const;
   /// Deletes one device; returns its JSON (secrets included, as a tenant echoes them), or

@@ -61,7 +61,7 @@ failed_out_names_its_tenant)
   [[ $rc -eq 1 ]] || fail "report of a run with failures exited $rc"
   head -1 "$work/retry.csv" | grep -qx "# devreset: tenant ${tenant}/am realm /realms/root/realms/alpha" \
     || fail "first line: $(head -1 "$work/retry.csv")"
-  sed -n 2p "$work/retry.csv" | grep -qx "user_id,types,realm" || fail "no header after the comment"
+  sed -n 2p "$work/retry.csv" | grep -qx "user_id,user_name,mail,types,realm" || fail "no header after the comment"
   todo=$(($(wc -l <"$work/retry.csv") - 2))
   (( todo > 0 )) || fail "nothing to retry"
   run_b --input "$work/retry.csv" --ledger "$work/b.jsonl" --yes 2>"$work/err" || fail "run on B: $(cat "$work/err")"

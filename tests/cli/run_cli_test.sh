@@ -244,7 +244,7 @@ failed_out_feeds_a_rerun)
   todo=$(($(wc -l <"$work/retry.csv") - 2))
   (( todo > 0 )) || fail "nothing to retry in $(cat "$work/retry.csv")"
   head -1 "$work/retry.csv" | grep -q "^# devreset: tenant $tenant/am realm " || fail "no origin line"
-  sed -n 2p "$work/retry.csv" | grep -qx "user_id,types,realm" || fail "no CSV header"
+  sed -n 2p "$work/retry.csv" | grep -qx "user_id,user_name,mail,types,realm" || fail "no CSV header"
   run --input "$work/retry.csv" --ledger "$work/l.jsonl" --resume --yes --max-attempts 20 \
     --backoff-base 5ms 2>"$work/err2" || fail "rerun exited $?: $(cat "$work/err2")"
   "$devreset" report "$work/l.jsonl" --format json >"$work/report.json" || fail "report not all ok: $(cat "$work/report.json")"
@@ -553,6 +553,39 @@ idm_scope_refused_in_the_preflight)
   grep -q "may not read users at https://.*/openidm/managed/alpha_user (403 Forbidden): it needs the fr:idm:\* scope" "$work/err" \
     || fail "not one clear line: $(cat "$work/err")"
   [[ $(json_get "$(stats)" '["resets_per_user"]["1"]') -eq 0 ]] || fail "something was reset"
+  ;;
+verify_finds_devices_left)
+  # A tenant that answers {"result":true} but leaves a device behind half the time: --verify
+  # lists each type again, records what remains, and fails those types.
+  # The users named by user name: --failed-out then names them the same way.
+  start_sim --users 40 --leave-behind-rate 0.5
+  { echo user_name; for i in $(seq 0 39); do printf 'user%06d\n' "$i"; done; } >"$work/names.csv"
+  set +e
+  run --input "$work/names.csv" --ledger "$work/v.jsonl" --yes --types oath,push --verify >"$work/out" 2>"$work/err"
+  rc=$?
+  set -e
+  [[ $rc -eq 1 ]] || fail "exit $rc (expected 1: devices remain): $(cat "$work/err")"
+  s=$(stats)
+  left=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1])["devices_left"]; print(d["oath"] + d["push"])' "$s")
+  python3 - "$work/v.jsonl" "$left" <<'PY' || fail "the ledger does not say what remains"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if '"record":"user"' in l]
+results = [t for r in recs for t in r["results"]]
+assert len(recs) == 40 and all("remaining" in t for t in results)
+left = [t for t in results if t["remaining"] > 0]
+assert left, "the sim left devices behind, --verify saw none"
+for t in left:
+    assert t["status"] == "failed" and "remain" in t["error"] and "after the reset" in t["error"], t
+assert sum(t["remaining"] for t in results) == int(sys.argv[2]), "remaining != the sim's devices left"
+assert all(r["status"] != "ok" for r in recs if any(t["remaining"] for t in r["results"]))
+PY
+  ok=$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if "\"record\":\"user\"" in l and json.loads(l)["status"] == "ok"))' "$work/v.jsonl")
+  "$devreset" report "$work/v.jsonl" >"$work/report" || true
+  grep -q "(verified $ok:" "$work/report" || fail "report does not count $ok verified users: $(cat "$work/report")"
+  "$devreset" report "$work/v.jsonl" --failed-out "$work/retry.csv" >/dev/null || true
+  [[ $(tail -n +3 "$work/retry.csv" | wc -l) -eq $((40 - ok)) ]] || fail "failed-out: $(cat "$work/retry.csv")"
+  tail -n +3 "$work/retry.csv" | grep -vqE '^,user0000[0-9]{2},,(oath|push|oath;push),/realms/root/realms/alpha$' \
+    && fail "failed-out does not name them by user name: $(cat "$work/retry.csv")"
   ;;
 *) fail "unknown case" ;;
 esac

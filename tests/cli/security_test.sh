@@ -86,7 +86,7 @@ failed_out_never_clobbers_a_file)
   [[ $rc -eq 2 ]] || fail "an existing file: exit $rc"
   grep -q "already exists" "$work/err" || fail "$(cat "$work/err")"
   "$devreset" report "$work/l.jsonl" --failed-out "$work/retry.csv" --force >/dev/null 2>&1 || true
-  grep -q "^user_id,types,realm$" "$work/retry.csv" || fail "--force did not replace it"
+  grep -q "^user_id,user_name,mail,types,realm$" "$work/retry.csv" || fail "--force did not replace it"
   "$devreset" report "$work/l.jsonl" --failed-out "$work/new.csv" >/dev/null 2>&1 || true
   [[ $(stat -c %a "$work/new.csv") == 600 ]] || fail "--failed-out is not 0600"
   ;;

@@ -51,6 +51,47 @@ TEST(DevicePlan, OathIsOneResetAction) {
   EXPECT_EQ(t.result().attempts, 1);
 }
 
+TEST(DevicePlan, VerifyListsAgainAfterTheResetAndFailsWhatRemains) {
+  io::tenant_paths paths;
+  const auto done = json::parse(R"({"result":true})");
+  // Nothing left: ok, and the ledger says so (remaining 0).
+  type_task clean(device_type::oath, run_mode::reset, paths, realm, "u1", 0, false, true);
+  clean.on_answer(ok(done));
+  ASSERT_FALSE(clean.finished()) << "a list follows the reset";
+  EXPECT_EQ(clean.next()->method, http_method::get);
+  EXPECT_EQ(clean.next()->target,
+            "/am/json/realms/root/realms/alpha/users/u1/devices/2fa/oath?_queryFilter=true");
+  const auto empty = page({});
+  clean.on_answer(ok(empty));
+  EXPECT_EQ(clean.result().status, result_status::ok);
+  EXPECT_EQ(clean.result().remaining, 0);
+  // Two left, over two pages: failed, and why.
+  type_task left(device_type::oath, run_mode::reset, paths, realm, "u1", 0, false, true);
+  left.on_answer(ok(done));
+  const auto p1 = page({"d1"}, "next"), p2 = page({"d2"});
+  left.on_answer(ok(p1));
+  EXPECT_EQ(left.next()->target,
+            "/am/json/realms/root/realms/alpha/users/u1/devices/2fa/oath?_queryFilter=true"
+            "&_pagedResultsCookie=next");
+  left.on_answer(ok(p2));
+  EXPECT_EQ(left.result().status, result_status::failed);
+  EXPECT_EQ(left.result().remaining, 2);
+  EXPECT_EQ(left.result().error, "2 devices remain after the reset");
+  // After list + delete too; a failed check is not a verified reset.
+  type_task keys(device_type::webauthn, run_mode::reset, paths, realm, "u1", 0, false, true);
+  const auto one = page({"k1"});
+  keys.on_answer(ok(one));
+  keys.on_answer(ok(json::parse("{}")));  // the DELETE
+  ASSERT_FALSE(keys.finished());
+  keys.on_answer(failed(503, "503 Service Unavailable"));
+  EXPECT_EQ(keys.result().status, result_status::failed);
+  EXPECT_EQ(keys.result().error, "reset, but not verified: 503 Service Unavailable");
+  // Plans are never verified.
+  type_task plan(device_type::oath, run_mode::plan, paths, realm, "u1", 0, false, true);
+  plan.on_answer(ok(empty));
+  EXPECT_TRUE(plan.finished());
+}
+
 TEST(DevicePlan, ResetWithoutResultTrueFails) {
   io::tenant_paths paths;
   type_task t(device_type::push, run_mode::reset, paths, realm, "u1");
