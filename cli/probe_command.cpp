@@ -79,6 +79,10 @@ std::string_view to_string(stop_reason r) {
 
 // The valid rows of the input; the first invalid one stops the probe (exit 2), named.
 std::optional<std::vector<io::input_row>> load_users(const probe_request& p) {
+  if (p.run.cfg.source) {
+    tell("devreset probe: probe reads its users from --input (a sample of them is enough)\n");
+    return std::nullopt;
+  }
   std::vector<io::input_row> rows;
   try {
     auto reader = io::open_job_reader(p.run.input, p.run.format, p.run.rows);

@@ -46,6 +46,7 @@ std::string bar_of(std::uint64_t done, std::uint64_t total, int width) {
 
 std::string progress::line(const engine::run_stats& s, std::uint64_t total, double elapsed_s,
                            double current_rate, bool lowered, bool bar, std::size_t max_width) {
+  if (total == 0) total = s.expected_users;  // a tenant query's count, once it gave one
   auto done = s.users_done() + s.skipped_done;
   auto ok = s.user_count(user_status::ok) + s.user_count(user_status::planned);
   auto bad = s.user_count(user_status::failed) + s.user_count(user_status::partial) +

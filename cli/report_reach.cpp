@@ -34,6 +34,10 @@ std::string why_not_finished(const run_facts& r) {
 // Reads one input as the run did; counts (and hands out) the users with no record.
 unreached read_input(const run_facts& r, const has_record& known, const on_unreached& each) {
   unreached u{r.input, why_not_finished(r), 0, {}};
+  if (r.input_format == "idm") {  // --query / --group: only the tenant knows the users
+    u.problem = "its users came from the tenant: the same command with --resume finishes them";
+    return u;
+  }
   io::reader_options ro;
   io::type_list_error terr;
   if (auto types = io::parse_type_list(r.types, terr, /*allow_comma=*/true); types) {

@@ -30,6 +30,7 @@ namespace {
 // The rows of the input, counted by the reader itself (its own rules for headers, quotes,
 // comments and JSON); 0 when unknown (a stream, or too large to read twice cheaply).
 std::uint64_t count_rows(const run_request& r) {
+  if (r.cfg.source) return 0;  // the tenant counts them on its first page
   std::error_code ec;
   if (!fs::is_regular_file(r.input, ec) || fs::file_size(r.input, ec) > (256ull << 20)) return 0;
   try {
@@ -107,7 +108,8 @@ void warn_if_other_origin(const char* name, const fs::path& input, const std::st
   }
 }
 
-std::string users_phrase(std::uint64_t total, const io::resume_index& index) {
+std::string users_phrase(const run_request& r, std::uint64_t total, const io::resume_index& index) {
+  if (r.cfg.source) return fmt::format("the users of {}", r.cfg.source.describe());
   if (total == 0) return "all the users";
   if (index.done.size() == 0) return fmt::format("{} users", total);
   // Users with every type done are skipped; an estimate, as the rows are not read yet.
@@ -229,6 +231,16 @@ std::optional<io::resume_index> check_ledger(const run_request& r, const std::st
 // The run record's account of the input.
 engine::run_input input_facts(const run_request& r, std::uint64_t rows) {
   std::error_code ec;
+  if (r.cfg.source) {  // a tenant query: its words stand for the input (resumed by re-reading)
+    return {r.cfg.source.describe(),
+            {},
+            "idm",
+            0,
+            r.rows.default_realm,
+            r.rows.default_types.to_string(','),
+            r.resume,
+            false};
+  }
   return {r.input.string(),
           fs::absolute(r.input, ec).string(),
           std::string(io::to_string(r.format ? *r.format : io::format_from_extension(r.input))),
@@ -282,7 +294,8 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
   // The input opens (and its header reads) before anything else happens.
   std::unique_ptr<io::job_reader> reader;
   try {
-    reader = io::open_job_reader(r.input, r.format, r.rows);
+    reader = r.cfg.source ? std::make_unique<engine::query_reader>(r.rows)
+                          : io::open_job_reader(r.input, r.format, r.rows);
   } catch (const io::input_error& e) {
     tell(fmt::format("devreset {}: {}\n", r.name, e.what()));
     return 2;
@@ -291,7 +304,7 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
   const auto tenant = io::tenant_url(r.cfg.host, r.cfg.port, r.cfg.am_path);
   auto index = check_ledger(r, tenant);
   if (!index) return 2;
-  warn_if_other_origin(r.name, r.input, tenant, r.rows.default_realm);
+  if (!r.cfg.source) warn_if_other_origin(r.name, r.input, tenant, r.rows.default_realm);
   if (r.cfg.tls.insecure) {
     tell(
         fmt::format("devreset {}: WARNING: --insecure: the tenant's certificate is NOT verified; "
@@ -301,7 +314,7 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
   if (mode == engine::run_mode::reset && !r.yes &&
       !confirmed(fmt::format(
           "reset the {} devices of {} in realm {} on {}{}", r.rows.default_types.to_string(','),
-          users_phrase(rows, *index), r.rows.default_realm, tenant,
+          users_phrase(r, rows, *index), r.rows.default_realm, tenant,
           r.cfg.tls.insecure ? " WITHOUT checking its certificate (--insecure)" : ""))) {
     return 2;
   }

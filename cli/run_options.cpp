@@ -87,9 +87,11 @@ po::options_description input_options() {
   // clang-format off
   desc.add_options()
     ("input", po::value<std::string>(), "users to reset: .csv, .txt, .json, .jsonl")
+    ("query", po::value<std::string>(), "instead of --input: the users an IDM managed-user _queryFilter matches, read page by page (e.g. 'accountStatus eq \"inactive\"')")
+    ("group", po::value<std::string>(), "instead of --input: the members of this IDM group (its name)")
     ("input-format", po::value<std::string>(), "csv, json or jsonl (default: from the extension)")
     ("types", po::value<std::string>()->default_value("oath,push,webauthn,binding"), "device types: oath, push, webauthn, binding, profile, trusted")
-    ("page-size", po::value<int>()->default_value(0), "_pageSize of device lists (0: the tenant's)");
+    ("page-size", po::value<int>()->default_value(0), "_pageSize of device lists (0: the tenant's) and of --query/--group pages (0: 1000)");
   // clang-format on
   return desc;
 }
@@ -250,6 +252,20 @@ void read_users(const po::variables_map& vm, run_request& r) {
   if (!types) throw usage_error("--types: " + terr.reason);
   if (types->empty()) throw usage_error("--types names no device type");
   r.rows.default_types = *types;
+  const auto given = vm.count("input") + vm.count("query") + vm.count("group");
+  if (given != 1) {
+    throw usage_error(given == 0 ? "--input, --query or --group is required: who to reset"
+                                 : "give one of --input, --query and --group");
+  }
+  if (!vm.count("input")) {
+    auto& q = r.cfg.source;
+    q.what =
+        vm.count("query") ? engine::tenant_query::kind::filter : engine::tenant_query::kind::group;
+    q.text = vm[vm.count("query") ? "query" : "group"].as<std::string>();
+    if (q.text.empty()) throw usage_error("--query and --group cannot be empty");
+    q.page_size = vm["page-size"].as<int>() > 0 ? vm["page-size"].as<int>() : 1000;
+    return;
+  }
   r.input = vm["input"].as<std::string>();
   if (vm.count("input-format")) {
     r.format = io::parse_input_format(vm["input-format"].as<std::string>());
@@ -280,6 +296,7 @@ void read_work(const po::variables_map& vm, run_request& r) {
 // Whether the input names a user by user name or mail (read up to the first that does; a
 // file that cannot be read says so later, when the run opens it).
 bool names_users_otherwise(const run_request& r) {
+  if (r.cfg.source) return true;  // the users come from IDM
   try {
     auto reader = io::open_job_reader(r.input, r.format, r.rows);
     while (auto row = reader->next()) {
@@ -346,7 +363,7 @@ std::optional<int> parse_command(int argc, char** argv, const char* name,
       std::cout << desc << '\n';
       return 0;
     }
-    for (const char* required : {"tenant", "realm", "input"}) {
+    for (const char* required : {"tenant", "realm"}) {
       if (!vm.count(required)) throw usage_error(fmt::format("--{} is required", required));
     }
     read_tenant(vm, out.cfg);

@@ -33,7 +33,7 @@ std::optional<io::job> dispatcher::next(std::size_t budget) {
   for (std::size_t rows = 0; !ended_ && rows < budget; ++rows) {
     auto row = reader_.next();
     if (!row) {
-      ended_ = true;
+      ended_ = !reader_.waiting();
       break;
     }
     ++stats_.rows_read;

@@ -34,6 +34,8 @@ class dispatcher {
 
   /// True once the input has been read to its end (or to a fatal row).
   bool ended() const { return ended_; }
+  /// True while the input has no row now but more to come (a tenant query's next page).
+  bool waiting() const { return !ended_ && reader_.waiting(); }
 
   /// A row the input could not be read past (a JSON syntax error); empty when none.
   const std::string& fatal_reason() const { return fatal_; }

@@ -3,19 +3,24 @@
 #include <fmt/format.h>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <boost/json.hpp>
+
 #include <functional>
 #include <stop_token>
+#include <variant>
 
 #include "engine/answer.hpp"
 #include "engine/detail/run_state.hpp"
 #include "engine/idm_lookup.hpp"
 #include "engine/request_machine.hpp"
 #include "engine/status_table.hpp"
+#include "engine/tenant_input.hpp"
 #include "io/text.hpp"
 
 namespace devreset::engine::detail {
 
 namespace asio = boost::asio;
+namespace json = boost::json;
 using steady = std::chrono::steady_clock;
 
 namespace {
@@ -142,7 +147,80 @@ asio::awaitable<std::pair<run_error, std::string>> idm_preflight(run_state* s, p
   co_return address_problem(s, info.answer, j.realm);
 }
 
+// An IDM read's answer that stops the run: the scope, the path, the tenant's refusal.
+std::string idm_problem(run_state* s, const checked& c, std::string_view what) {
+  const attempt_result ar{c.answer.how, c.answer.status, {}};
+  const auto idm = io::tenant_url(s->cfg.host, s->cfg.port, "") + s->paths.idm_path();
+  if (ar.status == 403) {
+    return fmt::format(
+        "the token from {} may not read {} at {} (403 Forbidden): it needs the "
+        "fr:idm:* scope",
+        s->tokens.describe(), what, idm);
+  }
+  if (is_refusal(meaning_of(ar))) {
+    return fmt::format("the tenant refused the token from {} ({})", s->tokens.describe(),
+                       describe(ar));
+  }
+  if (meaning_of(ar) == meaning::not_found) {
+    return fmt::format(
+        "nothing answers for {} at {} (404 Not Found{}): check --idm-path and "
+        "--managed-user",
+        what, idm, answer_words(c.answer));
+  }
+  if (c.answer.status != 200) {
+    return fmt::format("the tenant would not list {} ({}{})", what, describe(ar),
+                       answer_words(c.answer));
+  }
+  return {};
+}
+
+// A read of the IDM side whose answer must be a query result: its body, or why not.
+asio::awaitable<std::variant<json::value, std::pair<run_error, std::string>>> idm_read(
+    run_state* s, preflight_ctx& p, const std::string& target, std::string_view what) {
+  auto c = co_await read(s, p, target, true);
+  if (!c.problem.empty()) co_return std::pair{c.error, std::move(c.problem)};
+  if (auto why = idm_problem(s, c, what); !why.empty()) {
+    co_return std::pair{run_error::input, std::move(why)};
+  }
+  boost::system::error_code ec;
+  auto body = json::parse(c.answer.body, ec);
+  if (ec) co_return std::pair{run_error::input, fmt::format("the list of {} is not JSON", what)};
+  co_return body;
+}
+
 }  // namespace
+
+asio::awaitable<std::pair<run_error, std::string>> query_preflight(run_state* s) {
+  preflight_ctx p(s);
+  const auto& q = s->cfg.source;
+  const auto& realm = s->query->realm();
+  std::string target;
+  if (q.what == tenant_query::kind::group) {
+    const auto lookup = s->paths.group_query(realm, "name eq " + filter_literal(q.text), "_id");
+    auto found = co_await idm_read(s, p, lookup, "groups");
+    if (auto* e = std::get_if<std::pair<run_error, std::string>>(&found)) co_return *e;
+    auto page = read_id_page(std::get<json::value>(found), false);
+    if (page.ids.size() != 1) {
+      co_return std::pair{
+          run_error::input,
+          page.ids.empty()
+              ? fmt::format("no group named '{}' in realm {}", io::printable(q.text, 200), realm)
+              : fmt::format("{} groups are named '{}'", page.ids.size(),
+                            io::printable(q.text, 200))};
+    }
+    s->group_id = page.ids.front();
+    target = s->paths.group_members(realm, s->group_id, q.page_size);
+  } else {
+    target = s->paths.user_query(realm, q.text, "_id", q.page_size, {}, true);
+  }
+  auto first = co_await idm_read(
+      s, p, target, q.what == tenant_query::kind::group ? "a group's members" : "users");
+  if (auto* e = std::get_if<std::pair<run_error, std::string>>(&first)) co_return *e;
+  auto page = read_id_page(std::get<json::value>(first), q.what == tenant_query::kind::group);
+  if (!page.problem.empty()) co_return std::pair{run_error::input, std::move(page.problem)};
+  take_page(s, std::move(page));
+  co_return std::pair{run_error{}, std::string()};
+}
 
 // Resolve, connect, TLS and the token: one authenticated read of the first user's devices.
 // Its answer proves the realm and the AM path too, unless it is a 404 that names no user:

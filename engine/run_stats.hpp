@@ -48,6 +48,8 @@ struct run_stats {
   /// The tenant's allowed rate as the rate controller measured it (or the tenant stated
   /// it), requests per second; 0 while the tenant has not pushed back.
   double tenant_allowed = 0;
+  /// Users a tenant query said it holds (its totalPagedResults); 0: not known.
+  std::uint64_t expected_users = 0;
   std::chrono::steady_clock::time_point started{};
 
   void count_user(io::user_status s) { ++users[static_cast<std::size_t>(s)]; }

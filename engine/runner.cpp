@@ -78,6 +78,10 @@ run_state::run_state(const run_config& c, asio::io_context& io, io::job_reader& 
   tctx.host_name = c.host;
   tctx.port = c.port;
   paths.set_idm(c.idm_path, c.managed_user);
+  if (c.source) {
+    query = dynamic_cast<query_reader*>(&reader);
+    if (query == nullptr) throw std::logic_error("a tenant query's run needs its query_reader");
+  }
   tctx.am_path = paths.am_path();
   tctx.timeout = c.timeout;
   tctx.retry = c.retry;
@@ -214,12 +218,21 @@ asio::awaitable<void> start(run_state* s, asio::steady_timer* ticker_timer) {
   if (!resolve_error.empty()) {
     s->result.preflight_failed = true;
     s->stop(run_end::aborted, run_error::unreachable, "preflight: " + resolve_error);
-  } else if ((s->first_job = s->disp.next())) {
-    auto [code, problem] = co_await detail::preflight(s, *s->first_job);
-    if (!problem.empty() && !s->stopping) {
-      s->result.preflight_failed = true;
-      s->stop(run_end::aborted, code, "preflight: " + problem);
-      s->first_job.reset();
+  } else {
+    if (s->query != nullptr) {
+      auto [code, problem] = co_await detail::query_preflight(s);
+      if (!problem.empty() && !s->stopping) {
+        s->result.preflight_failed = true;
+        s->stop(run_end::aborted, code, "preflight: " + problem);
+      }
+    }
+    if (!s->stopping && (s->first_job = s->disp.next())) {
+      auto [code, problem] = co_await detail::preflight(s, *s->first_job);
+      if (!problem.empty() && !s->stopping) {
+        s->result.preflight_failed = true;
+        s->stop(run_end::aborted, code, "preflight: " + problem);
+        s->first_job.reset();
+      }
     }
   }
   if (!s->stopping) co_await detail::run_workers(s);

@@ -18,6 +18,7 @@
 #include "engine/retry_policy.hpp"
 #include "engine/run_mode.hpp"
 #include "engine/run_stats.hpp"
+#include "engine/tenant_input.hpp"
 #include "engine/token_source.hpp"
 #include "io/job_reader.hpp"
 #include "io/ledger_writer.hpp"
@@ -46,7 +47,10 @@ struct run_config {
   std::string idm_path = "/openidm";  ///< IDM context path (users named by user name or mail)
   std::string managed_user;           ///< managed user object (empty: "<realm>_user")
   run_mode mode = run_mode::reset;
-  bool verify = false;   ///< list each type again after its reset; devices left: the type fails
+  bool verify = false;
+  /// The users come from the tenant (`--query`, `--group`): then the reader given to run()
+  /// is an engine::query_reader, filled as the pages come.
+  tenant_query source;   ///< list each type again after its reset; devices left: the type fails
   int concurrency = 16;  ///< requests in flight (one connection each)
   double rate = 0;       ///< requests per second ceiling; 0 = none
   double burst = 0;      ///< 0: 10 ms worth (at least 1)

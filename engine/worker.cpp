@@ -31,17 +31,6 @@ double ms_between(steady::time_point a, steady::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-// The final answer of one request, or nothing when the run stopped it.
-using executed = std::optional<final_answer>;
-
-// What one worker owns: a stoppable connection and a request machine reused request after
-// request.
-struct worker_ctx : stoppable_connection {
-  explicit worker_ctx(run_state* s)
-      : stoppable_connection(s), machine(s->device_profile, s->feedback) {}
-  request_machine machine;
-};
-
 // The run's counters of one attempt.
 void count_attempt(run_stats& stats, const http_answer& a, steady::duration took) {
   ++stats.requests;
@@ -50,51 +39,6 @@ void count_attempt(run_stats& stats, const http_answer& a, steady::duration took
   const auto m = meaning_of(attempt_result{a.how, a.status, {}});
   if (m == meaning::slow_down) ++stats.throttled;
   if (is_refusal(m)) ++stats.auth_failures;
-}
-
-// Performs the actions of one request's machine until its final answer (or the run stops).
-asio::awaitable<executed> execute(run_state* s, worker_ctx* w, const planned_request& req) {
-  using kind = request_machine::action::kind;
-  auto& stats = s->result.stats;
-  request_machine& m = w->machine;
-  auto act = m.start(steady::now(), req.method);
-  for (;;) {
-    if (s->cancelled()) co_return std::nullopt;
-    switch (act.what) {
-      case kind::wait:
-        if (act.retrying) ++stats.retries;
-        co_await sleep_until(s, &w->timer, act.until);
-        act = m.on_waited(steady::now());
-        break;
-      case kind::get_token: {
-        if (act.rejected.empty() && s->tokens.ready()) {  // the hot path: no coroutine
-          act = m.on_token({}, s->tokens.token(), steady::now());
-          break;
-        }
-        auto problem = co_await s->tokens.ensure(&s->tctx, act.rejected);
-        act = m.on_token(problem, s->tokens.token(), steady::now());
-        break;
-      }
-      case kind::send: {
-        const auto start = steady::now();
-        http_answer a =
-            co_await w->conn.send(req.method, req.target, req.json_body, m.token(), s->cfg.timeout);
-        const auto end = steady::now();
-        if (s->cancelled()) co_return std::nullopt;
-        count_attempt(stats, a, end - start);
-        act = m.on_answer(a, w->answers.read(a), end, std::chrono::system_clock::now(), s->draw());
-        break;
-      }
-      case kind::finish:
-        co_return std::move(act.answer);
-      case kind::abort:
-        if (act.error == run_error::token_refused) {
-          act.reason += fmt::format(": check the token ({}) and its scopes", s->tokens.describe());
-        }
-        s->abort(act.error, std::move(act.reason));
-        co_return std::nullopt;
-    }
-  }
 }
 
 // One user: each of the job's types, driven by its plan. Nothing when the run stopped it:
@@ -235,7 +179,11 @@ asio::awaitable<void> worker(run_state* s) {
     }
     if (!job) {
       if (!s->more_jobs()) break;
-      co_await asio::post(s->ioc, asio::use_awaitable);  // let the others run, then read on
+      if (s->disp.waiting() && s->ready.empty()) {  // the next page is on its way
+        co_await sleep_until(s, &w.timer, steady::now() + std::chrono::milliseconds(5));
+      } else {
+        co_await asio::post(s->ioc, asio::use_awaitable);  // let the others run, then read on
+      }
       continue;
     }
     auto rec = co_await do_user(s, &w, *job);
@@ -257,7 +205,65 @@ asio::awaitable<void> guarded_worker(run_state* s) {
   }
 }
 
+// The tenant query's reader, guarded as a worker is.
+asio::awaitable<void> guarded_feed(run_state* s) {
+  try {
+    co_await feed_query(s);
+  } catch (const std::exception& e) {
+    s->query->finish();
+    s->abort(run_error::internal, fmt::format("internal error: {}", e.what()));
+  }
+}
+
 }  // namespace
+
+worker_ctx::worker_ctx(run_state* s)
+    : stoppable_connection(s), machine(s->device_profile, s->feedback) {}
+
+// Performs the actions of one request's machine until its final answer (or the run stops).
+asio::awaitable<executed> execute(run_state* s, worker_ctx* w, const planned_request& req) {
+  using kind = request_machine::action::kind;
+  auto& stats = s->result.stats;
+  request_machine& m = w->machine;
+  auto act = m.start(steady::now(), req.method);
+  for (;;) {
+    if (s->cancelled()) co_return std::nullopt;
+    switch (act.what) {
+      case kind::wait:
+        if (act.retrying) ++stats.retries;
+        co_await sleep_until(s, &w->timer, act.until);
+        act = m.on_waited(steady::now());
+        break;
+      case kind::get_token: {
+        if (act.rejected.empty() && s->tokens.ready()) {  // the hot path: no coroutine
+          act = m.on_token({}, s->tokens.token(), steady::now());
+          break;
+        }
+        auto problem = co_await s->tokens.ensure(&s->tctx, act.rejected);
+        act = m.on_token(problem, s->tokens.token(), steady::now());
+        break;
+      }
+      case kind::send: {
+        const auto start = steady::now();
+        http_answer a =
+            co_await w->conn.send(req.method, req.target, req.json_body, m.token(), s->cfg.timeout);
+        const auto end = steady::now();
+        if (s->cancelled()) co_return std::nullopt;
+        count_attempt(stats, a, end - start);
+        act = m.on_answer(a, w->answers.read(a), end, std::chrono::system_clock::now(), s->draw());
+        break;
+      }
+      case kind::finish:
+        co_return std::move(act.answer);
+      case kind::abort:
+        if (act.error == run_error::token_refused) {
+          act.reason += fmt::format(": check the token ({}) and its scopes", s->tokens.describe());
+        }
+        s->abort(act.error, std::move(act.reason));
+        co_return std::nullopt;
+    }
+  }
+}
 
 asio::awaitable<void> sleep_until(run_state* s, asio::steady_timer* timer,
                                   steady::time_point when) {
@@ -273,6 +279,8 @@ asio::awaitable<void> run_workers(run_state* s) {
   for (int i = 0; i < s->cfg.concurrency; ++i) {
     workers.push_back(asio::co_spawn(s->ioc, guarded_worker(s), asio::deferred));
   }
+  if (s->query != nullptr)
+    workers.push_back(asio::co_spawn(s->ioc, guarded_feed(s), asio::deferred));
   co_await asio::experimental::make_parallel_group(std::move(workers))
       .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
 }

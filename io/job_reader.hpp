@@ -56,6 +56,9 @@ class job_reader {
   virtual std::optional<input_row> next() = 0;
   /// Bytes consumed so far (for progress on inputs that are not counted ahead).
   virtual std::uint64_t bytes_read() const = 0;
+  /// After next() gave nothing: true when more rows may still come (a tenant query whose
+  /// next page is on its way), false at the end of the input.
+  virtual bool waiting() const { return false; }
 };
 
 /// Opens `path` (format from the extension unless given). Throws input_error when the file

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
-#include <boost/url/url.hpp>
 
 namespace devreset::io {
 
@@ -129,16 +128,61 @@ std::string tenant_paths::managed_user(std::string_view realm_path) const {
   return std::string(last) + "_user";
 }
 
+std::string tenant_paths::managed_group(std::string_view realm_path) const {
+  auto user = managed_user(realm_path);
+  if (user.size() > 5 && user.ends_with("_user")) return user.substr(0, user.size() - 5) + "_group";
+  return user == "user" ? "group" : user + "_group";
+}
+
+namespace {
+
+// `path?k=v&...` with each value percent-encoded but for unreserved characters: a `+` in a
+// filter or a base64 cookie must not come back as a space (query decoders read `+` so).
+std::string idm_target(
+    std::string_view path,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> params) {
+  std::string target(path);
+  char sep = '?';
+  for (const auto& [k, v] : params) {
+    if (v.empty()) continue;
+    target += sep;
+    target += k;
+    target += '=';
+    target += boost::urls::encode(v, boost::urls::unreserved_chars);
+    sep = '&';
+  }
+  return target;
+}
+
+}  // namespace
+
+std::string tenant_paths::group_query(std::string_view realm_path, std::string_view filter,
+                                      std::string_view fields) const {
+  return idm_target(fmt::format("{}/managed/{}", idm_path_, managed_group(realm_path)),
+                    {{"_queryFilter", filter}, {"_fields", fields}});
+}
+
+std::string tenant_paths::group_members(std::string_view realm_path, std::string_view group_id,
+                                        int page_size, std::string_view cookie) const {
+  const auto size = page_size > 0 ? std::to_string(page_size) : std::string();
+  return idm_target(fmt::format("{}/managed/{}/{}/members", idm_path_, managed_group(realm_path),
+                                encode_segment(group_id)),
+                    {{"_queryFilter", "true"},
+                     {"_fields", "_refResourceId"},
+                     {"_pageSize", size},
+                     {"_pagedResultsCookie", cookie}});
+}
+
 std::string tenant_paths::user_query(std::string_view realm_path, std::string_view filter,
                                      std::string_view fields, int page_size,
-                                     std::string_view cookie) const {
-  boost::urls::url u;
-  u.set_path(fmt::format("{}/managed/{}", idm_path_, managed_user(realm_path)));
-  u.params().append({"_queryFilter", filter});
-  if (!fields.empty()) u.params().append({"_fields", fields});
-  if (page_size > 0) u.params().append({"_pageSize", std::to_string(page_size)});
-  if (!cookie.empty()) u.params().append({"_pagedResultsCookie", cookie});
-  return std::string(u.encoded_target());
+                                     std::string_view cookie, bool exact_total) const {
+  const auto size = page_size > 0 ? std::to_string(page_size) : std::string();
+  return idm_target(fmt::format("{}/managed/{}", idm_path_, managed_user(realm_path)),
+                    {{"_queryFilter", filter},
+                     {"_fields", fields},
+                     {"_pageSize", size},
+                     {"_pagedResultsCookie", cookie},
+                     {"_totalPagedResultsPolicy", exact_total ? "EXACT" : ""}});
 }
 
 }  // namespace devreset::io

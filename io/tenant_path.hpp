@@ -63,8 +63,16 @@ class tenant_paths {
   /// "<idm>/managed/<object>?_queryFilter=<filter>&_fields=<fields>", percent-encoded, with
   /// `_pageSize` when `page_size` > 0 and `_pagedResultsCookie` when `cookie` is not empty.
   std::string user_query(std::string_view realm_path, std::string_view filter,
-                         std::string_view fields, int page_size = 0,
-                         std::string_view cookie = {}) const;
+                         std::string_view fields, int page_size = 0, std::string_view cookie = {},
+                         bool exact_total = false) const;
+  /// The managed group object of a realm: "alpha_group" (from the managed user's name).
+  std::string managed_group(std::string_view realm_path) const;
+  /// "<idm>/managed/<realm>_group?_queryFilter=<filter>&_fields=<fields>"
+  std::string group_query(std::string_view realm_path, std::string_view filter,
+                          std::string_view fields) const;
+  /// "<idm>/managed/<realm>_group/<id>/members?_queryFilter=true&_fields=_refResourceId", paged.
+  std::string group_members(std::string_view realm_path, std::string_view group_id,
+                            int page_size = 0, std::string_view cookie = {}) const;
   const std::string& idm_path() const { return idm_path_; }
 
  private:

@@ -18,6 +18,7 @@
 #include "engine/rate_limiter.hpp"
 #include "engine/request_machine.hpp"
 #include "engine/runner.hpp"
+#include "engine/tenant_input.hpp"
 #include "io/tenant_path.hpp"
 
 namespace devreset::engine::detail {
@@ -42,6 +43,9 @@ struct run_state {
   token_context tctx;
 
   std::optional<io::job> first_job;  // read by the preflight, done by the first worker
+  query_reader* query = nullptr;     // the input, when it is a tenant query (cfg.source)
+  std::string group_id;              // --group: the group's _id
+  std::string query_cookie;          // the next page's cookie (empty: no more pages)
   std::deque<io::job> ready;         // jobs taken from the input while collecting a look-up batch,
                               // and users a look-up resolved: for any worker, before the input
   bool flush_posted = false;
@@ -85,9 +89,30 @@ struct stoppable_connection {
   std::stop_callback<std::function<void()>> on_stop;
 };
 
+/// What one worker (or the tenant query's reader) owns: a stoppable connection and a request
+/// machine of the device profile, reused request after request.
+struct worker_ctx : stoppable_connection {
+  explicit worker_ctx(run_state* s);
+  request_machine machine;
+};
+
+/// The final answer of one request, or nothing when the run stopped it.
+using executed = std::optional<final_answer>;
+/// Performs the actions of one request's machine until its final answer (or the run stops:
+/// an abort is the run's).
+boost::asio::awaitable<executed> execute(run_state* s, worker_ctx* w, const planned_request& req);
+
 /// Waits on `timer` until `when`; skipped (or cut short) by a hard stop.
 boost::asio::awaitable<void> sleep_until(run_state* s, boost::asio::steady_timer* timer,
                                          std::chrono::steady_clock::time_point when);
+
+/// A tenant query as the input: its first page (a group looked up first), read before the
+/// device preflight, with one clear line when it cannot be.
+boost::asio::awaitable<std::pair<run_error, std::string>> query_preflight(run_state* s);
+/// Hands a page's users to the input; the last page ends it.
+void take_page(run_state* s, id_page page);
+/// Reads the query's next pages while the run goes, a page ahead of the workers.
+boost::asio::awaitable<void> feed_query(run_state* s);
 
 /// Every worker, run to its end (awaited as one parallel group).
 boost::asio::awaitable<void> run_workers(run_state* s);

@@ -587,6 +587,34 @@ PY
   tail -n +3 "$work/retry.csv" | grep -vqE '^,user0000[0-9]{2},,(oath|push|oath;push),/realms/root/realms/alpha$' \
     && fail "failed-out does not name them by user name: $(cat "$work/retry.csv")"
   ;;
+query_and_group_read_page_by_page)
+  # 10,000 users straight from the tenant, 100 a page: each once; a resume re-reads the query
+  # and resets nobody twice; a group's members; a group that is not there.
+  start_sim --users 10000
+  run --query 'userName sw "user"' --page-size 100 --ledger "$work/q.jsonl" --yes --types oath --concurrency 32 \
+    >"$work/out" 2>"$work/err" || fail "exit $?: $(cat "$work/err")"
+  python3 - "$work/q.jsonl" <<'PY' || fail "not every user once"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+users = [r["user_id"] for r in recs if r["record"] == "user"]
+assert len(users) == 10000 and len(set(users)) == 10000, (len(users), len(set(users)))
+run = next(r for r in recs if r["record"] == "run")
+assert run["input"] == "--query 'userName sw \"user\"'" and run["input_format"] == "idm", run
+PY
+  s=$(stats)
+  [[ $(json_get "$s" '["idm"]["user_queries"]') -eq 100 ]] || fail "not 100 pages: $(json_get "$s" '["idm"]')"
+  [[ $(json_get "$s" '["resets_per_user"]["1"]') -eq 10000 ]] || fail "not every user reset: $s"
+  run --query 'userName sw "user"' --page-size 100 --ledger "$work/q.jsonl" --yes --types oath --resume \
+    >/dev/null 2>&1 || fail "the resumed run exited $?"
+  [[ $(json_get "$(stats)" '["resets_per_user"]["2+"]') -eq 0 ]] || fail "a resumed query reset a user twice"
+  run --group group3 --ledger "$work/g.jsonl" --yes --types push >/dev/null 2>"$work/err" || fail "--group: $(cat "$work/err")"
+  [[ $(grep -c '"record":"user"' "$work/g.jsonl") -eq 1000 ]] || fail "group3 has 1000 members"
+  set +e; run --group nosuch --ledger "$work/n.jsonl" --yes >/dev/null 2>"$work/err"; rc=$?; set -e
+  [[ $rc -eq 3 ]] && grep -q "no group named 'nosuch' in realm /realms/root/realms/alpha" "$work/err" \
+    || fail "an unknown group: exit $rc: $(cat "$work/err")"
+  set +e; run --query 'userName eq' --ledger "$work/b.jsonl" --yes >/dev/null 2>"$work/err"; rc=$?; set -e
+  [[ $rc -eq 3 ]] && grep -q "Invalid query filter" "$work/err" || fail "a bad filter: exit $rc: $(cat "$work/err")"
+  ;;
 *) fail "unknown case" ;;
 esac
 echo "$case_name: ok"

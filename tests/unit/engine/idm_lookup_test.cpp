@@ -52,11 +52,16 @@ TEST(IdmLookup, NoNameCanWidenTheFilter) {
 TEST(IdmLookup, TheTargetIsPercentEncoded) {
   io::tenant_paths p("/am");
   p.set_idm("/openidm/", "");
-  auto t = p.user_query("/realms/root/realms/alpha", R"(userName eq "a&b=c")", lookup_fields);
+  auto t = p.user_query("/realms/root/realms/alpha", R"(userName eq "a&b=c+d")", lookup_fields);
   EXPECT_EQ(t,
-            "/openidm/managed/"
-            "alpha_user?_queryFilter=userName%20eq%20%22a%26b=c%22&_fields=_id,userName,mail");
+            "/openidm/managed/alpha_user?_queryFilter=userName%20eq%20%22a%26b%3Dc%2Bd%22"
+            "&_fields=_id%2CuserName%2Cmail");
+  // A base64 cookie's '+' must not come back a space.
+  EXPECT_EQ(p.group_members("/realms/root/realms/alpha", "g 1", 100, "AAAAAAAAA+g="),
+            "/openidm/managed/alpha_group/g%201/members?_queryFilter=true&_fields=_refResourceId"
+            "&_pageSize=100&_pagedResultsCookie=AAAAAAAAA%2Bg%3D");
   EXPECT_EQ(p.managed_user("/realms/root"), "user");
+  EXPECT_EQ(p.managed_group("/realms/root"), "group");
   p.set_idm("/openidm", "person");
   EXPECT_EQ(p.managed_user("/realms/root/realms/alpha"), "person");
 }
