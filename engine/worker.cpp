@@ -41,17 +41,23 @@ void count_attempt(run_stats& stats, const http_answer& a, steady::duration took
   if (is_refusal(m)) ++stats.auth_failures;
 }
 
+// A user's record as its job names them (the types' results still to come).
+io::user_record record_of(run_state* s, const io::job& j) {
+  io::user_record rec;
+  rec.run_id = s->cfg.run_id;
+  rec.line = j.line;
+  rec.user_id = j.user_id;
+  rec.kind = j.kind;
+  rec.name = j.name;
+  rec.realm = j.realm;
+  return rec;
+}
+
 // One user: each of the job's types, driven by its plan. Nothing when the run stopped it:
 // a user cut off by an abort or a hard stop gets no record (a resumed run does it again).
 asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx* w,
                                                         const io::job& job) {
-  io::user_record rec;
-  rec.run_id = s->cfg.run_id;
-  rec.line = job.line;
-  rec.user_id = job.user_id;
-  rec.kind = job.kind;
-  rec.name = job.name;
-  rec.realm = job.realm;
+  auto rec = record_of(s, job);
   const auto user_start = steady::now();
   for (auto t : io::all_device_types) {
     if (!job.types.contains(t)) continue;
@@ -106,12 +112,7 @@ std::vector<io::job> collect_batch(run_state* s, io::job first) {
 
 // The record of a user named otherwise whom a look-up did not resolve to one _id.
 void unresolved(run_state* s, const io::job& j, io::user_status status, std::string reason) {
-  io::user_record rec;
-  rec.run_id = s->cfg.run_id;
-  rec.line = j.line;
-  rec.kind = j.kind;
-  rec.name = j.name;
-  rec.realm = j.realm;
+  auto rec = record_of(s, j);
   rec.status = status;
   rec.reason = std::move(reason);
   rec.finished_at = std::chrono::system_clock::now();

@@ -14,7 +14,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
   exit 2
 fi
 shift || true
-all=(csv json jsonl ledger duration realm answer)
+all=(csv json jsonl ledger duration realm answer filter)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
 
