@@ -75,6 +75,7 @@ po::options_description tenant_options() {
     ("am-path", po::value<std::string>(), "AM context path (default /am, or the tenant URL's path)")
     ("idm-path", po::value<std::string>()->default_value("/openidm"), "IDM context path (users named by user_name or mail are looked up there)")
     ("managed-user", po::value<std::string>(), "IDM managed user object (default: <realm>_user, e.g. alpha_user; a self-managed PingIDM: user)")
+    ("managed-group", po::value<std::string>(), "IDM managed group object, for --group (default: <realm>_group; a self-managed PingIDM: group)")
     ("ca-file", po::value<std::string>(), "PEM CA bundle to verify the tenant with (default: system store)")
     ("insecure", po::bool_switch(), "do not verify the tenant's certificate (never do this in production)");
   // clang-format on
@@ -197,13 +198,16 @@ void read_tenant(const po::variables_map& vm, engine::run_config& cfg) {
   if (auto why = io::am_path_problem(cfg.idm_path)) {
     throw usage_error(fmt::format("--idm-path '{}': {}", io::printable(cfg.idm_path, 100), *why));
   }
-  if (vm.count("managed-user")) {
-    cfg.managed_user = vm["managed-user"].as<std::string>();
-    const bool plain = !cfg.managed_user.empty() &&
-                       std::all_of(cfg.managed_user.begin(), cfg.managed_user.end(), [](char c) {
-                         return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-                       });
-    if (!plain) throw usage_error("--managed-user is a managed object's name: letters, digits, _");
+  for (auto [option, out] : {std::pair{"managed-user", &cfg.managed_user},
+                             std::pair{"managed-group", &cfg.managed_group}}) {
+    if (!vm.count(option)) continue;
+    *out = vm[option].as<std::string>();
+    const bool plain = !out->empty() && std::all_of(out->begin(), out->end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+    });
+    if (!plain) {
+      throw usage_error(fmt::format("--{} is a managed object's name: letters, digits, _", option));
+    }
   }
   cfg.tls.insecure = vm["insecure"].as<bool>();
   if (vm.count("ca-file")) {

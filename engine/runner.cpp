@@ -77,7 +77,7 @@ run_state::run_state(const run_config& c, asio::io_context& io, io::job_reader& 
   tctx.host = &host;
   tctx.host_name = c.host;
   tctx.port = c.port;
-  paths.set_idm(c.idm_path, c.managed_user);
+  paths.set_idm(c.idm_path, c.managed_user, c.managed_group);
   if (c.source) {
     query = dynamic_cast<query_reader*>(&reader);
     if (query == nullptr) throw std::logic_error("a tenant query's run needs its query_reader");

@@ -46,6 +46,7 @@ struct run_config {
   std::string am_path = "/am";
   std::string idm_path = "/openidm";  ///< IDM context path (users named by user name or mail)
   std::string managed_user;           ///< managed user object (empty: "<realm>_user")
+  std::string managed_group;          ///< managed group object (empty: "<realm>_group")
   run_mode mode = run_mode::reset;
   bool verify = false;
   /// The users come from the tenant (`--query`, `--group`): then the reader given to run()

@@ -115,7 +115,9 @@ std::string tenant_paths::device(std::string_view realm_path, std::string_view u
   return collection(realm_path, user_id, t) + "/" + encode_segment(device_id);
 }
 
-void tenant_paths::set_idm(std::string idm_path, std::string managed_user) {
+void tenant_paths::set_idm(std::string idm_path, std::string managed_user,
+                           std::string managed_group) {
+  managed_group_ = std::move(managed_group);
   idm_path_ = context_path(std::move(idm_path));
   managed_user_ = std::move(managed_user);
 }
@@ -129,6 +131,7 @@ std::string tenant_paths::managed_user(std::string_view realm_path) const {
 }
 
 std::string tenant_paths::managed_group(std::string_view realm_path) const {
+  if (!managed_group_.empty()) return managed_group_;
   auto user = managed_user(realm_path);
   if (user.size() > 5 && user.ends_with("_user")) return user.substr(0, user.size() - 5) + "_group";
   return user == "user" ? "group" : user + "_group";

@@ -54,9 +54,9 @@ class tenant_paths {
   const std::string& am_path() const { return am_path_; }
 
   // The IDM side (PingIDM, "/openidm" on AIC).
-  /// `idm_path`: the IDM context path; `managed_user`: the managed user object (empty: the
-  /// realm's, see managed_user()).
-  void set_idm(std::string idm_path, std::string managed_user);
+  /// `idm_path`: the IDM context path; `managed_user`, `managed_group`: the managed objects
+  /// (empty: the realm's, see managed_user() and managed_group()).
+  void set_idm(std::string idm_path, std::string managed_user, std::string managed_group = {});
   /// The managed user object of a realm: "alpha_user" for ".../realms/alpha" (its last
   /// realm), "user" for the root realm (a self-managed PingIDM), or the one set.
   std::string managed_user(std::string_view realm_path) const;
@@ -65,7 +65,8 @@ class tenant_paths {
   std::string user_query(std::string_view realm_path, std::string_view filter,
                          std::string_view fields, int page_size = 0, std::string_view cookie = {},
                          bool exact_total = false) const;
-  /// The managed group object of a realm: "alpha_group" (from the managed user's name).
+  /// The managed group object of a realm: "alpha_group" (from the managed user's name), or
+  /// the one set.
   std::string managed_group(std::string_view realm_path) const;
   /// "<idm>/managed/<realm>_group?_queryFilter=<filter>&_fields=<fields>"
   std::string group_query(std::string_view realm_path, std::string_view filter,
@@ -79,6 +80,7 @@ class tenant_paths {
   std::string am_path_;
   std::string idm_path_ = "/openidm";
   std::string managed_user_;
+  std::string managed_group_;
 };
 
 }  // namespace devreset::io

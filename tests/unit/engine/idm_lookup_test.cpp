@@ -64,6 +64,9 @@ TEST(IdmLookup, TheTargetIsPercentEncoded) {
   EXPECT_EQ(p.managed_group("/realms/root"), "group");
   p.set_idm("/openidm", "person");
   EXPECT_EQ(p.managed_user("/realms/root/realms/alpha"), "person");
+  EXPECT_EQ(p.managed_group("/realms/root/realms/alpha"), "person_group");
+  p.set_idm("/openidm", "person", "team");
+  EXPECT_EQ(p.managed_group("/realms/root/realms/alpha"), "team");
 }
 
 TEST(IdmLookup, MatchesTheAnswerBackToEachNameCaseIgnored) {
