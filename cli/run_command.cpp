@@ -278,6 +278,10 @@ std::optional<engine::run_result> execute(run_request& r, io::job_reader& reader
                          &control, &prog);
   }
   prog.finish(result->stats);
+  if (r.cfg.proxy && result->tunnels > 0) {
+    tell(fmt::format("Proxy: {} ({} tunnel{}, one a connection)\n", r.cfg.proxy->shown(),
+                     result->tunnels, result->tunnels == 1 ? "" : "s"));
+  }
   try {
     ledger->close();
   } catch (const io::ledger_error& e) {

@@ -77,7 +77,9 @@ po::options_description tenant_options() {
     ("managed-user", po::value<std::string>(), "IDM managed user object (default: <realm>_user, e.g. alpha_user; a self-managed PingIDM: user)")
     ("managed-group", po::value<std::string>(), "IDM managed group object, for --group (default: <realm>_group; a self-managed PingIDM: group)")
     ("ca-file", po::value<std::string>(), "PEM CA bundle to verify the tenant with (default: system store)")
-    ("insecure", po::bool_switch(), "do not verify the tenant's certificate (never do this in production)");
+    ("insecure", po::bool_switch(), "do not verify the tenant's certificate (never do this in production)")
+    ("proxy", po::value<std::string>(), "HTTP proxy: http://[user:password@]host:port (default: HTTPS_PROXY, then ALL_PROXY; '' for none). Credentials on the command line show in ps: prefer the environment or the config file")
+    ("no-proxy", po::value<std::string>(), "hosts reached directly: example.com,.corp,10.0.0.0/8,* (default: NO_PROXY)");
   // clang-format on
   return desc;
 }
@@ -154,6 +156,24 @@ struct usage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The proxy, as curl chooses it (io/proxy.hpp). Its credentials are never shown.
+void read_proxy(const po::variables_map& vm, engine::run_config& cfg) {
+  auto opt = [&](const char* name) -> std::optional<std::string> {
+    if (!vm.count(name)) return std::nullopt;
+    return vm[name].as<std::string>();
+  };
+  auto choice = io::choose_proxy(cfg.host, opt("proxy"), opt("no-proxy"));
+  if (!choice.error.empty()) throw usage_error(choice.error);
+  if (choice.proxy && choice.proxy->scheme == "https") {
+    throw usage_error(
+        fmt::format("{}: https:// proxies (TLS to the proxy) are not supported yet: "
+                    "use the proxy's http:// port (the tunnel to the tenant is TLS "
+                    "all the same)",
+                    choice.from));
+  }
+  cfg.proxy = std::move(choice.proxy);
+}
+
 // The tenant: https only; a host name or address, no user, query or fragment; its path,
 // if any, is the AM context path (unless --am-path). Every part is taken as it is spelled,
 // never percent-decoded: nothing in it can change the request line or the host reached.
@@ -209,6 +229,7 @@ void read_tenant(const po::variables_map& vm, engine::run_config& cfg) {
       throw usage_error(fmt::format("--{} is a managed object's name: letters, digits, _", option));
     }
   }
+  read_proxy(vm, cfg);
   cfg.tls.insecure = vm["insecure"].as<bool>();
   if (vm.count("ca-file")) {
     if (cfg.tls.insecure) {
@@ -355,6 +376,23 @@ std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm,
       "no token: give --sa-id and --sa-key, or --token-file FILE, or set DEVRESET_TOKEN");
 }
 
+// A proxy URL's user info in this process's arguments, overwritten once read: `ps` shows
+// "http://*****@proxy:3128" from then on.
+void hide_proxy_credentials(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    char* value = nullptr;
+    if (std::string_view(argv[i]).starts_with("--proxy=")) value = argv[i] + 8;
+    if (std::string_view(argv[i]) == "--proxy" && i + 1 < argc) value = argv[i + 1];
+    if (value == nullptr) continue;
+    std::string_view v(value);
+    const auto scheme = v.find("://");
+    const auto start = scheme == std::string_view::npos ? 0 : scheme + 3;
+    const auto at = v.find('@', start);
+    if (at == std::string_view::npos || v.find('/', start) < at) continue;
+    std::fill(value + start, value + at, '*');
+  }
+}
+
 // Parses `desc`, shows --help, checks the options every command needs, then `read`s the
 // rest: the exit code when the command ends here, nothing when it goes on.
 template <class Read>
@@ -363,6 +401,7 @@ std::optional<int> parse_command(int argc, char** argv, const char* name,
   out.name = name;
   try {
     auto vm = parse_layered(argc, argv, desc);
+    hide_proxy_credentials(argc, argv);
     if (vm.count("help")) {
       std::cout << desc << '\n';
       return 0;

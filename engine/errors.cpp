@@ -24,6 +24,8 @@ class run_category_impl final : public std::error_category {
         return "the tenant cannot be reached";
       case run_error::certificate:
         return "the tenant's certificate was refused";
+      case run_error::proxy:
+        return "the proxy refused the tunnel";
       case run_error::wrong_realm:
         return "no such realm";
       case run_error::wrong_address:

@@ -14,6 +14,7 @@ enum class run_error {
   tenant_silent,    ///< N requests in a row got no answer at all: the tenant went away
   unreachable,      ///< the preflight could not reach the tenant
   certificate,      ///< the tenant's certificate was refused (chain or name)
+  proxy,            ///< the proxy refused the tunnel (its credentials, its rules)
   wrong_realm,      ///< the preflight: AM does not know the realm
   wrong_address,    ///< the preflight: nothing like AM's device API answers at the AM path
   not_found_storm,  ///< the first users of the run were all not found

@@ -44,6 +44,10 @@ struct https_host::impl {
   std::string host;
   std::string port;
   std::string host_header;
+  std::optional<io::proxy_config> proxy;  // with it, `endpoints` are the proxy's
+  std::string proxy_auth;                 // its Proxy-Authorization, when it has credentials
+  std::string authority;                  // host:port, always with the port (CONNECT's target)
+  std::uint64_t tunnels = 0;
   tls_settings tls;
   ssl::context ctx{ssl::context::tls_client};
   tcp::resolver::results_type endpoints;
@@ -102,15 +106,20 @@ std::string names_of(X509* cert) {
 
 }  // namespace
 
-https_host::https_host(std::string host, std::string port, tls_settings tls)
+https_host::https_host(std::string host, std::string port, tls_settings tls,
+                       std::optional<io::proxy_config> proxy)
     : impl_(std::make_unique<impl>()) {
   auto& i = *impl_;
+  i.proxy = std::move(proxy);
+  if (i.proxy) i.proxy_auth = i.proxy->basic_auth();
   i.host = std::move(host);
   i.port = std::move(port);
   i.host_header = i.port == "443" ? i.host : fmt::format("{}:{}", i.host, i.port);
   if (i.host.find(':') != std::string::npos) {  // IPv6 literal
     i.host_header = i.port == "443" ? "[" + i.host + "]" : fmt::format("[{}]:{}", i.host, i.port);
   }
+  i.authority = i.host.find(':') != std::string::npos ? fmt::format("[{}]:{}", i.host, i.port)
+                                                      : fmt::format("{}:{}", i.host, i.port);
   i.tls = std::move(tls);
   i.ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
@@ -140,14 +149,26 @@ https_host::~https_host() {
 
 asio::awaitable<std::string> https_host::resolve(asio::any_io_executor ex) {
   tcp::resolver resolver(ex);
-  auto [ec, results] = co_await resolver.async_resolve(impl_->host, impl_->port, use_tuple);
-  if (ec) co_return fmt::format("cannot resolve {}: {}", impl_->host, ec.message());
+  // Through a proxy, the tenant's name is the proxy's to resolve.
+  const auto& name = impl_->proxy ? impl_->proxy->host : impl_->host;
+  const auto& port = impl_->proxy ? impl_->proxy->port : impl_->port;
+  auto [ec, results] = co_await resolver.async_resolve(name, port, use_tuple);
+  if (ec) {
+    co_return fmt::format("cannot resolve {}{}: {}", impl_->proxy ? "the proxy " : "",
+                          io::printable(name, 200), ec.message());
+  }
   impl_->endpoints = std::move(results);
   co_return std::string();
 }
 
 const std::string& https_host::host() const {
   return impl_->host;
+}
+std::string https_host::via() const {
+  return impl_->proxy ? " through the proxy at " + impl_->proxy->shown() : std::string();
+}
+std::uint64_t https_host::tunnels() const {
+  return impl_->tunnels;
 }
 std::uint64_t https_host::connects() const {
   return impl_->connects;
@@ -231,6 +252,13 @@ struct https_connection::impl {
     }
     boost::system::error_code ignored;
     tcp_layer.socket().set_option(tcp::no_delay(true), ignored);
+    if (host.proxy) {
+      auto [how, why] = co_await tunnel();
+      if (how != transport::ok) {
+        close();
+        co_return std::pair{how, std::move(why)};
+      }
+    }
     auto [hec] = co_await stream->async_handshake(ssl::stream_base::client, use_tuple);
     if (hec) {
       std::string why = hec.message();
@@ -250,6 +278,63 @@ struct https_connection::impl {
     if (SSL_session_reused(ssl) == 1) ++host.resumed;
     session_saved = false;
     co_return std::pair{transport::ok, std::string()};
+  }
+
+  // CONNECT host:port through the proxy, on the TCP stream the TLS handshake then uses; within
+  // the deadline already set on the stream. The proxy's refusals are told apart from the
+  // tenant's answers: 407 and 403 are final (transport::proxy_refused), a proxy that cannot
+  // reach the tenant (502, 503, 504) is a connection that failed (retried). The answer to a
+  // CONNECT is always the proxy's own: the tenant is not reached before the tunnel is up.
+  asio::awaitable<std::pair<transport, std::string>> tunnel() {
+    auto& tcp_layer = beast::get_lowest_layer(*stream);
+    const auto& p = *host.proxy;
+    http::request<http::empty_body> connect{http::verb::connect, host.authority, 11};
+    connect.set(http::field::host, host.authority);
+    connect.set(http::field::user_agent, "devreset/" DEVRESET_VERSION_STRING);
+    if (!host.proxy_auth.empty()) {
+      connect.set(http::field::proxy_authorization, host.proxy_auth);
+    }
+    auto [wec, wn] = co_await http::async_write(tcp_layer, connect, use_tuple);
+    const auto at = fmt::format("the proxy at {}", p.shown());
+    if (wec) {
+      co_return std::pair{wec == beast::error::timeout ? transport::timeout : transport::dropped,
+                          fmt::format("{}: {}", at, wec.message())};
+    }
+    beast::flat_buffer b{max_header};
+    http::response_parser<http::empty_body> res;
+    res.skip(true);  // a CONNECT's answer has no body: the tunnel follows
+    res.header_limit(max_header);
+    auto [rec, rn] = co_await http::async_read(tcp_layer, b, res, use_tuple);
+    if (rec) {
+      co_return std::pair{rec == beast::error::timeout ? transport::timeout : transport::dropped,
+                          fmt::format("{} closed the tunnel: {}", at, rec.message())};
+    }
+    co_return tunnel_outcome(at, res.get().result_int(), b.size());
+  }
+
+  std::pair<transport, std::string> tunnel_outcome(const std::string& at, unsigned status,
+                                                   std::size_t extra) {
+    const auto words =
+        fmt::format("{} {}", status, http::obsolete_reason(static_cast<http::status>(status)));
+    if (status == 200 && extra == 0) {
+      ++host.tunnels;
+      return {transport::ok, {}};
+    }
+    if (status == 200) return {transport::bad_answer, at + " sent data before the tunnel's TLS"};
+    if (status == 407 || status == 401) {  // tinyproxy says 401 where RFC 9110 says 407
+      return {transport::proxy_refused,
+              host.proxy_auth.empty()
+                  ? fmt::format("{} wants credentials ({}): give them in --proxy or "
+                                "HTTPS_PROXY as http://user:password@host:port",
+                                at, words)
+                  : fmt::format("{} refused the credentials ({})", at, words)};
+    }
+    if (status == 502 || status == 503 || status == 504) {
+      return {transport::connect_failed,
+              fmt::format("{} could not reach {} ({})", at, host.authority, words)};
+    }
+    return {transport::proxy_refused,
+            fmt::format("{} refused the tunnel to {} ({})", at, host.authority, words)};
   }
 
   // The parts of an answer the engine reads. Content-Type and Location only serve the words

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "engine/request.hpp"
+#include "io/proxy.hpp"
 
 namespace devreset::engine {
 
@@ -30,8 +31,10 @@ std::optional<std::string> ca_file_problem(const std::string& ca_file);
 /// the TLS session to resume, and the counters of connections made.
 class https_host {
  public:
-  /// Throws std::runtime_error when the CA file cannot be loaded.
-  https_host(std::string host, std::string port, tls_settings tls);
+  /// Throws std::runtime_error when the CA file cannot be loaded. With `proxy`, every
+  /// connection is a CONNECT tunnel through it (an http:// proxy), TLS to the tenant inside.
+  https_host(std::string host, std::string port, tls_settings tls,
+             std::optional<io::proxy_config> proxy = std::nullopt);
   ~https_host();
   https_host(const https_host&) = delete;
   https_host& operator=(const https_host&) = delete;
@@ -40,6 +43,10 @@ class https_host {
   boost::asio::awaitable<std::string> resolve(boost::asio::any_io_executor ex);
 
   const std::string& host() const;
+  /// " through the proxy at http://proxy:3128", or empty without a proxy (for messages).
+  std::string via() const;
+  /// Tunnels opened through the proxy (one per connection).
+  std::uint64_t tunnels() const;
   std::uint64_t connects() const;  ///< TCP+TLS connections made
   std::uint64_t resumed() const;   ///< of which resumed a TLS session
 

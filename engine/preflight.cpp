@@ -81,10 +81,13 @@ asio::awaitable<checked> read(run_state* s, preflight_ctx& p, const std::string&
     }
   }
   const auto& a = out.answer;
-  if (out.problem.empty() && a.how != transport::ok && a.how != transport::bad_answer) {
+  if (out.problem.empty() && a.how == transport::proxy_refused) {
+    out.error = run_error::proxy;
+    out.problem = io::printable(a.detail, 300);  // it names the proxy and what it said
+  } else if (out.problem.empty() && a.how != transport::ok && a.how != transport::bad_answer) {
     out.error = a.how == transport::certificate ? run_error::certificate : run_error::unreachable;
-    out.problem = fmt::format("cannot reach the tenant at https://{}:{}: {}", s->cfg.host,
-                              s->cfg.port, io::printable(a.detail, 300));
+    out.problem = fmt::format("cannot reach the tenant at https://{}:{}{}: {}", s->cfg.host,
+                              s->cfg.port, s->host.via(), io::printable(a.detail, 300));
   }
   co_return out;
 }

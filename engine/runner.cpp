@@ -64,7 +64,7 @@ run_state::run_state(const run_config& c, asio::io_context& io, io::job_reader& 
       ledger(l),
       tokens(t),
       result(r),
-      host(c.host, c.port, c.tls),
+      host(c.host, c.port, c.tls, c.proxy),
       limiter(c.rate, c.burst > 0 ? c.burst : std::max(1.0, c.rate / 100)),
       device_profile(request_profile::device(c.retry)),
       disp(
@@ -314,6 +314,7 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
   tokens.detach();
   result.connections = s.host.connects();
   result.resumed_sessions = s.host.resumed();
+  result.tunnels = s.host.tunnels();
   result.elapsed_s = ms_between(result.stats.started, steady::now()) / 1000;
   if (result.preflight_failed) {
     // No user was touched: leave the ledger as it was, so that the same command, once the
@@ -332,26 +333,28 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
 
 json::object run_record(const run_config& config) {
   const auto& in = config.input;
-  json::object o{{"record", "run"},
-                 {"run_id", config.run_id},
-                 {"started_at", io::format_utc(std::chrono::system_clock::now())},
-                 {"mode", config.mode == run_mode::plan ? "plan" : "reset"},
-                 {"tenant", config.port == "443" ? config.host : config.host + ":" + config.port},
-                 {"tenant_url", io::tenant_url(config.host, config.port, config.am_path)},
-                 {"am_path", io::tenant_paths(config.am_path).am_path()},
-                 {"tls_verify", !config.tls.insecure},
-                 {"concurrency", config.concurrency},
-                 {"rate", config.rate},
-                 {"max_attempts", config.retry.max_attempts},
-                 {"verify", config.verify},
-                 {"version", DEVRESET_VERSION_STRING},
-                 {"input", in.name},
-                 {"input_path", in.path},
-                 {"input_format", in.format},
-                 {"input_rows", in.rows},
-                 {"realm", in.realm},
-                 {"types", in.types},
-                 {"resume", in.resume}};
+  json::object o{
+      {"record", "run"},
+      {"run_id", config.run_id},
+      {"started_at", io::format_utc(std::chrono::system_clock::now())},
+      {"mode", config.mode == run_mode::plan ? "plan" : "reset"},
+      {"tenant", config.port == "443" ? config.host : config.host + ":" + config.port},
+      {"tenant_url", io::tenant_url(config.host, config.port, config.am_path)},
+      {"am_path", io::tenant_paths(config.am_path).am_path()},
+      {"tls_verify", !config.tls.insecure},
+      {"concurrency", config.concurrency},
+      {"rate", config.rate},
+      {"max_attempts", config.retry.max_attempts},
+      {"verify", config.verify},
+      {"proxy", config.proxy ? json::value(config.proxy->shown()) : json::value(nullptr)},
+      {"version", DEVRESET_VERSION_STRING},
+      {"input", in.name},
+      {"input_path", in.path},
+      {"input_format", in.format},
+      {"input_rows", in.rows},
+      {"realm", in.realm},
+      {"types", in.types},
+      {"resume", in.resume}};
   if (in.demo) o["demo"] = true;
   return o;
 }
@@ -408,6 +411,8 @@ json::object summary_record(const run_config& config, const run_result& r) {
       {"requests_per_user", round1(st.requests_per_user())},
       {"tenant_allowed_per_s", std::round(st.tenant_allowed)},
       {"connections", r.connections},
+      {"proxy", config.proxy ? json::value(config.proxy->shown()) : json::value(nullptr)},
+      {"tunnels", r.tunnels},
       {"finished_at", io::format_utc(std::chrono::system_clock::now())}};
   if (!r.reason.empty()) o["reason"] = r.reason;
   return o;

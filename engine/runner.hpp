@@ -22,6 +22,7 @@
 #include "engine/token_source.hpp"
 #include "io/job_reader.hpp"
 #include "io/ledger_writer.hpp"
+#include "io/proxy.hpp"
 #include "io/user_type_map.hpp"
 
 namespace devreset::engine {
@@ -44,9 +45,10 @@ struct run_config {
   std::string host;  ///< tenant host name or address
   std::string port = "443";
   std::string am_path = "/am";
-  std::string idm_path = "/openidm";  ///< IDM context path (users named by user name or mail)
-  std::string managed_user;           ///< managed user object (empty: "<realm>_user")
-  std::string managed_group;          ///< managed group object (empty: "<realm>_group")
+  std::string idm_path = "/openidm";      ///< IDM context path (users named by user name or mail)
+  std::string managed_user;               ///< managed user object (empty: "<realm>_user")
+  std::string managed_group;              ///< managed group object (empty: "<realm>_group")
+  std::optional<io::proxy_config> proxy;  ///< the proxy to tunnel through (none: direct)
   run_mode mode = run_mode::reset;
   bool verify = false;
   /// The users come from the tenant (`--query`, `--group`): then the reader given to run()
@@ -120,6 +122,7 @@ struct run_result {
   bool preflight_failed = false;
   run_stats stats;
   std::uint64_t connections = 0;
+  std::uint64_t tunnels = 0;  ///< CONNECT tunnels through the proxy (one per connection)
   std::uint64_t resumed_sessions = 0;
   double elapsed_s = 0;
 

@@ -17,6 +17,8 @@ std::string_view to_string(transport t) noexcept {
       return "unreadable answer";
     case transport::certificate:
       return "certificate refused";
+    case transport::proxy_refused:
+      return "refused by the proxy";
   }
   return "unknown";
 }
@@ -31,6 +33,7 @@ meaning meaning_of(const attempt_result& r) noexcept {
     case transport::bad_answer:
       return meaning::retry;
     case transport::certificate:
+    case transport::proxy_refused:
       return meaning::fail;
   }
   const int s = r.status;

@@ -13,6 +13,7 @@ enum class transport {
   dropped,         ///< the connection closed before a whole answer came
   bad_answer,      ///< the answer could not be read (not HTTP, too large, not JSON)
   certificate,     ///< the tenant's certificate was refused (chain or name): never retried
+  proxy_refused,   ///< the proxy refused the tunnel (407 credentials, 403...): never retried
 };
 
 std::string_view to_string(transport t) noexcept;

@@ -25,6 +25,34 @@ start_sim() {  # extra sim options; sets $tenant, $sim_pid, $work/{ca.pem,users.
   tenant=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$work/ready.json")
   echo sim-token >"$work/token.txt"
 }
+start_proxy() {  # [user password]: Debian's tinyproxy on 127.0.0.1; sets $proxy_port, $proxy_log
+  command -v tinyproxy >/dev/null || fail "tinyproxy is not installed (scripts/setup.sh installs it)"
+  local dir="$work/proxy"
+  mkdir -p "$dir"
+  chmod 711 "$work"  # tinyproxy drops to nobody: it must reach its folder, nothing else
+  chmod 777 "$dir"
+  proxy_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  proxy_log="$dir/tinyproxy.log"
+  : >"$proxy_log"
+  chmod 666 "$proxy_log"
+  {
+    [[ $(id -u) -eq 0 ]] && printf 'User nobody\nGroup nogroup\n'
+    printf 'Port %s\nListen 127.0.0.1\nTimeout 30\nMaxClients 256\n' "$proxy_port"
+    printf 'LogFile "%s"\nLogLevel Info\nAllow 127.0.0.1\nDisableViaHeader Yes\n' "$proxy_log"
+    [[ $# -eq 2 ]] && printf 'BasicAuth %s %s\n' "$1" "$2"
+  } >"$dir/tinyproxy.conf"
+  chmod 644 "$dir/tinyproxy.conf"
+  tinyproxy -d -c "$dir/tinyproxy.conf" >"$dir/stdout" 2>&1 &
+  other_pids+=($!)
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$proxy_port") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "tinyproxy did not start: $(cat "$dir/stdout" "$proxy_log")"
+}
+connects_through_proxy() {  # CONNECT requests the proxy logged
+  grep -c "CONNECT 127.0.0.1:" "$proxy_log" || true
+}
 stats() {  # the sim's counters (by the name its certificate holds, wherever it listens)
   local port=${tenant##*:} host=${tenant#https://}
   host=${host%:*}
