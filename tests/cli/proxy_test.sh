@@ -12,17 +12,25 @@ summary_of() {  # ledger -> its summary record
 
 case "$case_name" in
 a_run_through_the_proxy)
-  # Every user ok; one CONNECT a connection, not a request; the ledger says which proxy.
-  start_sim --users 60
+  # Every user ok, the token from a service account's token endpoint through the same proxy;
+  # one CONNECT a connection, not a request; the ledger says which proxy.
+  key_src="$(dirname "$0")/../../samples/service-account.jwk.json"
+  start_sim --users 60 --sa-id sa-proxy --sa-jwk "$key_src"
+  cp "$key_src" "$work/sa.jwk.json"
+  chmod 600 "$work/sa.jwk.json"
   start_proxy
-  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 4 \
-    --proxy "http://127.0.0.1:$proxy_port" >"$work/out" 2>"$work/err" || fail "exit $?: $(cat "$work/err")"
+  "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --sa-id sa-proxy \
+    --sa-key "$work/sa.jwk.json" --input "$work/users.txt" --ledger "$work/l.jsonl" --yes \
+    --concurrency 4 --proxy "http://127.0.0.1:$proxy_port" >"$work/out" 2>"$work/err" \
+    || fail "exit $?: $(cat "$work/err")"
+  [[ $(json_get "$(stats)" '["tokens_issued"]') -ge 1 ]] || fail "no token from the token endpoint"
   [[ $(count_records "$work/l.jsonl" ok) -eq 60 ]] || fail "not 60 ok"
   s=$(summary_of "$work/l.jsonl")
   connections=$(json_get "$s" '["connections"]')
   [[ $(connects_through_proxy) -eq $connections && $(json_get "$s" '["tunnels"]') -eq $connections ]] \
     || fail "$(connects_through_proxy) CONNECTs, $connections connections: $s"
-  (( connections <= 5 )) || fail "$connections connections for 4 workers: keep-alive through the tunnel"
+  # 4 workers, the preflight and the token endpoint: keep-alive through each tunnel.
+  (( connections <= 6 )) || fail "$connections connections for 4 workers: keep-alive through the tunnel"
   [[ $(json_get "$s" '["proxy"]') == "http://127.0.0.1:$proxy_port" ]] || fail "summary: $s"
   grep -q '"proxy":"http://127.0.0.1:' <(head -n 1 "$work/l.jsonl") || fail "the run record names no proxy"
   grep -q "^Proxy: http://127.0.0.1:$proxy_port (" "$work/err" || fail "$(cat "$work/err")"
