@@ -79,7 +79,8 @@ po::options_description tenant_options() {
     ("ca-file", po::value<std::string>(), "PEM CA bundle to verify the tenant with (default: system store)")
     ("insecure", po::bool_switch(), "do not verify the tenant's certificate (never do this in production)")
     ("proxy", po::value<std::string>(), "HTTP proxy: http://[user:password@]host:port (default: HTTPS_PROXY, then ALL_PROXY; '' for none). Credentials on the command line show in ps: prefer the environment or the config file")
-    ("no-proxy", po::value<std::string>(), "hosts reached directly: example.com,.corp,10.0.0.0/8,* (default: NO_PROXY)");
+    ("no-proxy", po::value<std::string>(), "hosts reached directly: example.com,.corp,10.0.0.0/8,* (default: NO_PROXY)")
+    ("proxy-ca-file", po::value<std::string>(), "PEM CA bundle for an https:// proxy's certificate (default: system store)");
   // clang-format on
   return desc;
 }
@@ -164,14 +165,13 @@ void read_proxy(const po::variables_map& vm, engine::run_config& cfg) {
   };
   auto choice = io::choose_proxy(cfg.host, opt("proxy"), opt("no-proxy"));
   if (!choice.error.empty()) throw usage_error(choice.error);
-  if (choice.proxy && choice.proxy->scheme == "https") {
-    throw usage_error(
-        fmt::format("{}: https:// proxies (TLS to the proxy) are not supported yet: "
-                    "use the proxy's http:// port (the tunnel to the tenant is TLS "
-                    "all the same)",
-                    choice.from));
-  }
   cfg.proxy = std::move(choice.proxy);
+  if (vm.count("proxy-ca-file")) {
+    cfg.tls.proxy_ca_file = vm["proxy-ca-file"].as<std::string>();
+    if (auto why = engine::ca_file_problem(cfg.tls.proxy_ca_file)) {
+      throw usage_error(fmt::format("--proxy-ca-file {}: {}", cfg.tls.proxy_ca_file, *why));
+    }
+  }
 }
 
 // The tenant: https only; a host name or address, no user, query or fragment; its path,

@@ -32,6 +32,43 @@ namespace {
 constexpr std::size_t max_body = 1024 * 1024;  // a device list of a sane user is far less
 constexpr std::uint32_t max_header = 16 * 1024;
 
+// The bytes under the tenant's TLS: the TCP connection itself, or, through an https://
+// proxy, a TLS session with the proxy on it (the CONNECT tunnel runs inside). Beast's
+// get_lowest_layer() finds the TCP stream (its deadlines, its socket) through next_layer().
+class tunnel_stream {
+ public:
+  using executor_type = beast::tcp_stream::executor_type;
+  using next_layer_type = beast::tcp_stream;
+  using lowest_layer_type = beast::tcp_stream;
+
+  explicit tunnel_stream(asio::any_io_executor ex) : tcp_(std::move(ex)) {}
+  executor_type get_executor() noexcept { return tcp_.get_executor(); }
+  beast::tcp_stream& next_layer() noexcept { return tcp_; }
+  beast::tcp_stream& lowest_layer() noexcept { return tcp_; }
+
+  /// From now on, TLS with the proxy (its handshake is the caller's).
+  ssl::stream<beast::tcp_stream&>& to_proxy(ssl::context& ctx) {
+    proxy_tls_.emplace(tcp_, ctx);
+    return *proxy_tls_;
+  }
+  ssl::stream<beast::tcp_stream&>* proxy_tls() { return proxy_tls_ ? &*proxy_tls_ : nullptr; }
+
+  template <class MutableBuffers, class Token>
+  auto async_read_some(const MutableBuffers& b, Token&& token) {
+    if (proxy_tls_) return proxy_tls_->async_read_some(b, std::forward<Token>(token));
+    return tcp_.async_read_some(b, std::forward<Token>(token));
+  }
+  template <class ConstBuffers, class Token>
+  auto async_write_some(const ConstBuffers& b, Token&& token) {
+    if (proxy_tls_) return proxy_tls_->async_write_some(b, std::forward<Token>(token));
+    return tcp_.async_write_some(b, std::forward<Token>(token));
+  }
+
+ private:
+  beast::tcp_stream tcp_;
+  std::optional<ssl::stream<beast::tcp_stream&>> proxy_tls_;
+};
+
 bool is_ip_literal(const std::string& host) {
   boost::system::error_code ec;
   asio::ip::make_address(host, ec);
@@ -47,6 +84,7 @@ struct https_host::impl {
   std::optional<io::proxy_config> proxy;  // with it, `endpoints` are the proxy's
   std::string proxy_auth;                 // its Proxy-Authorization, when it has credentials
   std::string authority;                  // host:port, always with the port (CONNECT's target)
+  std::optional<ssl::context> proxy_ctx;  // an https:// proxy's TLS (always verified)
   std::uint64_t tunnels = 0;
   tls_settings tls;
   ssl::context ctx{ssl::context::tls_client};
@@ -139,6 +177,23 @@ https_host::https_host(std::string host, std::string port, tls_settings tls,
     }
     i.ctx.set_verify_mode(ssl::verify_peer);
   }
+  if (i.proxy && i.proxy->scheme == "https") {
+    i.proxy_ctx.emplace(ssl::context::tls_client);
+    i.proxy_ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                             ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    if (!i.tls.proxy_ca_file.empty()) {
+      i.proxy_ctx->load_verify_file(i.tls.proxy_ca_file, ec);
+      if (ec) {
+        throw std::runtime_error(
+            fmt::format("proxy CA file {}: cannot load it: {}", i.tls.proxy_ca_file, ec.message()));
+      }
+    } else {
+      i.proxy_ctx->set_default_verify_paths(ec);
+    }
+    i.proxy_ctx->set_verify_mode(ssl::verify_peer);
+  }
   // Client-side session cache, so that reconnects resume instead of a full handshake.
   SSL_CTX_set_session_cache_mode(i.ctx.native_handle(), SSL_SESS_CACHE_CLIENT);
 }
@@ -180,7 +235,7 @@ std::uint64_t https_host::resumed() const {
 struct https_connection::impl {
   asio::any_io_executor ex;
   https_host::impl& host;
-  std::optional<ssl::stream<beast::tcp_stream>> stream;
+  std::optional<ssl::stream<tunnel_stream>> stream;
   // Bounded: the parser's header and body limits do not cover a chunk-size line or trailer
   // that never ends, which would otherwise grow this buffer until the deadline.
   beast::flat_buffer buffer{max_header + 64 * 1024};
@@ -252,6 +307,13 @@ struct https_connection::impl {
     }
     boost::system::error_code ignored;
     tcp_layer.socket().set_option(tcp::no_delay(true), ignored);
+    if (host.proxy_ctx) {
+      auto [how, why] = co_await proxy_handshake();
+      if (how != transport::ok) {
+        close();
+        co_return std::pair{how, std::move(why)};
+      }
+    }
     if (host.proxy) {
       auto [how, why] = co_await tunnel();
       if (how != transport::ok) {
@@ -285,8 +347,32 @@ struct https_connection::impl {
   // tenant's answers: 407 and 403 are final (transport::proxy_refused), a proxy that cannot
   // reach the tenant (502, 503, 504) is a connection that failed (retried). The answer to a
   // CONNECT is always the proxy's own: the tenant is not reached before the tunnel is up.
+  // TLS with an https:// proxy, its certificate and name verified, before the CONNECT.
+  asio::awaitable<std::pair<transport, std::string>> proxy_handshake() {
+    const auto& p = *host.proxy;
+    auto& tls = stream->next_layer().to_proxy(*host.proxy_ctx);
+    SSL* ssl = tls.native_handle();
+    if (is_ip_literal(p.host)) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), p.host.c_str());
+    } else {
+      SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(p.host.c_str()));
+      SSL_set1_host(ssl, p.host.c_str());
+    }
+    auto [ec] = co_await tls.async_handshake(ssl::stream_base::client, use_tuple);
+    if (!ec) co_return std::pair{transport::ok, std::string()};
+    std::string why = ec.message();
+    auto how = ec == beast::error::timeout ? transport::timeout : transport::connect_failed;
+    if (long verify = SSL_get_verify_result(ssl); verify != X509_V_OK) {
+      how = transport::certificate;
+      why =
+          fmt::format("certificate verification failed: {}", X509_verify_cert_error_string(verify));
+    }
+    co_return std::pair{how, fmt::format("TLS handshake with the proxy at {}: {}", p.shown(), why)};
+  }
+
   asio::awaitable<std::pair<transport, std::string>> tunnel() {
-    auto& tcp_layer = beast::get_lowest_layer(*stream);
+    auto& tcp_layer = stream->next_layer();  // TCP, or the TLS with an https:// proxy
     const auto& p = *host.proxy;
     http::request<http::empty_body> connect{http::verb::connect, host.authority, 11};
     connect.set(http::field::host, host.authority);

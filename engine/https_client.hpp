@@ -19,8 +19,9 @@
 namespace devreset::engine {
 
 struct tls_settings {
-  std::string ca_file;    ///< PEM CA bundle; empty: the system's trust store
-  bool insecure = false;  ///< no verification at all (explicit only, and said loudly)
+  std::string ca_file;        ///< PEM CA bundle; empty: the system's trust store
+  bool insecure = false;      ///< no verification at all (explicit only, and said loudly)
+  std::string proxy_ca_file;  ///< an https:// proxy's CA bundle; empty: the system's store
 };
 
 /// Why `ca_file` cannot serve as the CA bundle (not readable, not a regular file, no PEM
@@ -32,7 +33,8 @@ std::optional<std::string> ca_file_problem(const std::string& ca_file);
 class https_host {
  public:
   /// Throws std::runtime_error when the CA file cannot be loaded. With `proxy`, every
-  /// connection is a CONNECT tunnel through it (an http:// proxy), TLS to the tenant inside.
+  /// connection is a CONNECT tunnel through it (over TLS to an https:// proxy), and TLS to
+  /// the tenant inside.
   https_host(std::string host, std::string port, tls_settings tls,
              std::optional<io::proxy_config> proxy = std::nullopt);
   ~https_host();

@@ -9,7 +9,7 @@ packages=(
   libboost-url1.81-dev libboost-system1.81-dev
   libfmt-dev libssl-dev openssl ca-certificates libgtest-dev libgmock-dev
   curl python3 bsdutils
-  wrk python3-aiohttp gnuplot-nox time util-linux strace nginx-light procps tinyproxy
+  wrk python3-aiohttp gnuplot-nox time util-linux strace nginx-light procps tinyproxy stunnel4
   clang-14 libclang-rt-14-dev
 )
 

@@ -10,6 +10,22 @@ summary_of() {  # ledger -> its summary record
   grep '"record":"summary"' "$1" | tail -n 1
 }
 
+start_tls_front() {  # stunnel: TLS on a port of its own in front of tinyproxy; sets $tls_port
+  command -v stunnel >/dev/null || fail "stunnel is not installed (scripts/setup.sh installs it)"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$work/proxy/key.pem" -out "$work/proxy/cert.pem" 2>/dev/null
+  tls_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  printf 'foreground = yes\npid =\n[proxy]\naccept = 127.0.0.1:%s\nconnect = 127.0.0.1:%s\ncert = %s\nkey = %s\n' \
+    "$tls_port" "$proxy_port" "$work/proxy/cert.pem" "$work/proxy/key.pem" >"$work/proxy/stunnel.conf"
+  stunnel "$work/proxy/stunnel.conf" >"$work/proxy/stunnel.out" 2>&1 &
+  other_pids+=($!)
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "stunnel did not start: $(cat "$work/proxy/stunnel.out")"
+}
+
 case "$case_name" in
 a_run_through_the_proxy)
   # Every user ok, the token from a service account's token endpoint through the same proxy;
@@ -94,6 +110,26 @@ a_proxy_that_is_down)
   grep -q "cannot reach the tenant at https://.* through the proxy at http://127.0.0.1:$port" "$work/err" \
     || fail "not one clear line: $(cat "$work/err")"
   [[ $(json_get "$(stats)" '["requests"]') -eq 0 ]] || fail "the tenant was reached"
+  ;;
+an_https_proxy)
+  # TLS to the proxy (its certificate checked against --proxy-ca-file), CONNECT inside, and
+  # the tenant's TLS inside that.
+  start_sim --users 20
+  start_proxy
+  start_tls_front
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 2 \
+    --proxy "https://127.0.0.1:$tls_port" --proxy-ca-file "$work/proxy/cert.pem" >/dev/null 2>"$work/err" \
+    || fail "exit $?: $(cat "$work/err")"
+  [[ $(count_records "$work/l.jsonl" ok) -eq 20 ]] || fail "not 20 ok"
+  [[ $(connects_through_proxy) -eq $(json_get "$(summary_of "$work/l.jsonl")" '["connections"]') ]] \
+    || fail "CONNECTs: $(connects_through_proxy)"
+  set +e
+  run --input "$work/users.txt" --ledger "$work/u.jsonl" --yes --proxy "https://127.0.0.1:$tls_port" \
+    >/dev/null 2>"$work/err2"
+  rc=$?
+  set -e
+  [[ $rc -eq 3 ]] && grep -q "TLS handshake with the proxy at https://127.0.0.1:$tls_port: certificate verification failed" "$work/err2" \
+    || fail "an unknown proxy certificate: exit $rc: $(cat "$work/err2")"
   ;;
 *) fail "unknown case" ;;
 esac
