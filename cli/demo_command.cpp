@@ -49,7 +49,9 @@ engine::run_result reset_samples(sim::server& tenant, const fs::path& input, con
                tenant.realm_path(),
                "oath,push,webauthn,binding",
                false,
-               true};
+               true,
+               {},
+               {}};
   io::reader_options ro;
   ro.default_realm = tenant.realm_path();
   auto reader = io::open_job_reader(input, std::nullopt, ro);

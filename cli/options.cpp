@@ -1,6 +1,8 @@
 // Layered options (command line > environment > config file) and typo suggestions.
 #include "cli/options.hpp"
 
+#include "io/text.hpp"
+
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,24 +17,10 @@ namespace devreset::cli {
 namespace po = boost::program_options;
 
 std::string closest(const std::string& word, const std::vector<std::string>& known) {
-  // Levenshtein distance, small strings only: a dozen names of a dozen letters.
-  auto distance = [](const std::string& a, const std::string& b) {
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j)
-      prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-      cur[0] = i;
-      for (std::size_t j = 1; j <= b.size(); ++j) {
-        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-      }
-      std::swap(prev, cur);
-    }
-    return prev[b.size()];
-  };
   std::string best;
   std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
   for (const auto& k : known) {
-    auto d = distance(word, k);
+    auto d = io::edit_distance(word, k);
     if (d < best_d) {
       best_d = d;
       best = k;

@@ -143,7 +143,11 @@ std::string_view text_of(const json::object& rec, std::string_view key) {
 // How the record's input row named the user: by user name or mail when it did (the same key
 // whether the look-up resolved it or not, so that a rerun's record follows it), else by id.
 std::pair<io::id_kind, std::string_view> named_by(const json::object& rec) {
-  for (auto k : {io::id_kind::user_name, io::id_kind::mail}) {
+  const auto by = text_of(rec, "named_by");
+  for (auto k : {io::id_kind::user_id, io::id_kind::user_name, io::id_kind::mail}) {
+    if (by == io::to_string(k)) return {k, text_of(rec, io::to_string(k))};
+  }
+  for (auto k : {io::id_kind::user_name, io::id_kind::mail}) {  // records without named_by
     if (rec.contains(io::to_string(k))) return {k, text_of(rec, io::to_string(k))};
   }
   return {io::id_kind::user_id, text_of(rec, "user_id")};

@@ -239,7 +239,9 @@ engine::run_input input_facts(const run_request& r, std::uint64_t rows) {
             r.rows.default_realm,
             r.rows.default_types.to_string(','),
             r.resume,
-            false};
+            false,
+            {},
+            {}};
   }
   return {r.input.string(),
           fs::absolute(r.input, ec).string(),
@@ -248,7 +250,9 @@ engine::run_input input_facts(const run_request& r, std::uint64_t rows) {
           r.rows.default_realm,
           r.rows.default_types.to_string(','),
           r.resume,
-          false};
+          false,
+          {},
+          {}};
 }
 
 // Opens the ledger and runs the engine, with the progress display and Ctrl-C handling.
@@ -269,6 +273,8 @@ std::optional<engine::run_result> execute(run_request& r, io::job_reader& reader
   r.cfg.run_id = new_run_id();
   r.cfg.expected_users = rows;
   r.cfg.input = input_facts(r, rows);
+  if (char d = reader.delimiter(); d != 0) r.cfg.input.delimiter = std::string(1, d);
+  r.cfg.input.ignored_columns = reader.ignored_columns();
   progress prog(r.progress, rows);
   engine::run_control control;
   std::optional<engine::run_result> result;
@@ -305,6 +311,12 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
     return 2;
   }
   const auto rows = count_rows(r);
+  if (const auto& extra = reader->ignored_columns(); !extra.empty()) {
+    std::string names;
+    for (const auto& c : extra)
+      names += (names.empty() ? "" : ", ") + io::printable(c, 40);
+    tell(fmt::format("devreset {}: {}: ignored columns: {}\n", r.name, r.input.string(), names));
+  }
   const auto tenant = io::tenant_url(r.cfg.host, r.cfg.port, r.cfg.am_path);
   auto index = check_ledger(r, tenant);
   if (!index) return 2;

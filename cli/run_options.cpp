@@ -94,6 +94,8 @@ po::options_description input_options() {
     ("query", po::value<std::string>(), "instead of --input: the users an IDM managed-user _queryFilter matches, read page by page (e.g. 'accountStatus eq \"inactive\"')")
     ("group", po::value<std::string>(), "instead of --input: the members of this IDM group (its name)")
     ("input-format", po::value<std::string>(), "csv, json or jsonl (default: from the extension)")
+    ("delimiter", po::value<std::string>(), "CSV field separator: ',', ';' or 'tab' (default: found from the header row)")
+    ("id-column", po::value<std::string>(), "the identifier to use when rows give several: user_id, user_name or mail (default: user_id, else user_name, else mail)")
     ("types", po::value<std::string>()->default_value("oath,push,webauthn,binding"), "device types: oath, push, webauthn, binding, profile, trusted")
     ("page-size", po::value<int>()->default_value(0), "_pageSize of device lists (0: the tenant's) and of --query/--group pages (0: 1000)");
   // clang-format on
@@ -266,6 +268,27 @@ void read_limits(const po::variables_map& vm, engine::run_config& cfg) {
   cfg.page_size = vm["page-size"].as<int>();
 }
 
+// --delimiter and --id-column.
+void read_csv_choices(const po::variables_map& vm, io::reader_options& o) {
+  if (vm.count("delimiter")) {
+    const auto d = vm["delimiter"].as<std::string>();
+    if (d == "," || d == ";") {
+      o.delimiter = d[0];
+    } else if (d == "tab" || d == "\\t" || d == "\t") {
+      o.delimiter = '\t';
+    } else {
+      throw usage_error("--delimiter is ',', ';' or 'tab'");
+    }
+  }
+  if (vm.count("id-column")) {
+    const auto c = vm["id-column"].as<std::string>();
+    for (auto k : {io::id_kind::user_id, io::id_kind::user_name, io::id_kind::mail}) {
+      if (c == io::to_string(k)) o.id_column = k;
+    }
+    if (!o.id_column) throw usage_error("--id-column is user_id, user_name or mail");
+  }
+}
+
 // Who: the realm and types of rows that name none, and the input.
 void read_users(const po::variables_map& vm, run_request& r) {
   auto realm = io::realm_path(vm["realm"].as<std::string>());
@@ -292,6 +315,7 @@ void read_users(const po::variables_map& vm, run_request& r) {
     return;
   }
   r.input = vm["input"].as<std::string>();
+  read_csv_choices(vm, r.rows);
   if (vm.count("input-format")) {
     r.format = io::parse_input_format(vm["input-format"].as<std::string>());
     if (!r.format) throw usage_error("--input-format is csv, json or jsonl");

@@ -352,6 +352,8 @@ json::object run_record(const run_config& config) {
       {"input_path", in.path},
       {"input_format", in.format},
       {"input_rows", in.rows},
+      {"delimiter", in.delimiter.empty() ? json::value(nullptr) : json::value(in.delimiter)},
+      {"ignored_columns", json::array(in.ignored_columns.begin(), in.ignored_columns.end())},
       {"realm", in.realm},
       {"types", in.types},
       {"resume", in.resume}};

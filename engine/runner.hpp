@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -30,14 +31,16 @@ namespace devreset::engine {
 /// What the run record says of the run's input (typed; the engine also names the input in
 /// the error of a row it cannot read past).
 struct run_input {
-  std::string name;        ///< as the operator gave it
-  std::string path;        ///< absolute (for `report` to read it again)
-  std::string format;      ///< csv, json, jsonl
-  std::uint64_t rows = 0;  ///< counted ahead (0: not counted)
-  std::string realm;       ///< the default realm path of rows that name none
-  std::string types;       ///< the default types, "oath,push"
-  bool resume = false;     ///< a --resume of the ledger
-  bool demo = false;       ///< `devreset demo`
+  std::string name;                          ///< as the operator gave it
+  std::string path;                          ///< absolute (for `report` to read it again)
+  std::string format;                        ///< csv, json, jsonl
+  std::uint64_t rows = 0;                    ///< counted ahead (0: not counted)
+  std::string realm;                         ///< the default realm path of rows that name none
+  std::string types;                         ///< the default types, "oath,push"
+  bool resume = false;                       ///< a --resume of the ledger
+  bool demo = false;                         ///< `devreset demo`
+  std::string delimiter;                     ///< CSV: the separator found or given (",", ";", "\t")
+  std::vector<std::string> ignored_columns;  ///< CSV: header names that are no field
 };
 
 /// Plain data: where the tenant is, how hard to push it, when to give up.

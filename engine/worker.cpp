@@ -49,6 +49,7 @@ io::user_record record_of(run_state* s, const io::job& j) {
   rec.user_id = j.user_id;
   rec.kind = j.kind;
   rec.name = j.name;
+  rec.given = j.given;
   rec.realm = j.realm;
   return rec;
 }

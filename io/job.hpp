@@ -1,6 +1,7 @@
 // One row of the input: a job (a user and the device types to reset) or an invalid row.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -25,6 +26,9 @@ struct job {
   type_set types;                   ///< never empty
   id_kind kind = id_kind::user_id;  ///< how the row named the user
   std::string name;                 ///< the user name or mail as given (kind != user_id)
+  /// Every identifier the row gave, by id_kind (empty: not given): the ledger shows the
+  /// others next to the one used.
+  std::array<std::string, 3> given{};
 };
 
 /// A row that cannot be used: nothing is sent for it and it gets an `invalid` ledger record.

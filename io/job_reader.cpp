@@ -88,6 +88,31 @@ std::unique_ptr<job_reader> make_job_reader(std::unique_ptr<std::istream> in, in
   throw input_error("unknown input format");
 }
 
+namespace {
+
+std::string spreadsheet(const std::filesystem::path& path) {
+  return fmt::format(
+      "{}: is a spreadsheet, not a list of users: save it as CSV (UTF-8) (\"Save as\", \"CSV "
+      "UTF-8\") and give that file",
+      path.string());
+}
+
+// A spreadsheet by its first bytes, whatever its name: a zip (.xlsx, .ods) or an OLE compound
+// file (.xls). Regular files only: a pipe cannot be read twice.
+void sniff_spreadsheet(std::istream& in, const std::filesystem::path& path) {
+  char magic[4] = {};
+  in.read(magic, 4);
+  const std::string_view head(magic, static_cast<std::size_t>(in.gcount()));
+  if (head == std::string_view("PK\x03\x04", 4) ||
+      head == std::string_view("\xD0\xCF\x11\xE0", 4)) {
+    throw input_error(spreadsheet(path));
+  }
+  in.clear();
+  in.seekg(0);
+}
+
+}  // namespace
+
 std::unique_ptr<job_reader> open_job_reader(const std::filesystem::path& path,
                                             std::optional<input_format> format,
                                             reader_options options) {
@@ -98,12 +123,17 @@ std::unique_ptr<job_reader> open_job_reader(const std::filesystem::path& path,
   if (std::filesystem::is_directory(status)) {
     throw input_error(fmt::format("{}: is a directory, not an input file", path.string()));
   }
+  const auto ext = path.extension().string();
+  for (const char* sheet : {".xlsx", ".xlsm", ".xls", ".ods", ".numbers"}) {
+    if (iequals(ext, sheet)) throw input_error(spreadsheet(path));
+  }
   auto fmt_ = format ? *format : format_from_extension(path);
   auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
   if (!*in) {
     throw input_error(
         fmt::format("{}: cannot open the input: {}", path.string(), std::strerror(errno)));
   }
+  if (std::filesystem::is_regular_file(status)) sniff_spreadsheet(*in, path);
   return make_job_reader(std::move(in), fmt_, std::move(options), path.string());
 }
 

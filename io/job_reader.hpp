@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "io/job.hpp"
 
@@ -45,6 +46,11 @@ struct reader_options {
   std::string default_realm = "/realms/root";     ///< realm path for rows that name none
   std::size_t max_id_bytes = 1024;                ///< longer ids are invalid rows
   std::size_t max_row_bytes = 64 * 1024;          ///< longer rows are invalid, not buffered
+  /// A row's identifier: this one only (--id-column); unset: user_id, else user_name, else
+  /// mail, the first the row gives.
+  std::optional<id_kind> id_column;
+  /// CSV: the field separator (',', ';', '\t'); 0: found from the header row.
+  char delimiter = 0;
 };
 
 /// Yields the rows of one input, in order. Row-level problems come back as `invalid_row`
@@ -59,6 +65,13 @@ class job_reader {
   /// After next() gave nothing: true when more rows may still come (a tenant query whose
   /// next page is on its way), false at the end of the input.
   virtual bool waiting() const { return false; }
+  /// CSV: the field separator in use (',', ';', '\t'); 0 for other formats.
+  virtual char delimiter() const { return 0; }
+  /// CSV: header columns that name no field and are ignored (an export's extras).
+  virtual const std::vector<std::string>& ignored_columns() const {
+    static const std::vector<std::string> none;
+    return none;
+  }
 };
 
 /// Opens `path` (format from the extension unless given). Throws input_error when the file

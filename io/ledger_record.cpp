@@ -81,6 +81,14 @@ json::object to_json(const user_record& r, json::storage_ptr sp) {
     return is_valid_utf8(v) && v.size() <= 4096 ? json::string(v) : json::string(printable(v, 256));
   };
   if (r.kind != id_kind::user_id) o[to_string(r.kind)] = text(r.name);
+  bool others = r.kind != id_kind::user_id;
+  for (auto k : {id_kind::user_name, id_kind::mail}) {  // given beside the one used
+    const auto& v = r.given[static_cast<std::size_t>(k)];
+    if (k == r.kind || v.empty()) continue;
+    o[to_string(k)] = text(v);
+    others = true;
+  }
+  if (others) o["named_by"] = to_string(r.kind);
   if (r.kind == id_kind::user_id || !r.user_id.empty()) o["user_id"] = text(r.user_id);
   o["realm"] = r.realm;
   o["status"] = to_string(r.status);
@@ -144,10 +152,14 @@ std::optional<user_record> user_record_from_json(const json::object& o) {
   r.user_id = str(o, "user_id");
   for (auto k : {id_kind::user_name, id_kind::mail}) {
     if (auto n = str(o, to_string(k)); !n.empty()) {
-      r.kind = k;
-      r.name = std::string(n);
+      r.given[static_cast<std::size_t>(k)] = std::string(n);
+      if (!o.contains("named_by")) r.kind = k;  // the first version wrote only the one used
     }
   }
+  for (auto k : {id_kind::user_id, id_kind::user_name, id_kind::mail}) {
+    if (str(o, "named_by") == to_string(k)) r.kind = k;
+  }
+  if (r.kind != id_kind::user_id) r.name = r.given[static_cast<std::size_t>(r.kind)];
   r.realm = str(o, "realm");
   r.status = *status;
   r.reason = str(o, "reason");

@@ -2,6 +2,7 @@
 // results, user records, and their JSON forms.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -61,6 +62,9 @@ struct user_record {
   std::string user_id;  ///< the _id used (empty: a user named otherwise was not resolved)
   id_kind kind = id_kind::user_id;  ///< how the input named the user
   std::string name;                 ///< the user name or mail given (kind != user_id)
+  /// Every identifier the input row gave, by id_kind (empty: not given): written next to
+  /// the one used, with "named_by" saying which that was.
+  std::array<std::string, 3> given{};
   std::string realm;
   user_status status = user_status::failed;
   std::vector<type_result> results;

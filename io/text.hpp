@@ -15,6 +15,9 @@ std::string_view trim_blanks(std::string_view s) noexcept;
 /// ASCII case-insensitive comparison.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+/// Levenshtein distance (for short names: did-you-mean suggestions).
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
 /// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
 bool is_valid_utf8(std::string_view s) noexcept;
 

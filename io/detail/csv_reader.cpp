@@ -27,6 +27,7 @@ class csv_reader final : public job_reader {
  public:
   csv_reader(std::unique_ptr<std::istream> in, reader_options options, std::string name)
       : src_(std::move(in)), rows_(std::move(options)), name_(std::move(name)) {
+    if (rows_.options().delimiter != 0) sep_ = rows_.options().delimiter;
     src_.skip_bom();
     skip_comments();
     read_header();
@@ -48,6 +49,8 @@ class csv_reader final : public job_reader {
   }
 
   std::uint64_t bytes_read() const override { return src_.consumed(); }
+  char delimiter() const override { return sep_; }
+  const std::vector<std::string>& ignored_columns() const override { return ignored_; }
 
  private:
   // Lines that start with '#' before the header are comments (a `report --failed-out`
@@ -62,13 +65,14 @@ class csv_reader final : public job_reader {
   }
 
   void read_header() {
-    if (!read_record(rec_)) return;             // an empty file: no rows
-    std::array<int, 5> at{-1, -1, -1, -1, -1};  // by row_field
+    if (!read_record(rec_)) return;  // an empty file: no rows
+    if (rows_.options().delimiter == 0) resplit_header();
     bool any_known = false;
     for (const auto& f : rec_.fields)
       any_known = any_known || row_field_of(f).has_value();
 
     if (!any_known) {
+      if (rec_.fields.size() == 1) refuse_near_miss(rec_.fields.front());  // "emial"
       if (rec_.fields.size() > 1) {
         throw input_error(fmt::format(
             "{}:{}: the first row is not a header (expected the column names user_id, "
@@ -81,18 +85,59 @@ class csv_reader final : public job_reader {
       pending_first_ = true;  // no header: the first record is a row
       return;
     }
+    map_columns();
+  }
+
+  // A header of one field holding ';' or tabs that split it into known names: the file's
+  // separator is that one (a spreadsheet saved in a locale whose lists use ';').
+  void resplit_header() {
+    if (rec_.fields.size() != 1) return;
+    for (char c : {';', '\t'}) {
+      std::vector<std::string> parts;
+      std::string_view rest = rec_.fields.front();
+      if (rest.find(c) == std::string_view::npos) continue;
+      bool known = false;
+      for (;;) {
+        const auto at = rest.find(c);
+        parts.emplace_back(trim_blanks(rest.substr(0, at)));
+        known = known || row_field_of(parts.back()).has_value();
+        if (at == std::string_view::npos) break;
+        rest.remove_prefix(at + 1);
+      }
+      if (!known) continue;
+      sep_ = c;
+      rec_.fields = std::move(parts);
+      return;
+    }
+  }
+
+  // A header name that looks like a typo of a column's: an error, with the suggestion.
+  void refuse_near_miss(std::string_view name) const {
+    if (auto like = near_miss(name)) {
+      throw input_error(
+          fmt::format("{}:{}: unknown column '{}' in the header: did you mean {}? (known: user_id, "
+                      "user_name, mail, types, realm; other columns are ignored)",
+                      name_, rec_.line, printable(trim_blanks(name), 40), *like));
+    }
+  }
+
+  // The header's columns: known names mapped (each once), near misses refused with their
+  // suggestion ("type": did you mean types?), other names ignored (an export's extras).
+  void map_columns() {
+    std::array<int, 5> at{-1, -1, -1, -1, -1};  // by row_field
     for (std::size_t i = 0; i < rec_.fields.size(); ++i) {
+      const auto shown = printable(trim_blanks(rec_.fields[i]), 40);
       auto c = row_field_of(rec_.fields[i]);
       if (!c) {
-        throw input_error(fmt::format(
-            "{}:{}: unknown column '{}' in the header (known: user_id (or _id, id), user_name "
-            "(or username), mail (or email), types, realm)",
-            name_, rec_.line, printable(trim_blanks(rec_.fields[i]), 40)));
+        refuse_near_miss(rec_.fields[i]);
+        if (!trim_blanks(rec_.fields[i]).empty())
+          ignored_.push_back(std::string(trim_blanks(rec_.fields[i])));
+        continue;
       }
       auto& slot = at[static_cast<std::size_t>(*c)];
       if (slot != -1) {
-        throw input_error(fmt::format("{}:{}: column '{}' appears twice in the header", name_,
-                                      rec_.line, printable(trim_blanks(rec_.fields[i]), 40)));
+        throw input_error(
+            fmt::format("{}:{}: column '{}' appears twice in the header", name_, rec_.line, shown));
       }
       slot = static_cast<int>(i);
     }
@@ -198,7 +243,7 @@ class csv_reader final : public job_reader {
   // A ',' ends the field, a line end the record (true), after any field alike; nullopt for
   // any other byte.
   std::optional<bool> separator(record& r, char ch) {
-    if (ch == ',') {
+    if (ch == sep_) {
       next_field(r);
       st_ = state::field_start;
       return false;
@@ -298,6 +343,8 @@ class csv_reader final : public job_reader {
   std::array<int, identifier_fields> id_cols_{0, -1, -1};  // user_id, user_name, mail
   int types_col_ = -1;
   int realm_col_ = -1;
+  char sep_ = ',';
+  std::vector<std::string> ignored_;  // header names that are no field (an export's extras)
   bool pending_first_ = false;
   bool reported_read_error_ = false;
 };

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <variant>
 
 #include "io/realm_path.hpp"
@@ -12,15 +13,51 @@
 
 namespace devreset::io::detail {
 
-std::optional<row_field> row_field_of(std::string_view name) {
-  name = trim_blanks(name);
-  if (iequals(name, "user_id") || iequals(name, "_id") || iequals(name, "id")) {
-    return row_field::user_id;
+namespace {
+
+// A header name as people write it, folded: "User ID", "user-id", "USER_ID" -> "userid".
+std::string folded(std::string_view name) {
+  std::string out;
+  for (char c : trim_blanks(name)) {
+    if (c == ' ' || c == '-' || c == '_' || c == '.') continue;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  if (iequals(name, "user_name") || iequals(name, "username")) return row_field::user_name;
-  if (iequals(name, "mail") || iequals(name, "email")) return row_field::mail;
-  if (iequals(name, "types")) return row_field::types;
-  if (iequals(name, "realm")) return row_field::realm;
+  return out;
+}
+
+struct known_name {
+  std::string_view folded;
+  row_field field;
+  std::string_view canonical;
+};
+constexpr known_name known_names[] = {
+    {"userid", row_field::user_id, "user_id"},
+    {"id", row_field::user_id, "user_id"},
+    {"username", row_field::user_name, "user_name"},
+    {"mail", row_field::mail, "mail"},
+    {"email", row_field::mail, "mail"},
+    {"types", row_field::types, "types"},
+    {"realm", row_field::realm, "realm"},
+};
+
+}  // namespace
+
+std::optional<row_field> row_field_of(std::string_view name) {
+  const auto f = folded(name);
+  for (const auto& k : known_names)
+    if (k.folded == f) return k.field;
+  return std::nullopt;
+}
+
+std::optional<std::string_view> near_miss(std::string_view name) {
+  const auto f = folded(name);
+  if (f.size() < 3 || row_field_of(name)) return std::nullopt;
+  for (const auto& k : known_names) {
+    const auto d = edit_distance(f, k.folded);
+    const bool close = d <= 1 || (d == 2 && f.size() >= 5 && k.folded.size() >= 5);
+    const bool prefix = f.size() >= 4 && k.folded.starts_with(f);  // "user" of "userid"
+    if (close || prefix) return k.canonical;
+  }
   return std::nullopt;
 }
 
@@ -71,8 +108,8 @@ input_row row_builder::finish(std::uint64_t line, id_kind kind, std::string id,
   }
 
   type_set t = (types && !types->empty()) ? *types : options_.default_types;
-  if (kind == id_kind::user_id) return job{line, std::move(id), std::move(path), t, kind, {}};
-  return job{line, {}, std::move(path), t, kind, std::move(id)};
+  if (kind == id_kind::user_id) return job{line, std::move(id), std::move(path), t, kind, {}, {}};
+  return job{line, {}, std::move(path), t, kind, std::move(id), {}};
 }
 
 namespace {
@@ -80,32 +117,38 @@ namespace {
 constexpr std::array<id_kind, identifier_fields> kinds = {id_kind::user_id, id_kind::user_name,
                                                           id_kind::mail};
 
-// The one identifier a row gives, or why not (none, or two).
-std::variant<std::pair<id_kind, std::string>, std::string> one_identifier(identifiers& ids) {
-  std::optional<std::size_t> given;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (ids[i].empty()) continue;
-    if (given) {
-      return fmt::format("both {} and {} given: give one", to_string(kinds[*given]),
-                         to_string(kinds[i]));
-    }
-    given = i;
+// The identifier a row is done by: `only` when set (an --id-column), else the first given of
+// user_id, user_name, mail; or why none can be.
+std::variant<std::pair<id_kind, std::string>, std::string> choose_identifier(
+    const identifiers& ids, std::optional<id_kind> only) {
+  if (only) {
+    const auto& v = ids[static_cast<std::size_t>(*only)];
+    if (v.empty()) return fmt::format("no {} (the --id-column)", to_string(*only));
+    return std::pair{*only, v};
   }
-  if (!given) return std::string("no user id, user name or mail");
-  return std::pair{kinds[*given], std::move(ids[*given])};
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (!ids[i].empty()) return std::pair{kinds[i], ids[i]};
+  }
+  return std::string("no user id, user name or mail");
+}
+
+// A job keeps every identifier its row gave (the ledger shows them next to the one used).
+input_row with_given(input_row row, identifiers ids) {
+  if (auto* j = std::get_if<job>(&row)) j->given = std::move(ids);
+  return row;
 }
 
 }  // namespace
 
 input_row row_builder::from_fields(std::uint64_t line, identifiers ids, std::string_view types,
                                    std::string_view realm) {
-  auto one = one_identifier(ids);
+  auto one = choose_identifier(ids, options_.id_column);
   if (auto* why = std::get_if<std::string>(&one)) {
     const auto shown = std::find_if(ids.begin(), ids.end(), [](auto& v) { return !v.empty(); });
     return invalid(line, shown == ids.end() ? std::string() : *shown, std::move(*why));
   }
   auto& [kind, id] = std::get<std::pair<id_kind, std::string>>(one);
-  return from_fields(line, kind, std::move(id), types, realm);
+  return with_given(from_fields(line, kind, std::move(id), types, realm), std::move(ids));
 }
 
 input_row row_builder::from_fields(std::uint64_t line, id_kind kind, std::string id,
@@ -222,7 +265,7 @@ input_row row_builder::from_json(std::uint64_t line, const json::value& v) {
     const auto shown = std::find_if(ids.begin(), ids.end(), [](auto& x) { return !x.empty(); });
     return invalid(line, shown == ids.end() ? std::string() : *shown, std::move(f.problem));
   }
-  auto one = one_identifier(ids);
+  auto one = choose_identifier(ids, options_.id_column);
   if (auto* why = std::get_if<std::string>(&one)) return invalid(line, {}, std::move(*why));
   auto& [kind, id] = std::get<std::pair<id_kind, std::string>>(one);
 
@@ -244,7 +287,7 @@ input_row row_builder::from_json(std::uint64_t line, const json::value& v) {
     }
     realm = *r;
   }
-  return finish(line, kind, std::move(id), types, realm);
+  return with_given(finish(line, kind, std::move(id), types, realm), std::move(ids));
 }
 
 input_row row_builder::from_json_text(std::uint64_t line, std::string_view text) {

@@ -15,12 +15,16 @@
 namespace devreset::io::detail {
 
 /// The fields of a row, by name: one definition for the CSV header and the JSON keys.
-/// "user_id", "_id" and "id" name the user id; "user_name" and "username" (any case: also
-/// "userName") the user name; "mail" and "email" the mail. Case and surrounding blanks do
-/// not matter. The first three are the identifiers, of which a row gives exactly one.
+/// "user_id" (also "_id", "id", "User ID", "user-id"...) names the user id; "user_name" (also
+/// "userName", "User Name") the user name; "mail" (also "email", "E-mail") the mail. Case,
+/// spaces, '-', '_' and '.' do not matter. The first three are the identifiers.
 enum class row_field { user_id, user_name, mail, types, realm };
 inline constexpr std::size_t identifier_fields = 3;
 std::optional<row_field> row_field_of(std::string_view name);
+/// A name that is no field but looks like a typo of one ("type", "typs", "realms", "user",
+/// "emial"): the field's name, for the error's suggestion. nullopt for a name that is far from
+/// every field (an export's "department"), or a field itself.
+std::optional<std::string_view> near_miss(std::string_view name);
 
 /// A row's identifiers by row_field (user_id, user_name, mail); empty: not given.
 using identifiers = std::array<std::string, identifier_fields>;

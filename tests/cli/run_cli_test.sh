@@ -299,7 +299,7 @@ PY
       -iv 00000000000000000000000000000000 2>/dev/null
   }
   { printf 'PK\003\004\024\000,\010\000\n'; noise 100000; } >"$work/sheet.csv"  # a zip, named .csv
-  hostile zip_as_csv 2 "sheet.csv:1: the first row is not a header" "$work/sheet.csv"
+  hostile zip_as_csv 2 "sheet.csv: is a spreadsheet, not a list of users: save it as CSV" "$work/sheet.csv"
   noise 200000 >"$work/random.csv"
   hostile binary_garbage 1 "invalid 1540" "$work/random.csv"
   { echo user_id; noise 200000 | tr -d '\n,"' | fold -w 30; echo; cat "$work/users.txt"; } >"$work/garbage_rows.csv"
@@ -614,6 +614,38 @@ PY
     || fail "an unknown group: exit $rc: $(cat "$work/err")"
   set +e; run --query 'userName eq' --ledger "$work/b.jsonl" --yes >/dev/null 2>"$work/err"; rc=$?; set -e
   [[ $rc -eq 3 ]] && grep -q "Invalid query filter" "$work/err" || fail "a bad filter: exit $rc: $(cat "$work/err")"
+  ;;
+input_as_people_save_it)
+  # A spreadsheet's CSV in a ';' locale, with a BOM, "User ID" and an export's extra columns:
+  # read as meant; a mail column kept beside the id; the ignored columns said once.
+  start_sim --users 20
+  {
+    printf '\xEF\xBB\xBFUser ID;E-mail;Types;Department\n'
+    while read -r id; do printf '%s;someone@example.com;oath;Sales\n' "$id"; done <"$work/users.txt"
+  } >"$work/export.csv"
+  run --input "$work/export.csv" --ledger "$work/l.jsonl" --yes >"$work/out" 2>"$work/err" \
+    || fail "exit $?: $(cat "$work/err")"
+  [[ $(count_records "$work/l.jsonl" ok) -eq 20 ]] || fail "not 20 ok: $(cat "$work/err")"
+  [[ $(grep -c "ignored columns: Department" "$work/err") -eq 1 ]] || fail "not said once: $(cat "$work/err")"
+  python3 - "$work/l.jsonl" <<'PY' || fail "the ledger: $(head -n 2 "$work/l.jsonl")"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+run = recs[0]
+assert run["delimiter"] == ";" and run["ignored_columns"] == ["Department"], run
+u = recs[1]
+assert u["named_by"] == "user_id" and u["mail"] == "someone@example.com", u
+assert [t["type"] for t in u["results"]] == ["oath"], u
+PY
+  # A spreadsheet itself, and a typo of a column: refused, saying what to do.
+  printf 'PK\003\004 not really a zip' >"$work/users.xlsx"
+  set +e
+  run --input "$work/users.xlsx" --ledger "$work/x.jsonl" --yes >/dev/null 2>"$work/err2"; rc1=$?
+  printf 'user_id,type\nabc,oath\n' >"$work/typo.csv"
+  run --input "$work/typo.csv" --ledger "$work/t.jsonl" --yes >/dev/null 2>"$work/err3"; rc2=$?
+  set -e
+  [[ $rc1 -eq 2 ]] && grep -q "is a spreadsheet, not a list of users: save it as CSV (UTF-8)" "$work/err2" \
+    || fail "xlsx: exit $rc1: $(cat "$work/err2")"
+  [[ $rc2 -eq 2 ]] && grep -q "did you mean types?" "$work/err3" || fail "type: exit $rc2: $(cat "$work/err3")"
   ;;
 *) fail "unknown case" ;;
 esac

@@ -44,7 +44,8 @@ TEST(JsonReader, NamesUsersByUserNameOrMail) {
   EXPECT_EQ(as_job(rows[0]).kind, id_kind::user_name);
   EXPECT_EQ(as_job(rows[0]).name, "alice");
   EXPECT_EQ(as_job(rows[1]).kind, id_kind::mail);
-  EXPECT_EQ(as_invalid(rows[2]).reason, "both user_id and mail given: give one");
+  EXPECT_EQ(as_job(rows[2]).user_id, "u1") << "user_id first, the mail kept beside it";
+  EXPECT_EQ(as_job(rows[2]).given[2], "x@example.com");
   EXPECT_EQ(as_invalid(rows[3]).reason, "'userName' is a number: it must be a string");
 }
 
@@ -216,6 +217,24 @@ TEST(InputFormat, OpenNamesTheFileWhenItIsMissingOrADirectory) {
     FAIL() << "expected input_error";
   } catch (const input_error& e) {
     EXPECT_NE(std::string(e.what()).find("d.csv: is a directory"), std::string::npos) << e.what();
+  }
+}
+
+TEST(InputFormat, ASpreadsheetIsToldToBeSavedAsCsv) {
+  test::temp_dir dir;
+  test::write_file(dir / "users.xlsx", "anything");
+  test::write_file(dir / "renamed.csv", std::string("PK\x03\x04rest of a zip", 20));
+  test::write_file(dir / "old.csv", std::string("\xD0\xCF\x11\xE0\xA1\xB1", 6));
+  for (const char* f : {"users.xlsx", "renamed.csv", "old.csv"}) {
+    try {
+      open_job_reader(dir / f, std::nullopt);
+      ADD_FAILURE() << f << " was read";
+    } catch (const input_error& e) {
+      EXPECT_NE(std::string(e.what()).find(
+                    "is a spreadsheet, not a list of users: save it as CSV (UTF-8)"),
+                std::string::npos)
+          << e.what();
+    }
   }
 }
 
