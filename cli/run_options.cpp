@@ -176,6 +176,25 @@ void read_proxy(const po::variables_map& vm, engine::run_config& cfg) {
   }
 }
 
+// Where IDM is: its path and managed objects (checked: they go into request paths).
+void read_idm(const po::variables_map& vm, engine::run_config& cfg) {
+  cfg.idm_path = vm["idm-path"].as<std::string>();
+  if (auto why = io::am_path_problem(cfg.idm_path)) {
+    throw usage_error(fmt::format("--idm-path '{}': {}", io::printable(cfg.idm_path, 100), *why));
+  }
+  for (auto [option, out] : {std::pair{"managed-user", &cfg.managed_user},
+                             std::pair{"managed-group", &cfg.managed_group}}) {
+    if (!vm.count(option)) continue;
+    *out = vm[option].as<std::string>();
+    const bool plain = !out->empty() && std::all_of(out->begin(), out->end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+    });
+    if (!plain) {
+      throw usage_error(fmt::format("--{} is a managed object's name: letters, digits, _", option));
+    }
+  }
+}
+
 // The tenant: https only; a host name or address, no user, query or fragment; its path,
 // if any, is the AM context path (unless --am-path). Every part is taken as it is spelled,
 // never percent-decoded: nothing in it can change the request line or the host reached.
@@ -216,21 +235,7 @@ void read_tenant(const po::variables_map& vm, engine::run_config& cfg) {
     }
     cfg.am_path = url_path;
   }
-  cfg.idm_path = vm["idm-path"].as<std::string>();
-  if (auto why = io::am_path_problem(cfg.idm_path)) {
-    throw usage_error(fmt::format("--idm-path '{}': {}", io::printable(cfg.idm_path, 100), *why));
-  }
-  for (auto [option, out] : {std::pair{"managed-user", &cfg.managed_user},
-                             std::pair{"managed-group", &cfg.managed_group}}) {
-    if (!vm.count(option)) continue;
-    *out = vm[option].as<std::string>();
-    const bool plain = !out->empty() && std::all_of(out->begin(), out->end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-    });
-    if (!plain) {
-      throw usage_error(fmt::format("--{} is a managed object's name: letters, digits, _", option));
-    }
-  }
+  read_idm(vm, cfg);
   read_proxy(vm, cfg);
   cfg.tls.insecure = vm["insecure"].as<bool>();
   if (vm.count("ca-file")) {

@@ -16,6 +16,15 @@
 
 using namespace devreset;
 
+static bool one_segment(const io::tenant_paths& paths, const io::job& j) {
+  auto target = paths.collection(j.realm, j.user_id, io::device_type::oath);
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) return false;
+  for (auto seg : url->segments())
+    if (seg == j.user_id) return true;
+  return false;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   io::reader_options opts;
   opts.max_row_bytes = 4 * 1024;  // small limits, so the fuzzer reaches them
@@ -33,19 +42,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (const auto* j = std::get_if<io::job>(&*row)) {
         FUZZ_CHECK(j->line >= 1 && j->line >= last_line);
         last_line = j->line;
-        FUZZ_CHECK(!j->user_id.empty() && j->user_id.size() <= opts.max_id_bytes);
-        FUZZ_CHECK(io::is_valid_utf8(j->user_id));
-        FUZZ_CHECK(io::find_control_char(j->user_id) == std::string::npos);
+        // The identifier used: the _id, or the user name or mail a look-up will resolve (its
+        // filter is built and checked by fuzz_filter).
+        const bool by_id = j->kind == io::id_kind::user_id;
+        const auto& id = by_id ? j->user_id : j->name;
+        FUZZ_CHECK(!id.empty() && id.size() <= opts.max_id_bytes);
+        FUZZ_CHECK(io::is_valid_utf8(id));
+        FUZZ_CHECK(io::find_control_char(id) == std::string::npos);
+        FUZZ_CHECK(by_id || j->user_id.empty());
         FUZZ_CHECK(j->realm.rfind("/realms/root", 0) == 0);
         FUZZ_CHECK(!j->types.empty());
-        // The id reaches the tenant as one path segment that decodes back to itself.
-        auto target = paths.collection(j->realm, j->user_id, io::device_type::oath);
-        auto url = boost::urls::parse_origin_form(target);
-        FUZZ_CHECK(url.has_value());
-        bool found = false;
-        for (auto seg : url->segments())
-          found |= (seg == j->user_id);
-        FUZZ_CHECK(found);
+        // An id reaches the tenant as one path segment that decodes back to itself.
+        if (by_id) FUZZ_CHECK(one_segment(paths, *j));
       } else {
         const auto& bad = std::get<io::invalid_row>(*row);
         FUZZ_CHECK(bad.line >= 1 && bad.line >= last_line);
