@@ -198,7 +198,9 @@ asio::awaitable<void> ticker(run_state* s, asio::steady_timer* timer, run_observ
   for (;;) {
     timer->expires_after(s->cfg.progress_interval);
     auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;
+    // A cancel that came while this wait's completion was already queued is lost: the flag
+    // ends the loop all the same (a run that ended on a tick hung here).
+    if (ec || s->workers_done) co_return;
     s->result.stats.tenant_allowed = s->limiter.allowed();
     if (observer != nullptr) {
       observer->on_progress(s->result.stats, s->limiter.current_rate(steady::now()),
@@ -236,6 +238,7 @@ asio::awaitable<void> start(run_state* s, asio::steady_timer* ticker_timer) {
     }
   }
   if (!s->stopping) co_await detail::run_workers(s);
+  s->workers_done = true;
   ticker_timer->cancel();
   s->grace.cancel();
 }

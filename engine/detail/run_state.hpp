@@ -49,6 +49,7 @@ struct run_state {
   std::deque<io::job> ready;         // jobs taken from the input while collecting a look-up batch,
                               // and users a look-up resolved: for any worker, before the input
   bool flush_posted = false;
+  bool workers_done = false;      // the workers have ended: the ticker ends too
   bool stopping = false;          // take no new users
   std::stop_source hard_stop;     // cancel what is in flight: every worker's callback runs
   int not_found_first = 0;        // users not found before the first one that was not

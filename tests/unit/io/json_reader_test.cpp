@@ -223,8 +223,10 @@ TEST(InputFormat, OpenNamesTheFileWhenItIsMissingOrADirectory) {
 TEST(InputFormat, ASpreadsheetIsToldToBeSavedAsCsv) {
   test::temp_dir dir;
   test::write_file(dir / "users.xlsx", "anything");
-  test::write_file(dir / "renamed.csv", std::string("PK\x03\x04rest of a zip", 20));
-  test::write_file(dir / "old.csv", std::string("\xD0\xCF\x11\xE0\xA1\xB1", 6));
+  test::write_file(dir / "renamed.csv",
+                   "PK\x03\x04"
+                   "rest of a zip");
+  test::write_file(dir / "old.csv", "\xD0\xCF\x11\xE0\xA1\xB1");
   for (const char* f : {"users.xlsx", "renamed.csv", "old.csv"}) {
     try {
       open_job_reader(dir / f, std::nullopt);
