@@ -3,8 +3,7 @@
 
 #include <boost/json.hpp>
 
-#include <algorithm>
-#include <cctype>
+#include "io/text.hpp"
 
 namespace devreset::engine {
 
@@ -45,17 +44,6 @@ std::string lookup_filter(io::id_kind k, const std::vector<std::string>& names) 
   return f;
 }
 
-namespace {
-
-bool same_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-}  // namespace
-
 std::vector<std::vector<std::string>> match_lookup(io::id_kind k,
                                                    const std::vector<std::string>& names,
                                                    const json::value& body, std::string& problem) {
@@ -73,7 +61,7 @@ std::vector<std::vector<std::string>> match_lookup(io::id_kind k,
     const auto* value = e ? e->if_contains(attribute) : nullptr;
     if (id == nullptr || !id->is_string() || value == nullptr || !value->is_string()) continue;
     for (std::size_t i = 0; i < names.size(); ++i) {
-      if (same_ignoring_case(value->get_string(), names[i])) {
+      if (io::iequals(value->get_string(), names[i])) {
         found[i].emplace_back(id->get_string());
       }
     }

@@ -39,7 +39,7 @@ void rate_controller::on_accepted(clock::time_point now) {
 }
 
 rate_controller::tally rate_controller::accepted_from(clock::time_point now,
-                                                     std::int64_t first_bin) const {
+                                                      std::int64_t first_bin) const {
   if (!started_) return {};
   const auto now_bin = std::max<std::int64_t>(0, bin_of(now));
   first_bin = std::max({std::int64_t{0}, now_bin - static_cast<std::int64_t>(bins) + 1, first_bin});
@@ -80,7 +80,8 @@ bool rate_controller::on_refused(clock::time_point now, std::uint64_t epoch) {
   // no measure; halve what is in force, or start low and probe.
   if (measured <= 0) measured = current > 0 ? current / 2 : first_guess;
   allowed_ = std::max(min_rate, measured);
-  // The curve starts at settle_share × allowed: (1 − settle_share) × allowed = gain × √allowed × K³.
+  // The curve starts at settle_share × allowed: (1 − settle_share) × allowed = gain × √allowed ×
+  // K³.
   plateau_ = std::cbrt((1 - settle_share) * std::sqrt(allowed_) / probe_gain);
   decreased_at_ = now;
   ++epoch_;

@@ -83,7 +83,7 @@ class rate_controller {
   double allowed_ = 0;
   std::uint64_t epoch_ = 0;
   clock::time_point decreased_at_{};
-  double plateau_ = 0;  // seconds from a decrease to the curve's flat point
+  double plateau_ = 0;                  // seconds from a decrease to the curve's flat point
   clock::time_point overload_since_{};  // the first of the decreases less than 1 s apart
   bool started_ = false;
   clock::time_point origin_{};

@@ -1,6 +1,8 @@
 // A recursive-descent parser of CREST query filters, and their evaluation.
 #include "sim/idm_filter.hpp"
 
+#include "io/text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -79,7 +81,7 @@ class parser {
   }
 
   bool keyword(std::string_view k) const {
-    return tok_.what == token::kind::word && equal_ignoring_case(tok_.text, k);
+    return tok_.what == token::kind::word && io::iequals(tok_.text, k);
   }
 
   filter_node group(filter_node::kind k, filter_node first, filter_node (parser::*next)(int),
@@ -160,7 +162,7 @@ class parser {
   }
 
   static bool value_word(std::string_view w) {
-    if (equal_ignoring_case(w, "true") || equal_ignoring_case(w, "false")) return true;
+    if (io::iequals(w, "true") || io::iequals(w, "false")) return true;
     double d = 0;
     auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), d);
     return ec == std::errc() && end == w.data() + w.size();
@@ -181,12 +183,11 @@ bool lower_less(std::string_view a, std::string_view b) {
 bool compare(const filter_node& f, std::string_view v) {
   if (!f.value_is_string) return false;  // every attribute here is a string
   const std::string_view want = f.value;
-  if (f.op == "eq") return equal_ignoring_case(v, want);
-  if (f.op == "sw")
-    return v.size() >= want.size() && equal_ignoring_case(v.substr(0, want.size()), want);
+  if (f.op == "eq") return io::iequals(v, want);
+  if (f.op == "sw") return v.size() >= want.size() && io::iequals(v.substr(0, want.size()), want);
   if (f.op == "co") {
     for (std::size_t i = 0; i + want.size() <= v.size(); ++i)
-      if (equal_ignoring_case(v.substr(i, want.size()), want)) return true;
+      if (io::iequals(v.substr(i, want.size()), want)) return true;
     return false;
   }
   if (f.op == "lt") return lower_less(v, want);
@@ -196,13 +197,6 @@ bool compare(const filter_node& f, std::string_view v) {
 }
 
 }  // namespace
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::variant<filter_node, std::string> parse_filter(std::string_view text) {
   if (text.size() > max_length) return std::string("filter too long");

@@ -48,7 +48,4 @@ bool matches(const filter_node& f, const attribute_lookup& attribute);
 /// before evaluating the whole filter. nullopt: every object must be evaluated.
 std::optional<std::vector<std::pair<std::string, std::string>>> equality_keys(const filter_node& f);
 
-/// Case-insensitive equality (ASCII letters), the directory's case-ignore rule.
-bool equal_ignoring_case(std::string_view a, std::string_view b);
-
 }  // namespace devreset::sim

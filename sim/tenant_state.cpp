@@ -1,7 +1,7 @@
 // The simulated tenant's population and device operations.
 #include "sim/tenant_state.hpp"
 
-#include "sim/idm_filter.hpp"
+#include "io/text.hpp"
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -179,7 +179,7 @@ namespace {
 
 // The index in `user000042` (any case; six digits or more, no sign), or nullopt.
 std::optional<std::size_t> seeded_index(std::string_view name) {
-  if (name.size() < 10 || !equal_ignoring_case(name.substr(0, 4), "user")) return std::nullopt;
+  if (name.size() < 10 || !io::iequals(name.substr(0, 4), "user")) return std::nullopt;
   std::size_t v = 0;
   auto [end, ec] = std::from_chars(name.data() + 4, name.data() + name.size(), v);
   if (ec != std::errc() || end != name.data() + name.size()) return std::nullopt;
@@ -199,7 +199,7 @@ std::vector<tenant_state::user_ref> tenant_state::find_by(std::string_view attri
   } else if (attribute == "mail") {
     constexpr std::string_view domain = "@example.com";
     if (value.size() > domain.size() &&
-        equal_ignoring_case(value.substr(value.size() - domain.size()), domain)) {
+        io::iequals(value.substr(value.size() - domain.size()), domain)) {
       auto i = seeded_index(value.substr(0, value.size() - domain.size()));
       if (i && *i < seeded_ && *i % 50 != 49) {
         out.push_back({*i});
@@ -213,7 +213,7 @@ std::vector<tenant_state::user_ref> tenant_state::find_by(std::string_view attri
   for (std::size_t k = 0; k < added_identity_.size(); ++k) {  // added users: few, scanned
     const auto& a = added_identity_[k];
     const auto& v = attribute == "userName" ? a.user_name : a.mail;
-    if (a.realm == realm_path_ && !v.empty() && equal_ignoring_case(v, value)) {
+    if (a.realm == realm_path_ && !v.empty() && io::iequals(v, value)) {
       out.push_back({seeded_ + k});
     }
   }

@@ -113,7 +113,7 @@ struct client {
   explicit client(double ceiling, seconds begins = seconds(0))
       : limiter(ceiling, std::max(1.0, ceiling / 100)), start(begins) {}
   rate_limiter limiter;
-  seconds start;  // when its workers begin
+  seconds start;                                 // when its workers begin
   std::vector<std::uint64_t> accepted, refused;  // per second of the run
   std::uint64_t waits = 0;                       // slots that were not "now"
 };
