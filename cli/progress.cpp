@@ -131,6 +131,21 @@ void progress::finish(const engine::run_stats& s) {
   }
 }
 
+namespace {
+
+// run --plan: what changed since the plan, and what it spared.
+std::string plan_text(const engine::run_stats& s) {
+  auto devices = [](std::uint64_t n) { return fmt::format("{} device{}", n, n == 1 ? "" : "s"); };
+  return fmt::format(
+      "\nSince the plan: {} added ({}), {} gone already;  nothing to remove: {} types, {} "
+      "users (no request)",
+      devices(s.added_since_plan),
+      s.added_since_plan == 0 ? "none to remove" : "listed as added_since_plan",
+      devices(s.gone_since_plan), s.types_skipped_empty, s.users_nothing_planned);
+}
+
+}  // namespace
+
 std::string summary_text(const engine::run_stats& s, double elapsed_s) {
   std::string out = "Users:";
   for (auto st : {user_status::ok, user_status::planned, user_status::partial, user_status::failed,
@@ -160,6 +175,7 @@ std::string summary_text(const engine::run_stats& s, double elapsed_s) {
       out += fmt::format("  {} {}", io::to_string(t), s.devices_found[static_cast<std::size_t>(t)]);
     }
   }
+  if (s.from_plan) out += plan_text(s);
   auto ms = [&](double q) {
     return std::chrono::duration<double, std::milli>(s.latency.percentile(q)).count();
   };

@@ -8,6 +8,7 @@
 #include <boost/unordered_map.hpp>
 
 #include <sys/stat.h>
+#include <algorithm>
 #include <array>
 
 #include <fstream>
@@ -16,6 +17,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/plan_apply.hpp"
 #include "cli/progress.hpp"
 #include "cli/report_reach.hpp"
 #include "io/job_reader.hpp"
@@ -283,7 +285,20 @@ constexpr std::array user_statuses = {io::user_status::ok,      io::user_status:
                                       io::user_status::failed,  io::user_status::not_found,
                                       io::user_status::invalid, io::user_status::planned};
 
-void print_json(const report_options& o, const ledger_summary& l, const still_to_do& todo) {
+// The plan a ledger holds (its last plan run, finished): what a run would remove.
+std::optional<io::plan_info> last_plan(const report_options& o, const ledger_summary& l) {
+  const bool has_plan = std::any_of(l.runs.begin(), l.runs.end(),
+                                    [](const run_facts& r) { return r.mode == "plan"; });
+  if (!has_plan) return std::nullopt;
+  try {
+    return io::read_plan_info(o.ledger);
+  } catch (const io::input_error&) {
+    return std::nullopt;  // not finished: the runs' lines say so
+  }
+}
+
+void print_json(const report_options& o, const ledger_summary& l, const still_to_do& todo,
+                const std::optional<io::plan_info>& plan) {
   json::object u, t;
   for (auto s : user_statuses)
     u[io::to_string(s)] = l.count(s);
@@ -310,10 +325,12 @@ void print_json(const report_options& o, const ledger_summary& l, const still_to
                    {"unfinished_runs", std::move(inputs)}};
   if (!o.failed_out.empty())
     out["failed_out"] = json::object{{"file", o.failed_out}, {"users", todo.written}};
+  if (plan) out["plan"] = plan_report_json(*plan);
   fmt::print("{}\n", json::serialize(out));
 }
 
-void print_text(const report_options& o, const ledger_summary& l, const still_to_do& todo) {
+void print_text(const report_options& o, const ledger_summary& l, const still_to_do& todo,
+                const std::optional<io::plan_info>& plan) {
   const auto runs = l.runs.size();
   fmt::print("Ledger {}: {} run{}{}, {} users\n", o.ledger, runs, runs == 1 ? "" : "s",
              l.interrupted > 0 ? fmt::format(" ({} interrupted or aborted)", l.interrupted) : "",
@@ -331,7 +348,10 @@ void print_text(const report_options& o, const ledger_summary& l, const still_to
   }
   if (l.verified > 0)
     line += fmt::format("  (verified {}: devices listed after the reset, none left)", l.verified);
-  fmt::print("{}\n{}\n", line, types);
+  // A plan's types are listed, not done: its own lines say what a run would remove.
+  const bool only_planned = l.count(io::user_status::planned) == l.users.size();
+  fmt::print("{}\n{}", line, only_planned ? "" : types + "\n");
+  if (plan) fmt::print("{}", plan_report_text(*plan, o.ledger));
   for (const auto& u : todo.inputs) {
     if (!u.problem.empty()) {
       fmt::print("Cannot tell which users of {} were not reached ({}): {}\n", u.input, u.why,
@@ -385,10 +405,11 @@ int report_command(int argc, char** argv) {
     std::ostringstream out;
     const auto todo = find_still_to_do(*o, l, o->failed_out.empty() ? nullptr : &out);
     if (!o->failed_out.empty()) write_failed_out(*o, out.str());
+    const auto plan = last_plan(*o, l);
     if (o->format == "json")
-      print_json(*o, l, todo);
+      print_json(*o, l, todo, plan);
     else
-      print_text(*o, l, todo);
+      print_text(*o, l, todo, plan);
     const bool all_ok = l.count(io::user_status::partial) + l.count(io::user_status::failed) +
                                 l.count(io::user_status::not_found) +
                                 l.count(io::user_status::invalid) ==

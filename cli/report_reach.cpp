@@ -10,6 +10,7 @@
 
 #include "io/job_reader.hpp"
 #include "io/ledger_reader.hpp"
+#include "io/plan_file.hpp"
 #include "io/text.hpp"
 #include "io/user_type_map.hpp"
 
@@ -48,7 +49,12 @@ unreached read_input(const run_facts& r, const has_record& known, const on_unrea
   io::user_type_map seen;
   try {
     auto path = r.input_path.empty() ? r.input : r.input_path;
-    auto reader = io::open_job_reader(path, format, ro);
+    std::unique_ptr<io::job_reader> reader;
+    if (r.input_format == "plan") {  // run --plan: the plan's users, as the run read them
+      reader = std::make_unique<io::plan_reader>(io::read_plan_info(path), ro.default_types);
+    } else {
+      reader = io::open_job_reader(path, format, ro);
+    }
     while (auto row = reader->next()) {
       const auto* job = std::get_if<io::job>(&*row);
       if (job == nullptr) continue;

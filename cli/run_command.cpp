@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/interrupts.hpp"
+#include "cli/plan_apply.hpp"
 #include "cli/progress.hpp"
 #include "cli/run_options.hpp"
 #include "engine/runner.hpp"
@@ -30,7 +31,7 @@ namespace {
 // The rows of the input, counted by the reader itself (its own rules for headers, quotes,
 // comments and JSON); 0 when unknown (a stream, or too large to read twice cheaply).
 std::uint64_t count_rows(const run_request& r) {
-  if (r.cfg.source) return 0;  // the tenant counts them on its first page
+  if (r.cfg.source || !r.plan.empty()) return 0;  // counted by the tenant, or by the plan
   std::error_code ec;
   if (!fs::is_regular_file(r.input, ec) || fs::file_size(r.input, ec) > (256ull << 20)) return 0;
   try {
@@ -231,6 +232,17 @@ std::optional<io::resume_index> check_ledger(const run_request& r, const std::st
 // The run record's account of the input.
 engine::run_input input_facts(const run_request& r, std::uint64_t rows) {
   std::error_code ec;
+  if (!r.plan.empty()) {  // the plan's run id and time are added by run_command
+    engine::run_input in;
+    in.name = r.plan.string();
+    in.path = fs::absolute(r.plan, ec).string();
+    in.format = "plan";
+    in.rows = rows;
+    in.realm = r.rows.default_realm;
+    in.types = r.rows.default_types.to_string(',');
+    in.resume = r.resume;
+    return in;
+  }
   if (r.cfg.source) {  // a tenant query: its words stand for the input (resumed by re-reading)
     return {r.cfg.source.describe(),
             {},
@@ -272,7 +284,9 @@ std::optional<engine::run_result> execute(run_request& r, io::job_reader& reader
   }
   r.cfg.run_id = new_run_id();
   r.cfg.expected_users = rows;
+  auto plan = std::move(r.cfg.input.plan);  // set by run_command for run --plan
   r.cfg.input = input_facts(r, rows);
+  r.cfg.input.plan = std::move(plan);
   if (char d = reader.delimiter(); d != 0) r.cfg.input.delimiter = std::string(1, d);
   r.cfg.input.ignored_columns = reader.ignored_columns();
   progress prog(r.progress, rows);
@@ -296,44 +310,67 @@ std::optional<engine::run_result> execute(run_request& r, io::job_reader& reader
   return result;
 }
 
+// The input, opened (and its header read) before anything else happens; a plan checked
+// against the run. Null: the reason is told.
+std::unique_ptr<io::job_reader> open_input(run_request& r, const std::string& tenant,
+                                           std::optional<io::plan_info>& plan) {
+  try {
+    if (!r.plan.empty()) {
+      plan = check_plan(r, tenant);
+      if (!plan) return nullptr;
+      r.cfg.input.plan = {plan->run_id, plan->path, plan->made_at};
+      return std::make_unique<io::plan_reader>(*plan, r.rows.default_types);
+    }
+    if (r.cfg.source) return std::make_unique<engine::query_reader>(r.rows);
+    return io::open_job_reader(r.input, r.format, r.rows);
+  } catch (const io::input_error& e) {
+    tell(fmt::format("devreset {}: {}\n", r.name, e.what()));
+    return nullptr;
+  }
+}
+
+// The question before a reset, and what a run --plan says it applies even with --yes.
+bool confirm_run(const run_request& r, const std::optional<io::plan_info>& plan,
+                 const std::string& tenant, std::uint64_t rows, const io::resume_index& index) {
+  const char* insecure =
+      r.cfg.tls.insecure ? " WITHOUT checking its certificate (--insecure)" : "";
+  if (plan) {
+    auto what = plan_phrase(r, *plan, tenant) + insecure;
+    if (r.yes) tell(fmt::format("devreset run: {}\n", what));
+    return r.yes || confirmed(what);
+  }
+  return r.yes || confirmed(fmt::format("reset the {} devices of {} in realm {} on {}{}",
+                                        r.rows.default_types.to_string(','),
+                                        users_phrase(r, rows, index), r.rows.default_realm,
+                                        tenant, insecure));
+}
+
 }  // namespace
 
 int run_command(int argc, char** argv, engine::run_mode mode) {
   run_request r;
   if (auto code = parse_run_request(argc, argv, mode, r)) return *code;
-  // The input opens (and its header reads) before anything else happens.
-  std::unique_ptr<io::job_reader> reader;
-  try {
-    reader = r.cfg.source ? std::make_unique<engine::query_reader>(r.rows)
-                          : io::open_job_reader(r.input, r.format, r.rows);
-  } catch (const io::input_error& e) {
-    tell(fmt::format("devreset {}: {}\n", r.name, e.what()));
-    return 2;
-  }
-  const auto rows = count_rows(r);
+  const auto tenant = io::tenant_url(r.cfg.host, r.cfg.port, r.cfg.am_path);
+  std::optional<io::plan_info> plan;
+  auto reader = open_input(r, tenant, plan);
+  if (!reader) return 2;
+  const auto rows = plan ? plan->users : count_rows(r);
   if (const auto& extra = reader->ignored_columns(); !extra.empty()) {
     std::string names;
     for (const auto& c : extra)
       names += (names.empty() ? "" : ", ") + io::printable(c, 40);
     tell(fmt::format("devreset {}: {}: ignored columns: {}\n", r.name, r.input.string(), names));
   }
-  const auto tenant = io::tenant_url(r.cfg.host, r.cfg.port, r.cfg.am_path);
   auto index = check_ledger(r, tenant);
   if (!index) return 2;
-  if (!r.cfg.source) warn_if_other_origin(r.name, r.input, tenant, r.rows.default_realm);
+  if (!r.cfg.source && !plan) warn_if_other_origin(r.name, r.input, tenant, r.rows.default_realm);
   if (r.cfg.tls.insecure) {
     tell(
         fmt::format("devreset {}: WARNING: --insecure: the tenant's certificate is NOT verified; "
                     "anyone on the path can read the token\n",
                     r.name));
   }
-  if (mode == engine::run_mode::reset && !r.yes &&
-      !confirmed(fmt::format(
-          "reset the {} devices of {} in realm {} on {}{}", r.rows.default_types.to_string(','),
-          users_phrase(r, rows, *index), r.rows.default_realm, tenant,
-          r.cfg.tls.insecure ? " WITHOUT checking its certificate (--insecure)" : ""))) {
-    return 2;
-  }
+  if (mode == engine::run_mode::reset && !confirm_run(r, plan, tenant, rows, *index)) return 2;
   auto result = execute(r, *reader, *index, rows);
   if (!result) return 2;
   return tell_outcome(r.name, mode, *result, r.ledger, argc, argv);

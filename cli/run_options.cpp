@@ -44,6 +44,8 @@ Examples:
                --ledger reset.jsonl --token-file token.txt
   devreset run --config devreset.conf --input users.csv --ledger reset.jsonl --yes
   devreset run ... --ledger reset.jsonl --resume      # after Ctrl-C or a crash
+  devreset run --tenant https://tenant.example.com --plan plan.jsonl \
+               --ledger reset.jsonl ...            # apply a reviewed plan (devreset plan)
 
 Options)";
 
@@ -150,8 +152,15 @@ po::options_description run_options(engine::run_mode mode) {
     ("verify", po::bool_switch(), "after each user's resets, list each type again and record what remains; a type with devices left fails (costs one more GET per type and user)")
     ("grace", po::value<std::string>()->default_value("10s"), "after Ctrl-C, time for users in flight")
     ("progress", po::value<std::string>()->default_value("auto"), "auto, bar, plain or none");
+  po::options_description plan("Apply a plan (run only)");
+  plan.add_options()
+    ("plan", po::value<std::string>(), "instead of --input: the ledger of a finished `devreset plan`; its users, realms and types, and the devices it found (types it found empty cost no request); devices registered since are removed too and recorded")
+    ("plan-strict", po::bool_switch(), "remove only the device ids the plan listed; record the rest")
+    ("plan-max-age", po::value<std::string>()->default_value("24h"), "refuse a plan older than this");
   // clang-format on
-  desc.add(tenant_options()).add(input_options()).add(run).add(limit_options(16));
+  desc.add(tenant_options()).add(input_options()).add(run);
+  if (mode == engine::run_mode::reset) desc.add(plan);
+  desc.add(limit_options(16));
   return desc;
 }
 
@@ -296,16 +305,28 @@ void read_csv_choices(const po::variables_map& vm, io::reader_options& o) {
 
 // Who: the realm and types of rows that name none, and the input.
 void read_users(const po::variables_map& vm, run_request& r) {
-  auto realm = io::realm_path(vm["realm"].as<std::string>());
-  if (auto* err = std::get_if<io::realm_error>(&realm))
-    throw usage_error("--realm: " + err->reason);
-  r.rows.default_realm = std::get<std::string>(realm);
+  if (vm.count("realm")) {
+    auto realm = io::realm_path(vm["realm"].as<std::string>());
+    if (auto* err = std::get_if<io::realm_error>(&realm))
+      throw usage_error("--realm: " + err->reason);
+    r.rows.default_realm = std::get<std::string>(realm);
+  }
   io::type_list_error terr;
   auto types = io::parse_type_list(vm["types"].as<std::string>(), terr, /*allow_comma=*/true);
   if (!types) throw usage_error("--types: " + terr.reason);
   if (types->empty()) throw usage_error("--types names no device type");
   r.rows.default_types = *types;
   const auto given = vm.count("input") + vm.count("query") + vm.count("group");
+  if (vm.count("plan")) {
+    if (given != 0) throw usage_error("--plan takes the place of --input, --query and --group");
+    r.plan = vm["plan"].as<std::string>();
+    r.plan_realm = vm.count("realm") > 0;
+    r.plan_types = !vm["types"].defaulted();
+    r.cfg.plan_strict = vm["plan-strict"].as<bool>();
+    r.plan_max_age = duration_value(vm, "plan-max-age");
+    return;
+  }
+  if (!vm.count("realm")) throw usage_error("--realm is required");
   if (given != 1) {
     throw usage_error(given == 0 ? "--input, --query or --group is required: who to reset"
                                  : "give one of --input, --query and --group");
@@ -435,9 +456,7 @@ std::optional<int> parse_command(int argc, char** argv, const char* name,
       std::cout << desc << '\n';
       return 0;
     }
-    for (const char* required : {"tenant", "realm"}) {
-      if (!vm.count(required)) throw usage_error(fmt::format("--{} is required", required));
-    }
+    if (!vm.count("tenant")) throw usage_error("--tenant is required");
     read_tenant(vm, out.cfg);
     read_limits(vm, out.cfg);
     read_users(vm, out);

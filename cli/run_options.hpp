@@ -24,6 +24,12 @@ struct run_request {
   std::optional<io::input_format> format;
   io::reader_options rows;  ///< default realm and types of rows that name none
   std::unique_ptr<engine::token_source> tokens;
+  /// run --plan: the plan ledger; whether --realm and --types were given (they must agree
+  /// with it, and may narrow its types); its greatest age
+  std::filesystem::path plan;
+  bool plan_realm = false;
+  bool plan_types = false;
+  std::chrono::milliseconds plan_max_age{24 * 3600 * 1000};
   bool resume = false;
   bool yes = false;
   progress_mode progress = progress_mode::automatic;

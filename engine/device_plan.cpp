@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <iterator>
+
 namespace devreset::engine {
 
 namespace json = boost::json;
@@ -37,7 +40,8 @@ type_task::type_task(device_type type, run_mode mode, const io::tenant_paths& pa
       realm_(realm_path),
       user_(user_id),
       page_size_(page_size),
-      verify_(verify && mode == run_mode::reset) {
+      verify_(verify && mode == run_mode::reset),
+      no_binding_reset_(no_binding_reset) {
   result_.type = type;
   if (mode == run_mode::plan) {
     phase_ = phase::list;
@@ -49,6 +53,60 @@ type_task::type_task(device_type type, run_mode mode, const io::tenant_paths& pa
     phase_ = phase::list;
     result_.action = "list+delete";
   }
+}
+
+void type_task::follow_plan(const std::vector<std::string>* planned, bool strict) {
+  if (mode_ != run_mode::reset) return;
+  if (planned == nullptr) {
+    if (!strict) return;  // no list to follow: reset as it is now
+    result_.status = result_status::failed;
+    result_.action = "none";
+    result_.error = "the plan has no list of these devices (it could not read them): "
+                    "--plan-strict removes only listed devices";
+    phase_ = phase::finished;
+    return;
+  }
+  planned_ = true;
+  strict_ = strict;
+  if (planned->empty()) {
+    result_.status = result_status::ok;
+    result_.action = "none";
+    phase_ = phase::finished;
+    return;
+  }
+  plan_ids_ = *planned;
+  std::sort(plan_ids_.begin(), plan_ids_.end());
+  phase_ = phase::list;
+  result_.action = "list+delete";
+}
+
+bool type_task::in_plan(std::string_view id) const {
+  return std::binary_search(plan_ids_.begin(), plan_ids_.end(), id);
+}
+
+// The devices listed now against the plan's: what came and went since; then what to remove.
+void type_task::compare_with_plan() {
+  std::vector<std::string> now = ids_;
+  std::sort(now.begin(), now.end());
+  std::set_difference(now.begin(), now.end(), plan_ids_.begin(), plan_ids_.end(),
+                      std::back_inserter(result_.added_since_plan));
+  std::set_difference(plan_ids_.begin(), plan_ids_.end(), now.begin(), now.end(),
+                      std::back_inserter(result_.gone_since_plan));
+  result_.found = static_cast<int>(ids_.size());
+  if (strict_) {
+    std::erase_if(ids_, [this](const std::string& id) { return !in_plan(id); });
+  }
+  result_.deleted = 0;
+  if (ids_.empty()) return reset_done();
+  const bool action = uses_reset_action(type_) &&
+                      !(type_ == device_type::binding && no_binding_reset_);
+  if (!strict_ && action) {
+    phase_ = phase::reset;  // one request removes them all, those added since included
+    result_.action = "list+reset";
+    result_.deleted.reset();
+    return;
+  }
+  phase_ = phase::remove;
 }
 
 std::optional<planned_request> type_task::next() const {
@@ -76,6 +134,7 @@ void type_task::fail(const final_answer& a, std::string why) {
 }
 
 void type_task::finish_list_phase() {
+  if (planned_) return compare_with_plan();
   result_.found = static_cast<int>(ids_.size());
   if (mode_ == run_mode::plan) {
     result_.status = result_status::planned;
@@ -107,7 +166,13 @@ void type_task::on_verify_page(const final_answer& a, const json::object* o) {
   if (list == nullptr || !list->is_array()) {
     return fail(a, "reset, but the list after it has no \"result\" array: not verified");
   }
-  remaining_ += static_cast<int>(list->get_array().size());
+  for (const auto& d : list->get_array()) {
+    // --plan-strict leaves what came since the plan: only planned devices count as left.
+    const json::object* dev = d.if_object();
+    const json::value* id = dev ? dev->if_contains("_id") : nullptr;
+    const bool counts = !strict_ || id == nullptr || !id->is_string() || in_plan(id->get_string());
+    remaining_ += counts ? 1 : 0;
+  }
   const json::value* cookie = o->if_contains("pagedResultsCookie");
   if (cookie != nullptr && cookie->is_string() && !cookie->get_string().empty() &&
       ++pages_ < max_pages) {
@@ -161,6 +226,13 @@ void type_task::on_failed(const final_answer& a) {
   // A tenant without binding's reset action refuses it: list and delete instead.
   const bool refused_action =
       meaning_of(attempt_result{transport::ok, a.http_status, {}}) == meaning::action_refused;
+  if (phase_ == phase::reset && type_ == device_type::binding && refused_action && planned_) {
+    phase_ = phase::remove;  // listed already: delete each
+    result_.action = "list+reset->list+delete";
+    result_.deleted = 0;
+    fell_back_ = true;
+    return;
+  }
   if (phase_ == phase::reset && type_ == device_type::binding && refused_action) {
     phase_ = phase::list;
     result_.action = "reset->list+delete";

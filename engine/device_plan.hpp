@@ -34,6 +34,13 @@ class type_task {
             std::string_view realm_path, std::string_view user_id, int page_size = 0,
             bool no_binding_reset = false, bool verify = false);
 
+  /// From `run --plan`, before the first next(): the device ids the plan listed for this
+  /// type (null: the plan has none, as it could not read them). An empty list: nothing to
+  /// do, no request. Else the devices are listed now, the difference recorded
+  /// (added_since_plan, gone_since_plan), and all removed (the reset action, or deletes);
+  /// `strict`: only the planned ids still there, and a type without a list fails.
+  void follow_plan(const std::vector<std::string>* planned, bool strict);
+
   /// True when this task met a tenant without binding's reset action (and fell back).
   bool found_no_binding_reset() const { return fell_back_; }
 
@@ -77,6 +84,13 @@ class type_task {
   bool fell_back_ = false;  // binding's reset action refused: listed and deleted instead
   bool verify_ = false;
   int remaining_ = 0;  // devices counted by the verification so far
+  bool planned_ = false;              // run --plan: listed first, to compare with the plan
+  bool strict_ = false;               // --plan-strict: only the planned ids
+  std::vector<std::string> plan_ids_;  // the plan's ids, sorted
+  bool no_binding_reset_ = false;
+
+  void compare_with_plan();
+  bool in_plan(std::string_view id) const;
 };
 
 /// A user's status from the results of its types.

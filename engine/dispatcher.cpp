@@ -56,7 +56,7 @@ std::optional<io::job> dispatcher::next(std::size_t budget) {
       continue;
     }
     auto& j = std::get<io::job>(*row);
-    if (j.kind != io::id_kind::user_id) {
+    if (j.kind != io::id_kind::user_id && j.user_id.empty()) {
       // Named otherwise: once per name (and again once resolved, by its _id: claim()).
       auto fresh =
           seen_.add_key(io::user_type_map::key(j.realm, j.kind, j.user_id, j.name), j.types);

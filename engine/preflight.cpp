@@ -231,7 +231,8 @@ asio::awaitable<std::pair<run_error, std::string>> query_preflight(run_state* s)
 // that is not there. One round trip when all is well.
 asio::awaitable<std::pair<run_error, std::string>> preflight(run_state* s, const io::job& j) {
   preflight_ctx p(s);
-  if (j.kind != io::id_kind::user_id) co_return co_await idm_preflight(s, p, j);
+  if (j.kind != io::id_kind::user_id && j.user_id.empty())
+    co_return co_await idm_preflight(s, p, j);
   io::device_type first = io::device_type::oath;
   for (auto t : io::all_device_types) {
     if (j.types.contains(t)) {

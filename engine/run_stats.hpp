@@ -44,6 +44,13 @@ struct run_stats {
   std::uint64_t throttled = 0;  ///< 429 answers
   std::uint64_t transport_errors = 0;
   std::uint64_t auth_failures = 0;  ///< 401/403 answers
+  // run --plan: devices listed now and not in the plan, planned ones gone before the run,
+  // types skipped as the plan found them empty (no request), users with nothing to remove.
+  bool from_plan = false;  ///< the run applies a plan
+  std::uint64_t added_since_plan = 0;
+  std::uint64_t gone_since_plan = 0;
+  std::uint64_t types_skipped_empty = 0;
+  std::uint64_t users_nothing_planned = 0;
   latency_histogram latency;
   /// The tenant's allowed rate as the rate controller measured it (or the tenant stated
   /// it), requests per second; 0 while the tenant has not pushed back.

@@ -291,6 +291,7 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
                run_observer* observer) {
   run_result result;
   result.stats.started = steady::now();
+  result.stats.from_plan = !config.input.plan.run_id.empty();
   asio::io_context ioc(1);
   run_state s(config, ioc, reader, ledger, done, tokens, result);
   try {
@@ -361,6 +362,12 @@ json::object run_record(const run_config& config) {
       {"types", in.types},
       {"resume", in.resume}};
   if (in.demo) o["demo"] = true;
+  if (!in.plan.run_id.empty()) {
+    o["plan"] = json::object{{"run_id", in.plan.run_id},
+                             {"path", in.plan.path},
+                             {"made_at", in.plan.made_at},
+                             {"strict", config.plan_strict}};
+  }
   return o;
 }
 
@@ -419,6 +426,13 @@ json::object summary_record(const run_config& config, const run_result& r) {
       {"proxy", config.proxy ? json::value(config.proxy->shown()) : json::value(nullptr)},
       {"tunnels", r.tunnels},
       {"finished_at", io::format_utc(std::chrono::system_clock::now())}};
+  if (!config.input.plan.run_id.empty()) {
+    o["plan"] = json::object{{"run_id", config.input.plan.run_id},
+                             {"added_since_plan", st.added_since_plan},
+                             {"gone_since_plan", st.gone_since_plan},
+                             {"types_skipped_empty", st.types_skipped_empty},
+                             {"users_nothing_to_remove", st.users_nothing_planned}};
+  }
   if (!r.reason.empty()) o["reason"] = r.reason;
   return o;
 }

@@ -41,6 +41,12 @@ struct run_input {
   bool demo = false;                         ///< `devreset demo`
   std::string delimiter;                     ///< CSV: the separator found or given (",", ";", "\t")
   std::vector<std::string> ignored_columns;  ///< CSV: header names that are no field
+  /// run --plan: the plan applied (its run id, file, time); empty run_id: no plan
+  struct plan_facts {
+    std::string run_id;
+    std::string path;
+    std::string made_at;
+  } plan{};
 };
 
 /// Plain data: where the tenant is, how hard to push it, when to give up.
@@ -54,6 +60,8 @@ struct run_config {
   std::optional<io::proxy_config> proxy;  ///< the proxy to tunnel through (none: direct)
   run_mode mode = run_mode::reset;
   bool verify = false;
+  /// run --plan: remove only the device ids the plan listed (the rest is recorded)
+  bool plan_strict = false;
   /// The users come from the tenant (`--query`, `--group`): then the reader given to run()
   /// is an engine::query_reader, filled as the pages come.
   tenant_query source;   ///< list each type again after its reset; devices left: the type fails

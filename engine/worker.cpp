@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <stop_token>
 #include <vector>
@@ -54,6 +55,13 @@ io::user_record record_of(run_state* s, const io::job& j) {
   return rec;
 }
 
+// run --plan: what changed since the plan, and the types it spared a request.
+void count_drift(run_stats& stats, const io::type_result& r) {
+  stats.added_since_plan += r.added_since_plan.size();
+  stats.gone_since_plan += r.gone_since_plan.size();
+  if (r.action == "none" && r.status == io::result_status::ok) ++stats.types_skipped_empty;
+}
+
 // One user: each of the job's types, driven by its plan. Nothing when the run stopped it:
 // a user cut off by an abort or a hard stop gets no record (a resumed run does it again).
 asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx* w,
@@ -64,6 +72,7 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
     if (!job.types.contains(t)) continue;
     type_task task(t, s->cfg.mode, s->paths, job.realm, job.user_id, s->cfg.page_size,
                    s->no_binding_reset, s->cfg.verify);
+    if (job.plan) task.follow_plan(job.plan->ids_of(t), s->cfg.plan_strict);
     const auto type_start = steady::now();
     while (auto req = task.next()) {
       auto answer = co_await execute(s, w, *req);
@@ -78,9 +87,15 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
       s->result.stats.devices_found[static_cast<std::size_t>(t)] +=
           static_cast<std::uint64_t>(*r.found);
     }
+    count_drift(s->result.stats, r);
     rec.results.push_back(std::move(r));
   }
   rec.status = user_status_of(rec.results);
+  if (job.plan && std::all_of(rec.results.begin(), rec.results.end(),
+                              [](const io::type_result& r) { return r.action == "none"; })) {
+    rec.reason = "nothing to remove (plan)";
+    ++s->result.stats.users_nothing_planned;
+  }
   rec.elapsed_ms = ms_between(user_start, steady::now());
   rec.finished_at = std::chrono::system_clock::now();
   co_return rec;

@@ -3,9 +3,11 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "io/device_type.hpp"
 
@@ -16,6 +18,17 @@ namespace devreset::io {
 enum class id_kind { user_id, user_name, mail };
 /// "user_id", "user_name", "mail" (the ledger's keys and the CSV columns).
 std::string_view to_string(id_kind k) noexcept;
+
+/// What a plan (`devreset plan`) found for one user, for `run --plan`: the device ids it
+/// listed per type. A type of the job that is not `listed` has no list (the plan could not
+/// read it): a run resets it as it would without a plan.
+struct plan_entry {
+  type_set listed;
+  std::array<std::vector<std::string>, 6> ids;  ///< by device_type
+  const std::vector<std::string>* ids_of(device_type t) const {
+    return listed.contains(t) ? &ids[static_cast<std::size_t>(t)] : nullptr;
+  }
+};
 
 /// A user whose devices of `types` are to be reset, from line `line` of the input.
 struct job {
@@ -29,6 +42,8 @@ struct job {
   /// Every identifier the row gave, by id_kind (empty: not given): the ledger shows the
   /// others next to the one used.
   std::array<std::string, 3> given{};
+  /// From a plan: what it found (null: no plan, every type is reset as it is now).
+  std::shared_ptr<const plan_entry> plan{};
 };
 
 /// A row that cannot be used: nothing is sent for it and it gets an `invalid` ledger record.

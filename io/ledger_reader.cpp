@@ -35,50 +35,65 @@ ledger_scan scan_ledger(const std::filesystem::path& path,
   return scan_ledger(std::move(in), path.string(), on_record, max_line_bytes);
 }
 
+ledger_lines::ledger_lines(std::unique_ptr<std::istream> in, std::string_view name,
+                           std::size_t max_line_bytes)
+    : src_(std::make_unique<detail::byte_source>(std::move(in))),
+      name_(name),
+      max_line_bytes_(max_line_bytes) {}
+
+ledger_lines::~ledger_lines() = default;
+
+// One line without its newline; false at the end. `too_long`: cut at max_line_bytes_.
+bool ledger_lines::read_line(bool& newline, bool& too_long) {
+  line_.clear();
+  newline = false;
+  too_long = false;
+  int c;
+  while ((c = src_->get()) != detail::byte_source::eof) {
+    if (c == '\n') {
+      newline = true;
+      break;
+    }
+    if (line_.size() < max_line_bytes_) {
+      line_.push_back(static_cast<char>(c));
+    } else {
+      too_long = true;
+    }
+  }
+  if (src_->read_error()) throw ledger_error(fmt::format("ledger {}: read error", name_));
+  return newline || !line_.empty() || too_long;
+}
+
+const json::object* ledger_lines::next() {
+  bool newline = false;
+  bool too_long = false;
+  while (!ended_ && read_line(newline, too_long)) {
+    ++line_no_;
+    if (!newline) ended_ = true;
+    boost::system::error_code ec;
+    if (!too_long) value_ = json::parse(line_, ec);
+    if (!too_long && !ec && value_.is_object()) {
+      ++scan_.records;
+      scan_.valid_bytes = src_->consumed();
+      return &value_.get_object();
+    }
+    if (!newline) {
+      scan_.torn_tail = true;  // the last line, cut by a crash while it was written
+    } else if (!line_.empty()) {
+      scan_.bad_lines.push_back(line_no_);
+    }
+  }
+  ended_ = true;
+  return nullptr;
+}
+
 ledger_scan scan_ledger(std::unique_ptr<std::istream> in, std::string_view name,
                         const std::function<void(const json::object&, std::uint64_t)>& on_record,
                         std::size_t max_line_bytes) {
-  detail::byte_source src(std::move(in));
-
-  ledger_scan scan;
-  std::string line;
-  std::uint64_t line_no = 0;
-  for (;;) {
-    line.clear();
-    bool too_long = false;
-    bool newline = false;
-    int c;
-    while ((c = src.get()) != detail::byte_source::eof) {
-      if (c == '\n') {
-        newline = true;
-        break;
-      }
-      if (line.size() < max_line_bytes) {
-        line.push_back(static_cast<char>(c));
-      } else {
-        too_long = true;
-      }
-    }
-    if (src.read_error()) {
-      throw ledger_error(fmt::format("ledger {}: read error", name));
-    }
-    if (!newline && line.empty() && !too_long) break;  // the end
-    ++line_no;
-    boost::system::error_code ec;
-    json::value v;
-    if (!too_long) v = json::parse(line, ec);
-    if (!too_long && !ec && v.is_object()) {
-      ++scan.records;
-      scan.valid_bytes = src.consumed();
-      on_record(v.get_object(), line_no);
-    } else if (!newline) {
-      scan.torn_tail = true;  // the last line, cut by a crash while it was written
-    } else if (!line.empty()) {
-      scan.bad_lines.push_back(line_no);
-    }
-    if (!newline) break;
-  }
-  return scan;
+  ledger_lines lines(std::move(in), name, max_line_bytes);
+  while (const auto* o = lines.next())
+    on_record(*o, lines.line());
+  return lines.scan();
 }
 
 std::string run_tenant(const json::object& run) {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/json/fwd.hpp>
+#include <boost/json/value.hpp>
 
 #include "io/user_type_map.hpp"
 
@@ -26,6 +26,41 @@ struct ledger_scan {
 
 /// True when `line` (without its newline) is one whole ledger record: a JSON object.
 bool is_whole_record(std::string_view line);
+
+namespace detail {
+class byte_source;
+}
+
+/// The well-formed records of a ledger, one at a time in bounded memory (the rules of
+/// scan_ledger, which is a loop over it).
+class ledger_lines {
+ public:
+  ledger_lines(std::unique_ptr<std::istream> in, std::string_view name,
+               std::size_t max_line_bytes = 16 * 1024 * 1024);
+  ~ledger_lines();
+  ledger_lines(const ledger_lines&) = delete;
+  ledger_lines& operator=(const ledger_lines&) = delete;
+
+  /// The next record, valid until the next call; null at the end. Throws ledger_error
+  /// when the file cannot be read.
+  const boost::json::object* next();
+  /// The line of the record last returned (1-based).
+  std::uint64_t line() const { return line_no_; }
+  /// What was read so far: records, bad lines, a torn tail.
+  const ledger_scan& scan() const { return scan_; }
+
+ private:
+  bool read_line(bool& newline, bool& too_long);
+
+  std::unique_ptr<detail::byte_source> src_;
+  std::string name_;
+  std::size_t max_line_bytes_;
+  std::string line_;
+  boost::json::value value_;
+  std::uint64_t line_no_ = 0;
+  ledger_scan scan_;
+  bool ended_ = false;
+};
 
 /// Calls `on_record(record, line_number)` for each well-formed record of the ledger, in
 /// order. Lines longer than `max_line_bytes` count as bad lines. Throws ledger_error when

@@ -104,11 +104,10 @@ json::object to_json(const user_record& r, json::storage_ptr sp) {
     if (t.deleted) x["deleted"] = *t.deleted;
     if (t.gone) x["already_gone"] = *t.gone;
     if (t.remaining) x["remaining"] = *t.remaining;
-    if (!t.device_ids.empty()) {
-      json::array ids(sp);
-      for (const auto& id : t.device_ids)
-        ids.emplace_back(id);
-      x["device_ids"] = std::move(ids);
+    for (auto [key, ids] : {std::pair{"device_ids", &t.device_ids},
+                            std::pair{"added_since_plan", &t.added_since_plan},
+                            std::pair{"gone_since_plan", &t.gone_since_plan}}) {
+      if (!ids->empty()) x[key] = json::array(ids->begin(), ids->end(), sp);
     }
     x["http_status"] = t.http_status;
     x["attempts"] = t.attempts;
@@ -183,9 +182,13 @@ std::optional<user_record> user_record_from_json(const json::object& o) {
       t.gone = number<int>(*x, "already_gone");
       t.remaining = number<int>(*x, "remaining");
       t.error = str(*x, "error");
-      if (auto ids = x->find("device_ids"); ids != x->end() && ids->value().is_array()) {
+      for (auto [key, out] : {std::pair{"device_ids", &t.device_ids},
+                              std::pair{"added_since_plan", &t.added_since_plan},
+                              std::pair{"gone_since_plan", &t.gone_since_plan}}) {
+        auto ids = x->find(key);
+        if (ids == x->end() || !ids->value().is_array()) continue;
         for (const auto& id : ids->value().get_array()) {
-          if (id.is_string()) t.device_ids.emplace_back(id.get_string());
+          if (id.is_string()) out->emplace_back(id.get_string());
         }
       }
       r.results.push_back(std::move(t));

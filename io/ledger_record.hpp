@@ -43,7 +43,9 @@ std::optional<result_status> parse_result_status(std::string_view s) noexcept;
 
 struct type_result {
   device_type type = device_type::oath;
-  std::string action;  ///< "reset", "list+delete", "reset->list+delete", "list"
+  /// "reset", "list+delete", "reset->list+delete", "list" (plan); run --plan: "list+reset",
+  /// "list+delete", "none" (the plan found nothing: no request)
+  std::string action;
   result_status status = result_status::failed;
   int http_status = 0;  ///< the last HTTP status seen (0: no answer)
   int attempts = 0;
@@ -53,6 +55,10 @@ struct type_result {
   std::optional<int> gone;       ///< of them, already gone when deleted (AM's 404 for the device)
   std::optional<int> remaining;  ///< --verify: devices listed after the reset (0: verified)
   std::vector<std::string> device_ids;  ///< plan only: the ids a run would delete
+  /// run --plan: devices listed now that the plan did not list (removed, unless strict)
+  std::vector<std::string> added_since_plan;
+  /// run --plan: devices the plan listed that were gone before the run came to them
+  std::vector<std::string> gone_since_plan;
   std::string error;                    ///< failed only: a short reason, safe to print
 };
 

@@ -146,6 +146,26 @@ std::string format_utc(std::chrono::system_clock::time_point t) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
+std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view text) {
+  // "2026-11-28T16:00:00.123Z" (format_utc's form; the fraction and its length optional).
+  std::tm tm{};
+  std::string s(text.substr(0, 64));
+  const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr) return std::nullopt;
+  int ms = 0;
+  if (*rest == '.') {
+    int digits = 0;
+    for (++rest; *rest >= '0' && *rest <= '9'; ++rest, ++digits) {
+      if (digits < 3) ms = ms * 10 + (*rest - '0');
+    }
+    for (; digits < 3; ++digits)
+      ms *= 10;
+  }
+  if (std::string_view(rest) != "Z") return std::nullopt;
+  const auto secs = timegm(&tm);
+  return std::chrono::system_clock::from_time_t(secs) + std::chrono::milliseconds(ms);
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j)

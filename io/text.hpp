@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,5 +32,7 @@ std::string printable(std::string_view s, std::size_t max_bytes = 120);
 
 /// "2026-11-28T16:00:00.123Z" (UTC, milliseconds).
 std::string format_utc(std::chrono::system_clock::time_point t);
+/// format_utc's form read back (the fraction optional); nullopt for anything else.
+std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view text);
 
 }  // namespace devreset::io

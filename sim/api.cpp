@@ -189,6 +189,10 @@ outcome api::handle(const request_view& req, clock::time_point now) {
     o.body = stats_json();
     return o;
   }
+  if (req.target.starts_with("/sim/devices?") && req.method == "POST") {
+    count(endpoint_stats, 200);  // the sim's admin side: not a tenant request
+    return register_device(req.target);
+  }
   ++requests_;
   if (sa_key_ && req.method == "POST" &&
       req.target == "/" + am_prefix_ + (am_prefix_.empty() ? "" : "/") + "oauth2/access_token") {
@@ -633,6 +637,30 @@ json::array api::per_second_json() const {
   for (const auto& [accepted, refused] : per_second_)
     out.push_back(json::array{accepted, refused});
   return out;
+}
+
+// POST /sim/devices?realm=/realms/root/realms/alpha&user=ID&type=oath: a device registered
+// now (as a user would, between a plan and its run). 201 with its _id; 404 for no such
+// user; 400 for a bad type or a user with the most devices of the type.
+outcome api::register_device(std::string_view raw) {
+  auto parsed = urls::parse_origin_form(raw);
+  std::string realm, user, type;
+  if (parsed) {
+    for (auto p : parsed->params()) {
+      if (p.key == "realm") realm = p.value;
+      if (p.key == "user") user = p.value;
+      if (p.key == "type") type = p.value;
+    }
+  }
+  auto t = io::parse_device_type(type);
+  auto u = state_.find(realm, user);
+  if (!u) return error(404, "Not Found");
+  auto id = t ? state_.register_device(*u, *t) : std::nullopt;
+  if (!id) return error(400, "Bad Request");
+  outcome o;
+  o.status = 201;
+  o.body = json::serialize(json::object{{"_id", *id}});
+  return o;
 }
 
 std::string api::stats_json() const {

@@ -97,6 +97,7 @@ class api {
   /// POST ..._action=reset, and GET of a device collection (one page), for a user found.
   outcome reset_action(const request_view& req, const target& t, tenant_state::user_ref user);
   outcome list_devices(const target& t, tenant_state::user_ref user);
+  outcome register_device(std::string_view raw);
   /// What answers a target that is not a device collection, as AM and the server in front
   /// of it do: serverinfo, AM's JSON 404s for realms and routes, an HTML 404 outside AM.
   outcome unmatched(const request_view& req) const;

@@ -315,6 +315,15 @@ std::optional<json::object> tenant_state::remove(user_ref ref, device_type t,
   return std::nullopt;
 }
 
+std::optional<std::string> tenant_state::register_device(user_ref ref, device_type t) {
+  auto& u = users_[ref.index];
+  auto ti = static_cast<std::size_t>(t);
+  if (u.count[ti] >= max_devices_per_type) return std::nullopt;
+  const int k = u.count[ti]++;
+  u.deleted[ti] = static_cast<std::uint8_t>(u.deleted[ti] & ~(1u << k));
+  return device_id(u, t, k);
+}
+
 std::array<std::uint64_t, type_count> tenant_state::devices_left() const {
   std::array<std::uint64_t, type_count> left{};
   for (const auto& u : users_) {

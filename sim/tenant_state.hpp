@@ -50,6 +50,11 @@ class tenant_state {
   std::optional<boost::json::object> remove(user_ref u, io::device_type t,
                                             std::string_view device_id);
 
+  /// Registers one more device of type `t` (the admin side of /sim/devices: a device that
+  /// appears between a plan and its run); its `_id`, or nullopt when the user has
+  /// max_devices_per_type of them already.
+  std::optional<std::string> register_device(user_ref u, io::device_type t);
+
   /// Seeded user ids, in a stable order.
   std::string user_id(std::size_t index) const;
 

@@ -252,5 +252,94 @@ TEST(UserStatus, FollowsFromTheTypeResults) {
   EXPECT_EQ(user_status_of({with(result_status::planned)}), user_status::planned);
 }
 
+// run --plan: a type the plan found empty costs nothing; otherwise the devices are listed
+// now, compared with the plan, and all removed (those added since too) by the reset action.
+TEST(DevicePlanFollowingAPlan, AnEmptyPlanSendsNothingAndIsOk) {
+  io::tenant_paths paths;
+  const std::vector<std::string> none;
+  type_task t(device_type::webauthn, run_mode::reset, paths, realm, "u1");
+  t.follow_plan(&none, false);
+  EXPECT_TRUE(t.finished());
+  EXPECT_FALSE(t.next().has_value());
+  EXPECT_EQ(t.result().status, result_status::ok);
+  EXPECT_EQ(t.result().action, "none");
+}
+
+TEST(DevicePlanFollowingAPlan, ListsThenResetsAndRecordsWhatChanged) {
+  io::tenant_paths paths;
+  const std::vector<std::string> planned{"d2", "d1"};
+  type_task t(device_type::oath, run_mode::reset, paths, realm, "u1");
+  t.follow_plan(&planned, false);
+  ASSERT_EQ(t.next()->method, http_method::get);
+  auto now = page({"d1", "d3"});  // d2 went, d3 came
+  t.on_answer(ok(now));
+  auto reset = t.next();
+  ASSERT_TRUE(reset.has_value());
+  EXPECT_EQ(reset->method, http_method::post) << "the reset action removes d3 with the rest";
+  const auto done = json::parse(R"({"result":true})");
+  t.on_answer(ok(done));
+  auto r = t.result();
+  EXPECT_EQ(r.status, result_status::ok);
+  EXPECT_EQ(r.action, "list+reset");
+  EXPECT_EQ(r.added_since_plan, (std::vector<std::string>{"d3"}));
+  EXPECT_EQ(r.gone_since_plan, (std::vector<std::string>{"d2"}));
+  EXPECT_EQ(r.found, 2);
+}
+
+TEST(DevicePlanFollowingAPlan, StrictDeletesOnlyThePlannedIds) {
+  io::tenant_paths paths;
+  const std::vector<std::string> planned{"d1", "d2"};
+  type_task t(device_type::push, run_mode::reset, paths, realm, "u1", 0, false, true);
+  t.follow_plan(&planned, true);
+  auto now = page({"d1", "d2", "d9"});
+  t.on_answer(ok(now));
+  std::vector<std::string> deleted;
+  json::value answer = json::object{{"_id", "x"}};
+  while (auto r = t.next()) {
+    if (r->method != http_method::delete_) break;  // the verification's list
+    deleted.push_back(r->target.substr(r->target.rfind('/') + 1));
+    t.on_answer(ok(answer));
+  }
+  EXPECT_EQ(deleted, (std::vector<std::string>{"d1", "d2"}));
+  auto left = page({"d9"});  // what strict leaves is not "left" for --verify
+  t.on_answer(ok(left));
+  auto r = t.result();
+  EXPECT_EQ(r.status, result_status::ok) << r.error;
+  EXPECT_EQ(r.remaining, 0);
+  EXPECT_EQ(r.added_since_plan, (std::vector<std::string>{"d9"}));
+  EXPECT_EQ(r.action, "list+delete");
+}
+
+TEST(DevicePlanFollowingAPlan, ATypeThePlanCouldNotListIsResetAsNowOrFailsWhenStrict) {
+  io::tenant_paths paths;
+  type_task loose(device_type::oath, run_mode::reset, paths, realm, "u1");
+  loose.follow_plan(nullptr, false);
+  EXPECT_EQ(loose.next()->method, http_method::post);
+  EXPECT_EQ(loose.result().action, "reset");
+  type_task strict(device_type::oath, run_mode::reset, paths, realm, "u1");
+  strict.follow_plan(nullptr, true);
+  EXPECT_FALSE(strict.next().has_value());
+  EXPECT_EQ(strict.result().status, result_status::failed);
+}
+
+TEST(DevicePlanFollowingAPlan, BindingRefusedAfterTheListDeletesWhatWasListed) {
+  io::tenant_paths paths;
+  const std::vector<std::string> planned{"b1"};
+  type_task t(device_type::binding, run_mode::reset, paths, realm, "u1");
+  t.follow_plan(&planned, false);
+  auto now = page({"b1"});
+  t.on_answer(ok(now));
+  ASSERT_EQ(t.next()->method, http_method::post);
+  t.on_answer(failed(501, "not implemented"));
+  auto del = t.next();
+  ASSERT_TRUE(del.has_value());
+  EXPECT_EQ(del->method, http_method::delete_);
+  json::value answer = json::object{{"_id", "b1"}};
+  t.on_answer(ok(answer));
+  EXPECT_EQ(t.result().status, result_status::ok);
+  EXPECT_EQ(t.result().action, "list+reset->list+delete");
+  EXPECT_TRUE(t.found_no_binding_reset());
+}
+
 }  // namespace
 }  // namespace devreset::engine

@@ -113,6 +113,14 @@ TEST(Ledger, WriteThenReadRoundTripsEveryRecordKind) {
   EXPECT_EQ(u->results[1].attempts, 5);
   EXPECT_EQ(u->results[1].error, "503 Service Unavailable after 5 attempts");
 
+  auto drift = ok_reset(device_type::webauthn);
+  drift.added_since_plan = {"d9"};
+  drift.gone_since_plan = {"d1", "d2"};
+  auto back = user_record_from_json(to_json(sample_user("u2", {drift}, user_status::ok)));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->results[0].added_since_plan, drift.added_since_plan);
+  EXPECT_EQ(back->results[0].gone_since_plan, drift.gone_since_plan);
+
   auto v = user_record_from_json(records[2]);
   ASSERT_TRUE(v.has_value());
   EXPECT_EQ(v->user_id, "a\tb");  // JSON escapes it; the line stays one line

@@ -1,0 +1,65 @@
+// A plan ledger read back for `devreset run --plan`: what the plan is (its run, tenant, age
+// and totals, read once ahead) and its users as jobs (read as the run goes, in memory that
+// does not grow with the plan), each carrying the device ids the plan listed.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/device_type.hpp"
+#include "io/job_reader.hpp"
+
+namespace devreset::io {
+
+class ledger_lines;
+
+/// The plan a ledger holds: its last `plan` run, which must have finished.
+struct plan_info {
+  std::string path;
+  std::string run_id;
+  std::string tenant;  ///< tenant_url() form
+  std::string realm;   ///< the plan's --realm (its users carry their own)
+  std::string made_at;  ///< the plan run's started_at, as written
+  std::chrono::system_clock::time_point made{};
+  type_set types;           ///< every type the plan looked at (some user's result)
+  type_set run_types;       ///< the plan's --types (of users it could not resolve)
+  std::uint64_t users = 0;  ///< user records of the plan run
+  std::array<std::uint64_t, 6> devices{};       ///< devices listed, by type
+  std::array<std::uint64_t, 6> users_with{};    ///< users with at least one, by type
+  std::uint64_t users_empty = 0;    ///< users whose plan found nothing to remove
+  std::uint64_t users_unlisted = 0; ///< users with a type the plan could not list
+  std::uint64_t other_runs = 0;     ///< runs of the file besides the plan applied
+};
+
+/// Reads what the plan at `path` is. Throws input_error naming the file and the reason: no
+/// such file, not a ledger, no plan run in it, a plan that did not finish.
+plan_info read_plan_info(const std::filesystem::path& path);
+
+/// The users of the plan `info` (its run only) as jobs: their realm and `_id` (or the name a
+/// plan could not resolve), the types of `narrow` the plan looked at, and a plan_entry with
+/// the ids listed. A user the plan recorded as invalid is an invalid row again; a user left
+/// with no type by `narrow` is counted, not read.
+class plan_reader final : public job_reader {
+ public:
+  plan_reader(const plan_info& info, type_set narrow);
+  ~plan_reader() override;
+  std::optional<input_row> next() override;
+  std::uint64_t bytes_read() const override;
+  /// Users of the plan with no type in `narrow` (not in this run).
+  std::uint64_t narrowed_out() const { return narrowed_out_; }
+
+ private:
+  std::unique_ptr<ledger_lines> lines_;
+  std::string run_id_;
+  type_set narrow_;
+  type_set run_types_;
+  std::uint64_t narrowed_out_ = 0;
+};
+
+}  // namespace devreset::io

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# A reviewed plan applied (issue 21): `devreset plan` → `report` → `devreset run --plan`,
+# against `devreset sim` on 127.0.0.1; the sim's /sim/devices registers a device between
+# plan and run, as a user (or an attacker) would.
+# Usage: plan_test.sh /path/to/devreset CASE
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+alpha=/realms/root/realms/alpha
+make_plan() {  # [plan options]: a plan of the first 40 users into $work/plan.jsonl
+  head -40 "$work/users.txt" >"$work/in.txt"
+  "$devreset" plan --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
+    --token-file "$work/token.txt" --progress none --input "$work/in.txt" \
+    --ledger "$work/plan.jsonl" "$@" 2>"$work/plan.err" || fail "plan: $(cat "$work/plan.err")"
+}
+apply() {  # run --plan with the usual flags, then the caller's
+  "$devreset" run --tenant "$tenant" --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --progress plain --plan "$work/plan.jsonl" "$@"
+}
+register() {  # user type -> the new device's id
+  curl --silent --show-error --fail --cacert "$work/ca.pem" -X POST \
+    "$tenant/sim/devices?realm=$alpha&user=$1&type=$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["_id"])'
+}
+delete_device() {  # user type id: as another admin would, through the tenant's API
+  local kind=$2
+  [[ $kind == oath || $kind == push || $kind == webauthn || $kind == binding ]] && kind="2fa/$kind"
+  curl --silent --show-error --fail --cacert "$work/ca.pem" -X DELETE -o /dev/null \
+    -H "Authorization: Bearer sim-token" -H "Accept-API-Version: resource=1.0" \
+    "$tenant/am/json$alpha/users/$1/devices/$kind/$3"
+}
+planned() {  # type -> "user device" lines: every device the plan listed of that type
+  python3 - "$work/plan.jsonl" "$1" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("record") != "user": continue
+    for t in r["results"]:
+        if t["type"] == sys.argv[2]:
+            for d in t.get("device_ids", []): print(r["user_id"], d)
+PY
+}
+result_of() {  # ledger user type field -> the field of that user's result for that type
+  python3 - "$@" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("record") == "user" and r.get("user_id") == sys.argv[2]:
+        for t in r["results"]:
+            if t["type"] == sys.argv[3]: print(json.dumps(t.get(sys.argv[4])))
+PY
+}
+requests() { json_get "$(stats)" '["requests"]'; }
+
+case "$case_name" in
+plan_then_run_removes_what_it_showed)
+  # Every planned device goes; the run's requests are exactly those the plan said it needs:
+  # the preflight's one read, then for each non-empty type a list, and the reset action
+  # (oath, push, binding) or a delete per device (webauthn); nothing for an empty type.
+  start_sim
+  make_plan
+  "$devreset" report "$work/plan.jsonl" >"$work/report.txt" || fail "report: $(cat "$work/report.txt")"
+  grep -q "^Would remove:  oath $(planned oath | wc -l) " "$work/report.txt" || fail "$(cat "$work/report.txt")"
+  grep -q "ago) on $tenant/am" "$work/report.txt" || fail "no age or tenant: $(cat "$work/report.txt")"
+  expected=$(python3 - "$work/plan.jsonl" <<'PY'
+import json, sys
+n = 1  # the preflight
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("record") != "user": continue
+    for t in r["results"]:
+        ids = t.get("device_ids", [])
+        if ids: n += 1 + (1 if t["type"] in ("oath", "push", "binding") else len(ids))
+print(n)
+PY
+)
+  before=$(requests)
+  apply --ledger "$work/run.jsonl" --yes 2>"$work/err" || fail "run --plan: $(cat "$work/err")"
+  after=$(requests)
+  [[ $((after - before)) -eq $expected ]] || fail "sent $((after - before)) requests, the plan needs $expected"
+  grep -q "apply plan $(json_get "$(head -1 "$work/plan.jsonl")" '["run_id"]') ($work/plan.jsonl, made " "$work/err" ||
+    fail "the plan is not named: $(cat "$work/err")"
+  for t in oath push webauthn binding; do
+    while read -r user id; do
+      [[ -z "$user" ]] && continue
+      [[ $(result_of "$work/run.jsonl" "$user" "$t" status) == '"ok"' ]] || fail "$user $t not ok"
+    done < <(planned $t)
+  done
+  # Nothing is left: a new plan of the same users finds no device.
+  mv "$work/plan.jsonl" "$work/plan1.jsonl"
+  make_plan
+  [[ $(planned oath; planned push; planned webauthn; planned binding) == "" ]] || fail "devices left"
+  # The run names its plan, and the users whose plan found nothing say so.
+  plan_id=$(json_get "$(head -1 "$work/plan1.jsonl")" '["run_id"]')
+  [[ $(json_get "$(head -1 "$work/run.jsonl")" '["plan"]["run_id"]') == "$plan_id" ]] || fail "run record"
+  empty=$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if (r:=json.loads(l)).get("record")=="user" and all(not t.get("device_ids") for t in r["results"])))' "$work/plan1.jsonl")
+  [[ $empty -gt 0 && $(count_lines "$work/run.jsonl" '"reason":"nothing to remove (plan)"') -eq $empty ]] ||
+    fail "users with nothing to remove: $empty in the plan"
+  ;;
+drift_both_ways)
+  # A device registered after the plan is removed too and listed; a planned one deleted by
+  # someone else in between is recorded as gone.
+  start_sim
+  make_plan
+  read -r user_a _ < <(planned oath | head -1)
+  read -r user_b gone < <(planned webauthn | head -1)
+  added=$(register "$user_a" oath)
+  delete_device "$user_b" webauthn "$gone"
+  apply --ledger "$work/run.jsonl" --yes >"$work/out" 2>&1 || fail "run --plan: $(cat "$work/out")"
+  [[ $(result_of "$work/run.jsonl" "$user_a" oath added_since_plan) == "[\"$added\"]" ]] || fail "added: $(cat "$work/run.jsonl")"
+  [[ $(result_of "$work/run.jsonl" "$user_b" webauthn gone_since_plan) == "[\"$gone\"]" ]] || fail "gone"
+  summary=$(tail -1 "$work/run.jsonl")
+  [[ $(json_get "$summary" '["plan"]["added_since_plan"]') -eq 1 && $(json_get "$summary" '["plan"]["gone_since_plan"]') -eq 1 ]] ||
+    fail "summary: $summary"
+  grep -q "Since the plan: 1 device added" "$work/out" || fail "$(cat "$work/out")"
+  # The added device is gone with the others.
+  mv "$work/plan.jsonl" "$work/plan1.jsonl"
+  make_plan
+  [[ $(planned oath) == "" ]] || fail "oath devices left: $(planned oath)"
+  ;;
+strict_removes_only_the_plan)
+  start_sim
+  make_plan
+  read -r user_a planned_id < <(planned webauthn | head -1)
+  added=$(register "$user_a" webauthn)
+  read -r user_c _ < <(planned oath | head -1)
+  added_oath=$(register "$user_c" oath)
+  apply --ledger "$work/run.jsonl" --yes --plan-strict --verify >"$work/out" 2>&1 || fail "$(cat "$work/out")"
+  [[ $(result_of "$work/run.jsonl" "$user_a" webauthn added_since_plan) == "[\"$added\"]" ]] || fail "not recorded"
+  [[ $(result_of "$work/run.jsonl" "$user_c" oath action) == '"list+delete"' ]] || fail "strict used the reset action"
+  [[ $(json_get "$(head -1 "$work/run.jsonl")" '["plan"]["strict"]') == True ]] || fail "run record"
+  mv "$work/plan.jsonl" "$work/plan1.jsonl"
+  make_plan
+  [[ $(planned webauthn | grep "^$user_a ") == "$user_a $added" ]] || fail "strict: $(planned webauthn | grep "^$user_a ")"
+  [[ $(planned oath | grep "^$user_c ") == "$user_c $added_oath" ]] || fail "strict oath: $(planned oath | grep "^$user_c ")"
+  [[ $(planned webauthn | grep -c "$planned_id") -eq 0 ]] || fail "a planned device is left"
+  ;;
+another_tenants_plan_is_refused)
+  start_sim
+  make_plan
+  start_other_sim
+  set +e
+  "$devreset" run --tenant "$tenant_b" --ca-file "$work/b/ca.pem" --token-file "$work/token.txt" \
+    --plan "$work/plan.jsonl" --ledger "$work/run.jsonl" --yes 2>"$work/err"
+  code=$?
+  set -e
+  [[ $code -eq 2 ]] || fail "exit $code"
+  grep -q "was made on $tenant/am; this run is on $tenant_b/am" "$work/err" || fail "$(cat "$work/err")"
+  [[ ! -e "$work/run.jsonl" ]] || fail "a ledger was written"
+  [[ $(json_get "$(stats_b)" '["requests"]') -eq 0 ]] || fail "requests were sent"
+  # The same with a plan that did not finish, and with the plan as the run's own ledger.
+  set +e
+  apply --ledger "$work/plan.jsonl" --yes --resume 2>"$work/err"
+  code=$?
+  set -e
+  [[ $code -eq 2 ]] && grep -q "the plan itself" "$work/err" || fail "own ledger: $code $(cat "$work/err")"
+  head -n -1 "$work/plan.jsonl" >"$work/cut.jsonl"
+  mv "$work/cut.jsonl" "$work/plan.jsonl"
+  set +e
+  apply --ledger "$work/run.jsonl" --yes 2>"$work/err"
+  code=$?
+  set -e
+  [[ $code -eq 2 ]] && grep -q "did not finish (it has no summary)" "$work/err" || fail "cut: $code $(cat "$work/err")"
+  ;;
+an_old_plan_is_refused)
+  start_sim
+  make_plan
+  python3 - "$work/plan.jsonl" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+run = json.loads(lines[0]); run["started_at"] = "2026-01-02T03:04:05.000Z"
+open(sys.argv[1], "w").write("\n".join([json.dumps(run)] + lines[1:]) + "\n")
+PY
+  before=$(requests)
+  set +e
+  apply --ledger "$work/run.jsonl" --yes 2>"$work/err"
+  code=$?
+  set -e
+  [[ $code -eq 2 ]] || fail "exit $code"
+  grep -q "was made .* ago (2026-01-02T03:04:05.000Z), more than --plan-max-age 24h" "$work/err" || fail "$(cat "$work/err")"
+  [[ $(requests) -eq $before && ! -e "$work/run.jsonl" ]] || fail "something was sent or written"
+  apply --ledger "$work/run.jsonl" --yes --plan-max-age 10000h 2>"$work/err" || fail "$(cat "$work/err")"
+  ;;
+types_narrow_never_widen)
+  start_sim
+  make_plan --types oath,webauthn
+  set +e
+  apply --ledger "$work/run.jsonl" --yes --types oath,push 2>"$work/err"
+  code=$?
+  set -e
+  [[ $code -eq 2 ]] && grep -q "types can only narrow a plan: it looked at oath,webauthn (not at push)" "$work/err" ||
+    fail "widened: $code $(cat "$work/err")"
+  apply --ledger "$work/run.jsonl" --yes --types oath 2>"$work/err" || fail "$(cat "$work/err")"
+  types=$(python3 -c 'import json,sys; print(sorted({t["type"] for l in open(sys.argv[1]) if (r:=json.loads(l)).get("record")=="user" for t in r["results"]}))' "$work/run.jsonl")
+  [[ $types == "['oath']" ]] || fail "types run: $types"
+  [[ $(json_get "$(stats)" '["by_endpoint"].get("delete:webauthn", {})') == "{}" ]] || fail "webauthn devices were deleted"
+  # A --realm other than the plan's is refused; the plan's own is fine.
+  set +e
+  apply --ledger "$work/run2.jsonl" --yes --realm beta 2>"$work/err"
+  code=$?
+  set -e
+  [[ $code -eq 2 ]] && grep -q "is for realm /realms/root/realms/alpha; --realm says /realms/root/realms/beta" "$work/err" ||
+    fail "realm: $code $(cat "$work/err")"
+  ;;
+*) fail "unknown case" ;;
+esac
+echo "$case_name: ok"

@@ -1,0 +1,129 @@
+// A plan ledger read back for run --plan: which plan it is, its totals, and its users as
+// jobs carrying the ids the plan listed.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "io/ledger_writer.hpp"
+#include "io/plan_file.hpp"
+#include "io/text.hpp"
+#include "tests/unit/test_util.hpp"
+
+namespace devreset::io {
+namespace {
+
+namespace json = boost::json;
+const std::string alpha = "/realms/root/realms/alpha";
+
+json::object run_record(std::string id, std::string mode, std::string types = "oath,webauthn") {
+  return json::object{{"record", "run"},
+                      {"run_id", id},
+                      {"mode", mode},
+                      {"tenant_url", "https://t.example/am"},
+                      {"started_at", "2026-11-29T00:31:02.512Z"},
+                      {"realm", alpha},
+                      {"types", types}};
+}
+
+type_result listed(device_type t, std::vector<std::string> ids) {
+  type_result r;
+  r.type = t;
+  r.action = "list";
+  r.status = result_status::planned;
+  r.found = static_cast<int>(ids.size());
+  r.device_ids = std::move(ids);
+  return r;
+}
+
+user_record planned_user(std::string run, std::string id, std::vector<type_result> results) {
+  user_record u;
+  u.run_id = std::move(run);
+  u.user_id = std::move(id);
+  u.realm = alpha;
+  u.status = user_status::planned;
+  u.results = std::move(results);
+  return u;
+}
+
+void write_plan(const std::filesystem::path& path, bool finished = true) {
+  ledger_writer w(path, ledger_mode::create);
+  w.write(run_record("old", "reset"));
+  w.write(json::object{{"record", "summary"}, {"run_id", "old"}, {"end", "finished"}});
+  w.write(run_record("p1", "plan"));
+  w.write(planned_user("p1", "u1",
+                       {listed(device_type::oath, {"o1"}), listed(device_type::webauthn, {})}));
+  w.write(planned_user("p1", "u2", {listed(device_type::oath, {}), listed(device_type::webauthn, {})}));
+  auto failed = planned_user("p1", "u3", {listed(device_type::oath, {"o3"})});
+  type_result unread;
+  unread.type = device_type::webauthn;
+  unread.status = result_status::failed;
+  unread.error = "503";
+  failed.results.push_back(unread);
+  failed.status = user_status::failed;
+  w.write(failed);
+  user_record bad = planned_user("p1", "a b", {});
+  bad.status = user_status::invalid;
+  bad.reason = "user id contains a space";
+  w.write(bad);
+  if (finished) w.write(json::object{{"record", "summary"}, {"run_id", "p1"}, {"end", "finished"}});
+}
+
+TEST(PlanFile, InfoNamesTheLastPlanItsTimeAndTotals) {
+  test::temp_dir dir;
+  write_plan(dir / "plan.jsonl");
+  auto p = read_plan_info(dir / "plan.jsonl");
+  EXPECT_EQ(p.run_id, "p1");
+  EXPECT_EQ(p.tenant, "https://t.example/am");
+  EXPECT_EQ(p.realm, alpha);
+  EXPECT_EQ(format_utc(p.made), "2026-11-29T00:31:02.512Z");
+  EXPECT_EQ(p.users, 4u);
+  EXPECT_EQ(p.devices[static_cast<std::size_t>(device_type::oath)], 2u);
+  EXPECT_EQ(p.users_with[static_cast<std::size_t>(device_type::oath)], 2u);
+  EXPECT_EQ(p.users_empty, 1u) << "u2 only";
+  EXPECT_EQ(p.users_unlisted, 1u) << "u3's webauthn";
+  EXPECT_EQ(p.types, (type_set{device_type::oath, device_type::webauthn}));
+  EXPECT_EQ(p.other_runs, 1u);
+}
+
+TEST(PlanFile, APlanThatDidNotFinishOrNoPlanAtAllIsRefused) {
+  test::temp_dir dir;
+  write_plan(dir / "cut.jsonl", false);
+  EXPECT_THROW(read_plan_info(dir / "cut.jsonl"), input_error);
+  {
+    ledger_writer w(dir / "run.jsonl", ledger_mode::create);
+    w.write(run_record("r", "reset"));
+  }
+  try {
+    read_plan_info(dir / "run.jsonl");
+    FAIL() << "a run's ledger is no plan";
+  } catch (const input_error& e) {
+    EXPECT_NE(std::string(e.what()).find("holds no plan"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(read_plan_info(dir / "missing.jsonl"), input_error);
+}
+
+TEST(PlanFile, ReaderGivesThePlansUsersWithTheirListsNarrowedByTypes) {
+  test::temp_dir dir;
+  write_plan(dir / "plan.jsonl");
+  const auto info = read_plan_info(dir / "plan.jsonl");
+  plan_reader all(info, type_set{device_type::oath, device_type::webauthn});
+  auto u1 = std::get<job>(*all.next());
+  EXPECT_EQ(u1.user_id, "u1");
+  ASSERT_TRUE(u1.plan);
+  EXPECT_EQ(*u1.plan->ids_of(device_type::oath), (std::vector<std::string>{"o1"}));
+  EXPECT_TRUE(u1.plan->ids_of(device_type::webauthn)->empty());
+  std::get<job>(*all.next());  // u2
+  auto u3 = std::get<job>(*all.next());
+  EXPECT_TRUE(u3.types.contains(device_type::webauthn));
+  EXPECT_EQ(u3.plan->ids_of(device_type::webauthn), nullptr) << "not listed: reset as it is";
+  auto bad = std::get<invalid_row>(*all.next());
+  EXPECT_EQ(bad.reason, "invalid in the plan: user id contains a space");
+  EXPECT_FALSE(all.next().has_value());
+
+  plan_reader narrow(info, type_set{device_type::webauthn});
+  auto n1 = std::get<job>(*narrow.next());
+  EXPECT_EQ(n1.types, type_set{device_type::webauthn});
+}
+
+}  // namespace
+}  // namespace devreset::io
