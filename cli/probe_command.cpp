@@ -19,6 +19,7 @@
 #include "cli/progress.hpp"
 #include "cli/run_options.hpp"
 #include "engine/device_plan.hpp"
+#include "io/json_text.hpp"
 #include "io/ledger_writer.hpp"
 #include "io/secret_file.hpp"
 #include "io/tenant_path.hpp"
@@ -369,7 +370,7 @@ int probe_command(int argc, char** argv) {
   if (!p.out.empty()) {
     std::string text;
     for (const auto& r : records)
-      text += json::serialize(r) + "\n";
+      text += io::json_text(r) + "\n";
     try {
       io::write_new_file(p.out, text, false);
     } catch (const std::exception& e) {

@@ -8,17 +8,30 @@
 #include <cerrno>
 #include <cstdio>
 
+#include <boost/json.hpp>
+
 #include "io/device_type.hpp"
+#include "io/json_text.hpp"
+#include "io/text.hpp"
 
 namespace devreset::cli {
 
 using io::user_status;
 
-progress::progress(progress_mode mode, std::uint64_t total) : mode_(mode), total_(total) {
-  if (mode_ == progress_mode::automatic) {
-    mode_ = ::isatty(STDERR_FILENO) ? progress_mode::bar : progress_mode::plain;
-  }
+progress_mode resolve(progress_mode mode) {
+  if (mode != progress_mode::automatic) return mode;
+  return ::isatty(STDERR_FILENO) ? progress_mode::bar : progress_mode::plain;
+}
+
+progress::progress(progress_mode mode, std::uint64_t total, std::chrono::milliseconds interval)
+    : mode_(resolve(mode)), total_(total), interval_(interval) {
   last_plain_ = std::chrono::steady_clock::now();
+}
+
+void progress::on_preflight_passed(const engine::run_stats&) {
+  if (mode_ == progress_mode::plain) {
+    tell("devreset: preflight passed: the tenant answers, knows the realm and takes the token\n");
+  }
 }
 
 namespace {
@@ -94,7 +107,43 @@ std::size_t terminal_columns(int fd) {
   return ws.ws_col;
 }
 
-void tell(std::string_view text) {
+namespace {
+
+log_style style = log_style::text;
+std::string log_run_id;
+
+}  // namespace
+
+void set_log_style(log_style s) {
+  style = s;
+}
+void set_log_run_id(std::string run_id) {
+  log_run_id = std::move(run_id);
+}
+
+std::string log_lines(std::string_view text) {
+  if (style == log_style::text) return std::string(text);
+  const auto now = io::format_utc(std::chrono::system_clock::now());
+  std::string out;
+  while (!text.empty()) {
+    auto end = text.find('\n');
+    auto line = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    if (line.empty()) continue;
+    if (style == log_style::timestamped) {
+      out += fmt::format("{} {}\n", now, line);
+      continue;
+    }
+    boost::json::object o{{"time", now}, {"message", io::printable(line, 4096)}};
+    if (!log_run_id.empty()) o["run_id"] = log_run_id;
+    out += io::json_text(o) + "\n";
+  }
+  return out;
+}
+
+void tell(std::string_view raw) {
+  const auto lines = log_lines(raw);
+  std::string_view text = lines;
   std::fflush(stderr);  // whatever stdio holds goes first, in order
   while (!text.empty()) {
     auto n = ::write(STDERR_FILENO, text.data(), text.size());
@@ -115,7 +164,7 @@ void progress::update(const engine::run_stats& s, double current_rate, bool lowe
     const std::size_t max = cols > 1 ? cols - 1 : 0;
     tell(fmt::format("\r{}\x1b[K", line(s, total_, elapsed, current_rate, lowered, true, max)));
     drawn_ = true;
-  } else if (now - last_plain_ >= std::chrono::seconds(10)) {
+  } else if (now - last_plain_ >= interval_) {
     last_plain_ = now;
     tell(fmt::format("devreset: {}\n", line(s, total_, elapsed, current_rate, lowered, false)));
   }
@@ -137,16 +186,19 @@ namespace {
 std::string plan_text(const engine::run_stats& s) {
   auto devices = [](std::uint64_t n) { return fmt::format("{} device{}", n, n == 1 ? "" : "s"); };
   return fmt::format(
-      "\nSince the plan: {} added ({}), {} gone already;  nothing to remove: {} types, {} "
-      "users (no request)",
-      devices(s.added_since_plan),
-      s.added_since_plan == 0 ? "none to remove" : "listed as added_since_plan",
-      devices(s.gone_since_plan), s.types_skipped_empty, s.users_nothing_planned);
+      "\nSince the plan: {} added (the ledger's added_since_plan), {} gone already;  nothing to "
+      "remove: {} types, {} users (no request)",
+      devices(s.added_since_plan), devices(s.gone_since_plan), s.types_skipped_empty,
+      s.users_nothing_planned);
 }
 
 }  // namespace
 
 std::string summary_text(const engine::run_stats& s, double elapsed_s) {
+  if (s.requests == 0 && s.users_done() == 0) {
+    return fmt::format("Nothing was done: the run ended before any request ({:.1f} s).\n",
+                       elapsed_s);
+  }
   std::string out = "Users:";
   for (auto st : {user_status::ok, user_status::planned, user_status::partial, user_status::failed,
                   user_status::not_found, user_status::invalid}) {
@@ -166,6 +218,7 @@ std::string summary_text(const engine::run_stats& s, double elapsed_s) {
     }
     if (!parts.empty()) out += fmt::format("  {} ({})", io::to_string(t), parts);
   }
+  if (out.ends_with("\nTypes:")) out.resize(out.size() - 7);  // no type was done
   if (s.user_count(user_status::planned) > 0) {
     // What a run would remove: the plan's answer to "how much is there?"
     out += "\nDevices found:";

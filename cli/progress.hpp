@@ -13,20 +13,35 @@
 namespace devreset::cli {
 
 /// Writes `text` to stderr whole, and never fails: a closed stderr or a pipe whose reader
-/// died (SIGPIPE is ignored) must not end a run or skip its ledger's summary record.
+/// died (SIGPIPE is ignored) must not end a run or skip its ledger's summary record. In a
+/// log (set_log_style), each line is stamped with the time, or is one JSON object.
 void tell(std::string_view text);
 
+/// How tell() writes lines: as they are (a terminal), each after an ISO-8601 UTC time (a
+/// log a person reads later: cron, Kubernetes), or one JSON object a line ({"time", "run_id",
+/// "message"}: for log shippers).
+enum class log_style { text, timestamped, json };
+void set_log_style(log_style style);
+/// The run id that JSON lines carry (empty: none yet).
+void set_log_run_id(std::string run_id);
+/// `text` as tell() would write it now (for tests).
+std::string log_lines(std::string_view text);
+
 enum class progress_mode { automatic, bar, plain, none };
+/// `automatic` resolved: a bar on a terminal, plain lines otherwise.
+progress_mode resolve(progress_mode mode);
 
 class progress final : public engine::run_observer {
  public:
-  /// `total`: users expected (0 when unknown).
-  progress(progress_mode mode, std::uint64_t total);
+  /// `total`: users expected (0 when unknown); a plain line every `interval`.
+  progress(progress_mode mode, std::uint64_t total,
+           std::chrono::milliseconds interval = std::chrono::seconds(10));
 
   /// Called by the engine about once a second.
   void on_progress(const engine::run_stats& s, double current_rate, bool lowered) override {
     update(s, current_rate, lowered);
   }
+  void on_preflight_passed(const engine::run_stats& s) override;
   void update(const engine::run_stats& s, double current_rate, bool lowered);
   /// Ends the live line (before the summary is printed).
   void finish(const engine::run_stats& s);
@@ -40,6 +55,7 @@ class progress final : public engine::run_observer {
  private:
   progress_mode mode_;
   std::uint64_t total_;
+  std::chrono::milliseconds interval_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point last_plain_{};
 };

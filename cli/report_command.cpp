@@ -21,6 +21,7 @@
 #include "cli/progress.hpp"
 #include "cli/report_reach.hpp"
 #include "io/job_reader.hpp"
+#include "io/json_text.hpp"
 #include "io/ledger_reader.hpp"
 #include "io/ledger_record.hpp"
 #include "io/ledger_writer.hpp"
@@ -326,7 +327,7 @@ void print_json(const report_options& o, const ledger_summary& l, const still_to
   if (!o.failed_out.empty())
     out["failed_out"] = json::object{{"file", o.failed_out}, {"users", todo.written}};
   if (plan) out["plan"] = plan_report_json(*plan);
-  fmt::print("{}\n", json::serialize(out));
+  fmt::print("{}\n", io::json_text(out));
 }
 
 void print_text(const report_options& o, const ledger_summary& l, const still_to_do& todo,

@@ -39,6 +39,10 @@ unreached read_input(const run_facts& r, const has_record& known, const on_unrea
     u.problem = "its users came from the tenant: the same command with --resume finishes them";
     return u;
   }
+  if (r.input == "-") {
+    u.problem = "its users came from standard input: give the same list again with --resume";
+    return u;
+  }
   io::reader_options ro;
   io::type_list_error terr;
   if (auto types = io::parse_type_list(r.types, terr, /*allow_comma=*/true); types) {

@@ -6,6 +6,9 @@
 #include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -17,6 +20,7 @@
 #include "cli/run_options.hpp"
 #include "engine/runner.hpp"
 #include "io/job_reader.hpp"
+#include "io/json_text.hpp"
 #include "io/ledger_reader.hpp"
 #include "io/ledger_writer.hpp"
 #include "io/tenant_path.hpp"
@@ -171,8 +175,10 @@ bool confirmed(const std::string& what) {
 }
 
 // The summary, the reason a run stopped, and the one command worth running next.
-int tell_outcome(const char* name, engine::run_mode mode, const engine::run_result& result,
-                 const fs::path& ledger, int argc, char** argv) {
+int tell_outcome(const run_request& r, engine::run_mode mode, const engine::run_result& result,
+                 int argc, char** argv) {
+  const char* name = r.name;
+  const auto& ledger = r.ledger;
   if (!result.preflight_failed) {
     tell(summary_text(result.stats, result.elapsed_s));
     tell(fmt::format("Ledger: {}\n", ledger.string()));
@@ -182,7 +188,7 @@ int tell_outcome(const char* name, engine::run_mode mode, const engine::run_resu
                      result.end == engine::run_end::interrupted ? "interrupted" : "aborted",
                      result.reason));
   }
-  int code = result.exit_code();
+  int code = result.exit_code(r.not_found_ok);
   if (result.preflight_failed) {
     tell(
         fmt::format("Nothing was sent to any user and the ledger is as it was: fix the problem "
@@ -229,6 +235,40 @@ std::optional<io::resume_index> check_ledger(const run_request& r, const std::st
   return index;
 }
 
+// --summary-json: the summary record, with where the run was and its exit code, for
+// scripts (a file, or stdout for "-").
+void write_summary_json(const run_request& r, const engine::run_result& result) {
+  if (r.summary_json.empty() || result.preflight_failed) return;
+  auto o = engine::summary_record(r.cfg, result);
+  o["tenant_url"] = io::tenant_url(r.cfg.host, r.cfg.port, r.cfg.am_path);
+  o["ledger"] = r.ledger.string();
+  o["exit_code"] = result.exit_code(r.not_found_ok);
+  const auto text = io::json_text(o) + "\n";
+  if (r.summary_json == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return;
+  }
+  std::ofstream out(r.summary_json, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out)
+    tell(fmt::format("devreset {}: --summary-json {}: cannot write\n", r.name, r.summary_json));
+}
+
+// The first line of a run in a log: which run, where, on what.
+void tell_start(const run_request& r, std::uint64_t rows) {
+  const auto& c = r.cfg;
+  tell(fmt::format(
+      "devreset {}: run {} starts: {} on {} realm {}, types {}, input {}{}, ledger {}{}, "
+      "rate ceiling {}, concurrency {}\n",
+      r.name, c.run_id, c.mode == engine::run_mode::plan ? "plan" : "reset",
+      io::tenant_url(c.host, c.port, c.am_path), c.input.realm, c.input.types, c.input.name,
+      rows > 0 ? fmt::format(" ({} users)", rows) : "", r.ledger.string(),
+      r.resume ? " (resumed)" : "", c.rate > 0 ? fmt::format("{:g}/s", c.rate) : "none",
+      c.concurrency));
+}
+
 // The run record's account of the input.
 engine::run_input input_facts(const run_request& r, std::uint64_t rows) {
   std::error_code ec;
@@ -254,6 +294,16 @@ engine::run_input input_facts(const run_request& r, std::uint64_t rows) {
             false,
             {},
             {}};
+  }
+  if (r.input == "-") {
+    engine::run_input in;
+    in.name = "-";
+    in.path = "-";
+    in.format = io::to_string(r.format.value_or(io::input_format::csv));
+    in.realm = r.rows.default_realm;
+    in.types = r.rows.default_types.to_string(',');
+    in.resume = r.resume;
+    return in;
   }
   return {r.input.string(),
           fs::absolute(r.input, ec).string(),
@@ -289,7 +339,9 @@ std::optional<engine::run_result> execute(run_request& r, io::job_reader& reader
   r.cfg.input.plan = std::move(plan);
   if (char d = reader.delimiter(); d != 0) r.cfg.input.delimiter = std::string(1, d);
   r.cfg.input.ignored_columns = reader.ignored_columns();
-  progress prog(r.progress, rows);
+  set_log_run_id(r.cfg.run_id);
+  tell_start(r, rows);
+  progress prog(r.progress, rows, r.progress_interval);
   engine::run_control control;
   std::optional<engine::run_result> result;
   {
@@ -322,6 +374,11 @@ std::unique_ptr<io::job_reader> open_input(run_request& r, const std::string& te
       return std::make_unique<io::plan_reader>(*plan, r.rows.default_types);
     }
     if (r.cfg.source) return std::make_unique<engine::query_reader>(r.rows);
+    if (r.input == "-") {  // standard input: read once, as it comes (CSV unless told)
+      return io::make_job_reader(std::make_unique<std::ifstream>("/dev/stdin", std::ios::binary),
+                                 r.format.value_or(io::input_format::csv), r.rows,
+                                 "standard input");
+    }
     return io::open_job_reader(r.input, r.format, r.rows);
   } catch (const io::input_error& e) {
     tell(fmt::format("devreset {}: {}\n", r.name, e.what()));
@@ -332,24 +389,35 @@ std::unique_ptr<io::job_reader> open_input(run_request& r, const std::string& te
 // The question before a reset, and what a run --plan says it applies even with --yes.
 bool confirm_run(const run_request& r, const std::optional<io::plan_info>& plan,
                  const std::string& tenant, std::uint64_t rows, const io::resume_index& index) {
-  const char* insecure =
-      r.cfg.tls.insecure ? " WITHOUT checking its certificate (--insecure)" : "";
+  const char* insecure = r.cfg.tls.insecure ? " WITHOUT checking its certificate (--insecure)" : "";
   if (plan) {
     auto what = plan_phrase(r, *plan, tenant) + insecure;
     if (r.yes) tell(fmt::format("devreset run: {}\n", what));
     return r.yes || confirmed(what);
   }
-  return r.yes || confirmed(fmt::format("reset the {} devices of {} in realm {} on {}{}",
-                                        r.rows.default_types.to_string(','),
-                                        users_phrase(r, rows, index), r.rows.default_realm,
-                                        tenant, insecure));
+  return r.yes ||
+         confirmed(fmt::format("reset the {} devices of {} in realm {} on {}{}",
+                               r.rows.default_types.to_string(','), users_phrase(r, rows, index),
+                               r.rows.default_realm, tenant, insecure));
 }
 
 }  // namespace
 
+// A log a person reads later gets the time on every line; --log-format json, an object.
+void choose_log_style(run_request& r) {
+  const auto shown = resolve(r.progress);
+  if (r.log_json) {
+    set_log_style(log_style::json);
+    if (shown == progress_mode::bar) r.progress = progress_mode::plain;
+  } else if (shown == progress_mode::plain) {
+    set_log_style(log_style::timestamped);
+  }
+}
+
 int run_command(int argc, char** argv, engine::run_mode mode) {
   run_request r;
   if (auto code = parse_run_request(argc, argv, mode, r)) return *code;
+  choose_log_style(r);
   const auto tenant = io::tenant_url(r.cfg.host, r.cfg.port, r.cfg.am_path);
   std::optional<io::plan_info> plan;
   auto reader = open_input(r, tenant, plan);
@@ -363,7 +431,8 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
   }
   auto index = check_ledger(r, tenant);
   if (!index) return 2;
-  if (!r.cfg.source && !plan) warn_if_other_origin(r.name, r.input, tenant, r.rows.default_realm);
+  if (!r.cfg.source && !plan && r.input != "-")
+    warn_if_other_origin(r.name, r.input, tenant, r.rows.default_realm);
   if (r.cfg.tls.insecure) {
     tell(
         fmt::format("devreset {}: WARNING: --insecure: the tenant's certificate is NOT verified; "
@@ -373,7 +442,8 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
   if (mode == engine::run_mode::reset && !confirm_run(r, plan, tenant, rows, *index)) return 2;
   auto result = execute(r, *reader, *index, rows);
   if (!result) return 2;
-  return tell_outcome(r.name, mode, *result, r.ledger, argc, argv);
+  write_summary_json(r, *result);
+  return tell_outcome(r, mode, *result, argc, argv);
 }
 
 }  // namespace devreset::cli

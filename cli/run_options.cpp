@@ -28,6 +28,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The ceiling of a run or a plan unless told otherwise: a production tenant's own users log
+// in meanwhile (`--rate 0` removes it; the adaptive controller works below it).
+constexpr double default_rate = 50;
+
 constexpr const char* run_usage =
     R"(Usage: devreset run --tenant URL --realm REALM --input FILE --ledger FILE [options]
 
@@ -105,12 +109,14 @@ po::options_description input_options() {
 }
 
 // How hard to push the tenant, and when to give up.
-po::options_description limit_options(int concurrency) {
+po::options_description limit_options(int concurrency, double rate) {
   po::options_description desc("Limits");
   // clang-format off
   desc.add_options()
     ("concurrency", po::value<int>()->default_value(concurrency), "requests in flight")
-    ("rate", po::value<double>()->default_value(0), "requests per second ceiling, never exceeded (0: none; under it, devreset paces at what the tenant allows)")
+    ("rate", po::value<double>()->default_value(rate), rate > 0
+        ? "requests per second ceiling, never exceeded: a production tenant's real users log in meanwhile (0: none; under it, devreset paces at what the tenant allows)"
+        : "requests per second ceiling, never exceeded (0: none; under it, devreset paces at what the tenant allows)")
     ("burst", po::value<double>()->default_value(0), "requests at once under --rate (0: 10 ms worth)")
     ("max-attempts", po::value<int>()->default_value(5), "attempts per request before a type fails")
     ("timeout", po::value<std::string>()->default_value("30s"), "deadline of each request")
@@ -151,7 +157,11 @@ po::options_description run_options(engine::run_mode mode) {
     ("yes", po::bool_switch(), "do not ask for confirmation")
     ("verify", po::bool_switch(), "after each user's resets, list each type again and record what remains; a type with devices left fails (costs one more GET per type and user)")
     ("grace", po::value<std::string>()->default_value("10s"), "after Ctrl-C, time for users in flight")
-    ("progress", po::value<std::string>()->default_value("auto"), "auto, bar, plain or none");
+    ("progress", po::value<std::string>()->default_value("auto"), "auto, bar, plain or none (auto: a bar on a terminal, else plain: lines stamped with the time)")
+    ("progress-interval", po::value<std::string>()->default_value("10s"), "time between plain progress lines")
+    ("log-format", po::value<std::string>()->default_value("text"), "text, or json: each line of stderr one JSON object (time, run_id, message), for log shippers")
+    ("summary-json", po::value<std::string>(), "also write the summary as one JSON object (every figure of it) to FILE, or - for stdout")
+    ("not-found-ok", po::bool_switch(), "users the tenant does not know (a stale list) do not make the exit code 1");
   po::options_description plan("Apply a plan (run only)");
   plan.add_options()
     ("plan", po::value<std::string>(), "instead of --input: the ledger of a finished `devreset plan`; its users, realms and types, and the devices it found (types it found empty cost no request); devices registered since are removed too and recorded")
@@ -160,7 +170,7 @@ po::options_description run_options(engine::run_mode mode) {
   // clang-format on
   desc.add(tenant_options()).add(input_options()).add(run);
   if (mode == engine::run_mode::reset) desc.add(plan);
-  desc.add(limit_options(16));
+  desc.add(limit_options(16, default_rate));
   return desc;
 }
 
@@ -355,6 +365,14 @@ void read_work(const po::variables_map& vm, run_request& r) {
   r.yes = vm["yes"].as<bool>();
   r.cfg.verify = vm["verify"].as<bool>() && r.cfg.mode == engine::run_mode::reset;
   r.grace = duration_value(vm, "grace");
+  r.progress_interval = duration_value(vm, "progress-interval");
+  if (r.progress_interval.count() <= 0)
+    throw usage_error("--progress-interval must be more than 0");
+  r.not_found_ok = vm["not-found-ok"].as<bool>();
+  if (vm.count("summary-json")) r.summary_json = vm["summary-json"].as<std::string>();
+  const auto lf = vm["log-format"].as<std::string>();
+  if (lf != "text" && lf != "json") throw usage_error("--log-format is text or json");
+  r.log_json = lf == "json";
   const auto p = vm["progress"].as<std::string>();
   if (p == "auto")
     r.progress = progress_mode::automatic;
@@ -371,7 +389,8 @@ void read_work(const po::variables_map& vm, run_request& r) {
 // Whether the input names a user by user name or mail (read up to the first that does; a
 // file that cannot be read says so later, when the run opens it).
 bool names_users_otherwise(const run_request& r) {
-  if (r.cfg.source) return true;  // the users come from IDM
+  if (r.cfg.source) return true;                        // the users come from IDM
+  if (r.input == "-" || !r.plan.empty()) return false;  // read once / resolved by the plan
   try {
     auto reader = io::open_job_reader(r.input, r.format, r.rows);
     while (auto row = reader->next()) {
@@ -497,7 +516,7 @@ std::optional<int> parse_probe_request(int argc, char** argv, probe_request& out
     ("start-rate", po::value<double>()->default_value(10), "requests per second of the first step (each next one 1.5 times more)")
     ("users", po::value<std::uint64_t>()->default_value(0), "users the estimate is for (0: the input's)");
   // clang-format on
-  desc.add(tenant_options()).add(input_options()).add(probe).add(limit_options(64));
+  desc.add(tenant_options()).add(input_options()).add(probe).add(limit_options(64, 0));
   return parse_command(argc, argv, "probe", desc, out.run, [&](const po::variables_map& vm) {
     if (vm.count("out")) out.out = vm["out"].as<std::string>();
     out.max_duration = duration_value(vm, "max-duration");

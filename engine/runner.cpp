@@ -21,10 +21,11 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using steady = std::chrono::steady_clock;
 
-int run_result::exit_code() const {
+int run_result::exit_code(bool not_found_ok) const {
   if (end != run_end::finished) return 3;
   for (auto s : {io::user_status::partial, io::user_status::failed, io::user_status::not_found,
                  io::user_status::invalid}) {
+    if (s == io::user_status::not_found && not_found_ok) continue;
     if (stats.user_count(s) > 0) return 1;
   }
   return 0;
@@ -215,7 +216,8 @@ asio::awaitable<void> ticker(run_state* s, asio::steady_timer* timer, run_observ
 }
 
 // The preflight, then every worker; the ticker ends with them.
-asio::awaitable<void> start(run_state* s, asio::steady_timer* ticker_timer) {
+asio::awaitable<void> start(run_state* s, asio::steady_timer* ticker_timer,
+                            run_observer* observer) {
   auto resolve_error = co_await s->host.resolve(s->ioc.get_executor());
   if (!resolve_error.empty()) {
     s->result.preflight_failed = true;
@@ -237,6 +239,7 @@ asio::awaitable<void> start(run_state* s, asio::steady_timer* ticker_timer) {
       }
     }
   }
+  if (!s->stopping && observer != nullptr) observer->on_preflight_passed(s->result.stats);
   if (!s->stopping) co_await detail::run_workers(s);
   s->workers_done = true;
   ticker_timer->cancel();
@@ -311,7 +314,7 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
     });
   }
   asio::steady_timer ticker_timer(ioc);
-  asio::co_spawn(ioc, start(&s, &ticker_timer), on_crash(&s));
+  asio::co_spawn(ioc, start(&s, &ticker_timer, observer), on_crash(&s));
   asio::co_spawn(ioc, ticker(&s, &ticker_timer, observer), on_crash(&s));
   ioc.run();
   if (control != nullptr) control->detach();
@@ -371,6 +374,19 @@ json::object run_record(const run_config& config) {
   return o;
 }
 
+namespace {
+
+// run --plan: what changed since the plan, and what it spared.
+json::object plan_summary(const run_config& config, const run_stats& st) {
+  return json::object{{"run_id", config.input.plan.run_id},
+                      {"added_since_plan", st.added_since_plan},
+                      {"gone_since_plan", st.gone_since_plan},
+                      {"types_skipped_empty", st.types_skipped_empty},
+                      {"users_nothing_to_remove", st.users_nothing_planned}};
+}
+
+}  // namespace
+
 json::object summary_record(const run_config& config, const run_result& r) {
   const auto& st = r.stats;
   json::object users;
@@ -426,13 +442,7 @@ json::object summary_record(const run_config& config, const run_result& r) {
       {"proxy", config.proxy ? json::value(config.proxy->shown()) : json::value(nullptr)},
       {"tunnels", r.tunnels},
       {"finished_at", io::format_utc(std::chrono::system_clock::now())}};
-  if (!config.input.plan.run_id.empty()) {
-    o["plan"] = json::object{{"run_id", config.input.plan.run_id},
-                             {"added_since_plan", st.added_since_plan},
-                             {"gone_since_plan", st.gone_since_plan},
-                             {"types_skipped_empty", st.types_skipped_empty},
-                             {"users_nothing_to_remove", st.users_nothing_planned}};
-  }
+  if (!config.input.plan.run_id.empty()) o["plan"] = plan_summary(config, st);
   if (!r.reason.empty()) o["reason"] = r.reason;
   return o;
 }

@@ -91,6 +91,8 @@ class run_observer {
   virtual ~run_observer() = default;
   /// Every progress_interval and once at the end (current rate: 0 = unlimited).
   virtual void on_progress(const run_stats& stats, double current_rate, bool lowered) = 0;
+  /// Once, when the preflight passed and the workers start.
+  virtual void on_preflight_passed(const run_stats& /*stats*/) {}
 };
 
 namespace detail {
@@ -137,8 +139,9 @@ struct run_result {
   std::uint64_t resumed_sessions = 0;
   double elapsed_s = 0;
 
-  /// The exit codes: 0 all ok, 1 some not ok, 3 aborted or interrupted.
-  int exit_code() const;
+  /// The exit codes: 0 all ok, 1 some not ok, 3 aborted or interrupted. `not_found_ok`:
+  /// users the tenant does not know count as ok (a stale list is no failed Job).
+  int exit_code(bool not_found_ok = false) const;
 };
 
 /// Runs the jobs of `reader` against the tenant, writing to `ledger`. `done` is the resume

@@ -1,6 +1,8 @@
 // Ledger writer on POSIX file descriptors: O_APPEND, O_NOFOLLOW, mode 0600, fdatasync.
 #include "io/ledger_writer.hpp"
 
+#include "io/json_text.hpp"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
@@ -230,12 +232,8 @@ void ledger_writer::append(std::string_view bytes) {
   dirty_ = true;
 }
 
-template <class Json>
-void ledger_writer::serialize_into(std::string& out, const Json& v) {
-  serializer_.reset(&v);
-  char buf[4096];
-  while (!serializer_.done())
-    out.append(serializer_.read(buf));
+void ledger_writer::serialize_into(std::string& out, const boost::json::object& v) {
+  append_json(out, v);  // numbers as people write them (4.7, not 4.7E0)
   out += '\n';
 }
 

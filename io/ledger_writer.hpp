@@ -9,7 +9,6 @@
 #include <string>
 
 #include <boost/json/fwd.hpp>
-#include <boost/json/serializer.hpp>
 
 #include "io/ledger_record.hpp"
 
@@ -78,8 +77,7 @@ class ledger_writer {
 
  private:
   void append(std::string_view bytes);
-  template <class Json>
-  void serialize_into(std::string& out, const Json& v);
+  static void serialize_into(std::string& out, const boost::json::object& v);
   void repair_tail();
 
   std::filesystem::path path_;
@@ -95,7 +93,6 @@ class ledger_writer {
   std::string line_;     // serialisation buffer, reused
   std::string pending_;  // records added but not yet written
   std::size_t pending_records_ = 0;
-  boost::json::serializer serializer_;
 };
 
 }  // namespace devreset::io

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 namespace devreset::io {
 
@@ -24,26 +25,76 @@ struct fd_guard {
 
 }  // namespace
 
+namespace {
+
+bool in_my_groups(gid_t g) {
+  if (g == ::getegid()) return true;
+  gid_t groups[256];
+  const int n = ::getgroups(256, groups);
+  for (int i = 0; i < n; ++i) {
+    if (groups[i] == g) return true;
+  }
+  return false;
+}
+
+// Who may change a file or folder: its owner (this user or root) only. A folder others may
+// write to is safe only with the sticky bit (they cannot replace what is not theirs).
+std::optional<std::string> change_problem(const struct stat& st, bool folder) {
+  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+    return fmt::format("owned by another user (uid {}): a secret must be yours (or root's) alone",
+                       static_cast<unsigned>(st.st_uid));
+  }
+  const bool sticky = folder && (st.st_mode & S_ISVTX) != 0;
+  if ((st.st_mode & 022) != 0 && !sticky) {
+    return fmt::format("others can change it (mode {:o})", st.st_mode & 07777);
+  }
+  return std::nullopt;
+}
+
+// A link (Kubernetes mounts a Secret's keys as links into a `..data` folder) is followed
+// only when neither it nor any folder on the way can be changed by another user.
+void check_links(const std::filesystem::path& path, std::string_view what) {
+  std::error_code ec;
+  auto p = std::filesystem::absolute(path, ec);
+  for (int hops = 0; hops < 16; ++hops) {
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return;
+    for (const auto& [where, folder] : {std::pair{p, false}, std::pair{p.parent_path(), true}}) {
+      struct stat ls {};
+      if (::lstat(where.c_str(), &ls) != 0) continue;
+      if (!folder) ls.st_mode &= ~static_cast<mode_t>(0777);  // a link's own mode means nothing
+      if (auto why = change_problem(ls, folder)) {
+        throw secret_file_error(fmt::format("{} {}: through a link in {}, which is {}", what,
+                                            path.string(), where.string(), *why));
+      }
+    }
+    auto target = std::filesystem::read_symlink(p, ec);
+    if (ec) return;
+    p = target.is_absolute() ? target : p.parent_path() / target;
+  }
+}
+
+}  // namespace
+
 std::string read_secret_file(const std::filesystem::path& path, std::size_t max_bytes,
                              std::string_view what) {
   const auto name = path.string();
-  fd_guard f{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)};
+  check_links(path, what);
+  fd_guard f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (f.fd < 0) {
-    int err = errno;
     throw secret_file_error(
-        fmt::format("{} {}: cannot read it: {}", what, name,
-                    err == ELOOP ? "it is a symbolic link" : std::strerror(err)));
+        fmt::format("{} {}: cannot read it: {}", what, name, std::strerror(errno)));
   }
   struct stat st {};
   if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     throw secret_file_error(fmt::format("{} {}: not a regular file", what, name));
   }
-  if (st.st_uid != ::geteuid()) {
-    throw secret_file_error(
-        fmt::format("{} {}: owned by another user (uid {}): a secret must be yours alone", what,
-                    name, static_cast<unsigned>(st.st_uid)));
+  if (auto why = change_problem(st, false)) {
+    throw secret_file_error(fmt::format("{} {}: {}", what, name, *why));
   }
-  if ((st.st_mode & 077) != 0) {
+  // Nobody else may read it: no bit for others; the group's read bit only for a group of
+  // this process (a Kubernetes Secret with defaultMode 0440 and the pod's fsGroup).
+  if ((st.st_mode & 007) != 0 || ((st.st_mode & 040) != 0 && !in_my_groups(st.st_gid))) {
     throw secret_file_error(
         fmt::format("{} {}: others can read or change it (mode {:o}): chmod "
                     "600 it",

@@ -14,9 +14,13 @@ class secret_file_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Reads a secret: a regular file (not through a symbolic link), owned by this user, with
-/// no group or other permission bits, at most `max_bytes`. Throws secret_file_error naming
-/// the file (`what`: "key file", "token file") and the reason, never the content.
+/// Reads a secret: a regular file owned by this user or root, that nobody else can change
+/// or read (no permission bit for others; the group may read only when it is one of this
+/// process's, as a Kubernetes Secret mounted with defaultMode 0440 and the pod's fsGroup),
+/// at most `max_bytes`. Symbolic links (a Secret's keys are links into its `..data` folder)
+/// are followed only when no other user can change a link or the folder that holds it (a
+/// sticky folder, as a Secret volume's, counts as safe). Throws secret_file_error naming the
+/// file (`what`: "key file", "token file") and the reason, never the content.
 std::string read_secret_file(const std::filesystem::path& path, std::size_t max_bytes,
                              std::string_view what);
 

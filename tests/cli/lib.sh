@@ -15,6 +15,9 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL ($case_name): $*" >&2; exit 1; }
 unset DEVRESET_TOKEN
+# The sim is local: no ceiling (the default --rate 50 is for a production tenant) unless a
+# case sets one; a case about the default unsets this.
+export DEVRESET_RATE=0
 
 start_sim() {  # extra sim options; sets $tenant, $sim_pid, $work/{ca.pem,users.txt,token.txt}
   "$devreset" sim --seed 5 --ready-file "$work/ready.json" --ca-out "$work/ca.pem" \

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Unattended runs as operators run them (issue 24): the Kubernetes sample's own command line
+# in a pod's filesystem and user, logs a person can read later, the default ceiling, honest
+# latency figures, a summary for scripts, users from standard input. Against `devreset sim`
+# on 127.0.0.1.
+# Usage: unattended_test.sh /path/to/devreset CASE
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+samples="$(cd "$(dirname "$0")/../../samples" && pwd)"
+
+case "$case_name" in
+k8s_cronjob_as_written)
+  # The CronJob's script, mounts and user, read from samples/k8s-cronjob.yaml; its volumes
+  # laid out as the kubelet does (a Secret's keys are links into ..data, root-owned, of the
+  # pod's fsGroup, defaultMode); samples/devreset.conf with this tenant's values. Run in a
+  # mount namespace of its own as the pod's user.
+  [[ $(id -u) -eq 0 ]] || fail "needs root (as CI runs): a mount namespace and the pod's user"
+  pod=$(python3 "$(dirname "$0")/k8s_pod.py" "$samples/k8s-cronjob.yaml" devreset)
+  get() { json_get "$pod" "$1"; }
+  [[ $(get '["restart_policy"]') == Never ]] || fail "restartPolicy"
+  [[ $(get '["secret_env"]') == "[]" ]] || fail "a token from the environment: $(get '["secret_env"]')"
+  rules=$(get '["pod_failure_policy"]["rules"]')
+  [[ $rules == *"'action': 'FailJob', 'onExitCodes': {'containerName': 'devreset', 'operator': 'In', 'values': [2]}"* &&
+     $rules == *"'action': 'Count', 'onExitCodes': {'containerName': 'devreset', 'operator': 'In', 'values': [3]}"* ]] ||
+    fail "podFailurePolicy: $rules"
+  user=$(get '["user"]') group=$(get '["group"]') fs_group=$(get '["fs_group"]')
+  [[ $user -ne 0 ]] || fail "the pod runs as root"
+  start_sim --users 60 --sa-id sa-k8s --sa-jwk "$samples/service-account.jwk.json"
+  vol=$work/vol
+  mkdir -p "$vol/config" "$vol/sa-key" "$vol/ledger"
+  sed -e "s|^tenant = .*|tenant = $tenant|" -e "s|^sa-id = .*|sa-id = sa-k8s|" \
+    "$samples/devreset.conf" >"$vol/config/devreset.conf"
+  echo "ca-file = /etc/devreset/ca.pem   # the sim's own CA (a tenant's is public)" >>"$vol/config/devreset.conf"
+  cp "$work/ca.pem" "$vol/config/ca.pem"
+  { echo user_id; cat "$work/users.txt"; echo 00000000-0000-4000-8000-00000000dead; } >"$vol/config/users.csv"
+  chmod 755 "$vol/config" && chmod 644 "$vol/config"/*
+  # The Secret: ..<time>/sa.jwk.json, ..data -> it, sa.jwk.json -> ..data/sa.jwk.json.
+  mode=$(printf '%o' "$(get '["volumes"]["sa-key"]["defaultMode"]')")
+  mkdir "$vol/sa-key/..2026_11_29_02_30_00.1"
+  cp "$samples/service-account.jwk.json" "$vol/sa-key/..2026_11_29_02_30_00.1/sa.jwk.json"
+  chown -R "0:$fs_group" "$vol/sa-key" && chmod "$mode" "$vol/sa-key/..2026_11_29_02_30_00.1/sa.jwk.json"
+  chmod 755 "$vol/sa-key/..2026_11_29_02_30_00.1" && chmod 1777 "$vol/sa-key"
+  ln -s ..2026_11_29_02_30_00.1 "$vol/sa-key/..data" && ln -s ..data/sa.jwk.json "$vol/sa-key/sa.jwk.json"
+  chown "0:$fs_group" "$vol/ledger" && chmod 2775 "$vol/ledger"   # the fsGroup's, setgid
+  # Mount points (created for the test when missing, removed after), then the pod's view.
+  made=()
+  make_dir() {  # path: created 0755 with its missing parents, each removed after (deepest first)
+    local d=$1 new=()
+    while [[ ! -d $d ]]; do new=("$d" "${new[@]}"); d=$(dirname "$d"); done
+    for d in "${new[@]}"; do mkdir -m 755 "$d"; made=("$d" "${made[@]}"); done
+  }
+  trap 'for d in "${made[@]}"; do rmdir "$d" 2>/dev/null || true; done; cleanup' EXIT
+  binds=""
+  while read -r name path ro; do
+    make_dir "$path"
+    binds+="mount --bind '$vol/$name' '$path'; "
+    [[ $ro == True ]] && binds+="mount -o remount,bind,ro '$path'; "
+  done < <(python3 -c 'import json,sys; [print(m["name"], m["path"], m["ro"]) for m in json.loads(sys.argv[1])["mounts"]]' "$pod")
+  bin=/run/devreset-k8s-bin
+  make_dir "$bin"
+  binds+="mount --bind '$(dirname "$devreset")' $bin; "
+  script=$(get '["script"]')
+  [[ $script == *"exec devreset run"* ]] || fail "script: $script"
+  pod_run() {
+    unshare --mount --propagation private bash -c "$binds exec setpriv --reuid=$user --regid=$group \
+      --groups=$fs_group env -i PATH=$bin:/usr/bin:/bin HOME=/tmp $(get '["shell"][0]') -c \"\$1\"" _ "$script"
+  }
+  set +e; pod_run >"$work/out" 2>"$work/err"; code=$?; set -e
+  [[ $code -eq 0 ]] || fail "the Job's command exited $code: $(cat "$work/err")"
+  ledger=$(ls "$vol/ledger"/ledger-*.jsonl)
+  [[ $(stat -c %u "$ledger") -eq $user ]] || fail "the ledger is not the pod user's"
+  [[ $(count_records "$ledger" ok) -eq 60 && $(count_records "$ledger" not_found) -eq 1 ]] ||
+    fail "ok $(count_records "$ledger" ok), not_found $(count_records "$ledger" not_found)"
+  summary=$(cat "$vol/ledger"/summary-*.json)
+  [[ $(json_get "$summary" '["exit_code"]') -eq 0 && $(json_get "$summary" '["users"]["ok"]') -eq 60 ]] ||
+    fail "summary: $summary"
+  [[ $(json_get "$(stats)" '["tokens_issued"]') -ge 1 ]] || fail "the service account was not used"
+  grep -q '^20[0-9-]*T[0-9:.]*Z devreset run: run .* starts: reset on ' "$work/err" || fail "no start line: $(cat "$work/err")"
+  # The Job retried the same night: it resumes, and resets nobody twice.
+  pod_run >"$work/out2" 2>"$work/err2" || fail "the retry exited $?: $(cat "$work/err2")"
+  [[ $(json_get "$(stats)" '["resets_per_user"]["2+"]') -eq 0 ]] || fail "a user was reset twice"
+  ;;
+logs_a_person_can_read_later)
+  start_sim --users 40 --latency 20ms
+  # Plain progress (no terminal): every line after an ISO-8601 time; a start line that names
+  # the run, tenant, realm, input and users; a line after the preflight; progress; summary.
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 2 \
+    --progress-interval 200ms 2>"$work/err" </dev/null || fail "exit $?: $(cat "$work/err")"
+  run_id=$(json_get "$(head -1 "$work/l.jsonl")" '["run_id"]')
+  stamp='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z '
+  bad=$(grep -Ev "$stamp" "$work/err" || true)
+  [[ -z $bad ]] || fail "lines without a time: $bad"
+  grep -Eq "${stamp}devreset run: run $run_id starts: reset on $tenant/am realm /realms/root/realms/alpha, types oath,push,webauthn,binding, input $work/users.txt \(40 users\)" "$work/err" ||
+    fail "start line: $(head -2 "$work/err")"
+  grep -Eq "${stamp}devreset: preflight passed" "$work/err" || fail "no preflight line"
+  grep -Eq "${stamp}devreset: [0-9]+/40 users" "$work/err" || fail "no progress line"
+  grep -Eq "${stamp}Users:  ok 40" "$work/err" || fail "no summary"
+  # JSON lines for log shippers: every line one object with the time, the run id, a message.
+  run --input "$work/users.txt" --ledger "$work/j.jsonl" --yes --log-format json 2>"$work/jerr" ||
+    fail "json: $(cat "$work/jerr")"
+  python3 - "$work/jerr" <<'PY' || fail "json lines: $(cat "$work/jerr")"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) >= 4, lines
+for l in lines:
+    o = json.loads(l)
+    assert set(o) >= {"time", "message"}, o
+assert any(json.loads(l).get("run_id") for l in lines)
+assert any(json.loads(l)["message"].startswith("Users:  ok 40") for l in lines)
+PY
+  # A tenant gone before the first request: the summary says so, no empty figures.
+  kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; sim_pid=""
+  set +e; run --input "$work/users.txt" --ledger "$work/gone.jsonl" --yes 2>"$work/gerr"; code=$?; set -e
+  [[ $code -eq 3 ]] || fail "tenant gone: exit $code"
+  grep -q "Types:  *$\|p50 0.0 ms" "$work/gerr" && fail "empty figures: $(cat "$work/gerr")"
+  grep -q "preflight" "$work/gerr" || fail "$(cat "$work/gerr")"
+  ;;
+default_rate_is_a_ceiling)
+  unset DEVRESET_RATE
+  "$devreset" run --help | grep -q -- "--rate arg (=50)" || fail "--help does not say 50"
+  start_sim --users 30
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err" || fail "$(cat "$work/err")"
+  [[ $(json_get "$(head -1 "$work/l.jsonl")" '["rate"]') == 50* ]] || fail "run record: $(head -1 "$work/l.jsonl")"
+  grep -q "rate ceiling 50/s" "$work/err" || fail "start line: $(cat "$work/err")"
+  run --input "$work/users.txt" --ledger "$work/l0.jsonl" --yes --rate 0 2>"$work/err" || fail "$(cat "$work/err")"
+  [[ $(json_get "$(head -1 "$work/l0.jsonl")" '["rate"]') == 0 ]] || fail "--rate 0: $(head -1 "$work/l0.jsonl")"
+  # The ceiling holds: 30 users of about 4.5 requests each at 50/s take 2.5 s or more.
+  [[ $(json_get "$(tail -1 "$work/l.jsonl")" '["requests_per_s"] <= 55') == True ]] || fail "$(tail -1 "$work/l.jsonl")"
+  ;;
+latency_figures_are_honest)
+  # A tenant that answers in 50 ms: p50 within 2% of 50 ms plus what the machine adds (a run
+  # against the same sim without latency measures that), and every percentile in the summary.
+  start_sim --users 150 --latency 50ms
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --types oath --summary-json - \
+    >"$work/summary.json" 2>"$work/err" || fail "$(cat "$work/err")"
+  s=$(cat "$work/summary.json")
+  for k in p50 p90 p99 p999 max; do
+    [[ $(json_get "$s" "[\"latency_ms\"][\"$k\"]") != json_get:error ]] || fail "no $k: $s"
+  done
+  kill "$sim_pid"; sim_pid=""
+  start_sim --users 150
+  run --input "$work/users.txt" --ledger "$work/l0.jsonl" --yes --types oath --summary-json "$work/s0.json" \
+    2>"$work/err" || fail "$(cat "$work/err")"
+  base=$(json_get "$(cat "$work/s0.json")" '["latency_ms"]["p50"]')
+  p50=$(json_get "$s" '["latency_ms"]["p50"]')
+  python3 -c "import sys; p, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if 49 <= p <= 51 + b else 1)" "$p50" "$base" ||
+    fail "p50 $p50 ms for a 50 ms tenant (the machine adds $base ms)"
+  [[ $(json_get "$s" '["exit_code"]') -eq 0 && $(json_get "$s" '["users"]["ok"]') -eq 150 ]] || fail "summary: $s"
+  grep -q "E0\|E1\|E-1" "$work/summary.json" && fail "exponents: $s"
+  true
+  ;;
+users_from_standard_input_and_a_stale_list)
+  start_sim --users 20
+  { echo user_id; cat "$work/users.txt"; echo 00000000-0000-4000-8000-00000000dead; } >"$work/in.csv"
+  set +e; run --input - --ledger "$work/l.jsonl" --yes <"$work/in.csv" 2>"$work/err"; code=$?; set -e
+  [[ $code -eq 1 ]] || fail "a user not found: exit $code, not 1: $(cat "$work/err")"
+  [[ $(count_records "$work/l.jsonl" ok) -eq 20 ]] || fail "stdin: not 20 ok"
+  [[ $(json_get "$(head -1 "$work/l.jsonl")" '["input"]') == - ]] || fail "run record input"
+  # With --not-found-ok, a stale list is no failure (a Job that succeeds).
+  run --input - --ledger "$work/l2.jsonl" --yes --not-found-ok <"$work/in.csv" 2>"$work/err" ||
+    fail "--not-found-ok: exit $?: $(cat "$work/err")"
+  # JSON Lines on stdin, when told.
+  python3 -c 'import json,sys; [print(json.dumps({"user_id": l.strip()})) for l in open(sys.argv[1])]' "$work/users.txt" |
+    run --input - --input-format jsonl --ledger "$work/l3.jsonl" --yes 2>"$work/err" || fail "jsonl: $(cat "$work/err")"
+  [[ $(count_records "$work/l3.jsonl" ok) -eq 20 ]] || fail "jsonl stdin"
+  ;;
+*) fail "unknown case" ;;
+esac
+echo "$case_name: ok"

@@ -1,0 +1,76 @@
+// Secret files: read only when nobody else can read or change them, through links only
+// when nobody else can change the links (a Kubernetes Secret volume's layout).
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "io/secret_file.hpp"
+#include "tests/unit/test_util.hpp"
+
+namespace devreset::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write(const fs::path& p, const std::string& text, mode_t mode) {
+  std::ofstream(p) << text;
+  ::chmod(p.c_str(), mode);
+}
+
+std::string problem(const fs::path& p) {
+  try {
+    read_secret_file(p, 1024, "key file");
+    return {};
+  } catch (const secret_file_error& e) {
+    return e.what();
+  }
+}
+
+TEST(SecretFile, OnlyWhatNobodyElseCanReadOrChange) {
+  test::temp_dir dir;
+  ::chmod(dir.path().c_str(), 0700);
+  write(dir.path() / "mine", "k", 0600);
+  EXPECT_EQ(read_secret_file(dir.path() / "mine", 1024, "key file"), "k");
+  write(dir.path() / "readable", "k", 0644);
+  EXPECT_NE(problem(dir.path() / "readable").find("others can read or change it (mode 644)"),
+            std::string::npos);
+  write(dir.path() / "group-writable", "k", 0620);
+  EXPECT_NE(problem(dir.path() / "group-writable").find("others can change it"), std::string::npos);
+  // The group may read when it is this process's own (a Secret's defaultMode 0440 + fsGroup).
+  write(dir.path() / "group-readable", "k", 0440);
+  ASSERT_EQ(::chown((dir.path() / "group-readable").c_str(), ::geteuid(), ::getegid()), 0);
+  EXPECT_EQ(problem(dir.path() / "group-readable"), "");
+  write(dir.path() / "big", std::string(2000, 'x'), 0600);
+  EXPECT_NE(problem(dir.path() / "big").find("larger than 1024 bytes"), std::string::npos);
+}
+
+TEST(SecretFile, AKubernetesSecretVolumesLinksAreFollowed) {
+  // /run/secrets/x/sa.jwk.json -> ..data/sa.jwk.json, ..data -> ..2026_11_29_..., the
+  // volume's root sticky and writable by all, as the kubelet makes it.
+  test::temp_dir dir;
+  const auto vol = dir.path() / "secret";
+  fs::create_directories(vol / "..2026_11_29_02_30_00.1");
+  ::chmod(vol.c_str(), 01777);
+  write(vol / "..2026_11_29_02_30_00.1" / "sa.jwk.json", "key", 0400);
+  fs::create_directory_symlink("..2026_11_29_02_30_00.1", vol / "..data");
+  fs::create_symlink("..data/sa.jwk.json", vol / "sa.jwk.json");
+  EXPECT_EQ(problem(vol / "sa.jwk.json"), "");
+}
+
+TEST(SecretFile, ALinkOthersCouldReplaceIsRefused) {
+  test::temp_dir dir;
+  ::chmod(dir.path().c_str(), 0700);
+  write(dir.path() / "key", "k", 0600);
+  const auto open_dir = dir.path() / "open";
+  fs::create_directory(open_dir);
+  ::chmod(open_dir.c_str(), 0777);  // anyone may replace the link: not sticky
+  fs::create_symlink(dir.path() / "key", open_dir / "key");
+  EXPECT_NE(problem(open_dir / "key").find("through a link in"), std::string::npos)
+      << problem(open_dir / "key");
+}
+
+}  // namespace
+}  // namespace devreset::io
