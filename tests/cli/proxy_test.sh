@@ -49,7 +49,7 @@ a_run_through_the_proxy)
   (( connections <= 6 )) || fail "$connections connections for 4 workers: keep-alive through the tunnel"
   [[ $(json_get "$s" '["proxy"]') == "http://127.0.0.1:$proxy_port" ]] || fail "summary: $s"
   grep -q '"proxy":"http://127.0.0.1:' <(head -n 1 "$work/l.jsonl") || fail "the run record names no proxy"
-  grep -q "^Proxy: http://127.0.0.1:$proxy_port (" "$work/err" || fail "$(cat "$work/err")"
+  grep -Eq "^[0-9T:.-]+Z Proxy: http://127.0.0.1:$proxy_port \(" "$work/err" || fail "$(cat "$work/err")"
   ;;
 credentials_and_where_they_never_go)
   start_sim --users 20 --latency 100ms
