@@ -56,8 +56,10 @@ po::variables_map parse_layered(int argc, char** argv, const po::options_descrip
                                 const std::vector<std::string>& positional) {
   po::variables_map vm;
   po::positional_options_description pos;
-  for (const auto& p : positional)
-    pos.add(p.c_str(), 1);
+  for (const auto& p : positional) {  // "name...": every remaining argument
+    const bool many = p.ends_with("...");
+    pos.add(p.substr(0, many ? p.size() - 3 : p.size()).c_str(), many ? -1 : 1);
+  }
   try {
     po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
   } catch (const po::unknown_option& e) {

@@ -15,6 +15,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/interrupts.hpp"
+#include "cli/metrics.hpp"
 #include "cli/plan_apply.hpp"
 #include "cli/progress.hpp"
 #include "cli/run_options.hpp"
@@ -41,8 +42,8 @@ std::uint64_t count_rows(const run_request& r) {
   try {
     auto reader = io::open_job_reader(r.input, r.format, r.rows);
     std::uint64_t rows = 0;
-    while (reader->next())
-      ++rows;
+    while (auto row = reader->next())
+      rows += io::in_shard(r.cfg.shard, *row) ? 1 : 0;
     return rows;
   } catch (const io::input_error&) {
     return 0;  // the run's own reader says why, with the line
@@ -256,6 +257,16 @@ void write_summary_json(const run_request& r, const engine::run_result& result) 
     tell(fmt::format("devreset {}: --summary-json {}: cannot write\n", r.name, r.summary_json));
 }
 
+metrics_facts metrics_facts_of(const run_request& r, std::uint64_t rows) {
+  const auto& c = r.cfg;
+  return {c.run_id,
+          io::tenant_url(c.host, c.port, c.am_path),
+          c.input.realm,
+          c.mode == engine::run_mode::plan ? "plan" : "reset",
+          std::chrono::system_clock::now(),
+          rows};
+}
+
 // The first line of a run in a log: which run, where, on what.
 void tell_start(const run_request& r, std::uint64_t rows) {
   const auto& c = r.cfg;
@@ -342,14 +353,21 @@ std::optional<engine::run_result> execute(run_request& r, io::job_reader& reader
   set_log_run_id(r.cfg.run_id);
   tell_start(r, rows);
   progress prog(r.progress, rows, r.progress_interval);
+  std::optional<metrics_file> metrics;
+  engine::run_observer* observer = &prog;
+  if (!r.metrics_file.empty()) {
+    metrics.emplace(r.metrics_file, metrics_facts_of(r, rows), r.progress_interval, prog);
+    observer = &*metrics;
+  }
   engine::run_control control;
   std::optional<engine::run_result> result;
   {
     interrupts signals(control, r.grace);
     result = engine::run(r.cfg, reader, *ledger, r.resume ? &index.done : nullptr, *r.tokens,
-                         &control, &prog);
+                         &control, observer);
   }
   prog.finish(result->stats);
+  if (metrics) metrics->finish(result->stats, result->exit_code(r.not_found_ok), result->elapsed_s);
   if (r.cfg.proxy && result->tunnels > 0) {
     tell(fmt::format("Proxy: {} ({} tunnel{}, one a connection)\n", r.cfg.proxy->shown(),
                      result->tunnels, result->tunnels == 1 ? "" : "s"));

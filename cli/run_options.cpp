@@ -103,6 +103,7 @@ po::options_description input_options() {
     ("delimiter", po::value<std::string>(), "CSV field separator: ',', ';' or 'tab' (default: found from the header row)")
     ("id-column", po::value<std::string>(), "the identifier to use when rows give several: user_id, user_name or mail (default: user_id, else user_name, else mail)")
     ("types", po::value<std::string>()->default_value("oath,push,webauthn,binding"), "device types: oath, push, webauthn, binding, profile, trusted")
+    ("shard", po::value<std::string>(), "K/N: only the users whose identifier hashes to shard K (from 0) of N, so that N processes with the same input do each user once (K: Kubernetes' JOB_COMPLETION_INDEX)")
     ("page-size", po::value<int>()->default_value(0), "_pageSize of device lists (0: the tenant's) and of --query/--group pages (0: 1000)");
   // clang-format on
   return desc;
@@ -161,6 +162,7 @@ po::options_description run_options(engine::run_mode mode) {
     ("progress-interval", po::value<std::string>()->default_value("10s"), "time between plain progress lines")
     ("log-format", po::value<std::string>()->default_value("text"), "text, or json: each line of stderr one JSON object (time, run_id, message), for log shippers")
     ("summary-json", po::value<std::string>(), "also write the summary as one JSON object (every figure of it) to FILE, or - for stdout")
+    ("metrics-file", po::value<std::string>(), "write the run's figures in Prometheus' text format to FILE (node_exporter's textfile collector), whole, every --progress-interval and at the end")
     ("not-found-ok", po::bool_switch(), "users the tenant does not know (a stale list) do not make the exit code 1");
   po::options_description plan("Apply a plan (run only)");
   plan.add_options()
@@ -326,6 +328,12 @@ void read_users(const po::variables_map& vm, run_request& r) {
   if (!types) throw usage_error("--types: " + terr.reason);
   if (types->empty()) throw usage_error("--types names no device type");
   r.rows.default_types = *types;
+  if (vm.count("shard")) {
+    std::string why;
+    auto shard = io::parse_shard(vm["shard"].as<std::string>(), why);
+    if (!shard) throw usage_error("--shard " + why);
+    r.cfg.shard = *shard;
+  }
   const auto given = vm.count("input") + vm.count("query") + vm.count("group");
   if (vm.count("plan")) {
     if (given != 0) throw usage_error("--plan takes the place of --input, --query and --group");
@@ -370,6 +378,7 @@ void read_work(const po::variables_map& vm, run_request& r) {
     throw usage_error("--progress-interval must be more than 0");
   r.not_found_ok = vm["not-found-ok"].as<bool>();
   if (vm.count("summary-json")) r.summary_json = vm["summary-json"].as<std::string>();
+  if (vm.count("metrics-file")) r.metrics_file = vm["metrics-file"].as<std::string>();
   const auto lf = vm["log-format"].as<std::string>();
   if (lf != "text" && lf != "json") throw usage_error("--log-format is text or json");
   r.log_json = lf == "json";

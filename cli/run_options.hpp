@@ -36,6 +36,7 @@ struct run_request {
   std::chrono::milliseconds progress_interval{10000};  ///< between plain progress lines
   bool log_json = false;                               ///< --log-format json
   std::string summary_json;                ///< --summary-json: a file, "-" for stdout, empty: none
+  std::string metrics_file;                ///< --metrics-file: Prometheus text format (empty: none)
   bool not_found_ok = false;               ///< not_found users do not make the exit code 1
   std::chrono::milliseconds grace{10000};  ///< after Ctrl-C, for users in flight
 };

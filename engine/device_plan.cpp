@@ -61,8 +61,9 @@ void type_task::follow_plan(const std::vector<std::string>* planned, bool strict
     if (!strict) return;  // no list to follow: reset as it is now
     result_.status = result_status::failed;
     result_.action = "none";
-    result_.error = "the plan has no list of these devices (it could not read them): "
-                    "--plan-strict removes only listed devices";
+    result_.error =
+        "the plan has no list of these devices (it could not read them): "
+        "--plan-strict removes only listed devices";
     phase_ = phase::finished;
     return;
   }
@@ -98,8 +99,8 @@ void type_task::compare_with_plan() {
   }
   result_.deleted = 0;
   if (ids_.empty()) return reset_done();
-  const bool action = uses_reset_action(type_) &&
-                      !(type_ == device_type::binding && no_binding_reset_);
+  const bool action =
+      uses_reset_action(type_) && !(type_ == device_type::binding && no_binding_reset_);
   if (!strict_ && action) {
     phase_ = phase::reset;  // one request removes them all, those added since included
     result_.action = "list+reset";
@@ -187,6 +188,7 @@ void type_task::on_verify_page(const final_answer& a, const json::object* o) {
 
 void type_task::on_answer(const final_answer& a) {
   result_.attempts += a.attempts;
+  result_.throttled += a.throttled;
   result_.http_status = a.http_status;
   if (phase_ == phase::finished) return;
   if (a.what == final_answer::kind::not_found) return on_not_found();

@@ -36,6 +36,10 @@ std::optional<io::job> dispatcher::next(std::size_t budget) {
       ended_ = !reader_.waiting();
       break;
     }
+    if (!io::in_shard(shard_, *row)) {
+      ++stats_.other_shards;
+      continue;
+    }
     ++stats_.rows_read;
     if (auto* bad = std::get_if<io::invalid_row>(&*row)) {
       io::user_record r;

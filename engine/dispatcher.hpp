@@ -13,6 +13,7 @@
 #include "io/job.hpp"
 #include "io/job_reader.hpp"
 #include "io/ledger_record.hpp"
+#include "io/shard.hpp"
 #include "io/user_type_map.hpp"
 
 namespace devreset::engine {
@@ -41,6 +42,8 @@ class dispatcher {
   const std::string& fatal_reason() const { return fatal_; }
   /// Its line.
   std::uint64_t fatal_line() const { return fatal_line_; }
+  /// Only the users of this shard (--shard K/N); the others' rows are counted and skipped.
+  void set_shard(io::shard s) { shard_ = s; }
   /// Sizes the seen-set for `users` distinct users up front (0: grow as they come).
   void reserve(std::size_t users) { seen_.reserve(users); }
   /// Distinct users seen so far.
@@ -56,6 +59,7 @@ class dispatcher {
   std::string fatal_;
   std::uint64_t fatal_line_ = 0;
   bool ended_ = false;
+  io::shard shard_;
 };
 
 }  // namespace devreset::engine

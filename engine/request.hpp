@@ -41,6 +41,7 @@ struct final_answer {
   int attempts = 0;
   const boost::json::value* body = nullptr;  ///< the parsed body of a 2xx answer
   std::string error;                         ///< for failed: a printable reason
+  int throttled = 0;                         ///< of the attempts, those answered 429
 };
 
 }  // namespace devreset::engine

@@ -34,6 +34,7 @@ request_machine::request_machine(const request_profile& profile, request_feedbac
 action request_machine::start(steady::time_point now, http_method method) {
   method_ = method;
   attempt_ = 0;
+  throttled_ = 0;
   refreshed_ = false;
   return next_attempt(now);
 }
@@ -118,6 +119,7 @@ action request_machine::on_answer(const http_answer& a, const read_answer& r,
   if (profile_.rate_limited && feedback_.limiter != nullptr && ar.how == transport::ok) {
     feedback_.limiter->on_answer(now, m == meaning::slow_down, slot_, a.rate_policy);
   }
+  throttled_ += m == meaning::slow_down ? 1 : 0;
   if (action stop; streaks(ar, wall_now, r.detail, stop)) return stop;
   if (ar.how == transport::bad_answer && !profile_.retry_unreadable) {
     return finish(decision{decision::kind::give_up, {}, describe(ar)}, r, a);
@@ -143,6 +145,7 @@ action request_machine::finish(const decision& d, const read_answer& r, const ht
   phase_ = phase::done;
   action out = make(action::kind::finish);
   out.answer = conclude(d, r, a, method_, attempt_);
+  out.answer.throttled = throttled_;
   return out;
 }
 

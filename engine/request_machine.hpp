@@ -102,6 +102,7 @@ class request_machine {
   phase phase_ = phase::slot;
   rate_limiter::slot slot_{};
   int attempt_ = 0;
+  int throttled_ = 0;  // 429 answers to this request so far
   bool refreshed_ = false;
   std::string token_;
 };

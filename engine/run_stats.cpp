@@ -12,6 +12,7 @@ void latency_histogram::record(std::chrono::nanoseconds d) {
   int frac = octave >= sub_bits ? static_cast<int>((us >> (octave - sub_bits)) & (sub - 1))
                                 : static_cast<int>((us << (sub_bits - octave)) & (sub - 1));
   max_ = std::max(max_, d);
+  sum_ += d;
   int index = std::min(octave, octaves - 1) * sub + frac;
   ++buckets_[static_cast<std::size_t>(index)];
   ++count_;

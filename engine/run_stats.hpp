@@ -22,6 +22,8 @@ class latency_histogram {
   std::chrono::nanoseconds percentile(double q) const;
   std::chrono::nanoseconds max() const { return max_; }
   std::uint64_t count() const { return count_; }
+  /// The sum of every latency recorded (a Prometheus summary's _sum).
+  std::chrono::nanoseconds sum() const { return sum_; }
 
  private:
   static constexpr int sub_bits = 7;
@@ -30,12 +32,14 @@ class latency_histogram {
   std::array<std::uint64_t, sub * octaves> buckets_{};
   std::uint64_t count_ = 0;
   std::chrono::nanoseconds max_{0};
+  std::chrono::nanoseconds sum_{0};
 };
 
 struct run_stats {
   std::uint64_t rows_read = 0;           ///< input rows, valid or not
   std::uint64_t duplicates = 0;          ///< rows that added nothing new
   std::uint64_t skipped_done = 0;        ///< users whose types were all done (resume)
+  std::uint64_t other_shards = 0;        ///< rows of users of other shards (--shard)
   std::array<std::uint64_t, 6> users{};  ///< by io::user_status
   std::array<std::array<std::uint64_t, 4>, 6> types{};  ///< [device_type][result_status]
   std::array<std::uint64_t, 6> devices_found{};  ///< [device_type]: listed (plan, list+delete)

@@ -91,6 +91,7 @@ run_state::run_state(const run_config& c, asio::io_context& io, io::job_reader& 
   feedback.max_silence =
       c.max_transport_failures > 0 ? c.max_transport_failures : std::max(64, 2 * c.concurrency);
   disp.reserve(c.expected_users);
+  disp.set_shard(c.shard);
 }
 
 stoppable_connection::stoppable_connection(run_state* s)
@@ -363,7 +364,8 @@ json::object run_record(const run_config& config) {
       {"ignored_columns", json::array(in.ignored_columns.begin(), in.ignored_columns.end())},
       {"realm", in.realm},
       {"types", in.types},
-      {"resume", in.resume}};
+      {"resume", in.resume},
+      {"shard", config.shard.all() ? json::value(nullptr) : json::value(config.shard.to_string())}};
   if (in.demo) o["demo"] = true;
   if (!in.plan.run_id.empty()) {
     o["plan"] = json::object{{"run_id", in.plan.run_id},
@@ -421,6 +423,7 @@ json::object summary_record(const run_config& config, const run_result& r) {
       {"rows", st.rows_read},
       {"duplicates", st.duplicates},
       {"skipped_done", st.skipped_done},
+      {"other_shards", st.other_shards},
       {"requests", st.requests},
       {"retries", st.retries},
       {"throttled_429", st.throttled},

@@ -24,6 +24,7 @@
 #include "io/job_reader.hpp"
 #include "io/ledger_writer.hpp"
 #include "io/proxy.hpp"
+#include "io/shard.hpp"
 #include "io/user_type_map.hpp"
 
 namespace devreset::engine {
@@ -65,6 +66,7 @@ struct run_config {
   /// The users come from the tenant (`--query`, `--group`): then the reader given to run()
   /// is an engine::query_reader, filled as the pages come.
   tenant_query source;   ///< list each type again after its reset; devices left: the type fails
+  io::shard shard;       ///< --shard K/N: only this shard's users
   int concurrency = 16;  ///< requests in flight (one connection each)
   double rate = 0;       ///< requests per second ceiling; 0 = none
   double burst = 0;      ///< 0: 10 ms worth (at least 1)

@@ -49,6 +49,7 @@ struct type_result {
   result_status status = result_status::failed;
   int http_status = 0;  ///< the last HTTP status seen (0: no answer)
   int attempts = 0;
+  int throttled = 0;  ///< of the attempts, those the tenant answered 429
   double elapsed_ms = 0;
   std::optional<int> found;      ///< devices listed (list+delete, plan)
   std::optional<int> deleted;    ///< devices deleted (list+delete)
@@ -59,7 +60,7 @@ struct type_result {
   std::vector<std::string> added_since_plan;
   /// run --plan: devices the plan listed that were gone before the run came to them
   std::vector<std::string> gone_since_plan;
-  std::string error;                    ///< failed only: a short reason, safe to print
+  std::string error;  ///< failed only: a short reason, safe to print
 };
 
 struct user_record {

@@ -115,7 +115,8 @@ std::string read_secret_file(const std::filesystem::path& path, std::size_t max_
   return out;
 }
 
-void write_new_file(const std::filesystem::path& path, std::string_view content, bool replace) {
+void write_new_file(const std::filesystem::path& path, std::string_view content, bool replace,
+                    unsigned mode) {
   const auto name = path.string();
   auto dir = path.parent_path();
   if (dir.empty()) dir = ".";
@@ -125,8 +126,11 @@ void write_new_file(const std::filesystem::path& path, std::string_view content,
                                path.filename().string(), raw[0], raw[1], raw[2], raw[3], raw[4],
                                raw[5], raw[6], raw[7]);
   fd_guard f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)};
-  if (f.fd < 0)
-    throw std::runtime_error(fmt::format("{}: cannot write: {}", name, std::strerror(errno)));
+  if (f.fd < 0 || ::fchmod(f.fd, static_cast<mode_t>(mode)) != 0) {
+    int err = errno;
+    if (f.fd >= 0) ::unlink(tmp.c_str());
+    throw std::runtime_error(fmt::format("{}: cannot write: {}", name, std::strerror(err)));
+  }
   std::size_t done = 0;
   while (done < content.size()) {
     auto n = ::write(f.fd, content.data() + done, content.size() - done);

@@ -33,7 +33,9 @@ bool is_bearer_token(std::string_view token) noexcept;
 /// never into a file someone else made. `replace`: an existing file is replaced (the link
 /// itself, not its target); otherwise an existing file is an error. Throws
 /// std::runtime_error naming the file and the reason.
-void write_new_file(const std::filesystem::path& path, std::string_view content, bool replace);
+/// `mode`: the new file's permissions (0600; a metrics file others read: 0644).
+void write_new_file(const std::filesystem::path& path, std::string_view content, bool replace,
+                    unsigned mode = 0600);
 
 /// Overwrites a string that held a secret (OPENSSL_cleanse), then empties it.
 void wipe(std::string& s) noexcept;

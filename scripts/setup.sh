@@ -11,6 +11,7 @@ packages=(
   curl python3 bsdutils
   wrk python3-aiohttp gnuplot-nox time util-linux strace nginx-light procps tinyproxy stunnel4
   clang-14 libclang-rt-14-dev
+  chromium prometheus help2man mmdebstrap bash-completion fonts-dejavu-core python3-yaml python3-pil
 )
 
 missing=()

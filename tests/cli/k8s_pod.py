@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What a Kubernetes CronJob's pod would run, read from the YAML (not copied from it).
 
-Usage: k8s_pod.py CRONJOB.yaml CONTAINER
+Usage: k8s_pod.py CRONJOB_OR_JOB.yaml CONTAINER
 Prints one JSON object: the container's shell script (command must be a shell's -c; the
 arguments expanded as the kubelet does: $$ is $, $(NAME) an env value of the container),
 its volume mounts, the volumes they name, and the pod's user, group and fsGroup.
@@ -24,8 +24,8 @@ def expand(text, env):
 
 def main():
     doc = yaml.safe_load(open(sys.argv[1]))
-    assert doc["kind"] == "CronJob", doc["kind"]
-    job = doc["spec"]["jobTemplate"]["spec"]
+    assert doc["kind"] in ("CronJob", "Job"), doc["kind"]
+    job = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
     pod = job["template"]["spec"]
     (c,) = [c for c in pod["containers"] if c["name"] == sys.argv[2]]
     env = {e["name"]: e["value"] for e in c.get("env", []) if "value" in e}
@@ -49,6 +49,8 @@ def main():
         "image": c["image"],
         "pod_failure_policy": job.get("podFailurePolicy", {}),
         "restart_policy": pod.get("restartPolicy"),
+        "completions": job.get("completions", 1),
+        "indexed": job.get("completionMode") == "Indexed",
     }))
 
 

@@ -6,6 +6,7 @@
 # Usage: unattended_test.sh /path/to/devreset CASE
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/k8s_lib.sh"
 samples="$(cd "$(dirname "$0")/../../samples" && pwd)"
 
 case "$case_name" in
@@ -14,8 +15,7 @@ k8s_cronjob_as_written)
   # laid out as the kubelet does (a Secret's keys are links into ..data, root-owned, of the
   # pod's fsGroup, defaultMode); samples/devreset.conf with this tenant's values. Run in a
   # mount namespace of its own as the pod's user.
-  [[ $(id -u) -eq 0 ]] || fail "needs root (as CI runs): a mount namespace and the pod's user"
-  pod=$(python3 "$(dirname "$0")/k8s_pod.py" "$samples/k8s-cronjob.yaml" devreset)
+  pod=$(/usr/bin/python3 "$(dirname "$0")/k8s_pod.py" "$samples/k8s-cronjob.yaml" devreset)
   get() { json_get "$pod" "$1"; }
   [[ $(get '["restart_policy"]') == Never ]] || fail "restartPolicy"
   [[ $(get '["secret_env"]') == "[]" ]] || fail "a token from the environment: $(get '["secret_env"]')"
@@ -23,52 +23,17 @@ k8s_cronjob_as_written)
   [[ $rules == *"'action': 'FailJob', 'onExitCodes': {'containerName': 'devreset', 'operator': 'In', 'values': [2]}"* &&
      $rules == *"'action': 'Count', 'onExitCodes': {'containerName': 'devreset', 'operator': 'In', 'values': [3]}"* ]] ||
     fail "podFailurePolicy: $rules"
-  user=$(get '["user"]') group=$(get '["group"]') fs_group=$(get '["fs_group"]')
-  [[ $user -ne 0 ]] || fail "the pod runs as root"
+  k8s_sa_id=sa-k8s
   start_sim --users 60 --sa-id sa-k8s --sa-jwk "$samples/service-account.jwk.json"
-  vol=$work/vol
-  mkdir -p "$vol/config" "$vol/sa-key" "$vol/ledger"
-  sed -e "s|^tenant = .*|tenant = $tenant|" -e "s|^sa-id = .*|sa-id = sa-k8s|" \
-    "$samples/devreset.conf" >"$vol/config/devreset.conf"
-  echo "ca-file = /etc/devreset/ca.pem   # the sim's own CA (a tenant's is public)" >>"$vol/config/devreset.conf"
-  cp "$work/ca.pem" "$vol/config/ca.pem"
+  k8s_prepare "$samples/k8s-cronjob.yaml"
   { echo user_id; cat "$work/users.txt"; echo 00000000-0000-4000-8000-00000000dead; } >"$vol/config/users.csv"
-  chmod 755 "$vol/config" && chmod 644 "$vol/config"/*
-  # The Secret: ..<time>/sa.jwk.json, ..data -> it, sa.jwk.json -> ..data/sa.jwk.json.
-  mode=$(printf '%o' "$(get '["volumes"]["sa-key"]["defaultMode"]')")
-  mkdir "$vol/sa-key/..2026_11_29_02_30_00.1"
-  cp "$samples/service-account.jwk.json" "$vol/sa-key/..2026_11_29_02_30_00.1/sa.jwk.json"
-  chown -R "0:$fs_group" "$vol/sa-key" && chmod "$mode" "$vol/sa-key/..2026_11_29_02_30_00.1/sa.jwk.json"
-  chmod 755 "$vol/sa-key/..2026_11_29_02_30_00.1" && chmod 1777 "$vol/sa-key"
-  ln -s ..2026_11_29_02_30_00.1 "$vol/sa-key/..data" && ln -s ..data/sa.jwk.json "$vol/sa-key/sa.jwk.json"
-  chown "0:$fs_group" "$vol/ledger" && chmod 2775 "$vol/ledger"   # the fsGroup's, setgid
-  # Mount points (created for the test when missing, removed after), then the pod's view.
-  made=()
-  make_dir() {  # path: created 0755 with its missing parents, each removed after (deepest first)
-    local d=$1 new=()
-    while [[ ! -d $d ]]; do new=("$d" "${new[@]}"); d=$(dirname "$d"); done
-    for d in "${new[@]}"; do mkdir -m 755 "$d"; made=("$d" "${made[@]}"); done
-  }
-  trap 'for d in "${made[@]}"; do rmdir "$d" 2>/dev/null || true; done; cleanup' EXIT
-  binds=""
-  while read -r name path ro; do
-    make_dir "$path"
-    binds+="mount --bind '$vol/$name' '$path'; "
-    [[ $ro == True ]] && binds+="mount -o remount,bind,ro '$path'; "
-  done < <(python3 -c 'import json,sys; [print(m["name"], m["path"], m["ro"]) for m in json.loads(sys.argv[1])["mounts"]]' "$pod")
-  bin=/run/devreset-k8s-bin
-  make_dir "$bin"
-  binds+="mount --bind '$(dirname "$devreset")' $bin; "
-  script=$(get '["script"]')
-  [[ $script == *"exec devreset run"* ]] || fail "script: $script"
-  pod_run() {
-    unshare --mount --propagation private bash -c "$binds exec setpriv --reuid=$user --regid=$group \
-      --groups=$fs_group env -i PATH=$bin:/usr/bin:/bin HOME=/tmp $(get '["shell"][0]') -c \"\$1\"" _ "$script"
-  }
+  chmod 644 "$vol/config/users.csv"
+  [[ $pod_script == *"exec devreset run"* ]] || fail "script: $pod_script"
   set +e; pod_run >"$work/out" 2>"$work/err"; code=$?; set -e
   [[ $code -eq 0 ]] || fail "the Job's command exited $code: $(cat "$work/err")"
   ledger=$(ls "$vol/ledger"/ledger-*.jsonl)
-  [[ $(stat -c %u "$ledger") -eq $user ]] || fail "the ledger is not the pod user's"
+  [[ $(stat -c %u "$ledger") -eq $pod_user ]] || fail "the ledger is not the pod user's"
+  promtool check metrics <"$vol/ledger/devreset.prom" || fail "the metrics file: $(cat "$vol/ledger/devreset.prom")"
   [[ $(count_records "$ledger" ok) -eq 60 && $(count_records "$ledger" not_found) -eq 1 ]] ||
     fail "ok $(count_records "$ledger" ok), not_found $(count_records "$ledger" not_found)"
   summary=$(cat "$vol/ledger"/summary-*.json)

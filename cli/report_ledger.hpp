@@ -1,0 +1,106 @@
+// Reading ledgers for `report`: pass one keeps a few bytes per user (its latest status and
+// types) and what the HTML page shows (a timeline, errors, times per type); pass two, with
+// --failed-out, reads them again for the users still to do. Any number of ledgers (shards):
+// in the order given, a user's latest record wins.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+#include <boost/unordered_map.hpp>
+
+#include "cli/report_reach.hpp"
+#include "io/device_type.hpp"
+#include "io/job.hpp"
+#include "io/ledger_reader.hpp"
+#include "io/ledger_record.hpp"
+
+namespace devreset::cli {
+
+struct report_options {
+  std::vector<std::string> ledgers;
+  std::string format = "text", failed_out, html, csv;
+  bool force = false;  // --failed-out, --html, --csv may replace an existing file (never a ledger)
+  /// The ledgers' names for people: "a.jsonl" or "a.jsonl, b.jsonl (2 ledgers)".
+  std::string names() const;
+};
+
+/// What the HTML page shows beyond the counts.
+struct report_details {
+  struct second {
+    std::uint64_t users = 0, not_ok = 0, retries = 0, throttled = 0;
+  };
+  std::map<std::int64_t, second> timeline;  ///< by Unix second of finished_at
+  struct reason {
+    std::uint64_t count = 0;
+    std::vector<std::string> examples;  ///< a few users (identifiers, printable)
+  };
+  std::map<std::string, reason> errors;     ///< by error text (at most 1000 different)
+  std::array<std::uint64_t, 40> type_ms{};  ///< per-type times: bucket k holds [2^(k-1), 2^k) ms
+  std::vector<boost::json::object> run_records, summary_records;
+};
+
+// What the report keeps per user: a few bytes, never the id (ids are re-read in pass two).
+struct user_state {
+  std::uint64_t last_line = 0;
+  std::uint8_t ok = 0;      // types done in any record
+  std::uint8_t tried = 0;   // types in any record
+  std::uint8_t status = 0;  // io::user_status of the latest record
+  bool verified = false;    // its latest record is ok and --verify found nothing left
+};
+
+// Pass one: every user's state, the runs and their ends.
+struct ledger_summary {
+  boost::unordered_map<std::uint64_t, user_state> users;
+  std::vector<run_facts> runs;
+  std::uint64_t summaries = 0, interrupted = 0;
+  io::ledger_scan scan;  // all ledgers together (bad_lines: of the first that has any)
+  std::string bad_in;    // the ledger of scan.bad_lines
+  report_details details;
+  std::array<std::uint64_t, 6> by_status{};
+  std::uint64_t verified = 0;  // users whose devices a --verify listing found gone
+  std::array<std::array<std::uint64_t, 2>, 6> by_type{};  // [type][0 ok, 1 not ok]
+  std::uint64_t count(io::user_status s) const { return by_status[static_cast<std::size_t>(s)]; }
+};
+
+// What pass two and the inputs' second reading found.
+struct still_to_do {
+  std::uint64_t written = 0;
+  std::vector<unreached> inputs;
+  std::uint64_t not_reached = 0;
+  bool unreadable = false;
+};
+
+/// The users' statuses in the order reports show them.
+inline constexpr std::array user_statuses = {io::user_status::ok,      io::user_status::partial,
+                                             io::user_status::failed,  io::user_status::not_found,
+                                             io::user_status::invalid, io::user_status::planned};
+
+/// A CSV field, quoted when it must be.
+std::string csv_field(std::string_view s);
+
+/// Pass one over every ledger of `o`. Throws io::ledger_error when one cannot be read.
+ledger_summary read_ledgers(const report_options& o);
+
+/// Each user's latest record (pass two), in the ledgers' order.
+void for_each_latest(
+    const report_options& o, const ledger_summary& l,
+    const std::function<void(const boost::json::object&, const user_state&)>& each);
+
+/// How a record names its user: the identifier kind and text (by user name or mail when the
+/// input did, else by _id).
+std::pair<io::id_kind, std::string_view> named_by(const boost::json::object& rec);
+
+/// With `out`: the users still to do at their latest record (CSV rows for --failed-out), then
+/// those the unfinished runs never reached; without, only the count of the latter.
+still_to_do find_still_to_do(const report_options& o, const ledger_summary& l, std::ostream* out);
+
+}  // namespace devreset::cli
