@@ -25,10 +25,15 @@ namespace json = boost::json;
 
 namespace {
 
-// samples/: beside the sources this binary was built from, or DEVRESET_SAMPLES.
+// samples/: DEVRESET_SAMPLES, else beside the sources this binary was built from, else where
+// the package installs them beside the binary (<prefix>/share/doc/devreset/samples).
 fs::path samples_dir() {
   if (const char* env = std::getenv("DEVRESET_SAMPLES")) return env;
-  return DEVRESET_SOURCE_DIR "/samples";
+  std::error_code ec;
+  if (fs::exists(DEVRESET_SOURCE_DIR "/samples/users.csv", ec))
+    return DEVRESET_SOURCE_DIR "/samples";
+  return fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path() / "share" / "doc" /
+         "devreset" / "samples";
 }
 
 // The run itself: the engine against the in-process tenant, with a progress display.

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
 #include <fstream>
 
 #include "io/duration.hpp"
@@ -52,8 +54,58 @@ std::vector<std::string> option_names(const po::options_description& desc) {
 
 }  // namespace
 
+namespace {
+
+// The options that a layer just gave a value, named after it.
+void note_layer(const po::variables_map& vm, option_sources* sources, const std::string& layer) {
+  if (sources == nullptr) return;
+  for (const auto& [name, value] : vm) {
+    if (!value.defaulted() && !sources->contains(name)) (*sources)[name] = layer;
+  }
+}
+
+std::string value_text(const po::variable_value& v) {
+  const auto& any = v.value();
+  if (const auto* s = boost::any_cast<std::string>(&any)) return *s;
+  if (const auto* b = boost::any_cast<bool>(&any)) return *b ? "true" : "false";
+  if (const auto* i = boost::any_cast<int>(&any)) return std::to_string(*i);
+  if (const auto* u = boost::any_cast<std::uint64_t>(&any)) return std::to_string(*u);
+  if (const auto* d = boost::any_cast<double>(&any)) return fmt::format("{}", *d);
+  if (const auto* l = boost::any_cast<std::vector<std::string>>(&any)) {
+    std::string out;
+    for (const auto& x : *l)
+      out += (out.empty() ? "" : " ") + x;
+    return out;
+  }
+  return "?";
+}
+
+// "scheme://user:password@host" -> "scheme://*****@host": a proxy's credentials never show.
+std::string masked(std::string v) {
+  const auto scheme = v.find("://");
+  const auto at = v.find('@', scheme == std::string::npos ? 0 : scheme + 3);
+  if (scheme == std::string::npos || at == std::string::npos) return v;
+  return v.substr(0, scheme + 3) + "*****" + v.substr(at);
+}
+
+}  // namespace
+
+std::string show_options(const po::options_description& desc, const po::variables_map& vm,
+                         const option_sources& sources) {
+  std::string out;
+  for (const auto& o : desc.options()) {
+    const auto& name = o->long_name();
+    if (name == "help" || name == "show-options" || !vm.count(name)) continue;
+    auto it = sources.find(name);
+    out += fmt::format("{} = {}  ({})\n", name, io::printable(masked(value_text(vm[name])), 300),
+                       it == sources.end() ? "default" : it->second);
+  }
+  return out;
+}
+
 po::variables_map parse_layered(int argc, char** argv, const po::options_description& desc,
-                                const std::vector<std::string>& positional) {
+                                const std::vector<std::string>& positional,
+                                option_sources* sources) {
   po::variables_map vm;
   po::positional_options_description pos;
   for (const auto& p : positional) {  // "name...": every remaining argument
@@ -65,6 +117,7 @@ po::variables_map parse_layered(int argc, char** argv, const po::options_descrip
   } catch (const po::unknown_option& e) {
     rethrow_with_suggestion(e, desc, "");
   }
+  note_layer(vm, sources, "command line");
 
   // Switches that weaken security come from the command line only, where they show.
   const bool insecure_here =
@@ -84,6 +137,16 @@ po::variables_map parse_layered(int argc, char** argv, const po::options_descrip
                   return known ? name : std::string();
                 }),
             vm);
+  if (sources != nullptr) {  // which variable, for people
+    for (const auto& [name, value] : vm) {
+      if (value.defaulted() || sources->contains(name)) continue;
+      std::string env = "DEVRESET_" + name;
+      std::transform(env.begin(), env.end(), env.begin(), [](char c) {
+        return c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      });
+      (*sources)[name] = fmt::format("environment {}", env);
+    }
+  }
 
   if (vm.count("config")) {
     auto path = vm["config"].as<std::string>();
@@ -100,6 +163,7 @@ po::variables_map parse_layered(int argc, char** argv, const po::options_descrip
     }
     try {
       po::store(po::parse_config_file(in, desc), vm);
+      note_layer(vm, sources, fmt::format("config file {}", path));
     } catch (const po::unknown_option& e) {
       rethrow_with_suggestion(e, desc, fmt::format(" in {}", path));
     } catch (const po::error& e) {

@@ -5,17 +5,32 @@
 #include <boost/program_options.hpp>
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace devreset::cli {
 
+/// --help's width: option names and a description column wide enough that no URL of a
+/// description is cut in the middle (Boost wraps at 80 columns by default).
+inline constexpr unsigned help_columns = 120;
+
 /// Parses argv, then the environment (DEVRESET_<NAME>, '-' read as '_'), then the INI file
 /// named by --config: the command line wins over the environment, the environment over
 /// the file. Throws po::error with a message that names the file or suggests a spelling.
+/// Where each option's value came from: "command line", "environment (DEVRESET_X)",
+/// "config file F"; an option not in it has its default.
+using option_sources = std::map<std::string, std::string>;
+
 boost::program_options::variables_map parse_layered(
     int argc, char** argv, const boost::program_options::options_description& desc,
-    const std::vector<std::string>& positional = {});
+    const std::vector<std::string>& positional = {}, option_sources* sources = nullptr);
+
+/// --show-options: every option of `desc` with a value, one a line: "name = value  (where
+/// from)"; a URL's user and password masked.
+std::string show_options(const boost::program_options::options_description& desc,
+                         const boost::program_options::variables_map& vm,
+                         const option_sources& sources);
 
 /// The option or command of `known` closest to `word` (by edit distance), or empty when
 /// none is close.

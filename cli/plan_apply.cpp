@@ -36,8 +36,8 @@ bool ledger_is_plan(const run_request& r) {
 std::optional<std::string> plan_problem(const run_request& r, const io::plan_info& p,
                                         const std::string& tenant) {
   if (p.tenant != tenant) {
-    return fmt::format("plan {} was made on {}; this run is on {}: plan on {} first", r.plan.string(),
-                       io::printable(p.tenant, 200), tenant, tenant);
+    return fmt::format("plan {} was made on {}; this run is on {}: plan on {} first",
+                       r.plan.string(), io::printable(p.tenant, 200), tenant, tenant);
   }
   if (r.plan_realm && r.rows.default_realm != p.realm) {
     return fmt::format("plan {} is for realm {}; --realm says {}", r.plan.string(),
@@ -45,8 +45,7 @@ std::optional<std::string> plan_problem(const run_request& r, const io::plan_inf
   }
   if (r.plan_types && !r.rows.default_types.minus(p.types).empty()) {
     return fmt::format("--types can only narrow a plan: it looked at {} (not at {})",
-                       p.types.to_string(','),
-                       r.rows.default_types.minus(p.types).to_string(','));
+                       p.types.to_string(','), r.rows.default_types.minus(p.types).to_string(','));
   }
   const auto age = std::chrono::system_clock::now() - p.made;
   if (age > r.plan_max_age) {
@@ -108,8 +107,8 @@ std::string plan_phrase(const run_request& r, const io::plan_info& p, const std:
 
 std::string plan_report_text(const io::plan_info& p, const std::string& ledger) {
   const auto age = std::chrono::system_clock::now() - p.made;
-  std::string out = fmt::format("Plan {} made {} ({} ago) on {}, realm {}\nWould remove:",
-                                p.run_id, io::printable(p.made_at, 40), age_text(age),
+  std::string out = fmt::format("Plan {} made {} ({} ago) on {}, realm {}\nWould remove:", p.run_id,
+                                io::printable(p.made_at, 40), age_text(age),
                                 io::printable(p.tenant, 200), io::printable(p.realm, 200));
   std::uint64_t total = 0;
   for (auto t : io::all_device_types) {
@@ -139,16 +138,15 @@ json::object plan_report_json(const io::plan_info& p) {
     would[io::to_string(t)] = json::object{{"devices", p.devices[i]}, {"users", p.users_with[i]}};
   }
   const auto age = std::chrono::system_clock::now() - p.made;
-  return json::object{
-      {"run_id", p.run_id},
-      {"made_at", p.made_at},
-      {"age_s", std::chrono::duration_cast<std::chrono::seconds>(age).count()},
-      {"tenant", p.tenant},
-      {"realm", p.realm},
-      {"users", p.users},
-      {"users_nothing_to_remove", p.users_empty},
-      {"types_not_listed", p.users_unlisted},
-      {"would_remove", std::move(would)}};
+  return json::object{{"run_id", p.run_id},
+                      {"made_at", p.made_at},
+                      {"age_s", std::chrono::duration_cast<std::chrono::seconds>(age).count()},
+                      {"tenant", p.tenant},
+                      {"realm", p.realm},
+                      {"users", p.users},
+                      {"users_nothing_to_remove", p.users_empty},
+                      {"types_not_listed", p.users_unlisted},
+                      {"would_remove", std::move(would)}};
 }
 
 }  // namespace devreset::cli

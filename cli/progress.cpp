@@ -221,12 +221,15 @@ std::string summary_text(const engine::run_stats& s, double elapsed_s) {
   if (out.ends_with("\nTypes:")) out.resize(out.size() - 7);  // no type was done
   if (s.user_count(user_status::planned) > 0) {
     // What a run would remove: the plan's answer to "how much is there?"
-    out += "\nDevices found:";
+    std::string would;
     for (auto t : io::all_device_types) {
       const auto& by = s.types[static_cast<std::size_t>(t)];
       if (by[static_cast<std::size_t>(io::result_status::planned)] == 0) continue;
-      out += fmt::format("  {} {}", io::to_string(t), s.devices_found[static_cast<std::size_t>(t)]);
+      would += fmt::format("{}{} {}", would.empty() ? "" : ", ", io::to_string(t),
+                           s.devices_found[static_cast<std::size_t>(t)]);
     }
+    out +=
+        fmt::format("\nWould remove: {} devices (apply the plan with: devreset run --plan)", would);
   }
   if (s.from_plan) out += plan_text(s);
   auto ms = [&](double q) {

@@ -62,7 +62,7 @@ Examples:
 Options)";
 
 std::optional<report_options> parse(int argc, char** argv) {
-  po::options_description desc(report_usage);
+  po::options_description desc(report_usage, help_columns, help_columns / 2);
   // clang-format off
   desc.add_options()
     ("help,h", "show this help")

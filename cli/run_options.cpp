@@ -67,11 +67,12 @@ Options)";
 
 // Where the tenant is and how to authenticate: every command that talks to one.
 po::options_description tenant_options() {
-  po::options_description desc("Tenant");
+  po::options_description desc("Tenant", help_columns, help_columns / 2);
   // clang-format off
   desc.add_options()
     ("help,h", "show this help")
     ("config", po::value<std::string>(), "read options from this INI file")
+    ("show-options", po::bool_switch(), "print every option's value and where it came from (command line, environment, config file, default), then exit")
     ("tenant", po::value<std::string>(), "tenant URL, e.g. https://openam-acme.forgeblocks.com")
     ("realm", po::value<std::string>(), "realm: alpha, /alpha, alpha/emea or /realms/root/realms/alpha")
     ("sa-id", po::value<std::string>(), "service account id: devreset gets and renews its own tokens")
@@ -93,7 +94,7 @@ po::options_description tenant_options() {
 
 // Who: the input and the device types.
 po::options_description input_options() {
-  po::options_description desc("Users");
+  po::options_description desc("Users", help_columns, help_columns / 2);
   // clang-format off
   desc.add_options()
     ("input", po::value<std::string>(), "users to reset: .csv, .txt, .json, .jsonl")
@@ -111,7 +112,7 @@ po::options_description input_options() {
 
 // How hard to push the tenant, and when to give up.
 po::options_description limit_options(int concurrency, double rate) {
-  po::options_description desc("Limits");
+  po::options_description desc("Limits", help_columns, help_columns / 2);
   // clang-format off
   desc.add_options()
     ("concurrency", po::value<int>()->default_value(concurrency), "requests in flight")
@@ -149,8 +150,9 @@ Examples:
 Options)";
 
 po::options_description run_options(engine::run_mode mode) {
-  po::options_description desc(mode == engine::run_mode::plan ? plan_usage : run_usage);
-  po::options_description run("Run");
+  po::options_description desc(mode == engine::run_mode::plan ? plan_usage : run_usage,
+                               help_columns, help_columns / 2);
+  po::options_description run("Run", help_columns, help_columns / 2);
   // clang-format off
   run.add_options()
     ("ledger", po::value<std::string>(), "the ledger (JSON Lines) to write")
@@ -164,7 +166,7 @@ po::options_description run_options(engine::run_mode mode) {
     ("summary-json", po::value<std::string>(), "also write the summary as one JSON object (every figure of it) to FILE, or - for stdout")
     ("metrics-file", po::value<std::string>(), "write the run's figures in Prometheus' text format to FILE (node_exporter's textfile collector), whole, every --progress-interval and at the end")
     ("not-found-ok", po::bool_switch(), "users the tenant does not know (a stale list) do not make the exit code 1");
-  po::options_description plan("Apply a plan (run only)");
+  po::options_description plan("Apply a plan (run only)", help_columns, help_columns / 2);
   plan.add_options()
     ("plan", po::value<std::string>(), "instead of --input: the ledger of a finished `devreset plan`; its users, realms and types, and the devices it found (types it found empty cost no request); devices registered since are removed too and recorded")
     ("plan-strict", po::bool_switch(), "remove only the device ids the plan listed; record the rest")
@@ -478,10 +480,15 @@ std::optional<int> parse_command(int argc, char** argv, const char* name,
                                  const po::options_description& desc, run_request& out, Read read) {
   out.name = name;
   try {
-    auto vm = parse_layered(argc, argv, desc);
+    option_sources sources;
+    auto vm = parse_layered(argc, argv, desc, {}, &sources);
     hide_proxy_credentials(argc, argv);
     if (vm.count("help")) {
       std::cout << desc << '\n';
+      return 0;
+    }
+    if (vm["show-options"].as<bool>()) {
+      std::cout << show_options(desc, vm, sources);
       return 0;
     }
     if (!vm.count("tenant")) throw usage_error("--tenant is required");
@@ -515,8 +522,8 @@ std::optional<int> parse_run_request(int argc, char** argv, engine::run_mode mod
 
 std::optional<int> parse_probe_request(int argc, char** argv, probe_request& out) {
   out.run.cfg.mode = engine::run_mode::plan;
-  po::options_description desc(probe_usage);
-  po::options_description probe("Probe");
+  po::options_description desc(probe_usage, help_columns, help_columns / 2);
+  po::options_description probe("Probe", help_columns, help_columns / 2);
   // clang-format off
   probe.add_options()
     ("out", po::value<std::string>(), "write each step, then the result, here (JSON Lines; a new file)")

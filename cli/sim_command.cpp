@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/progress.hpp"
 #include "io/duration.hpp"
 #include "io/secret_file.hpp"
@@ -202,7 +203,7 @@ void read_hostile(const po::variables_map& vm, sim::options& o) {
 }
 
 po::options_description sim_options() {
-  po::options_description desc(sim_usage);
+  po::options_description desc(sim_usage, help_columns, help_columns / 2);
   // clang-format off
   desc.add_options()
     ("help,h", "show this help")

@@ -278,7 +278,7 @@ for line in open(sys.argv[1]):
 print(n)
 PY
 )
-  grep -q "Devices found:.* webauthn $found" "$work/err" || fail "no device totals (webauthn $found): $(cat "$work/err")"
+  grep -q "Would remove: .*webauthn $found" "$work/err" || fail "no device totals (webauthn $found): $(cat "$work/err")"
   head -10 "$work/users.txt" >"$work/ten.txt"
   run --input "$work/ten.txt" --ledger "$work/l.jsonl" --yes 2>/dev/null || fail "run of ten"
   cmd="$devreset run --tenant $tenant --realm alpha --ca-file $work/ca.pem --token-file $work/token.txt --input $work/users.txt --ledger $work/l.jsonl --resume --progress none"

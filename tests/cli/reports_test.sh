@@ -133,6 +133,23 @@ for path in sys.argv[1:]:
         json.loads(line)
 PY
   ;;
+help_keeps_urls_whole)
+  # Every URL that --help shows is one the sources spell out whole: none cut by a wrap.
+  src="$(dirname "$0")/../../cli"
+  for cmd in run plan report probe sim; do "$devreset" "$cmd" --help; done >"$work/help.txt"
+  python3 - "$work/help.txt" "$src" <<'PY' || fail "a URL cut by the wrap"
+import glob, re, sys
+url = re.compile(r'https?://[^\s"\\,)\]]+')
+known = set()
+for p in glob.glob(sys.argv[2] + "/*.cpp"):
+    known |= set(url.findall(open(p).read()))
+lines = open(sys.argv[1]).read().splitlines()
+joined = " ".join(l.strip() for l in lines)
+bad = sorted(set(url.findall(joined)) - known)
+assert not bad, bad
+assert max(len(l) for l in lines) <= 120, max(len(l) for l in lines)
+PY
+  ;;
 *) fail "unknown case" ;;
 esac
 echo "$case_name: ok"

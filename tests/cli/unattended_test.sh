@@ -129,6 +129,47 @@ users_from_standard_input_and_a_stale_list)
     run --input - --input-format jsonl --ledger "$work/l3.jsonl" --yes 2>"$work/err" || fail "jsonl: $(cat "$work/err")"
   [[ $(count_records "$work/l3.jsonl" ok) -eq 20 ]] || fail "jsonl stdin"
   ;;
+every_option_layers_in_order)
+  # For every option of run, plan and probe: the command line wins over the environment,
+  # the environment over the config file, the file over the default (--show-options says
+  # which gave each value). Value options get 7 / 6 / 5; switches say where they came from.
+  for cmd in run plan probe; do
+    python3 - "$devreset" "$cmd" "$work" <<'PY' || fail "$cmd: the layers"
+import os, re, subprocess, sys
+devreset, cmd, work = sys.argv[1:]
+help_text = subprocess.run([devreset, cmd, "--help"], capture_output=True, text=True, check=True).stdout
+opts = re.findall(r"^  (?:-\w \[ )?--([a-z][a-z0-9-]*)( \]| arg)?", help_text, re.M)
+skip = {"config", "help", "show-options", "insecure"}  # --insecure: command line only (tested)
+values = [n for n, a in opts if a == " arg" and n not in skip]
+switches = [n for n, a in opts if a != " arg" and n not in skip]
+assert len(values) > 30, (values, switches)
+env_name = lambda n: "DEVRESET_" + n.upper().replace("-", "_")
+def show(layers):
+    conf = os.path.join(work, "layers.conf")
+    with open(conf, "w") as f:
+        for n in values: f.write(f"{n} = 5\n")
+        for n in switches: f.write(f"{n} = true\n")
+    os.chmod(conf, 0o600)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEVRESET_")}
+    argv = [devreset, cmd, "--config", conf, "--show-options"]
+    if "env" in layers:
+        env.update({env_name(n): "6" for n in values}); env.update({env_name(n): "true" for n in switches})
+    if "cmd" in layers:
+        argv += [f"--{n}=7" for n in values] + [f"--{n}" for n in switches]
+    out = subprocess.run(argv, capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    return dict(re.findall(r"^([a-z0-9-]+) = (.*)$", out.stdout, re.M))
+for layers, value, where in [(("cmd", "env"), "7", "(command line)"),
+                             (("env",), "6", "(environment DEVRESET_"), ((), "5", "(config file ")]:
+    got = show(layers)
+    for n in values:
+        assert got[n].startswith(value + "  " + where), (n, layers, got.get(n))
+    for n in switches:
+        assert got[n].startswith("true  " + where), (n, layers, got.get(n))
+print(f"{cmd}: {len(values)} options with a value and {len(switches)} switches, in order", file=sys.stderr)
+PY
+  done
+  ;;
 *) fail "unknown case" ;;
 esac
 echo "$case_name: ok"
