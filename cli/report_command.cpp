@@ -188,7 +188,7 @@ void write_output(const report_options& o, const char* option, const std::string
     struct stat b {};
     if (::stat(path.c_str(), &a) == 0 && ::stat(ledger.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
         a.st_ino == b.st_ino) {
-      throw io::ledger_error(fmt::format("--{} {}: that is a ledger", option, path));
+      throw io::ledger_error(fmt::format("--{} {}: that is the ledger", option, path));
     }
   }
   try {
