@@ -83,9 +83,9 @@ class type_task {
   io::type_result result_;
   bool fell_back_ = false;  // binding's reset action refused: listed and deleted instead
   bool verify_ = false;
-  int remaining_ = 0;  // devices counted by the verification so far
-  bool planned_ = false;              // run --plan: listed first, to compare with the plan
-  bool strict_ = false;               // --plan-strict: only the planned ids
+  int remaining_ = 0;                  // devices counted by the verification so far
+  bool planned_ = false;               // run --plan: listed first, to compare with the plan
+  bool strict_ = false;                // --plan-strict: only the planned ids
   std::vector<std::string> plan_ids_;  // the plan's ids, sorted
   bool no_binding_reset_ = false;
 

@@ -124,7 +124,9 @@ plan_reader::plan_reader(const plan_info& info, type_set narrow)
 
 plan_reader::~plan_reader() = default;
 
-std::uint64_t plan_reader::bytes_read() const { return lines_->scan().valid_bytes; }
+std::uint64_t plan_reader::bytes_read() const {
+  return lines_->scan().valid_bytes;
+}
 
 namespace {
 

@@ -52,7 +52,8 @@ void write_plan(const std::filesystem::path& path, bool finished = true) {
   w.write(run_record("p1", "plan"));
   w.write(planned_user("p1", "u1",
                        {listed(device_type::oath, {"o1"}), listed(device_type::webauthn, {})}));
-  w.write(planned_user("p1", "u2", {listed(device_type::oath, {}), listed(device_type::webauthn, {})}));
+  w.write(
+      planned_user("p1", "u2", {listed(device_type::oath, {}), listed(device_type::webauthn, {})}));
   auto failed = planned_user("p1", "u3", {listed(device_type::oath, {"o3"})});
   type_result unread;
   unread.type = device_type::webauthn;
