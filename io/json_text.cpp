@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 namespace devreset::io {
@@ -13,6 +14,17 @@ namespace json = boost::json;
 namespace {
 
 void append_string(std::string& out, std::string_view s) {
+  // Most strings need no escape: written as they are (the serializer writes UTF-8 bytes as
+  // they are too); the others go through Boost.JSON's serializer.
+  const bool plain = std::none_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+  });
+  if (plain) {
+    out.push_back('"');
+    out.append(s);
+    out.push_back('"');
+    return;
+  }
   json::serializer sr;
   sr.reset(s);
   char buf[1024];
