@@ -61,6 +61,8 @@ plan_then_run_removes_what_it_showed)
   "$devreset" report "$work/plan.jsonl" >"$work/report.txt" || fail "report: $(cat "$work/report.txt")"
   grep -q "^Would remove:  oath $(planned oath | wc -l) " "$work/report.txt" || fail "$(cat "$work/report.txt")"
   grep -q "ago) on $tenant/am" "$work/report.txt" || fail "no age or tenant: $(cat "$work/report.txt")"
+  "$devreset" report "$work/plan.jsonl" --html "$work/plan.html" >/dev/null || fail "report --html"
+  grep -q "id=\"plan-webauthn\">$(planned webauthn | wc -l)<" "$work/plan.html" || fail "the page's plan table"
   expected=$(python3 - "$work/plan.jsonl" <<'PY'
 import json, sys
 n = 1  # the preflight
