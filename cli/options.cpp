@@ -80,12 +80,14 @@ std::string value_text(const po::variable_value& v) {
   return "?";
 }
 
-// "scheme://user:password@host" -> "scheme://*****@host": a proxy's credentials never show.
+// "[scheme://]user:password@host[/...]" -> "[scheme://]*****@host": a proxy's credentials
+// never show (the last '@' before the path ends them, as a password may hold a raw '@').
 std::string masked(std::string v) {
   const auto scheme = v.find("://");
-  const auto at = v.find('@', scheme == std::string::npos ? 0 : scheme + 3);
-  if (scheme == std::string::npos || at == std::string::npos) return v;
-  return v.substr(0, scheme + 3) + "*****" + v.substr(at);
+  const auto start = scheme == std::string::npos ? 0 : scheme + 3;
+  const auto at = v.rfind('@', v.find('/', start));
+  if (at == std::string::npos || at < start) return v;
+  return v.substr(0, start) + "*****" + v.substr(at);
 }
 
 }  // namespace

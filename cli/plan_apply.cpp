@@ -2,6 +2,8 @@
 #include "cli/plan_apply.hpp"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <boost/json.hpp>
 
 #include <filesystem>
@@ -48,12 +50,25 @@ std::optional<std::string> plan_problem(const run_request& r, const io::plan_inf
                        p.types.to_string(','), r.rows.default_types.minus(p.types).to_string(','));
   }
   const auto age = std::chrono::system_clock::now() - p.made;
+  if (age < -std::chrono::minutes(5)) {
+    return fmt::format(
+        "plan {} says it was made at {}, in the future: is this machine's clock "
+        "or the plan right?",
+        r.plan.string(), io::printable(p.made_at, 40));
+  }
   if (age > r.plan_max_age) {
     return fmt::format(
         "plan {} was made {} ago ({}), more than --plan-max-age {}: plan again, or pass a "
         "longer --plan-max-age to apply it as it is",
         r.plan.string(), age_text(age), io::printable(p.made_at, 40),
         io::format_duration(r.plan_max_age));
+  }
+  // A plan is the reviewed evidence of what to remove: nobody else may have changed it.
+  struct stat st {};
+  if (::stat(r.plan.c_str(), &st) == 0 &&
+      ((st.st_mode & 022) != 0 || (st.st_uid != ::geteuid() && st.st_uid != 0))) {
+    return fmt::format("plan {}: others can change it (mode {:o}, owner uid {}): chmod go-w it",
+                       r.plan.string(), st.st_mode & 0777, static_cast<unsigned>(st.st_uid));
   }
   if (ledger_is_plan(r)) {
     return fmt::format("--ledger is the plan itself: give the run a ledger of its own");
@@ -119,6 +134,10 @@ std::string plan_report_text(const io::plan_info& p, const std::string& ledger) 
   }
   out += fmt::format("\n  {} devices of {} users; {} users with nothing to remove (no request)\n",
                      total, p.users, p.users_empty);
+  if (p.users_unresolved > 0) {
+    out += fmt::format("  {} user(s) the plan could not find by name: a run looks them up again\n",
+                       p.users_unresolved);
+  }
   if (p.users_unlisted > 0) {
     out += fmt::format(
         "  {} user type(s) could not be listed: a run resets them as they are then "

@@ -190,14 +190,15 @@ std::string latency(const report_details& d) {
     for (const auto& s : d.summary_records) {
       const auto* lat = s.if_contains("latency_ms");
       auto q = [&](const char* k) {
-        return lat != nullptr && lat->is_object() ? field(lat->get_object(), k) : std::string();
+        return html_escape(lat != nullptr && lat->is_object() ? field(lat->get_object(), k) : "");
       };
+      auto f = [&](const char* k) { return html_escape(io::printable(field(s, k), 100)); };
       out += fmt::format(
           "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td "
           "class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td "
           "class=n>{}</td></tr>",
-          html_escape(field(s, "run_id")), field(s, "requests"), q("p50"), q("p90"), q("p99"),
-          q("p999"), q("max"), field(s, "retries"), field(s, "throttled_429"));
+          f("run_id"), f("requests"), q("p50"), q("p90"), q("p99"), q("p999"), q("max"),
+          f("retries"), f("throttled_429"));
     }
     out += "</table></div>";
   }
@@ -275,7 +276,9 @@ std::string report_html(const report_options& o, const ledger_summary& l, const 
                         const std::optional<io::plan_info>& plan) {
   const auto now = io::format_utc(std::chrono::system_clock::now());
   std::string out = fmt::format(
-      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta "
+      "http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
+      "'unsafe-inline'\"><meta name=\"viewport\" "
       "content=\"width=device-width, initial-scale=1\"><title>devreset report: {}</title><style>{}"
       "</style></head><body><h1>devreset report</h1><p class=sub>{}: {} run{}, {} users. "
       "Made {} by devreset {}.</p>",
@@ -304,8 +307,8 @@ std::string report_csv(const report_options& o, const ledger_summary& l) {
       }
     }
     out += fmt::format(
-        "{},{},{},{},{},{},{},{}\n", csv_field(io::printable(name, 1024)), io::to_string(kind),
-        csv_field(io::printable(field(rec, "user_id"), 1024)), csv_field(field(rec, "realm")),
+        "{},{},{},{},{},{},{},{}\n", csv_field(io::printable(name, 4096)), io::to_string(kind),
+        csv_field(io::printable(field(rec, "user_id"), 4096)), csv_field(field(rec, "realm")),
         io::to_string(static_cast<io::user_status>(user.status)), done.to_string(';'),
         left.to_string(';'), csv_field(io::printable(error, 300)));
   });

@@ -72,10 +72,14 @@ std::pair<io::id_kind, std::string_view> named_by(const json::object& rec) {
 
 namespace {
 
-std::optional<std::uint64_t> key_of(const json::object& rec) {
+// A user's key in the report; `place`: the record's (where()). Invalid rows of different
+// lines are different rows, whatever identifier they carried.
+std::optional<std::uint64_t> key_of(const json::object& rec, std::uint64_t place) {
   const auto [kind, name] = named_by(rec);
   if (kind == io::id_kind::user_id && !rec.contains("user_id")) return std::nullopt;
-  return io::user_type_map::key(text_of(rec, "realm"), kind, name, name);
+  auto key = io::user_type_map::key(text_of(rec, "realm"), kind, name, name);
+  if (text_of(rec, "status") == "invalid") key ^= place * 0x9e3779b97f4a7c15ull;
+  return key;
 }
 
 // A --failed-out row: the identifier in its column (user_id, user_name, mail), types, realm.
@@ -178,10 +182,8 @@ void on_user(ledger_summary& l, const json::object& rec, std::uint64_t line) {
   auto status_it = rec.find("status");
   if (status_it == rec.end() || !status_it->value().is_string()) return;
   auto status = io::parse_user_status(status_it->value().get_string());
-  auto key = key_of(rec);
+  auto key = key_of(rec, line);
   if (!status || !key) return;
-  // Invalid rows of different lines are different rows, whatever id they carried.
-  if (*status == io::user_status::invalid) *key ^= line * 0x9e3779b97f4a7c15ull;
   auto& st = l.users[*key];
   st.last_line = line;
   st.ok |= type_bits(rec, true).bits();
@@ -236,7 +238,7 @@ void for_each_latest(const report_options& o, const ledger_summary& l,
   for (std::size_t i = 0; i < o.ledgers.size(); ++i) {
     io::scan_ledger(o.ledgers[i], [&](const json::object& rec, std::uint64_t line) {
       if (rec.find("record") == rec.end() || rec.at("record") != "user") return;
-      auto key = key_of(rec);
+      auto key = key_of(rec, where(i, line));
       auto it = key ? l.users.find(*key) : l.users.end();
       if (it == l.users.end() || it->second.last_line != where(i, line)) return;
       each(rec, it->second);

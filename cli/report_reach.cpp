@@ -11,6 +11,7 @@
 #include "io/job_reader.hpp"
 #include "io/ledger_reader.hpp"
 #include "io/plan_file.hpp"
+#include "io/shard.hpp"
 #include "io/text.hpp"
 #include "io/user_type_map.hpp"
 
@@ -51,6 +52,9 @@ unreached read_input(const run_facts& r, const has_record& known, const on_unrea
   if (!r.realm.empty()) ro.default_realm = r.realm;
   auto format = io::parse_input_format(r.input_format);
   io::user_type_map seen;
+  std::string why;
+  const auto shard =
+      r.shard.empty() ? io::shard{} : io::parse_shard(r.shard, why).value_or(io::shard{});
   try {
     auto path = r.input_path.empty() ? r.input : r.input_path;
     std::unique_ptr<io::job_reader> reader;
@@ -61,7 +65,7 @@ unreached read_input(const run_facts& r, const has_record& known, const on_unrea
     }
     while (auto row = reader->next()) {
       const auto* job = std::get_if<io::job>(&*row);
-      if (job == nullptr) continue;
+      if (job == nullptr || !io::in_shard(shard, *row)) continue;  // another shard's user
       const auto key = io::user_type_map::key(job->realm, job->kind, job->user_id, job->name);
       if (!seen.add_key(key, job->types).bits() || known(key)) continue;
       ++u.users;
@@ -85,6 +89,7 @@ run_facts run_facts_of(const json::object& run) {
   f.input_format = field(run, "input_format");
   f.realm = field(run, "realm");
   f.types = field(run, "types");
+  f.shard = field(run, "shard");
   return f;
 }
 
@@ -95,8 +100,8 @@ std::vector<unreached> find_unreached(const std::vector<run_facts>& runs, const 
   for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
     const auto& r = *it;
     if (r.input.empty()) continue;
-    auto key = fmt::format("{}\n{}\n{}\n{}", r.input_path.empty() ? r.input : r.input_path,
-                           r.input_format, r.realm, r.types);
+    auto key = fmt::format("{}\n{}\n{}\n{}\n{}", r.input_path.empty() ? r.input : r.input_path,
+                           r.input_format, r.realm, r.types, r.shard);
     // A later run of the same input that finished reached every user of it.
     if (!read.insert(key).second || r.end == "finished") continue;
     out.push_back(read_input(r, known, each));

@@ -25,6 +25,7 @@ struct run_facts {
   std::string input_format;  ///< csv, json, jsonl
   std::string realm;         ///< default realm path
   std::string types;         ///< default types, "oath,push"
+  std::string shard;         ///< "K/N" (--shard); empty: every user of the input
   std::string end;           ///< "finished", "interrupted", "aborted"; empty: no summary (a crash)
   std::string reason;        ///< why it ended, from the summary
 };

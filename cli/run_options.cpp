@@ -17,6 +17,7 @@
 #include "cli/options.hpp"
 #include "engine/https_client.hpp"
 #include "engine/service_account.hpp"
+#include "io/plan_file.hpp"
 #include "io/realm_path.hpp"
 #include "io/tenant_path.hpp"
 #include "io/text.hpp"
@@ -400,8 +401,15 @@ void read_work(const po::variables_map& vm, run_request& r) {
 // Whether the input names a user by user name or mail (read up to the first that does; a
 // file that cannot be read says so later, when the run opens it).
 bool names_users_otherwise(const run_request& r) {
-  if (r.cfg.source) return true;                        // the users come from IDM
-  if (r.input == "-" || !r.plan.empty()) return false;  // read once / resolved by the plan
+  if (r.cfg.source) return true;  // the users come from IDM
+  if (!r.plan.empty()) {          // users the plan could not resolve are looked up again
+    try {
+      return io::read_plan_info(r.plan).users_unresolved > 0;
+    } catch (const io::input_error&) {
+      return false;  // the run says why, before anything is sent
+    }
+  }
+  if (r.input == "-") return false;  // read once, by the run
   try {
     auto reader = io::open_job_reader(r.input, r.format, r.rows);
     while (auto row = reader->next()) {

@@ -91,8 +91,9 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
     rec.results.push_back(std::move(r));
   }
   rec.status = user_status_of(rec.results);
-  if (job.plan && std::all_of(rec.results.begin(), rec.results.end(),
-                              [](const io::type_result& r) { return r.action == "none"; })) {
+  if (job.plan && std::all_of(rec.results.begin(), rec.results.end(), [](const io::type_result& r) {
+        return r.action == "none" && r.status == io::result_status::ok;
+      })) {
     rec.reason = "nothing to remove (plan)";
     ++s->result.stats.users_nothing_planned;
   }

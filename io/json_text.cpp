@@ -1,6 +1,8 @@
 // Compact JSON with numbers as people write them.
 #include "io/json_text.hpp"
 
+#include "io/text.hpp"
+
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
@@ -14,6 +16,12 @@ namespace json = boost::json;
 namespace {
 
 void append_string(std::string& out, std::string_view s) {
+  // Bytes that are not UTF-8 (a path in Latin-1, say) would make the line unreadable JSON:
+  // written as printable() shows them (\xNN).
+  if (!is_valid_utf8(s)) {
+    const auto shown = printable(s, s.size() * 4 + 16);
+    return append_string(out, shown);
+  }
   // Most strings need no escape: written as they are (the serializer writes UTF-8 bytes as
   // they are too); the others go through Boost.JSON's serializer.
   const bool plain = std::none_of(s.begin(), s.end(), [](char c) {

@@ -7,9 +7,11 @@
 #include <fstream>
 #include <map>
 
+#include "io/detail/row_builder.hpp"
 #include "io/ledger_reader.hpp"
 #include "io/ledger_record.hpp"
 #include "io/ledger_writer.hpp"
+#include "io/realm_path.hpp"
 #include "io/text.hpp"
 
 namespace devreset::io {
@@ -41,6 +43,10 @@ struct run_seen {
 
 void count_user(plan_info& p, const user_record& u) {
   ++p.users;
+  if (u.user_id.empty() && u.kind != id_kind::user_id && u.status != user_status::invalid) {
+    ++p.users_unresolved;  // looked up again by the run
+    return;
+  }
   bool any = false;
   for (const auto& r : u.results) {
     p.types.add(r.type);
@@ -159,6 +165,23 @@ job unresolved_job(const user_record& u, type_set types) {
   return j;
 }
 
+// A plan's user whose identifiers or realm an input row could not have: an invalid row
+// (nothing is sent), as a hand-edited or damaged plan must not steer a request elsewhere.
+std::optional<invalid_row> unsafe(const user_record& u) {
+  const detail::row_builder check{reader_options{}};
+  const bool by_id = u.kind == id_kind::user_id;
+  const auto& shown = by_id ? u.user_id : u.name;
+  if (u.status == user_status::invalid) return std::nullopt;  // an invalid row already
+  auto why = by_id || !u.name.empty() ? check.check_id(shown, u.kind) : std::nullopt;
+  if (!why && !by_id && !u.user_id.empty()) why = check.check_id(u.user_id);
+  auto realm = realm_path(u.realm);
+  if (!why &&
+      (std::holds_alternative<realm_error>(realm) || std::get<std::string>(realm) != u.realm))
+    why = fmt::format("realm '{}' is not a realm path", printable(u.realm, 200));
+  if (!why) return std::nullopt;
+  return invalid_row{u.line, shown, fmt::format("in the plan: {}", *why), false, u.kind};
+}
+
 }  // namespace
 
 std::optional<input_row> plan_reader::next() {
@@ -166,7 +189,8 @@ std::optional<input_row> plan_reader::next() {
     while (const auto* o = lines_->next()) {
       if (str(*o, "record") != "user" || str(*o, "run_id") != run_id_) continue;
       auto u = user_record_from_json(*o);
-      if (!u) continue;  // read_plan_info counted only what reads back
+      if (!u) continue;                       // read_plan_info counted only what reads back
+      if (auto bad = unsafe(*u)) return bad;  // a plan is a file: checked as any input
       if (u->status == user_status::invalid) {
         const bool by_id = u->kind == id_kind::user_id;
         return invalid_row{u->line, by_id ? u->user_id : u->name,

@@ -34,6 +34,7 @@ struct plan_info {
   std::array<std::uint64_t, 6> users_with{};  ///< users with at least one, by type
   std::uint64_t users_empty = 0;              ///< users whose plan found nothing to remove
   std::uint64_t users_unlisted = 0;           ///< users with a type the plan could not list
+  std::uint64_t users_unresolved = 0;         ///< named by user name or mail, not found by the plan
   std::uint64_t other_runs = 0;               ///< runs of the file besides the plan applied
 };
 

@@ -51,27 +51,35 @@ std::optional<std::string> change_problem(const struct stat& st, bool folder) {
   return std::nullopt;
 }
 
-// A link (Kubernetes mounts a Secret's keys as links into a `..data` folder) is followed
-// only when neither it nor any folder on the way can be changed by another user.
-void check_links(const std::filesystem::path& path, std::string_view what) {
+// The file `path` names, resolved, once every folder on the way (as named, and as resolved)
+// and every link were found to be such that no other user can change them: a link or a
+// folder of this user or root, written by its owner only (a sticky folder, as /tmp or a
+// Kubernetes Secret volume, counts as safe: others cannot replace what is not theirs).
+std::filesystem::path resolve_safely(const std::filesystem::path& path, std::string_view what) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  auto p = std::filesystem::absolute(path, ec);
-  for (int hops = 0; hops < 16; ++hops) {
+  const auto given = fs::absolute(path, ec);
+  const auto real = fs::canonical(path, ec);
+  if (ec) return path;  // missing, a loop: open() says why
+  auto check = [&](const fs::path& p) {
     struct stat st {};
-    if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return;
-    for (const auto& [where, folder] : {std::pair{p, false}, std::pair{p.parent_path(), true}}) {
-      struct stat ls {};
-      if (::lstat(where.c_str(), &ls) != 0) continue;
-      if (!folder) ls.st_mode &= ~static_cast<mode_t>(0777);  // a link's own mode means nothing
-      if (auto why = change_problem(ls, folder)) {
-        throw secret_file_error(fmt::format("{} {}: through a link in {}, which is {}", what,
-                                            path.string(), where.string(), *why));
-      }
+    if (::lstat(p.c_str(), &st) != 0) return;
+    const bool link = S_ISLNK(st.st_mode);
+    if (link) st.st_mode &= ~static_cast<mode_t>(0777);  // a link's own mode means nothing
+    if (auto why = change_problem(st, !link)) {
+      throw secret_file_error(fmt::format("{} {}: {} {}, which is {}", what, path.string(),
+                                          link ? "through the link" : "in the folder", p.string(),
+                                          *why));
     }
-    auto target = std::filesystem::read_symlink(p, ec);
-    if (ec) return;
-    p = target.is_absolute() ? target : p.parent_path() / target;
+  };
+  check(given);  // a link as named
+  for (const auto* p : {&given, &real}) {
+    for (auto dir = p->parent_path();; dir = dir.parent_path()) {
+      check(dir);
+      if (dir == dir.parent_path()) break;
+    }
   }
+  return real;
 }
 
 }  // namespace
@@ -79,22 +87,28 @@ void check_links(const std::filesystem::path& path, std::string_view what) {
 std::string read_secret_file(const std::filesystem::path& path, std::size_t max_bytes,
                              std::string_view what) {
   const auto name = path.string();
-  check_links(path, what);
-  fd_guard f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
+  const auto real = resolve_safely(path, what);
+  fd_guard f{::open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)};
   if (f.fd < 0) {
     throw secret_file_error(
         fmt::format("{} {}: cannot read it: {}", what, name, std::strerror(errno)));
   }
-  struct stat st {};
+  struct stat st {
+  }, named{};
   if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     throw secret_file_error(fmt::format("{} {}: not a regular file", what, name));
+  }
+  if (::stat(path.c_str(), &named) != 0 || named.st_dev != st.st_dev || named.st_ino != st.st_ino) {
+    throw secret_file_error(fmt::format("{} {}: changed while it was read", what, name));
   }
   if (auto why = change_problem(st, false)) {
     throw secret_file_error(fmt::format("{} {}: {}", what, name, *why));
   }
-  // Nobody else may read it: no bit for others; the group's read bit only for a group of
-  // this process (a Kubernetes Secret with defaultMode 0440 and the pod's fsGroup).
-  if ((st.st_mode & 007) != 0 || ((st.st_mode & 040) != 0 && !in_my_groups(st.st_gid))) {
+  // Nobody else may read it: no bit for others; a group's read bit only on a file of root's
+  // whose group is this process's (a Kubernetes Secret: defaultMode 0440, the pod's fsGroup).
+  const bool group_ok = st.st_uid == 0 && st.st_uid != ::geteuid() && in_my_groups(st.st_gid);
+  if ((st.st_mode & 007) != 0 ||
+      ((st.st_mode & 070) != 0 && !((st.st_mode & 070) == 040 && group_ok))) {
     throw secret_file_error(
         fmt::format("{} {}: others can read or change it (mode {:o}): chmod "
                     "600 it",

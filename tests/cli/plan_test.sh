@@ -180,6 +180,15 @@ PY
   [[ $code -eq 2 ]] || fail "exit $code"
   grep -q "was made .* ago (2026-01-02T03:04:05.000Z), more than --plan-max-age 24h" "$work/err" || fail "$(cat "$work/err")"
   [[ $(requests) -eq $before && ! -e "$work/run.jsonl" ]] || fail "something was sent or written"
+  # A plan others could have changed, or from the future: refused too.
+  chmod 666 "$work/plan.jsonl"
+  set +e; apply --ledger "$work/run.jsonl" --yes --plan-max-age 10000h 2>"$work/err"; code=$?; set -e
+  [[ $code -eq 2 ]] && grep -q "others can change it (mode 666" "$work/err" || fail "0666 plan: $(cat "$work/err")"
+  chmod 600 "$work/plan.jsonl"
+  sed -Ei '1s/"started_at": ?"[^"]*"/"started_at":"2099-01-01T00:00:00.000Z"/' "$work/plan.jsonl"
+  set +e; apply --ledger "$work/run.jsonl" --yes 2>"$work/err"; code=$?; set -e
+  [[ $code -eq 2 ]] && grep -q "in the future" "$work/err" || fail "future plan: $(cat "$work/err")"
+  sed -Ei '1s/"started_at": ?"[^"]*"/"started_at":"2026-01-02T03:04:05.000Z"/' "$work/plan.jsonl"
   apply --ledger "$work/run.jsonl" --yes --plan-max-age 10000h 2>"$work/err" || fail "$(cat "$work/err")"
   ;;
 types_narrow_never_widen)

@@ -13,7 +13,8 @@ case "$case_name" in
 html_report_in_a_real_browser)
   command -v chromium >/dev/null || fail "chromium is not installed (scripts/setup.sh installs it)"
   start_sim --users 300 --latency 5ms --fail-rate 0.05 --rate-limit 300
-  { cat "$work/users.txt"; echo 00000000-0000-4000-8000-00000000dead; } >"$work/in.txt"
+  { cat "$work/users.txt"; echo 00000000-0000-4000-8000-00000000dead
+    printf 'x%.0s' $(seq 1100); echo; } >"$work/in.txt"  # the last: too long, an invalid row
   set +e; run --input "$work/in.txt" --ledger "$work/l.jsonl" --yes --max-attempts 2 --concurrency 32 \
     --not-found-guard 0 2>"$work/err"; set -e
   "$devreset" report "$work/l.jsonl" --html "$work/report.html" --csv "$work/report.csv" >"$work/text" ||
@@ -51,6 +52,7 @@ PY
   [[ $(($(wc -l <"$work/report.csv") - 1)) -eq $users ]] || fail "csv rows"
   [[ $(grep -c ',ok,' "$work/report.csv") -eq $ok ]] || fail "csv ok rows"
   grep -q ',not_found,' "$work/report.csv" || fail "csv: no not_found"
+  grep -q '^xxxxx*,user_id,xxxxx*,.*,invalid,' "$work/report.csv" || fail "csv: no invalid row"
   ;;
 metrics_for_monitoring)
   command -v promtool >/dev/null || fail "promtool is not installed (scripts/setup.sh installs prometheus)"
@@ -116,6 +118,20 @@ PY
   [[ $(json_get "$merged" '["users"]') -eq 400 && $(json_get "$merged" '["by_status"]["ok"]') -eq 400 &&
      $(json_get "$merged" '["runs"]') -eq 4 ]] || fail "merged: $merged"
   for k in 0 1 2 3; do promtool check metrics <"$vol/ledger/shard-$k-of-4.prom" >/dev/null || fail "metrics $k"; done
+  # An interrupted shard: its report counts as not reached only its own shard's users.
+  { echo user_id; cat "$work/users.txt"; } >"$work/all.csv"
+  "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --input "$work/all.csv" --ledger "$work/s1.jsonl" --yes --shard 1/4 --rate 20 --concurrency 1 \
+    --progress none 2>"$work/s1.err" &
+  pid=$!
+  sleep 1.5; kill -INT "$pid" || fail "the shard's run ended early: $(cat "$work/s1.err")"
+  wait "$pid" || true
+  mine=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["shard"])' "$vol/ledger/shard-1-of-4.jsonl")
+  in_shard=$(count_records "$vol/ledger/shard-1-of-4.jsonl" ok)
+  done1=$(count_records "$work/s1.jsonl" ok)
+  "$devreset" report "$work/s1.jsonl" --format json >"$work/s1.json" || true
+  [[ $mine == 1/4 && $(json_get "$(cat "$work/s1.json")" '["not_reached"]') -eq $((in_shard - done1)) ]] ||
+    fail "shard 1/4: $done1 done of $in_shard, report: $(cat "$work/s1.json")"
   ;;
 numbers_as_people_write_them)
   start_sim --users 30 --latency 3ms

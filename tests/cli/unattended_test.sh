@@ -166,6 +166,12 @@ for layers, value, where in [(("cmd", "env"), "7", "(command line)"),
         assert got[n].startswith(value + "  " + where), (n, layers, got.get(n))
     for n in switches:
         assert got[n].startswith("true  " + where), (n, layers, got.get(n))
+# A proxy's credentials never show, with or without a scheme, with an @ in the password.
+for proxy in ("http://alice:p@ss@proxy.example:3128", "alice:p@ss@proxy.example:3128"):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEVRESET_")}
+    env["DEVRESET_PROXY"] = proxy
+    out = subprocess.run([devreset, cmd, "--show-options"], capture_output=True, text=True, env=env).stdout
+    assert "p@ss" not in out and "alice" not in out and "*****@proxy.example:3128" in out, out
 print(f"{cmd}: {len(values)} options with a value and {len(switches)} switches, in order", file=sys.stderr)
 PY
   done

@@ -33,6 +33,13 @@ TEST(JsonText, EveryNumberReadsBackEqual) {
   EXPECT_EQ(json_text(json::value(std::numeric_limits<double>::quiet_NaN())), "null");
 }
 
+TEST(JsonText, BytesThatAreNotUtf8StayReadableJson) {
+  const auto text = json_text(json::value(json::string("caf\xe9.csv")));  // a Latin-1 name
+  auto back = json::parse(text);
+  ASSERT_TRUE(back.is_string()) << text;
+  EXPECT_EQ(back.get_string(), "caf\\xE9.csv");
+}
+
 TEST(JsonText, AUserRecordReadsBackWithTheSameFiguresAndNoExponent) {
   user_record r;
   r.run_id = "r";

@@ -126,5 +126,28 @@ TEST(PlanFile, ReaderGivesThePlansUsersWithTheirListsNarrowedByTypes) {
   EXPECT_EQ(n1.types, type_set{device_type::webauthn});
 }
 
+TEST(PlanFile, ARecordNoInputRowCouldBeIsAnInvalidRowNotARequest) {
+  test::temp_dir dir;
+  {
+    ledger_writer w(dir / "plan.jsonl", ledger_mode::create);
+    w.write(run_record("p1", "plan"));
+    auto elsewhere = planned_user("p1", "u1", {listed(device_type::oath, {"o1"})});
+    elsewhere.realm = "/realms/root/realms/alpha/../bravo";  // edited by hand
+    w.write(elsewhere);
+    w.write(planned_user("p1", "../u2", {listed(device_type::oath, {"o2"})}));
+    w.write(planned_user("p1", "u3", {listed(device_type::oath, {"o3"})}));
+    w.write(json::object{{"record", "summary"}, {"run_id", "p1"}, {"end", "finished"}});
+  }
+  plan_reader r(read_plan_info(dir / "plan.jsonl"), type_set{device_type::oath});
+  auto a = std::get<invalid_row>(*r.next());
+  EXPECT_NE(a.reason.find("in the plan: realm"), std::string::npos) << a.reason;
+  auto b = r.next();
+  ASSERT_TRUE(b.has_value());
+  if (const auto* j = std::get_if<job>(&*b)) {
+    EXPECT_EQ(j->user_id, "../u2") << "a path-like id is percent-encoded when sent";
+  }
+  EXPECT_EQ(std::get<job>(*r.next()).user_id, "u3");
+}
+
 }  // namespace
 }  // namespace devreset::io

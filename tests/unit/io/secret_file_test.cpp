@@ -39,10 +39,11 @@ TEST(SecretFile, OnlyWhatNobodyElseCanReadOrChange) {
             std::string::npos);
   write(dir.path() / "group-writable", "k", 0620);
   EXPECT_NE(problem(dir.path() / "group-writable").find("others can change it"), std::string::npos);
-  // The group may read when it is this process's own (a Secret's defaultMode 0440 + fsGroup).
+  // A group's read bit only on root's file read by another user (a Kubernetes Secret: the
+  // CLI test Cli.Unattended.k8s_cronjob_as_written reads one as the pod's user); never on
+  // one's own file.
   write(dir.path() / "group-readable", "k", 0440);
-  ASSERT_EQ(::chown((dir.path() / "group-readable").c_str(), ::geteuid(), ::getegid()), 0);
-  EXPECT_EQ(problem(dir.path() / "group-readable"), "");
+  EXPECT_NE(problem(dir.path() / "group-readable").find("(mode 440)"), std::string::npos);
   write(dir.path() / "big", std::string(2000, 'x'), 0600);
   EXPECT_NE(problem(dir.path() / "big").find("larger than 1024 bytes"), std::string::npos);
 }
@@ -68,8 +69,20 @@ TEST(SecretFile, ALinkOthersCouldReplaceIsRefused) {
   fs::create_directory(open_dir);
   ::chmod(open_dir.c_str(), 0777);  // anyone may replace the link: not sticky
   fs::create_symlink(dir.path() / "key", open_dir / "key");
-  EXPECT_NE(problem(open_dir / "key").find("through a link in"), std::string::npos)
+  EXPECT_NE(problem(open_dir / "key")
+                .find("in the folder " + open_dir.string() +
+                      ", which is others can change it (mode 777)"),
+            std::string::npos)
       << problem(open_dir / "key");
+  // A link of someone else's is refused even in a folder of ours (the owner is all a link has).
+  fs::create_directory(dir.path() / "mine");
+  fs::create_symlink(dir.path() / "key", dir.path() / "mine" / "theirs");
+  ASSERT_EQ(::lchown((dir.path() / "mine" / "theirs").c_str(), 12345, 12345), 0);
+  EXPECT_NE(problem(dir.path() / "mine" / "theirs").find("through the link"), std::string::npos)
+      << problem(dir.path() / "mine" / "theirs");
+  // A file in a folder others can write is refused too: they could replace it.
+  write(open_dir / "plain", "k", 0600);
+  EXPECT_NE(problem(open_dir / "plain").find("in the folder"), std::string::npos);
 }
 
 }  // namespace
