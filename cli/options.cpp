@@ -4,8 +4,6 @@
 #include "io/text.hpp"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +11,7 @@
 #include <fstream>
 
 #include "io/duration.hpp"
+#include "io/secret_file.hpp"
 
 namespace devreset::cli {
 
@@ -155,13 +154,9 @@ po::variables_map parse_layered(int argc, char** argv, const po::options_descrip
     std::ifstream in(path);
     if (!in) throw po::error(fmt::format("--config {}: cannot read the file", path));
     // A config file names the tenant and where the token goes: nobody else may change it.
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 &&
-        ((st.st_mode & 022) != 0 || (st.st_uid != ::geteuid() && st.st_uid != 0))) {
-      throw po::error(fmt::format(
-          "--config {}: others can change it (mode {:o}, owner uid {}): it says where tokens "
-          "go; chmod go-w it",
-          path, st.st_mode & 0777, static_cast<unsigned>(st.st_uid)));
+    if (auto why = io::others_can_change(path)) {
+      throw po::error(
+          fmt::format("--config {}: {}: it says where tokens go; chmod go-w it", path, *why));
     }
     try {
       po::store(po::parse_config_file(in, desc), vm);

@@ -2,13 +2,12 @@
 #include "cli/plan_apply.hpp"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <boost/json.hpp>
 
 #include <filesystem>
 
 #include "io/duration.hpp"
+#include "io/secret_file.hpp"
 #include "io/text.hpp"
 
 namespace devreset::cli {
@@ -64,11 +63,8 @@ std::optional<std::string> plan_problem(const run_request& r, const io::plan_inf
         io::format_duration(r.plan_max_age));
   }
   // A plan is the reviewed evidence of what to remove: nobody else may have changed it.
-  struct stat st {};
-  if (::stat(r.plan.c_str(), &st) == 0 &&
-      ((st.st_mode & 022) != 0 || (st.st_uid != ::geteuid() && st.st_uid != 0))) {
-    return fmt::format("plan {}: others can change it (mode {:o}, owner uid {}): chmod go-w it",
-                       r.plan.string(), st.st_mode & 0777, static_cast<unsigned>(st.st_uid));
+  if (auto why = io::others_can_change(r.plan)) {
+    return fmt::format("plan {}: {}: chmod go-w it", r.plan.string(), *why);
   }
   if (ledger_is_plan(r)) {
     return fmt::format("--ledger is the plan itself: give the run a ledger of its own");

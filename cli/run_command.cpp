@@ -280,57 +280,40 @@ void tell_start(const run_request& r, std::uint64_t rows) {
       c.concurrency));
 }
 
-// The run record's account of the input.
-engine::run_input input_facts(const run_request& r, std::uint64_t rows) {
+// The run record's account of the input (and of the plan a run --plan applies).
+engine::run_input input_facts(const run_request& r, std::uint64_t rows,
+                              const std::optional<io::plan_info>& plan) {
   std::error_code ec;
-  if (!r.plan.empty()) {  // the plan's run id and time are added by run_command
-    engine::run_input in;
+  engine::run_input in;
+  in.rows = rows;
+  in.realm = r.rows.default_realm;
+  in.types = r.rows.default_types.to_string(',');
+  in.resume = r.resume;
+  if (plan) {
     in.name = r.plan.string();
     in.path = fs::absolute(r.plan, ec).string();
     in.format = "plan";
-    in.rows = rows;
-    in.realm = r.rows.default_realm;
-    in.types = r.rows.default_types.to_string(',');
-    in.resume = r.resume;
-    return in;
-  }
-  if (r.cfg.source) {  // a tenant query: its words stand for the input (resumed by re-reading)
-    return {r.cfg.source.describe(),
-            {},
-            "idm",
-            0,
-            r.rows.default_realm,
-            r.rows.default_types.to_string(','),
-            r.resume,
-            false,
-            {},
-            {}};
-  }
-  if (r.input == "-") {
-    engine::run_input in;
-    in.name = "-";
-    in.path = "-";
+    in.plan = {plan->run_id, plan->path, plan->made_at};
+  } else if (r.cfg.source) {  // a tenant query: its words stand for the input (resumed by
+                              // re-reading)
+    in.name = r.cfg.source.describe();
+    in.format = "idm";
+    in.rows = 0;
+  } else if (r.input == "-") {
+    in.name = in.path = "-";
     in.format = io::to_string(r.format.value_or(io::input_format::csv));
-    in.realm = r.rows.default_realm;
-    in.types = r.rows.default_types.to_string(',');
-    in.resume = r.resume;
-    return in;
+  } else {
+    in.name = r.input.string();
+    in.path = fs::absolute(r.input, ec).string();
+    in.format = io::to_string(r.format ? *r.format : io::format_from_extension(r.input));
   }
-  return {r.input.string(),
-          fs::absolute(r.input, ec).string(),
-          std::string(io::to_string(r.format ? *r.format : io::format_from_extension(r.input))),
-          rows,
-          r.rows.default_realm,
-          r.rows.default_types.to_string(','),
-          r.resume,
-          false,
-          {},
-          {}};
+  return in;
 }
 
 // Opens the ledger and runs the engine, with the progress display and Ctrl-C handling.
 std::optional<engine::run_result> execute(run_request& r, io::job_reader& reader,
-                                          const io::resume_index& index, std::uint64_t rows) {
+                                          const io::resume_index& index, std::uint64_t rows,
+                                          const std::optional<io::plan_info>& plan) {
   std::unique_ptr<io::ledger_writer> ledger;
   try {
     ledger = std::make_unique<io::ledger_writer>(
@@ -345,9 +328,7 @@ std::optional<engine::run_result> execute(run_request& r, io::job_reader& reader
   }
   r.cfg.run_id = new_run_id();
   r.cfg.expected_users = rows;
-  auto plan = std::move(r.cfg.input.plan);  // set by run_command for run --plan
-  r.cfg.input = input_facts(r, rows);
-  r.cfg.input.plan = std::move(plan);
+  r.cfg.input = input_facts(r, rows, plan);
   if (char d = reader.delimiter(); d != 0) r.cfg.input.delimiter = std::string(1, d);
   r.cfg.input.ignored_columns = reader.ignored_columns();
   set_log_run_id(r.cfg.run_id);
@@ -388,7 +369,6 @@ std::unique_ptr<io::job_reader> open_input(run_request& r, const std::string& te
     if (!r.plan.empty()) {
       plan = check_plan(r, tenant);
       if (!plan) return nullptr;
-      r.cfg.input.plan = {plan->run_id, plan->path, plan->made_at};
       return std::make_unique<io::plan_reader>(*plan, r.rows.default_types);
     }
     if (r.cfg.source) return std::make_unique<engine::query_reader>(r.rows);
@@ -419,8 +399,6 @@ bool confirm_run(const run_request& r, const std::optional<io::plan_info>& plan,
                                r.rows.default_realm, tenant, insecure));
 }
 
-}  // namespace
-
 // A log a person reads later gets the time on every line; --log-format json, an object.
 void choose_log_style(run_request& r) {
   const auto shown = resolve(r.progress);
@@ -431,6 +409,8 @@ void choose_log_style(run_request& r) {
     set_log_style(log_style::timestamped);
   }
 }
+
+}  // namespace
 
 int run_command(int argc, char** argv, engine::run_mode mode) {
   run_request r;
@@ -458,7 +438,7 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
                     r.name));
   }
   if (mode == engine::run_mode::reset && !confirm_run(r, plan, tenant, rows, *index)) return 2;
-  auto result = execute(r, *reader, *index, rows);
+  auto result = execute(r, *reader, *index, rows, plan);
   if (!result) return 2;
   write_summary_json(r, *result);
   return tell_outcome(r, mode, *result, argc, argv);

@@ -168,6 +168,14 @@ void write_new_file(const std::filesystem::path& path, std::string_view content,
   }
 }
 
+std::optional<std::string> others_can_change(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  if ((st.st_mode & 022) == 0 && (st.st_uid == ::geteuid() || st.st_uid == 0)) return std::nullopt;
+  return fmt::format("others can change it (mode {:o}, owner uid {})", st.st_mode & 0777,
+                     static_cast<unsigned>(st.st_uid));
+}
+
 bool is_bearer_token(std::string_view t) noexcept {
   std::size_t i = 0;
   auto ok = [](char c) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -23,6 +24,12 @@ class secret_file_error : public std::runtime_error {
 /// file (`what`: "key file", "token file") and the reason, never the content.
 std::string read_secret_file(const std::filesystem::path& path, std::size_t max_bytes,
                              std::string_view what);
+
+/// A file that names where tokens go or what to remove (a config file, a plan) must be
+/// changeable by its owner only, and owned by this user or root: nullopt when it is (or
+/// cannot be read: its reader says why), else "others can change it (mode 666, owner uid
+/// 1000)".
+std::optional<std::string> others_can_change(const std::filesystem::path& path);
 
 /// True when `token` is a bearer token by RFC 6750's grammar (b64token: letters, digits,
 /// '-', '.', '_', '~', '+', '/', then '=' padding): nothing in it can end a header line.
