@@ -20,6 +20,7 @@ unset DEVRESET_TOKEN
 export DEVRESET_RATE=0
 
 start_sim() {  # extra sim options; sets $tenant, $sim_pid, $work/{ca.pem,users.txt,token.txt}
+  rm -f "$work/ready.json"  # a sim started before in this test left its own: wait for this one's
   "$devreset" sim --seed 5 --ready-file "$work/ready.json" --ca-out "$work/ca.pem" \
     --users-out "$work/users.txt" --token sim-token "$@" >/dev/null 2>"$work/sim.err" &
   sim_pid=$!
@@ -86,6 +87,7 @@ PY
 
 start_other_sim() {  # a second tenant, same seed (the same users); sets $tenant_b, $work/b/ca.pem
   mkdir -p "$work/b"
+  rm -f "$work/b/ready.json"
   "$devreset" sim --seed 5 --ready-file "$work/b/ready.json" --ca-out "$work/b/ca.pem" \
     --token sim-token "$@" >/dev/null 2>"$work/b/sim.err" &
   other_pids+=($!)
