@@ -23,7 +23,7 @@ resume_on_another_tenant_is_refused)
   start_other_sim --users 20
   run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err" || fail "run on A: $(cat "$work/err")"
   cp "$work/l.jsonl" "$work/before"
-  set +e; run_b --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --resume 2>"$work/err"; rc=$?; set -e
+  exit_code rc run_b --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --resume 2>"$work/err"
   [[ $rc -eq 2 ]] || fail "resume on B exited $rc, not 2: $(cat "$work/err")"
   grep -q "ledger $work/l.jsonl records runs on ${tenant}/am; this run is on ${tenant_b}/am: use a new ledger" "$work/err" \
     || fail "no line naming both tenants: $(cat "$work/err")"
@@ -56,8 +56,8 @@ failed_out_names_its_tenant)
   # report --failed-out names tenant and realm in its first line; a run elsewhere warns.
   start_sim --users 40 --fail-rate 0.5
   start_other_sim --users 40
-  set +e; run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --max-attempts 1 --types oath 2>"$work/err"; set -e
-  set +e; "$devreset" report "$work/l.jsonl" --failed-out "$work/retry.csv" >"$work/report.txt"; rc=$?; set -e
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --max-attempts 1 --types oath 2>"$work/err" || true
+  exit_code rc "$devreset" report "$work/l.jsonl" --failed-out "$work/retry.csv" >"$work/report.txt"
   [[ $rc -eq 1 ]] || fail "report of a run with failures exited $rc"
   head -1 "$work/retry.csv" | grep -qx "# devreset: tenant ${tenant}/am realm /realms/root/realms/alpha" \
     || fail "first line: $(head -1 "$work/retry.csv")"
@@ -76,11 +76,8 @@ failed_out_names_its_tenant)
 wrong_realm_costs_one_line)
   # Issue 17: a typo in the realm is one line and no user record, not 50 "not found".
   start_sim --users 50
-  set +e
-  "$devreset" run --tenant "$tenant" --realm beta --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+  exit_code rc "$devreset" run --tenant "$tenant" --realm beta --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
     --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"
-  rc=$?
-  set -e
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(cat "$work/err")"
   grep -q "preflight: realm 'beta' does not exist on ${tenant}/am (404 Not Found: Realm \"/beta\" not found): check --realm" "$work/err" \
     || fail "$(cat "$work/err")"
@@ -94,7 +91,7 @@ wrong_realm_costs_one_line)
   ;;
 wrong_am_path_costs_one_line)
   start_sim --users 50
-  set +e; run --am-path /openam --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --am-path /openam --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(cat "$work/err")"
   grep -q "preflight: nothing answers at ${tenant}/openam/json/realms/root/realms/alpha (404 Not Found (an HTML page: \"HTTP Status 404 – Not Found\")): is --am-path right?" "$work/err" \
     || fail "$(cat "$work/err")"
@@ -105,7 +102,7 @@ html_server_is_not_a_tenant)
   # A URL that points at a web server (here the sim with AM elsewhere): HTML 404s are not
   # "user not found", in the preflight or after it.
   start_sim --users 30 --am-path /elsewhere
-  set +e; run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(cat "$work/err")"
   grep -q "nothing answers at ${tenant}/am/json" "$work/err" || fail "$(cat "$work/err")"
   [[ ! -s "$work/l.jsonl" ]] || fail "the ledger holds records"
@@ -116,12 +113,12 @@ not_found_storm_guard)
   start_sim --users 5
   python3 -c 'import uuid
 for i in range(40): print(uuid.UUID(int=0xdead0000 + i))' >"$work/gone.txt"
-  set +e; run --input "$work/gone.txt" --ledger "$work/l.jsonl" --yes --concurrency 1 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --input "$work/gone.txt" --ledger "$work/l.jsonl" --yes --concurrency 1 2>"$work/err"
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(cat "$work/err")"
   grep -q "the first 20 users were all not found: is this the right tenant and realm?" "$work/err" || fail "$(cat "$work/err")"
   [[ $(count_records "$work/l.jsonl" not_found) -eq 20 ]] || fail "not 20 not_found records before the stop"
   grep -q '"end":"aborted"' "$work/l.jsonl" || fail "no aborted summary"
-  set +e; run --input "$work/gone.txt" --ledger "$work/l2.jsonl" --yes --not-found-guard 0 2>"$work/err2"; rc=$?; set -e
+  exit_code rc run --input "$work/gone.txt" --ledger "$work/l2.jsonl" --yes --not-found-guard 0 2>"$work/err2"
   [[ $rc -eq 1 ]] || fail "guard off: exit $rc, not 1: $(cat "$work/err2")"
   [[ $(count_records "$work/l2.jsonl" not_found) -eq 40 ]] || fail "guard off: not 40 not_found"
   grep -q "To retry" "$work/err2" && fail "advised a retry that would fail again: $(cat "$work/err2")"
@@ -131,7 +128,7 @@ a_few_missing_users_do_not_abort)
   start_sim --users 30
   { python3 -c 'import uuid
 for i in range(3): print(uuid.UUID(int=0xdead0000 + i))'; cat "$work/users.txt"; } >"$work/in.txt"
-  set +e; run --input "$work/in.txt" --ledger "$work/l.jsonl" --yes --concurrency 2 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --input "$work/in.txt" --ledger "$work/l.jsonl" --yes --concurrency 2 2>"$work/err"
   [[ $rc -eq 1 ]] || fail "exit $rc, not 1: $(cat "$work/err")"
   [[ $(count_records "$work/l.jsonl" not_found) -eq 3 && $(count_records "$work/l.jsonl" ok) -eq 30 ]] \
     || fail "$(cat "$work/err")"
@@ -146,12 +143,12 @@ report_counts_users_not_reached)
   pid=$!
   for _ in $(seq 100); do [[ $(user_records "$work/l.jsonl" 2>/dev/null) -ge 5 ]] && break; sleep 0.1; done
   kill -INT "$pid"
-  set +e; wait "$pid"; rc=$?; set -e
+  exit_code rc wait "$pid"
   [[ $rc -eq 3 ]] || fail "interrupted run exited $rc"
   done_n=$(count_records "$work/l.jsonl" ok)
   left=$((600 - done_n))
   (( left > 0 )) || fail "every user was done before the interrupt"
-  set +e; "$devreset" report "$work/l.jsonl" --failed-out "$work/retry.csv" >"$work/report.txt"; rc=$?; set -e
+  exit_code rc "$devreset" report "$work/l.jsonl" --failed-out "$work/retry.csv" >"$work/report.txt"
   [[ $rc -eq 1 ]] || fail "report exited $rc after an interrupted run: $(cat "$work/report.txt")"
   grep -q "^$left user(s) of $work/users.txt not reached: the run was interrupted.$" "$work/report.txt" \
     || fail "report: $(cat "$work/report.txt")"
@@ -175,7 +172,7 @@ tenant_that_goes_away_aborts)
   for _ in $(seq 100); do [[ $(user_records "$work/l.jsonl" 2>/dev/null) -ge 20 ]] && break; sleep 0.1; done
   kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; sim_pid=""
   start=$SECONDS
-  set +e; wait "$pid"; rc=$?; set -e
+  exit_code rc wait "$pid"
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(tail -5 "$work/err")"
   (( SECONDS - start < 60 )) || fail "took $((SECONDS - start)) s to give up"
   grep -q "aborted: the tenant stopped answering at 20[0-9-]*T[0-9:.]*Z: .*refused" "$work/err" || fail "$(tail -5 "$work/err")"
@@ -189,7 +186,7 @@ two_runs_on_one_ledger)
   run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 2 2>"$work/err1" &
   pid=$!
   for _ in $(seq 100); do [[ -s "$work/l.jsonl" ]] && break; sleep 0.1; done
-  set +e; run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --resume 2>"$work/err2"; rc=$?; set -e
+  exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --resume 2>"$work/err2"
   [[ $rc -eq 2 ]] || fail "second run exited $rc, not 2: $(cat "$work/err2")"
   grep -q "ledger $work/l.jsonl is in use by another devreset (PID [0-9]*)" "$work/err2" || fail "$(cat "$work/err2")"
   wait "$pid" || fail "the first run failed: $(cat "$work/err1")"
@@ -218,7 +215,7 @@ ctrl_c_through_a_pipe)
   kill "$reader"; wait "$reader" 2>/dev/null || true
   sleep 1.2  # a progress line or two goes to the dead pipe
   kill -INT "$pid"
-  set +e; wait "$pid"; rc=$?; set -e
+  exit_code rc wait "$pid"
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3 (141 is SIGPIPE)"
   grep -q '"record":"summary".*"end":"interrupted"' "$work/l.jsonl" || fail "no summary record"
   # stderr closed altogether: the run finishes as usual.
@@ -232,7 +229,7 @@ failed_preflight_then_fixed)
   # empty, and the same command with the token fixed runs without --resume.
   start_sim --users 10
   echo wrong-token >"$work/token.txt"
-  set +e; run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3"
   grep -q "preflight: the tenant refused the token" "$work/err" || fail "$(cat "$work/err")"
   grep -q -- "--resume" "$work/err" && fail "advised --resume after a failed preflight: $(cat "$work/err")"
@@ -261,11 +258,8 @@ plan_is_not_a_failed_run)
   # plan exits 0 when every user was planned, totals the devices it found, never advises
   # --resume; the confirmation of a resumed run says how many users are left.
   start_sim --users 30
-  set +e
-  "$devreset" plan --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+  exit_code rc "$devreset" plan --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
     --input "$work/users.txt" --ledger "$work/p.jsonl" --progress none 2>"$work/err"
-  rc=$?
-  set -e
   [[ $rc -eq 0 ]] || fail "plan exited $rc: $(cat "$work/err")"
   grep -q -- "--resume" "$work/err" && fail "plan advised --resume: $(cat "$work/err")"
   found=$(python3 - "$work/p.jsonl" <<'PY'

@@ -14,6 +14,12 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL ($case_name): $*" >&2; exit 1; }
+exit_code() {  # VAR command...: runs the command (a failure does not end the test), its exit code in VAR
+  local -n exit_code_var=$1
+  shift
+  exit_code_var=0
+  "$@" || exit_code_var=$?
+}
 unset DEVRESET_TOKEN
 # The sim is local: no ceiling (the default --rate 50 is for a production tenant) unless a
 # case sets one; a case about the default unsets this.

@@ -140,27 +140,18 @@ another_tenants_plan_is_refused)
   start_sim
   make_plan
   start_other_sim
-  set +e
-  "$devreset" run --tenant "$tenant_b" --ca-file "$work/b/ca.pem" --token-file "$work/token.txt" \
+  exit_code code "$devreset" run --tenant "$tenant_b" --ca-file "$work/b/ca.pem" --token-file "$work/token.txt" \
     --plan "$work/plan.jsonl" --ledger "$work/run.jsonl" --yes 2>"$work/err"
-  code=$?
-  set -e
   [[ $code -eq 2 ]] || fail "exit $code"
   grep -q "was made on $tenant/am; this run is on $tenant_b/am" "$work/err" || fail "$(cat "$work/err")"
   [[ ! -e "$work/run.jsonl" ]] || fail "a ledger was written"
   [[ $(json_get "$(stats_b)" '["requests"]') -eq 0 ]] || fail "requests were sent"
   # The same with a plan that did not finish, and with the plan as the run's own ledger.
-  set +e
-  apply --ledger "$work/plan.jsonl" --yes --resume 2>"$work/err"
-  code=$?
-  set -e
+  exit_code code apply --ledger "$work/plan.jsonl" --yes --resume 2>"$work/err"
   [[ $code -eq 2 ]] && grep -q "the plan itself" "$work/err" || fail "own ledger: $code $(cat "$work/err")"
   head -n -1 "$work/plan.jsonl" >"$work/cut.jsonl"
   mv "$work/cut.jsonl" "$work/plan.jsonl"
-  set +e
-  apply --ledger "$work/run.jsonl" --yes 2>"$work/err"
-  code=$?
-  set -e
+  exit_code code apply --ledger "$work/run.jsonl" --yes 2>"$work/err"
   [[ $code -eq 2 ]] && grep -q "did not finish (it has no summary)" "$work/err" || fail "cut: $code $(cat "$work/err")"
   ;;
 an_old_plan_is_refused)
@@ -173,20 +164,17 @@ run = json.loads(lines[0]); run["started_at"] = "2026-01-02T03:04:05.000Z"
 open(sys.argv[1], "w").write("\n".join([json.dumps(run)] + lines[1:]) + "\n")
 PY
   before=$(requests)
-  set +e
-  apply --ledger "$work/run.jsonl" --yes 2>"$work/err"
-  code=$?
-  set -e
+  exit_code code apply --ledger "$work/run.jsonl" --yes 2>"$work/err"
   [[ $code -eq 2 ]] || fail "exit $code"
   grep -q "was made .* ago (2026-01-02T03:04:05.000Z), more than --plan-max-age 24h" "$work/err" || fail "$(cat "$work/err")"
   [[ $(requests) -eq $before && ! -e "$work/run.jsonl" ]] || fail "something was sent or written"
   # A plan others could have changed, or from the future: refused too.
   chmod 666 "$work/plan.jsonl"
-  set +e; apply --ledger "$work/run.jsonl" --yes --plan-max-age 10000h 2>"$work/err"; code=$?; set -e
+  exit_code code apply --ledger "$work/run.jsonl" --yes --plan-max-age 10000h 2>"$work/err"
   [[ $code -eq 2 ]] && grep -q "others can change it (mode 666" "$work/err" || fail "0666 plan: $(cat "$work/err")"
   chmod 600 "$work/plan.jsonl"
   sed -Ei '1s/"started_at": ?"[^"]*"/"started_at":"2099-01-01T00:00:00.000Z"/' "$work/plan.jsonl"
-  set +e; apply --ledger "$work/run.jsonl" --yes 2>"$work/err"; code=$?; set -e
+  exit_code code apply --ledger "$work/run.jsonl" --yes 2>"$work/err"
   [[ $code -eq 2 ]] && grep -q "in the future" "$work/err" || fail "future plan: $(cat "$work/err")"
   sed -Ei '1s/"started_at": ?"[^"]*"/"started_at":"2026-01-02T03:04:05.000Z"/' "$work/plan.jsonl"
   apply --ledger "$work/run.jsonl" --yes --plan-max-age 10000h 2>"$work/err" || fail "$(cat "$work/err")"
@@ -194,10 +182,7 @@ PY
 types_narrow_never_widen)
   start_sim
   make_plan --types oath,webauthn
-  set +e
-  apply --ledger "$work/run.jsonl" --yes --types oath,push 2>"$work/err"
-  code=$?
-  set -e
+  exit_code code apply --ledger "$work/run.jsonl" --yes --types oath,push 2>"$work/err"
   [[ $code -eq 2 ]] && grep -q "types can only narrow a plan: it looked at oath,webauthn (not at push)" "$work/err" ||
     fail "widened: $code $(cat "$work/err")"
   apply --ledger "$work/run.jsonl" --yes --types oath 2>"$work/err" || fail "$(cat "$work/err")"
@@ -205,10 +190,7 @@ types_narrow_never_widen)
   [[ $types == "['oath']" ]] || fail "types run: $types"
   [[ $(json_get "$(stats)" '["by_endpoint"].get("delete:webauthn", {})') == "{}" ]] || fail "webauthn devices were deleted"
   # A --realm other than the plan's is refused; the plan's own is fine.
-  set +e
-  apply --ledger "$work/run2.jsonl" --yes --realm beta 2>"$work/err"
-  code=$?
-  set -e
+  exit_code code apply --ledger "$work/run2.jsonl" --yes --realm beta 2>"$work/err"
   [[ $code -eq 2 ]] && grep -q "is for realm /realms/root/realms/alpha; --realm says /realms/root/realms/beta" "$work/err" ||
     fail "realm: $code $(cat "$work/err")"
   ;;

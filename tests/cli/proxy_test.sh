@@ -123,11 +123,8 @@ an_https_proxy)
   [[ $(count_records "$work/l.jsonl" ok) -eq 20 ]] || fail "not 20 ok"
   [[ $(connects_through_proxy) -eq $(json_get "$(summary_of "$work/l.jsonl")" '["connections"]') ]] \
     || fail "CONNECTs: $(connects_through_proxy)"
-  set +e
-  run --input "$work/users.txt" --ledger "$work/u.jsonl" --yes --proxy "https://127.0.0.1:$tls_port" \
+  exit_code rc run --input "$work/users.txt" --ledger "$work/u.jsonl" --yes --proxy "https://127.0.0.1:$tls_port" \
     >/dev/null 2>"$work/err2"
-  rc=$?
-  set -e
   [[ $rc -eq 3 ]] && grep -q "TLS handshake with the proxy at https://127.0.0.1:$tls_port: certificate verification failed" "$work/err2" \
     || fail "an unknown proxy certificate: exit $rc: $(cat "$work/err2")"
   ;;

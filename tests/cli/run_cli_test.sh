@@ -17,7 +17,7 @@ some_failures_exit_1)
   start_sim --users 5
   cp "$work/users.txt" "$work/in.txt"
   echo "00000000-0000-4000-8000-00000000dead" >>"$work/in.txt"
-  set +e; run --input "$work/in.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --input "$work/in.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"
   [[ $rc -eq 1 ]] || fail "exit $rc, not 1"
   [[ $(count_records "$work/l.jsonl" not_found) -eq 1 ]] || fail "no not_found record"
   # Only a user that does not exist is not ok: a retry would change nothing, none is advised.
@@ -48,7 +48,7 @@ existing_ledger_untouched)
   start_sim --users 3
   printf '{"record":"run","run_id":"old"}\n' >"$work/l.jsonl"
   cp "$work/l.jsonl" "$work/before"
-  set +e; run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"
   [[ $rc -eq 2 ]] || fail "exit $rc, not 2"
   grep -q "already exists: pass --resume" "$work/err" || fail "$(cat "$work/err")"
   cmp -s "$work/l.jsonl" "$work/before" || fail "the ledger changed"
@@ -72,7 +72,7 @@ sigint_then_resume)
   pid=$!
   sleep 1.5
   kill -INT "$pid"
-  set +e; wait "$pid"; rc=$?; set -e
+  exit_code rc wait "$pid"
   [[ $rc -eq 3 ]] || fail "interrupted run exited $rc, not 3: $(cat "$work/err")"
   grep -q '"end":"interrupted"' "$work/l.jsonl" || fail "no interrupted summary record"
   done_first=$(count_records "$work/l.jsonl" ok)
@@ -110,11 +110,8 @@ plan_changes_nothing)
   start_sim --users 20
   before=$(json_get "$(stats)" '["devices_left"]')
   # A run without a terminal and without --yes is refused before anything is sent.
-  set +e
-  setsid -w "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
+  exit_code rc setsid -w "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
     --token-file "$work/token.txt" --input "$work/users.txt" --ledger "$work/p.jsonl" </dev/null 2>"$work/err"
-  rc=$?
-  set -e
   [[ $rc -eq 2 && ! -s "$work/p.jsonl" ]] || fail "an unconfirmed run: exit $rc: $(cat "$work/err")"
   "$devreset" plan --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
     --input "$work/users.txt" --ledger "$work/plan.jsonl" --progress none </dev/null 2>"$work/err" \
@@ -136,13 +133,13 @@ service_account)
   grep -q "can be read by others" "$work/err" && fail "warned about a 0600 key"
   [[ $(json_get "$(stats)" '["tokens_issued"]') -ge 1 ]] || fail "no token issued"
   # A wrong account id: one clear line with the tenant's words, exit 3, nothing reset.
-  set +e; sa_run sa-typo "$work/sa.jwk.json" "$work/l2.jsonl" >"$work/out2" 2>"$work/err2"; rc=$?; set -e
+  exit_code rc sa_run sa-typo "$work/sa.jwk.json" "$work/l2.jsonl" >"$work/out2" 2>"$work/err2"
   [[ $rc -eq 3 ]] || fail "wrong account exited $rc: $(cat "$work/err2")"
   grep -q "preflight: cannot get a token: .*invalid_client" "$work/err2" || fail "$(cat "$work/err2")"
   # A key others can read is refused (exit 2, nothing sent, no ledger).
   chmod 644 "$work/sa.jwk.json"
   before=$(json_get "$(stats)" '["requests"]')
-  set +e; sa_run sa-cli "$work/sa.jwk.json" "$work/l3.jsonl" >/dev/null 2>"$work/err3"; rc=$?; set -e
+  exit_code rc sa_run sa-cli "$work/sa.jwk.json" "$work/l3.jsonl" >/dev/null 2>"$work/err3"
   [[ $rc -eq 2 ]] || fail "a 0644 key: exit $rc, not 2: $(cat "$work/err3")"
   grep -q "others can read or change it (mode 644): chmod 600 it" "$work/err3" || fail "$(cat "$work/err3")"
   [[ $(json_get "$(stats)" '["requests"]') -eq $before ]] || fail "a 0644 key: requests were sent"
@@ -221,7 +218,7 @@ revoked_token_aborts_run)
   pid=$!
   sleep 1.5
   echo revoked-token >"$work/token.txt.new" && mv "$work/token.txt.new" "$work/token.txt"
-  set +e; wait "$pid"; rc=$?; set -e
+  exit_code rc wait "$pid"
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(cat "$work/err")"
   grep -q "refused 5 requests in a row" "$work/err" || fail "$(cat "$work/err")"
   grep -q "revoked-token" "$work/err" "$work/l.jsonl" && fail "the token leaked"
@@ -234,10 +231,7 @@ revoked_token_aborts_run)
   ;;
 failed_out_feeds_a_rerun)
   start_sim --users 60 --fail-rate 0.5
-  set +e
-  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --max-attempts 1 --types oath,push 2>"$work/err"
-  rc=$?
-  set -e
+  exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --max-attempts 1 --types oath,push 2>"$work/err"
   [[ $rc -eq 1 ]] || fail "a run with failures exited $rc, not 1"
   "$devreset" report "$work/l.jsonl" --failed-out "$work/retry.csv" >"$work/report.txt" && fail "report said all ok"
   grep -q "Users:  ok" "$work/report.txt" || fail "report text: $(cat "$work/report.txt")"
@@ -339,10 +333,8 @@ ledger_disk_full)
   # The ledger's file system fills up mid-run (here: a file-size limit, which gives the same
   # write error as a full disk): a clear abort, exit 3, the ledger whole; --resume then ends it.
   start_sim --users 200
-  set +e
-  (ulimit -f 12; run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes) 2>"$work/err"
-  rc=$?
-  set -e
+  run_in_12_kib() { (ulimit -f 12; run "$@"); }
+  exit_code rc run_in_12_kib --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(tail -5 "$work/err")"
   grep -q "l.jsonl" "$work/err" || fail "the error does not name the ledger: $(tail -5 "$work/err")"
   grep -qi "file too large\|no space" "$work/err" || fail "the error does not say why: $(tail -5 "$work/err")"
@@ -363,7 +355,7 @@ tls_name_is_checked)
   # its CA is trusted: the sim on 127.0.0.2 holds a certificate for localhost and 127.0.0.1.
   start_sim --users 5 --listen 127.0.0.2:0
   [[ "$tenant" == https://127.0.0.2:* ]] || fail "the sim is not on 127.0.0.2: $tenant"
-  set +e; run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(cat "$work/err")"
   grep -qi "certificate" "$work/err" || fail "the error does not name the certificate: $(cat "$work/err")"
   [[ $(json_get "$(stats)" '["requests"]') -eq 0 ]] || fail "requests were sent to a tenant of another name"
@@ -387,7 +379,7 @@ second_ctrl_c_leaves_at_once)
   kill -0 "$pid" 2>/dev/null || fail "the first Ctrl-C did not wait for the users in flight"
   start=$(date +%s%N)
   kill -INT "$pid"
-  set +e; wait "$pid"; rc=$?; set -e
+  exit_code rc wait "$pid"
   took_ms=$(( ($(date +%s%N) - start) / 1000000 ))
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3"
   (( took_ms < 2000 )) || fail "the second Ctrl-C took $took_ms ms (grace 60 s)"
@@ -404,7 +396,7 @@ token_file_refreshed_mid_run)
   pid=$!
   sleep 1
   echo fresh-token >"$work/token.new" && mv "$work/token.new" "$work/token.txt"
-  set +e; wait "$pid"; rc=$?; set -e
+  exit_code rc wait "$pid"
   [[ $rc -eq 0 ]] || fail "exit $rc: $(tail -5 "$work/err")"
   [[ $(count_records "$work/l.jsonl" ok) -eq 300 ]] || fail "not 300 ok"
   grep -q "fresh-token" "$work/l.jsonl" "$work/err" && fail "the token leaked"
@@ -480,7 +472,7 @@ PY
   [[ "$(json_get "$s" '["devices_left"]')" == "$before" ]] || fail "the probe changed the tenant"
   [[ $(json_get "$s" '["deletes"]') -eq 0 && $(json_get "$s" '["resets_per_user"]["1"]') -eq 0 ]] \
     || fail "the probe reset or deleted something"
-  set +e; probe --rate 50 --out "$work/probe.jsonl" >/dev/null 2>"$work/err2"; rc=$?; set -e
+  exit_code rc probe --rate 50 --out "$work/probe.jsonl" >/dev/null 2>"$work/err2"
   [[ $rc -eq 2 ]] && grep -q "never overwritten" "$work/err2" || fail "an existing --out: exit $rc"
   ;;
 probe_stops_at_its_ceiling_and_max_duration)
@@ -508,10 +500,7 @@ names_and_mails_resolved_in_batches)
     echo "nobody,"
     echo '"x"" or true or userName eq """,'
   } >"$work/names.csv"
-  set +e
-  run --input "$work/names.csv" --ledger "$work/n.jsonl" --yes --types oath >"$work/out" 2>"$work/err"
-  rc=$?
-  set -e
+  exit_code rc run --input "$work/names.csv" --ledger "$work/n.jsonl" --yes --types oath >"$work/out" 2>"$work/err"
   [[ $rc -eq 1 ]] || fail "exit $rc (expected 1: some users not ok): $(cat "$work/err")"
   python3 - "$work/n.jsonl" "$work/users.txt" <<'PY' || fail "the ledger: $(tail -n 5 "$work/n.jsonl")"
 import json, sys
@@ -545,10 +534,7 @@ PY
 idm_scope_refused_in_the_preflight)
   start_sim --users 20 --token-scopes 'fr:am:*'
   printf 'user_name\nuser000001\n' >"$work/names.csv"
-  set +e
-  run --input "$work/names.csv" --ledger "$work/l.jsonl" --yes >"$work/out" 2>"$work/err"
-  rc=$?
-  set -e
+  exit_code rc run --input "$work/names.csv" --ledger "$work/l.jsonl" --yes >"$work/out" 2>"$work/err"
   [[ $rc -eq 3 ]] || fail "exit $rc (expected 3)"
   grep -q "may not read users at https://.*/openidm/managed/alpha_user (403 Forbidden): it needs the fr:idm:\* scope" "$work/err" \
     || fail "not one clear line: $(cat "$work/err")"
@@ -560,10 +546,7 @@ verify_finds_devices_left)
   # The users named by user name: --failed-out then names them the same way.
   start_sim --users 40 --leave-behind-rate 0.5
   { echo user_name; for i in $(seq 0 39); do printf 'user%06d\n' "$i"; done; } >"$work/names.csv"
-  set +e
-  run --input "$work/names.csv" --ledger "$work/v.jsonl" --yes --types oath,push --verify >"$work/out" 2>"$work/err"
-  rc=$?
-  set -e
+  exit_code rc run --input "$work/names.csv" --ledger "$work/v.jsonl" --yes --types oath,push --verify >"$work/out" 2>"$work/err"
   [[ $rc -eq 1 ]] || fail "exit $rc (expected 1: devices remain): $(cat "$work/err")"
   s=$(stats)
   left=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1])["devices_left"]; print(d["oath"] + d["push"])' "$s")
@@ -609,10 +592,10 @@ PY
   [[ $(json_get "$(stats)" '["resets_per_user"]["2+"]') -eq 0 ]] || fail "a resumed query reset a user twice"
   run --group group3 --ledger "$work/g.jsonl" --yes --types push >/dev/null 2>"$work/err" || fail "--group: $(cat "$work/err")"
   [[ $(grep -c '"record":"user"' "$work/g.jsonl") -eq 1000 ]] || fail "group3 has 1000 members"
-  set +e; run --group nosuch --ledger "$work/n.jsonl" --yes >/dev/null 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --group nosuch --ledger "$work/n.jsonl" --yes >/dev/null 2>"$work/err"
   [[ $rc -eq 3 ]] && grep -q "no group named 'nosuch' in realm /realms/root/realms/alpha" "$work/err" \
     || fail "an unknown group: exit $rc: $(cat "$work/err")"
-  set +e; run --query 'userName eq' --ledger "$work/b.jsonl" --yes >/dev/null 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --query 'userName eq' --ledger "$work/b.jsonl" --yes >/dev/null 2>"$work/err"
   [[ $rc -eq 3 ]] && grep -q "Invalid query filter" "$work/err" || fail "a bad filter: exit $rc: $(cat "$work/err")"
   ;;
 input_as_people_save_it)

@@ -18,7 +18,7 @@ tenant_text_never_reaches_the_terminal_raw)
   # 1. A tenant whose error messages carry a C1 CSI and bidi overrides: escaped on stderr,
   # in the ledger and in the report.
   start_sim --users 5 --hostile controls
-  set +e; run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --types oath >"$work/out" 2>"$work/err"; set -e
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --types oath >"$work/out" 2>"$work/err" || true
   grep -q 'Bad \\\\u{009B}31m request \\\\u{202E}desrever' "$work/l.jsonl" || fail "not escaped in the ledger: $(head -c 600 "$work/l.jsonl")"
   "$devreset" report "$work/l.jsonl" >"$work/report" 2>&1 || true
   for f in "$work/l.jsonl" "$work/err" "$work/out" "$work/report"; do
@@ -70,19 +70,19 @@ failed_out_never_clobbers_a_file)
   # 4. --failed-out writes a new file: never the ledger, never through a link, never over a
   # file (unless --force), 0600.
   start_sim --users 20 --fail-rate 1
-  set +e; run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --max-attempts 1 --types oath 2>/dev/null; set -e
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --max-attempts 1 --types oath 2>/dev/null || true
   cp "$work/l.jsonl" "$work/before"
-  set +e; "$devreset" report "$work/l.jsonl" --failed-out "$work/l.jsonl" --force >/dev/null 2>"$work/err"; rc=$?; set -e
+  exit_code rc "$devreset" report "$work/l.jsonl" --failed-out "$work/l.jsonl" --force >/dev/null 2>"$work/err"
   [[ $rc -eq 2 ]] || fail "the ledger as --failed-out: exit $rc"
   grep -q "that is the ledger" "$work/err" || fail "$(cat "$work/err")"
   cmp -s "$work/l.jsonl" "$work/before" || fail "the ledger was changed"
   echo precious >"$work/target"
   ln -s "$work/target" "$work/link.csv"
-  set +e; "$devreset" report "$work/l.jsonl" --failed-out "$work/link.csv" >/dev/null 2>"$work/err"; rc=$?; set -e
+  exit_code rc "$devreset" report "$work/l.jsonl" --failed-out "$work/link.csv" >/dev/null 2>"$work/err"
   [[ $rc -eq 2 ]] || fail "a link as --failed-out: exit $rc"
   [[ $(cat "$work/target") == precious ]] || fail "the link's target was overwritten"
   echo old >"$work/retry.csv"
-  set +e; "$devreset" report "$work/l.jsonl" --failed-out "$work/retry.csv" >/dev/null 2>"$work/err"; rc=$?; set -e
+  exit_code rc "$devreset" report "$work/l.jsonl" --failed-out "$work/retry.csv" >/dev/null 2>"$work/err"
   [[ $rc -eq 2 ]] || fail "an existing file: exit $rc"
   grep -q "already exists" "$work/err" || fail "$(cat "$work/err")"
   "$devreset" report "$work/l.jsonl" --failed-out "$work/retry.csv" --force >/dev/null 2>&1 || true
@@ -109,19 +109,19 @@ files_others_can_change_are_refused)
   # ledger is never a file that existed.
   start_sim --users 3
   : >"$work/shared.jsonl"; chmod 666 "$work/shared.jsonl"
-  set +e; run --input "$work/users.txt" --ledger "$work/shared.jsonl" --yes 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --input "$work/users.txt" --ledger "$work/shared.jsonl" --yes 2>"$work/err"
   [[ $rc -eq 2 ]] || fail "an existing empty ledger: exit $rc"
-  set +e; run --input "$work/users.txt" --ledger "$work/shared.jsonl" --yes --resume 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --input "$work/users.txt" --ledger "$work/shared.jsonl" --yes --resume 2>"$work/err"
   [[ $rc -eq 2 ]] || fail "resuming a 0666 ledger: exit $rc"
   grep -q "others can read or change it (mode 666)" "$work/err" || fail "$(cat "$work/err")"
   chmod 644 "$work/token.txt"
-  set +e; run --input "$work/users.txt" --ledger "$work/a.jsonl" --yes 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --input "$work/users.txt" --ledger "$work/a.jsonl" --yes 2>"$work/err"
   [[ $rc -eq 2 ]] || fail "a 0644 token file: exit $rc"
   grep -q "token file $work/token.txt: others can read or change it (mode 644)" "$work/err" || fail "$(cat "$work/err")"
   chmod 600 "$work/token.txt"
   printf 'tenant = %s\nrealm = alpha\nca-file = %s\ntoken-file = %s\n' "$tenant" "$work/ca.pem" "$work/token.txt" >"$work/d.conf"
   chmod 666 "$work/d.conf"
-  set +e; "$devreset" run --config "$work/d.conf" --input "$work/users.txt" --ledger "$work/b.jsonl" --yes 2>"$work/err"; rc=$?; set -e
+  exit_code rc "$devreset" run --config "$work/d.conf" --input "$work/users.txt" --ledger "$work/b.jsonl" --yes 2>"$work/err"
   [[ $rc -eq 2 ]] || fail "a config others can write: exit $rc"
   grep -q "others can change it" "$work/err" || fail "$(cat "$work/err")"
   [[ $(json_get "$(stats)" '["requests"]') -eq 0 ]] || fail "requests were sent"
@@ -133,7 +133,7 @@ insecure_only_from_the_command_line)
   set +e; DEVRESET_INSECURE=1 run --input "$work/users.txt" --ledger "$work/x.jsonl" --yes 2>"$work/err"; rc=$?; set -e
   [[ $rc -eq 2 ]] || fail "DEVRESET_INSECURE: exit $rc"
   grep -q "insecure is taken from the command line only" "$work/err" || fail "$(cat "$work/err")"
-  set +e; run --input "$work/users.txt" --ledger "$work/x.jsonl" --yes --insecure 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --input "$work/users.txt" --ledger "$work/x.jsonl" --yes --insecure 2>"$work/err"
   [[ $rc -eq 2 ]] || fail "--insecure with --ca-file: exit $rc"
   cmd="$devreset run --tenant $tenant --realm alpha --insecure --token-file $work/token.txt --input $work/users.txt --ledger $work/l.jsonl --progress none"
   echo yes | script -q -e -c "$cmd" /dev/null >"$work/tty" 2>&1 || fail "$(cat "$work/tty")"
@@ -166,7 +166,7 @@ a_name_mismatch_says_which_names)
   # 11. A certificate for other names: the error says the name does not match, and which
   # names the certificate has.
   start_sim --users 3 --listen 127.0.0.2:0
-  set +e; run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"; rc=$?; set -e
+  exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3"
   grep -q "IP address mismatch (the certificate is for localhost, 127.0.0.1, an IPv6 address, not 127.0.0.2)" "$work/err" ||
     fail "$(cat "$work/err")"

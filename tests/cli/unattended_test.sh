@@ -29,7 +29,7 @@ k8s_cronjob_as_written)
   { echo user_id; cat "$work/users.txt"; echo 00000000-0000-4000-8000-00000000dead; } >"$vol/config/users.csv"
   chmod 644 "$vol/config/users.csv"
   [[ $pod_script == *"exec devreset run"* ]] || fail "script: $pod_script"
-  set +e; pod_run >"$work/out" 2>"$work/err"; code=$?; set -e
+  exit_code code pod_run >"$work/out" 2>"$work/err"
   [[ $code -eq 0 ]] || fail "the Job's command exited $code: $(cat "$work/err")"
   ledger=$(ls "$vol/ledger"/ledger-*.jsonl)
   [[ $(stat -c %u "$ledger") -eq $pod_user ]] || fail "the ledger is not the pod user's"
@@ -75,7 +75,7 @@ assert any(json.loads(l)["message"].startswith("Users:  ok 40") for l in lines)
 PY
   # A tenant gone before the first request: the summary says so, no empty figures.
   kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; sim_pid=""
-  set +e; run --input "$work/users.txt" --ledger "$work/gone.jsonl" --yes 2>"$work/gerr"; code=$?; set -e
+  exit_code code run --input "$work/users.txt" --ledger "$work/gone.jsonl" --yes 2>"$work/gerr"
   [[ $code -eq 3 ]] || fail "tenant gone: exit $code"
   grep -q "Types:  *$\|p50 0.0 ms" "$work/gerr" && fail "empty figures: $(cat "$work/gerr")"
   grep -q "preflight" "$work/gerr" || fail "$(cat "$work/gerr")"
@@ -119,7 +119,7 @@ latency_figures_are_honest)
 users_from_standard_input_and_a_stale_list)
   start_sim --users 20
   { echo user_id; cat "$work/users.txt"; echo 00000000-0000-4000-8000-00000000dead; } >"$work/in.csv"
-  set +e; run --input - --ledger "$work/l.jsonl" --yes <"$work/in.csv" 2>"$work/err"; code=$?; set -e
+  exit_code code run --input - --ledger "$work/l.jsonl" --yes <"$work/in.csv" 2>"$work/err"
   [[ $code -eq 1 ]] || fail "a user not found: exit $code, not 1: $(cat "$work/err")"
   [[ $(count_records "$work/l.jsonl" ok) -eq 20 ]] || fail "stdin: not 20 ok"
   [[ $(json_get "$(head -1 "$work/l.jsonl")" '["input"]') == - ]] || fail "run record input"
