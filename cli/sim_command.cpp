@@ -273,13 +273,13 @@ std::optional<std::string> publish(const po::variables_map& vm, sim::server& srv
   json::object ready{{"url", srv.url()},          {"token", srv.token()},    {"ca_file", ca_file},
                      {"realm", srv.realm_path()}, {"am_path", opts.am_path}, {"users", opts.users}};
   auto line = json::serialize(ready);
+  fmt::print("{}\n", line);  // first: once the ready file is there, so is this line
+  std::fflush(stdout);
   if (vm.count("ready-file") &&
       !write_file_atomically(vm["ready-file"].as<std::string>(), line + "\n", error)) {
     tell(fmt::format("devreset sim: cannot write the ready file: {}\n", error));
     return std::nullopt;
   }
-  fmt::print("{}\n", line);
-  std::fflush(stdout);
   return ca_file;
 }
 

@@ -141,7 +141,7 @@ report_counts_users_not_reached)
   "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
     --progress none --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 2 --grace 2s 2>"$work/err" &
   pid=$!
-  for _ in $(seq 100); do [[ $(user_records "$work/l.jsonl" 2>/dev/null) -ge 5 ]] && break; sleep 0.1; done
+  wait_for_users "$work/l.jsonl" 5
   kill -INT "$pid"
   exit_code rc wait "$pid"
   [[ $rc -eq 3 ]] || fail "interrupted run exited $rc"
@@ -169,7 +169,7 @@ tenant_that_goes_away_aborts)
     --progress none --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 8 --rate 200 \
     --backoff-base 20ms --backoff-cap 200ms 2>"$work/err" &
   pid=$!
-  for _ in $(seq 100); do [[ $(user_records "$work/l.jsonl" 2>/dev/null) -ge 20 ]] && break; sleep 0.1; done
+  wait_for_users "$work/l.jsonl" 20
   kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; sim_pid=""
   start=$SECONDS
   exit_code rc wait "$pid"
@@ -185,7 +185,7 @@ two_runs_on_one_ledger)
   start_sim --users 400 --latency 20ms
   run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 2 2>"$work/err1" &
   pid=$!
-  for _ in $(seq 100); do [[ -s "$work/l.jsonl" ]] && break; sleep 0.1; done
+  wait_for_file "$work/l.jsonl"
   exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --resume 2>"$work/err2"
   [[ $rc -eq 2 ]] || fail "second run exited $rc, not 2: $(cat "$work/err2")"
   grep -q "ledger $work/l.jsonl is in use by another devreset (PID [0-9]*)" "$work/err2" || fail "$(cat "$work/err2")"
@@ -193,9 +193,10 @@ two_runs_on_one_ledger)
   [[ $(json_get "$(stats)" '["resets_per_user"]["2+"]') -eq 0 ]] || fail "users reset twice"
   [[ $(grep -c '"record":"run"' "$work/l.jsonl") -eq 1 ]] || fail "two runs in the ledger"
   # report reads without the lock while a run holds it.
-  run --input "$work/users.txt" --ledger "$work/l3.jsonl" --yes --concurrency 1 2>/dev/null &
-  pid=$!
-  for _ in $(seq 100); do [[ -s "$work/l3.jsonl" ]] && break; sleep 0.1; done
+  "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --input "$work/users.txt" --ledger "$work/l3.jsonl" --yes --concurrency 1 2>/dev/null &
+  pid=$!  # devreset itself (a function run in the background is a subshell that ignores SIGINT)
+  wait_for_file "$work/l3.jsonl"
   "$devreset" report "$work/l3.jsonl" >"$work/report.txt" || true
   grep -q "^Ledger " "$work/report.txt" || fail "report refused a locked ledger: $(cat "$work/report.txt")"
   kill -INT "$pid"; wait "$pid" || true
@@ -211,7 +212,7 @@ ctrl_c_through_a_pipe)
     --progress bar --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 2 --grace 1s \
     >"$work/pipe" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do [[ $(user_records "$work/l.jsonl" 2>/dev/null) -ge 5 ]] && break; sleep 0.1; done
+  wait_for_users "$work/l.jsonl" 5
   kill "$reader"; wait "$reader" 2>/dev/null || true
   sleep 1.2  # a progress line or two goes to the dead pipe
   kill -INT "$pid"

@@ -20,6 +20,20 @@ exit_code() {  # VAR command...: runs the command (a failure does not end the te
   exit_code_var=0
   "$@" || exit_code_var=$?
 }
+wait_for_users() {  # ledger N: until the ledger holds N user records (30 s at most, then the test fails)
+  for _ in $(seq 300); do
+    [[ $(grep -c '"record":"user"' "$1" 2>/dev/null) -ge $2 ]] && return 0
+    sleep 0.1
+  done
+  fail "$1 holds no $2 user records after 30 s"
+}
+wait_for_file() {  # file: until it is there and not empty (30 s at most, then the test fails)
+  for _ in $(seq 300); do
+    [[ -s "$1" ]] && return 0
+    sleep 0.1
+  done
+  fail "no $1 after 30 s"
+}
 unset DEVRESET_TOKEN
 # The sim is local: no ceiling (the default --rate 50 is for a production tenant) unless a
 # case sets one; a case about the default unsets this.

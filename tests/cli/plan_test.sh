@@ -157,27 +157,28 @@ another_tenants_plan_is_refused)
 an_old_plan_is_refused)
   start_sim
   make_plan
-  python3 - "$work/plan.jsonl" <<'PY'
+  old=$(date -u -d '-30 days' +%Y-%m-%dT%H:%M:%S.000Z)  # a month old, whenever the test runs
+  python3 - "$work/plan.jsonl" "$old" <<'PY'
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
-run = json.loads(lines[0]); run["started_at"] = "2026-01-02T03:04:05.000Z"
+run = json.loads(lines[0]); run["started_at"] = sys.argv[2]
 open(sys.argv[1], "w").write("\n".join([json.dumps(run)] + lines[1:]) + "\n")
 PY
   before=$(requests)
   exit_code code apply --ledger "$work/run.jsonl" --yes 2>"$work/err"
   [[ $code -eq 2 ]] || fail "exit $code"
-  grep -q "was made .* ago (2026-01-02T03:04:05.000Z), more than --plan-max-age 24h" "$work/err" || fail "$(cat "$work/err")"
+  grep -q "was made .* ago ($old), more than --plan-max-age 24h" "$work/err" || fail "$(cat "$work/err")"
   [[ $(requests) -eq $before && ! -e "$work/run.jsonl" ]] || fail "something was sent or written"
   # A plan others could have changed, or from the future: refused too.
   chmod 666 "$work/plan.jsonl"
-  exit_code code apply --ledger "$work/run.jsonl" --yes --plan-max-age 10000h 2>"$work/err"
+  exit_code code apply --ledger "$work/run.jsonl" --yes --plan-max-age 1000h 2>"$work/err"
   [[ $code -eq 2 ]] && grep -q "others can change it (mode 666" "$work/err" || fail "0666 plan: $(cat "$work/err")"
   chmod 600 "$work/plan.jsonl"
   sed -Ei '1s/"started_at": ?"[^"]*"/"started_at":"2099-01-01T00:00:00.000Z"/' "$work/plan.jsonl"
   exit_code code apply --ledger "$work/run.jsonl" --yes 2>"$work/err"
   [[ $code -eq 2 ]] && grep -q "in the future" "$work/err" || fail "future plan: $(cat "$work/err")"
-  sed -Ei '1s/"started_at": ?"[^"]*"/"started_at":"2026-01-02T03:04:05.000Z"/' "$work/plan.jsonl"
-  apply --ledger "$work/run.jsonl" --yes --plan-max-age 10000h 2>"$work/err" || fail "$(cat "$work/err")"
+  sed -Ei "1s/\"started_at\": ?\"[^\"]*\"/\"started_at\":\"$old\"/" "$work/plan.jsonl"
+  apply --ledger "$work/run.jsonl" --yes --plan-max-age 1000h 2>"$work/err" || fail "$(cat "$work/err")"
   ;;
 types_narrow_never_widen)
   start_sim

@@ -78,7 +78,7 @@ credentials_and_where_they_never_go)
   run --input "$work/users.txt" --ledger "$work/ps.jsonl" --yes --concurrency 1 \
     --proxy "http://alice:s3cret-pw@127.0.0.1:$proxy_port" >"$work/out4" 2>"$work/err4" &
   pid=$!
-  sleep 1
+  wait_for_file "$work/ps.jsonl"  # the arguments were read long before
   dpid=$(pgrep -n -f -- "--ledger $work/ps.jsonl" || true)  # devreset itself, not the subshell
   [[ -n "$dpid" ]] || fail "devreset ended before its arguments could be read"
   tr '\0' ' ' </proc/"$dpid"/cmdline >"$work/cmdline" || true

@@ -124,7 +124,8 @@ PY
     --input "$work/all.csv" --ledger "$work/s1.jsonl" --yes --shard 1/4 --rate 20 --concurrency 1 \
     --progress none 2>"$work/s1.err" &
   pid=$!
-  sleep 1.5; kill -INT "$pid" || fail "the shard's run ended early: $(cat "$work/s1.err")"
+  wait_for_users "$work/s1.jsonl" 2
+  kill -INT "$pid" || fail "the shard's run ended early: $(cat "$work/s1.err")"
   wait "$pid" || true
   mine=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["shard"])' "$vol/ledger/shard-1-of-4.jsonl")
   in_shard=$(count_records "$vol/ledger/shard-1-of-4.jsonl" ok)

@@ -70,7 +70,7 @@ sigint_then_resume)
     --token-file "$work/token.txt" --progress plain \
     --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 4 --grace 5s 2>"$work/err" &
   pid=$!
-  sleep 1.5
+  wait_for_users "$work/l.jsonl" 5
   kill -INT "$pid"
   exit_code rc wait "$pid"
   [[ $rc -eq 3 ]] || fail "interrupted run exited $rc, not 3: $(cat "$work/err")"
@@ -216,7 +216,7 @@ revoked_token_aborts_run)
     --token-file "$work/token.txt" --progress none --max-auth-failures 5 \
     --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 4 2>"$work/err" &
   pid=$!
-  sleep 1.5
+  wait_for_users "$work/l.jsonl" 5  # the token worked for some users first
   echo revoked-token >"$work/token.txt.new" && mv "$work/token.txt.new" "$work/token.txt"
   exit_code rc wait "$pid"
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(cat "$work/err")"
@@ -369,11 +369,12 @@ tls_name_is_checked)
 second_ctrl_c_leaves_at_once)
   # The first Ctrl-C waits for the users in flight (--grace); a second leaves at once, with
   # the ledger whole and its summary record written.
-  start_sim --users 400 --latency 400ms
+  # A third of the answers take 30 s: waiting for the users in flight would take that long.
+  start_sim --users 400 --latency 50ms --slow-rate 0.3 --slow-delay 30s
   "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
     --progress none --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 8 --grace 60s 2>"$work/err" &
   pid=$!
-  for _ in $(seq 100); do grep -q '"record":"user"' "$work/l.jsonl" 2>/dev/null && break; sleep 0.1; done
+  wait_for_users "$work/l.jsonl" 1
   kill -INT "$pid"
   sleep 0.3
   kill -0 "$pid" 2>/dev/null || fail "the first Ctrl-C did not wait for the users in flight"
@@ -382,7 +383,7 @@ second_ctrl_c_leaves_at_once)
   exit_code rc wait "$pid"
   took_ms=$(( ($(date +%s%N) - start) / 1000000 ))
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3"
-  (( took_ms < 2000 )) || fail "the second Ctrl-C took $took_ms ms (grace 60 s)"
+  (( took_ms < 10000 )) || fail "the second Ctrl-C took $took_ms ms (grace 60 s, answers 30 s late)"
   grep -q "second interrupt, exiting now" "$work/err" || fail "$(cat "$work/err")"
   python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$work/l.jsonl" || fail "the ledger does not parse"
   grep -q '"record":"summary"' "$work/l.jsonl" || fail "no summary record"
@@ -390,18 +391,18 @@ second_ctrl_c_leaves_at_once)
 token_file_refreshed_mid_run)
   # The token in --token-file expires mid-run; a refresher writes a new one before it does:
   # devreset re-reads the file and no user fails.
-  start_sim --users 300 --latency 20ms --token-expires 2s --next-token fresh-token
+  start_sim --users 500 --latency 20ms --token-expires 4s --next-token fresh-token
   "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
     --progress none --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 4 2>"$work/err" &
   pid=$!
-  sleep 1
+  wait_for_users "$work/l.jsonl" 1  # the old token in use
   echo fresh-token >"$work/token.new" && mv "$work/token.new" "$work/token.txt"
   exit_code rc wait "$pid"
   [[ $rc -eq 0 ]] || fail "exit $rc: $(tail -5 "$work/err")"
-  [[ $(count_records "$work/l.jsonl" ok) -eq 300 ]] || fail "not 300 ok"
+  [[ $(count_records "$work/l.jsonl" ok) -eq 500 ]] || fail "not 500 ok"
   grep -q "fresh-token" "$work/l.jsonl" "$work/err" && fail "the token leaked"
   elapsed=$(python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1])][-1]["elapsed_s"])' "$work/l.jsonl")
-  python3 -c "import sys; sys.exit(0 if $elapsed > 2.5 else 1)" || fail "the run ($elapsed s) ended before the old token expired: nothing was tested"
+  python3 -c "import sys; sys.exit(0 if $elapsed > 4.5 else 1)" || fail "the run ($elapsed s) ended before the old token expired: nothing was tested"
   ;;
 ledger_synced_every_second)
   # The ledger reaches the disk (fdatasync) at least once a second while a run goes on, and
@@ -418,7 +419,8 @@ ledger_synced_every_second)
   records=$(grep -c '"record":"user"' "$work/l.jsonl")
   echo "$syncs syncs in a run of $elapsed s and $records records" >&2
   (( elapsed >= 2 )) || fail "the run was too short ($elapsed s) to show a once-a-second sync"
-  (( syncs >= elapsed && syncs <= 2 * elapsed + 4 )) || fail "$syncs syncs in $elapsed s"
+  # At least one a second (one less: a stalled second on a loaded machine writes no record), not one per record.
+  (( syncs >= elapsed - 1 && syncs <= 2 * elapsed + 4 )) || fail "$syncs syncs in $elapsed s"
   ;;
 progress_fits_the_terminal)
   # Issue 19: on terminals 60, 80 and 120 columns wide, the live line never exceeds the
@@ -450,7 +452,7 @@ PY
 probe_finds_the_limit)
   # A tenant limited to 100 requests/s: the probe reports what it sustains within 10%,
   # sends only reads, and never overwrites its --out.
-  start_sim --users 2000 --latency 10ms --rate-limit 100
+  start_sim --users 2000 --latency 50ms --rate-limit 100  # 50 ms: a stall on a loaded machine is no knee
   before=$(json_get "$(stats)" '["devices_left"]')
   probe() {
     "$devreset" probe --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
@@ -476,7 +478,7 @@ PY
   [[ $rc -eq 2 ]] && grep -q "never overwritten" "$work/err2" || fail "an existing --out: exit $rc"
   ;;
 probe_stops_at_its_ceiling_and_max_duration)
-  start_sim --users 500 --latency 5ms
+  start_sim --users 500 --latency 50ms
   "$devreset" probe --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
     --input "$work/users.txt" --types oath --rate 60 --start-rate 40 --step-duration 1s --out "$work/c.jsonl" \
     >"$work/out" 2>"$work/err" || fail "probe exited $?: $(cat "$work/err")"

@@ -63,7 +63,7 @@ a_bad_ca_file_is_one_line_not_a_crash)
   # The process holds tokens: it cannot dump core.
   "$devreset" sim --users 1 --ready-file "$work/r2.json" --token t2 >/dev/null 2>&1 &
   other_pids+=($!)
-  for _ in $(seq 50); do [[ -s "$work/r2.json" ]] && break; sleep 0.1; done
+  wait_for_file "$work/r2.json"
   [[ $(awk '/Max core file size/ {print $5}' /proc/$!/limits) == 0 ]] || fail "core dumps are allowed"
   ;;
 failed_out_never_clobbers_a_file)
@@ -146,7 +146,7 @@ sim_files_never_follow_a_link)
   ln -s "$work/target" "$work/ready.json"
   "$devreset" sim --users 1 --ready-file "$work/ready.json" --token s3cret >/dev/null 2>"$work/err" &
   other_pids+=($!)
-  for _ in $(seq 50); do [[ -L "$work/ready.json" ]] || break; sleep 0.1; done
+  for _ in $(seq 300); do [[ -L "$work/ready.json" ]] || break; sleep 0.1; done
   [[ $(cat "$work/target") == precious ]] || fail "the link's target was overwritten"
   [[ ! -L "$work/ready.json" && $(stat -c %a "$work/ready.json") == 600 ]] || fail "the ready file is not a 0600 file"
   ;;
@@ -156,7 +156,7 @@ the_token_leaves_the_environment)
   DEVRESET_TOKEN=sim-token "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
     --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 2 --progress none 2>/dev/null &
   pid=$!
-  for _ in $(seq 50); do [[ -s "$work/l.jsonl" ]] && break; sleep 0.1; done
+  wait_for_file "$work/l.jsonl"
   tr '\0' '\n' </proc/$pid/environ >"$work/environ"
   grep -q "^DEVRESET_TOKEN=sim-token" "$work/environ" && fail "the token is still in /proc/$pid/environ"
   kill -INT "$pid"; wait "$pid" || true

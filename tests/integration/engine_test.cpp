@@ -179,7 +179,7 @@ TEST(Engine, FaultsAreRetriedToSuccessAndResumeTlsSessions) {
   o.seed = 3;
   harness h(o);
   auto c = h.config();
-  c.timeout = std::chrono::milliseconds(400);
+  c.timeout = std::chrono::milliseconds(1500);  // below the slow answers' 3 s, above a loaded machine's
   c.retry.max_attempts = 12;
   auto r = h.run(h.srv.user_ids(), c, {device_type::oath, device_type::webauthn});
   EXPECT_EQ(r.exit_code(), 0) << r.reason;
@@ -405,7 +405,7 @@ TEST(EngineServiceAccount, ARunLongerThanManyTokenLifetimesFinishesWithEveryUser
   sim::options o = users(900);
   o.sa_id = "sa-e2e";
   o.sa_jwk_file = sample_key;
-  o.token_ttl = std::chrono::seconds(2);
+  o.token_ttl = std::chrono::seconds(5);  // renewed at 4 s: a second's margin on a loaded machine
   o.latency = std::chrono::milliseconds(40);
   harness h(o);
   auto r = run_with_service_account(h, "sa-e2e", 3);
@@ -413,7 +413,7 @@ TEST(EngineServiceAccount, ARunLongerThanManyTokenLifetimesFinishesWithEveryUser
   EXPECT_GT(r.elapsed_s, 10.0);
   EXPECT_EQ(r.stats.user_count(io::user_status::ok), 900u);
   auto s = h.stats();
-  EXPECT_GE(s.at("tokens_issued").as_int64(), 5) << "renewed ahead of every expiry";
+  EXPECT_GE(s.at("tokens_issued").as_int64(), 3) << "renewed ahead of every expiry";
   EXPECT_EQ(r.stats.auth_failures, 0u) << "no request refused for an expired token";
   auto ledger = test::read_file(h.ledger);
   EXPECT_EQ(ledger.find("sim-"), std::string::npos) << "no token in the ledger";
@@ -426,7 +426,7 @@ TEST(EngineServiceAccount, ABackgroundRenewalThatFailsStopsTheRunWithTheTenantsW
   sim::options o = users(400);
   o.sa_id = "sa-e2e";
   o.sa_jwk_file = sample_key;
-  o.token_ttl = std::chrono::seconds(2);
+  o.token_ttl = std::chrono::seconds(5);
   o.sa_max_tokens = 1;
   o.latency = std::chrono::milliseconds(40);
   harness h(o);
