@@ -234,13 +234,23 @@ struct probe_outcome {
   bool interrupted = false;
 };
 
-// Why to stop after step `s` (nullopt: go on). `first`: the first step.
-std::optional<stop_reason> verdict(const step_result& s, const step_result& first) {
+// A step whose p99 is past the knee: twice the first step's and 5 ms more.
+bool past_the_knee(const step_result& s, const step_result& first) {
+  return s.step > 1 && s.p99 > 2 * first.p99 && s.p99 > first.p99 + 5;
+}
+
+// Why to stop after the last step (nullopt: go on). A latency knee takes two steps in a row
+// past it: one slow step is noise (a pause, a neighbour), a saturated tenant stays slow.
+std::optional<stop_reason> verdict(const std::vector<step_result>& steps) {
+  const auto& s = steps.back();
   if (s.throttled > 0 &&
       static_cast<double>(s.throttled) > 0.01 * static_cast<double>(s.requests)) {
     return stop_reason::limit;
   }
-  if (s.step > 1 && s.p99 > 2 * first.p99 && s.p99 > first.p99 + 5) return stop_reason::latency;
+  if (steps.size() >= 3 && past_the_knee(s, steps.front()) &&
+      past_the_knee(steps[steps.size() - 2], steps.front())) {
+    return stop_reason::latency;
+  }
   return std::nullopt;
 }
 
@@ -272,7 +282,7 @@ probe_outcome probe_steps(probe_request& p, const std::vector<io::input_row>& us
       out.interrupted = true;
       return out;
     }
-    if (auto why = verdict(out.steps.back(), out.steps.front())) {
+    if (auto why = verdict(out.steps)) {
       out.why = *why;
       return out;
     }
@@ -291,11 +301,13 @@ std::pair<double, std::string> sustainable(const probe_outcome& o) {
     case stop_reason::limit:
       return {last.accepted, fmt::format("the tenant answered 429 to {} of {} requests at {:.0f}/s",
                                          last.throttled, last.requests, last.offered)};
-    case stop_reason::latency: {
-      const auto& before = o.steps.size() > 1 ? o.steps[o.steps.size() - 2] : last;
+    case stop_reason::latency: {  // two steps past the knee: the rate before them
+      const auto& knee = o.steps[o.steps.size() - 2];
+      const auto& before = o.steps[o.steps.size() - 3];
       return {before.accepted,
-              fmt::format("p99 latency doubled at {:.0f}/s ({:.1f} ms, first step {:.1f} ms)",
-                          last.offered, last.p99, o.steps.front().p99)};
+              fmt::format("p99 latency doubled at {:.0f}/s ({:.1f} ms, first step {:.1f} ms) "
+                          "and stayed so at {:.0f}/s",
+                          knee.offered, knee.p99, o.steps.front().p99, last.offered)};
     }
     case stop_reason::ceiling:
       return {last.accepted,

@@ -160,6 +160,8 @@ void read_behaviour(const po::variables_map& vm, sim::options& o) {
   o.jitter = duration_option(vm, "jitter");
   o.slow_delay = duration_option(vm, "slow-delay");
   read_rate_limit(vm["rate-limit"].as<std::string>(), o);
+  o.capacity = vm["capacity"].as<double>();
+  if (!(o.capacity >= 0)) throw po::error("--capacity: requests per second, 0 or more");
   o.rate_limit_headers = vm.count("rate-limit-headers") > 0;
   o.rate_limit_per_client = vm.count("rate-limit-per-client") > 0;
   o.fail_rate = rate_option(vm, "fail-rate");
@@ -224,6 +226,7 @@ po::options_description sim_options() {
     ("latency", po::value<std::string>()->default_value("0"), "added to every answer (e.g. 20ms)")
     ("jitter", po::value<std::string>()->default_value("0"), "latency varies by up to this either way")
     ("rate-limit", po::value<std::string>()->default_value("0"), "requests per second before 429 + Retry-After (0: none); a schedule: 200,100@20s,400@40s (from the first request)")
+    ("capacity", po::value<double>()->default_value(0), "requests per second it serves; more wait their turn (latency grows, none refused: a tenant that slows down instead of answering 429); 0: unlimited")
     ("rate-limit-headers", "state the limit in every answer: RateLimit-Policy, RateLimit, X-RateLimit-*")
     ("rate-limit-per-client", "a limit per client address (default: one for all clients)")
     ("fail-rate", po::value<double>()->default_value(0), "share of requests answered 503")

@@ -235,7 +235,17 @@ outcome api::handle(const request_view& req, clock::time_point now) {
         j > 0 ? static_cast<std::int64_t>(rng_() % static_cast<std::uint64_t>(2 * j + 1)) - j : 0;
     o.delay = std::chrono::milliseconds(std::max<std::int64_t>(0, opts_.latency.count() + spread));
   }
+  if (opts_.capacity > 0) o.delay += queue_wait(now);
   return o;
+}
+
+// --capacity: each request takes the next free slot (1/capacity apart), so beyond that rate
+// answers wait longer and longer, as on a tenant whose servers are saturated.
+std::chrono::milliseconds api::queue_wait(clock::time_point now) {
+  const auto slot = std::max(now, next_free_);
+  next_free_ = slot + std::chrono::duration_cast<clock::duration>(
+                          std::chrono::duration<double>(1.0 / opts_.capacity));
+  return std::chrono::ceil<std::chrono::milliseconds>(slot - now);
 }
 
 outcome api::lose_answer(outcome o, std::size_t endpoint) {

@@ -89,6 +89,7 @@ class api {
   /// After a device request succeeded: perhaps lose its answer (lost_answer_rate,
   /// late_5xx_rate). The change stays made.
   outcome lose_answer(outcome o, std::size_t endpoint);
+  std::chrono::milliseconds queue_wait(clock::time_point now);
   /// The hostile modes: one of them, or a plain 200 to go on.
   outcome hostile_answer();
   /// Auth, headers, lookup and the operation itself.
@@ -127,6 +128,7 @@ class api {
   double limit_now_ = 0;
   std::size_t next_change_ = 0;
   std::optional<clock::time_point> first_request_;
+  clock::time_point next_free_{};  // --capacity: when the next request can be served
   std::vector<std::array<std::uint64_t, 2>> per_second_;  // accepted, refused by the limit
 
   // Statistics. Endpoints: op * type_count + type, then "other" and "stats".

@@ -58,6 +58,9 @@ struct options {
   std::chrono::milliseconds latency{0};  ///< added to every answer
   std::chrono::milliseconds jitter{0};   ///< latency varies by up to this either way
   double rate_limit = 0;                 ///< requests per second; 0 = unlimited
+  /// Requests per second it serves; more wait their turn, so latency grows and none is
+  /// refused (a tenant that slows down instead of answering 429); 0 = unlimited.
+  double capacity = 0;
   /// Later limits: from `at` after the first request on, `rate` a second (a schedule).
   struct rate_step {
     std::chrono::milliseconds at;

@@ -477,6 +477,27 @@ PY
   exit_code rc probe --rate 50 --out "$work/probe.jsonl" >/dev/null 2>"$work/err2"
   [[ $rc -eq 2 ]] && grep -q "never overwritten" "$work/err2" || fail "an existing --out: exit $rc"
   ;;
+probe_finds_a_latency_knee)
+  # A tenant that slows down instead of answering 429 (60 requests a second, the rest wait):
+  # the probe stops at the knee, two steps in a row past it, and reports the rate before them.
+  start_sim --users 2000 --latency 20ms --capacity 60
+  "$devreset" probe --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --input "$work/users.txt" --types oath --rate 400 --start-rate 20 --step-duration 2s --out "$work/k.jsonl" \
+    >"$work/out" 2>"$work/err" || fail "probe exited $?: $(cat "$work/err")"
+  python3 - "$work/k.jsonl" <<'PY' || fail "$(cat "$work/k.jsonl")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+steps = [l for l in lines if l["record"] == "probe_step"]
+result = lines[-1]
+assert result["stopped_by"] == "latency", result
+first = steps[0]["latency_ms"]["p99"]
+past = [s["latency_ms"]["p99"] > max(2 * first, first + 5) for s in steps]
+assert past[-2:] == [True, True] and not past[-3], ("two steps past the knee, not one", past)
+assert 30 <= result["sustainable_per_s"] <= 60, ("below the capacity", result)
+assert not any(s["throttled_429"] for s in steps), "nothing refused"
+PY
+  grep -q "^Sustainable: ≈ .*p99 latency doubled at .* and stayed so at" "$work/out" || fail "$(cat "$work/out")"
+  ;;
 probe_stops_at_its_ceiling_and_max_duration)
   start_sim --users 500 --latency 50ms
   "$devreset" probe --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \

@@ -93,25 +93,29 @@ default_rate_is_a_ceiling)
   [[ $(json_get "$(tail -1 "$work/l.jsonl")" '["requests_per_s"] <= 55') == True ]] || fail "$(tail -1 "$work/l.jsonl")"
   ;;
 latency_figures_are_honest)
-  # A tenant that answers in 50 ms: p50 within 2% of 50 ms plus what the machine adds (a run
-  # against the same sim without latency measures that), and every percentile in the summary.
+  # A tenant that answers in 50 ms: p50 within 2% of 50 ms plus what the machine adds (runs
+  # against a sim without latency, before and after, measure that), and every percentile in
+  # the summary.
   # One request at a time: with 16 answers arriving together, the later ones would also count
   # the time this process takes to read the earlier ones (true, but not the tenant's).
   start_sim --users 40 --latency 50ms
+  start_other_sim --users 40  # no latency: what the machine adds, measured before and after
+  machine() {  # ledger -> the p90 of a run against the other sim
+    run_b --input "$work/users.txt" --ledger "$1" --yes --types oath --summary-json "$1.summary" \
+      --concurrency 1 2>"$work/err" || fail "$(cat "$work/err")"
+    json_get "$(cat "$1.summary")" '["latency_ms"]["p90"]'
+  }
+  before=$(machine "$work/b0.jsonl")
   run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --types oath --summary-json - \
     --concurrency 1 >"$work/summary.json" 2>"$work/err" || fail "$(cat "$work/err")"
+  after=$(machine "$work/b1.jsonl")
   s=$(cat "$work/summary.json")
   for k in p50 p90 p99 p999 max; do
     [[ $(json_get "$s" "[\"latency_ms\"][\"$k\"]") != json_get:error ]] || fail "no $k: $s"
   done
-  kill "$sim_pid"; sim_pid=""
-  start_sim --users 40
-  run --input "$work/users.txt" --ledger "$work/l0.jsonl" --yes --types oath --summary-json "$work/s0.json" \
-    --concurrency 1 2>"$work/err" || fail "$(cat "$work/err")"
-  base=$(json_get "$(cat "$work/s0.json")" '["latency_ms"]["p90"]')  # what the machine adds, its p90: noise
   p50=$(json_get "$s" '["latency_ms"]["p50"]')
-  python3 -c "import sys; p, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if 49 <= p <= 51 + b else 1)" "$p50" "$base" ||
-    fail "p50 $p50 ms for a 50 ms tenant (the machine adds $base ms)"
+  python3 -c "import sys; p, b = float(sys.argv[1]), max(map(float, sys.argv[2:])); sys.exit(0 if 49 <= p <= 51 + b else 1)" \
+    "$p50" "$before" "$after" || fail "p50 $p50 ms for a 50 ms tenant (the machine adds $before / $after ms)"
   [[ $(json_get "$s" '["exit_code"]') -eq 0 && $(json_get "$s" '["users"]["ok"]') -eq 40 ]] || fail "summary: $s"
   grep -q "E0\|E1\|E-1" "$work/summary.json" && fail "exponents: $s"
   true

@@ -282,6 +282,28 @@ TEST(SimApi, ARateLimitScheduleChangesTheLimitFromTheFirstRequestOn) {
   EXPECT_NEAR(per_second[0].as_array()[0].to_number<int>(), 10, 1) << "accepted, then refused";
 }
 
+// --capacity: a tenant that slows down instead of refusing. Below the capacity no request
+// waits; above it each waits one slot (1/capacity) longer than the one before; none is refused.
+TEST(SimApi, ACapacityQueuesRequestsInsteadOfRefusingThem) {
+  options o;
+  o.capacity = 100;  // a slot every 10 ms
+  o.latency = std::chrono::milliseconds(20);
+  fixture f(o);
+  const auto user = f.state.user_id(0);
+  for (int i = 0; i < 5; ++i) {  // 50 a second: every request finds a free slot
+    f.now += std::chrono::milliseconds(20);
+    auto a = f.call("GET", f.paths.query(alpha, user, device_type::oath));
+    EXPECT_EQ(a.status, 200);
+    EXPECT_EQ(a.delay, std::chrono::milliseconds(20)) << "request " << i;
+  }
+  f.now += std::chrono::seconds(1);
+  for (int i = 0; i < 30; ++i) {  // 30 at once: the last waits 29 slots
+    auto a = f.call("GET", f.paths.query(alpha, user, device_type::oath));
+    EXPECT_EQ(a.status, 200) << "nothing refused";
+    EXPECT_EQ(a.delay, std::chrono::milliseconds(20 + 10 * i)) << "request " << i;
+  }
+}
+
 TEST(SimApi, RateLimitHeadersStateThePolicyAndWhatIsLeft) {
   options o;
   o.rate_limit = 200;  // a burst of 20
