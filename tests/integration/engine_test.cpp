@@ -179,8 +179,8 @@ TEST(Engine, FaultsAreRetriedToSuccessAndResumeTlsSessions) {
   o.seed = 3;
   harness h(o);
   auto c = h.config();
-  c.timeout =
-      std::chrono::milliseconds(1500);  // below the slow answers' 3 s, above a loaded machine's
+  // Below the slow answers' 3 s, above what a loaded machine takes for a normal one.
+  c.timeout = std::chrono::milliseconds(1500);
   c.retry.max_attempts = 12;
   auto r = h.run(h.srv.user_ids(), c, {device_type::oath, device_type::webauthn});
   EXPECT_EQ(r.exit_code(), 0) << r.reason;
