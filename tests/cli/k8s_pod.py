@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """What a Kubernetes CronJob's pod would run, read from the YAML (not copied from it).
 
-Usage: k8s_pod.py CRONJOB_OR_JOB.yaml CONTAINER
+Usage: k8s_pod.py CRONJOB_OR_JOB.yaml CONTAINER [JOB_NAME]
 Prints one JSON object: the container's shell script (command must be a shell's -c; the
-arguments expanded as the kubelet does: $$ is $, $(NAME) an env value of the container),
+arguments expanded as the kubelet does: $$ is $, $(NAME) an env value of the container, a
+variable from the Job's name label that JOB_NAME, as the Job controller labels its pods),
 its volume mounts, the volumes they name, and the pod's user, group and fsGroup.
 """
 import json
@@ -29,6 +30,13 @@ def main():
     pod = job["template"]["spec"]
     (c,) = [c for c in pod["containers"] if c["name"] == sys.argv[2]]
     env = {e["name"]: e["value"] for e in c.get("env", []) if "value" in e}
+    job_name = sys.argv[3] if len(sys.argv) > 3 else doc["metadata"]["name"]
+    for e in c.get("env", []):
+        field = e.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+        if field is None:
+            continue
+        assert field == "metadata.labels['batch.kubernetes.io/job-name']", f"unknown field: {field}"
+        env[e["name"]] = job_name
     command = c.get("command", [])
     assert command[-1:] == ["-c"], f"not a shell script: {command}"
     (script,) = c["args"]
@@ -41,7 +49,7 @@ def main():
         "shell": command[:-1],
         "script": expand(script, env),
         "env": env,
-        "secret_env": [e["name"] for e in c.get("env", []) if "valueFrom" in e],
+        "secret_env": [e["name"] for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})],
         "mounts": [{"name": m["name"], "path": m["mountPath"], "ro": bool(m.get("readOnly"))}
                    for m in c.get("volumeMounts", [])],
         "volumes": volumes,

@@ -25,25 +25,35 @@ k8s_cronjob_as_written)
     fail "podFailurePolicy: $rules"
   k8s_sa_id=sa-k8s
   start_sim --users 60 --sa-id sa-k8s --sa-jwk "$samples/service-account.jwk.json"
-  k8s_prepare "$samples/k8s-cronjob.yaml"
+  night1=devreset-nightly-29407830  # the Job controller's name for the 02:30 Job of 2025-11-30 (minutes since 1970)
+  k8s_prepare "$samples/k8s-cronjob.yaml" "$night1"
   { echo user_id; cat "$work/users.txt"; echo 00000000-0000-4000-8000-00000000dead; } >"$vol/config/users.csv"
   chmod 644 "$vol/config/users.csv"
   [[ $pod_script == *"exec devreset run"* ]] || fail "script: $pod_script"
   exit_code code pod_run >"$work/out" 2>"$work/err"
   [[ $code -eq 0 ]] || fail "the Job's command exited $code: $(cat "$work/err")"
-  ledger=$(ls "$vol/ledger"/ledger-*.jsonl)
+  ledger=$vol/ledger/ledger-$night1.jsonl  # named after the Job: its retries find it
+  [[ -f $ledger ]] || fail "no ledger named after the Job: $(ls "$vol/ledger")"
   [[ $(stat -c %u "$ledger") -eq $pod_user ]] || fail "the ledger is not the pod user's"
   promtool check metrics <"$vol/ledger/devreset.prom" || fail "the metrics file: $(cat "$vol/ledger/devreset.prom")"
   [[ $(count_records "$ledger" ok) -eq 60 && $(count_records "$ledger" not_found) -eq 1 ]] ||
     fail "ok $(count_records "$ledger" ok), not_found $(count_records "$ledger" not_found)"
-  summary=$(cat "$vol/ledger"/summary-*.json)
+  summary=$(cat "$vol/ledger/summary-$night1.json")
   [[ $(json_get "$summary" '["exit_code"]') -eq 0 && $(json_get "$summary" '["users"]["ok"]') -eq 60 ]] ||
     fail "summary: $summary"
   [[ $(json_get "$(stats)" '["tokens_issued"]') -ge 1 ]] || fail "the service account was not used"
   grep -q '^20[0-9-]*T[0-9:.]*Z devreset run: run .* starts: reset on ' "$work/err" || fail "no start line: $(cat "$work/err")"
-  # The Job retried the same night: it resumes, and resets nobody twice.
+  # The Job retried (after midnight, maybe): it resumes the same ledger, and resets nobody twice.
   pod_run >"$work/out2" 2>"$work/err2" || fail "the retry exited $?: $(cat "$work/err2")"
   [[ $(json_get "$(stats)" '["resets_per_user"]["2+"]') -eq 0 ]] || fail "a user was reset twice"
+  [[ $(grep -c '"record":"run"' "$ledger") -eq 2 && $(ls "$vol/ledger"/ledger-*.jsonl | wc -l) -eq 1 ]] ||
+    fail "the retry did not resume the Job's ledger: $(ls "$vol/ledger")"
+  # The next night's Job: a ledger of its own, every user reset again.
+  pod_script=$(json_get "$(/usr/bin/python3 "$(dirname "$0")/k8s_pod.py" "$samples/k8s-cronjob.yaml" devreset \
+    devreset-nightly-29409270)" '["script"]')
+  pod_run >"$work/out3" 2>"$work/err3" || fail "the next night exited $?: $(cat "$work/err3")"
+  [[ $(count_records "$vol/ledger/ledger-devreset-nightly-29409270.jsonl" ok) -eq 60 ]] ||
+    fail "the next night: $(ls "$vol/ledger")"
   ;;
 logs_a_person_can_read_later)
   start_sim --users 40 --latency 20ms
