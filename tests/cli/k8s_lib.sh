@@ -5,9 +5,9 @@
 # a mount namespace of its own, as the pod's user. Sourced after lib.sh, with $samples set.
 # Needs root (as CI runs): mount namespaces and another user.
 
-k8s_prepare() {  # yaml [job name] -> sets $pod, $pod_user, $fs_group, $vol, $k8s_binds, $pod_script
+k8s_prepare() {  # yaml [job name [job uid]] -> sets $pod, $pod_user, $fs_group, $vol, $k8s_binds, $pod_script
   [[ $(id -u) -eq 0 ]] || fail "needs root (as CI runs): a mount namespace and the pod's user"
-  pod=$(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/k8s_pod.py" "$1" devreset ${2:+"$2"})
+  pod=$(k8s_pod "$@")
   pod_user=$(json_get "$pod" '["user"]')
   fs_group=$(json_get "$pod" '["fs_group"]')
   [[ $pod_user -ne 0 ]] || fail "the pod runs as root"
@@ -39,6 +39,10 @@ k8s_prepare() {  # yaml [job name] -> sets $pod, $pod_user, $fs_group, $vol, $k8
   k8s_make_dir "$k8s_bin"
   k8s_binds+="mount --bind '$(dirname "$devreset")' $k8s_bin; "
   pod_script=$(json_get "$pod" '["script"]')
+}
+
+k8s_pod() {  # yaml [job name [job uid]] -> what the pod runs, as JSON (k8s_pod.py)
+  /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/k8s_pod.py" "$1" devreset "${@:2}"
 }
 
 k8s_make_dir() {  # path: created 0755 with its missing parents, each removed after (deepest first)

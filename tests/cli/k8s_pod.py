@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """What a Kubernetes CronJob's pod would run, read from the YAML (not copied from it).
 
-Usage: k8s_pod.py CRONJOB_OR_JOB.yaml CONTAINER [JOB_NAME]
+Usage: k8s_pod.py CRONJOB_OR_JOB.yaml CONTAINER [JOB_NAME [JOB_UID]]
 Prints one JSON object: the container's shell script (command must be a shell's -c; the
-arguments expanded as the kubelet does: $$ is $, $(NAME) an env value of the container, a
-variable from the Job's name label that JOB_NAME, as the Job controller labels its pods),
+arguments expanded as the kubelet does: $$ is $, $(NAME) an env value of the container; a
+variable from the pod's job-name or controller-uid label is JOB_NAME or JOB_UID, as the Job
+controller labels its pods),
 its volume mounts, the volumes they name, and the pod's user, group and fsGroup.
 """
 import json
@@ -30,13 +31,16 @@ def main():
     pod = job["template"]["spec"]
     (c,) = [c for c in pod["containers"] if c["name"] == sys.argv[2]]
     env = {e["name"]: e["value"] for e in c.get("env", []) if "value" in e}
-    job_name = sys.argv[3] if len(sys.argv) > 3 else doc["metadata"]["name"]
+    labels = {
+        "metadata.labels['batch.kubernetes.io/job-name']": sys.argv[3] if len(sys.argv) > 3 else doc["metadata"]["name"],
+        "metadata.labels['batch.kubernetes.io/controller-uid']": sys.argv[4] if len(sys.argv) > 4 else "8d5c6e1a-0c3b-4f6e-9a51-2b7d9c4e1f00",
+    }
     for e in c.get("env", []):
         field = e.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
         if field is None:
             continue
-        assert field == "metadata.labels['batch.kubernetes.io/job-name']", f"unknown field: {field}"
-        env[e["name"]] = job_name
+        assert field in labels, f"a field the test does not know: {field}"
+        env[e["name"]] = labels[field]
     command = c.get("command", [])
     assert command[-1:] == ["-c"], f"not a shell script: {command}"
     (script,) = c["args"]

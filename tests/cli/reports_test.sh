@@ -85,21 +85,25 @@ shards_of_an_indexed_job)
   # tenant: every user once, the merged report one run's.
   k8s_sa_id=sa-shards
   start_sim --users 400 --latency 5ms --sa-id sa-shards --sa-jwk "$samples/service-account.jwk.json"
-  k8s_prepare "$samples/k8s-indexed-job.yaml"
+  uid=6f1e0c2a-5b7d-4c3e-8a90-1d2e3f4a5b6c  # the Job's, from its pods' controller-uid label
+  k8s_prepare "$samples/k8s-indexed-job.yaml" devreset-sharded "$uid"
   n=$(json_get "$pod" '["completions"]')
   [[ $n -eq 4 && $(json_get "$pod" '["indexed"]') == True ]] || fail "not an Indexed Job of 4"
   { echo user_id; cat "$work/users.txt"; } >"$vol/config/users.csv" && chmod 644 "$vol/config/users.csv"
-  pids=()
-  for k in $(seq 0 $((n - 1))); do
-    pod_run JOB_COMPLETION_INDEX=$k >"$work/out-$k" 2>"$work/err-$k" &
-    pids+=($!)
-  done
-  for k in $(seq 0 $((n - 1))); do wait "${pids[$k]}" || fail "pod $k: $(cat "$work/err-$k")"; done
-  python3 - "$work/users.txt" "$vol/ledger" "$n" <<'PY' || fail "shards"
+  job_pods() {  # the Job's 4 pods at once
+    local pids=() k
+    for k in $(seq 0 $((n - 1))); do
+      pod_run JOB_COMPLETION_INDEX=$k >"$work/out-$k" 2>"$work/err-$k" &
+      pids+=($!)
+    done
+    for k in $(seq 0 $((n - 1))); do wait "${pids[$k]}" || fail "pod $k: $(cat "$work/err-$k")"; done
+  }
+  job_pods
+  python3 - "$work/users.txt" "$vol/ledger" "$n" "$uid" <<'PY' || fail "shards"
 import glob, json, sys
 want = {l.strip() for l in open(sys.argv[1]) if l.strip()}
 seen, per = [], {}
-for path in sorted(glob.glob(sys.argv[2] + "/shard-*-of-4.jsonl")):
+for path in sorted(glob.glob(sys.argv[2] + f"/shard-*-of-4-{sys.argv[4]}.jsonl")):
     recs = [json.loads(l) for l in open(path)]
     shard = recs[0]["shard"]
     users = [r["user_id"] for r in recs if r["record"] == "user"]
@@ -113,11 +117,19 @@ assert all(v > 0 for v in per.values()), per
 print("users per shard:", per, file=sys.stderr)
 PY
   [[ $(json_get "$(stats)" '["resets_per_user"]["2+"]') -eq 0 ]] || fail "a user was reset twice"
-  "$devreset" report "$vol/ledger"/shard-*-of-4.jsonl --format json >"$work/merged.json" || fail "merged report"
+  "$devreset" report "$vol/ledger"/shard-*-of-4-$uid.jsonl --format json >"$work/merged.json" || fail "merged report"
   merged=$(cat "$work/merged.json")
   [[ $(json_get "$merged" '["users"]') -eq 400 && $(json_get "$merged" '["by_status"]["ok"]') -eq 400 &&
      $(json_get "$merged" '["runs"]') -eq 4 ]] || fail "merged: $merged"
   for k in 0 1 2 3; do promtool check metrics <"$vol/ledger/shard-$k-of-4.prom" >/dev/null || fail "metrics $k"; done
+  # The Job created again (the next incident): a new uid, new ledgers, every user reset again
+  # (resuming the last Job's finished ledgers would have done nothing and said ok).
+  uid2=0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d
+  pod_script=$(json_get "$(k8s_pod "$samples/k8s-indexed-job.yaml" devreset-sharded "$uid2")" '["script"]')
+  job_pods
+  again=$(cat "$vol/ledger"/shard-*-of-4-$uid2.jsonl | grep -c '"record":"user".*"status":"ok"' || true)
+  [[ $again -eq 400 && $(json_get "$(stats)" '["resets_per_user"]["2+"]') -eq 400 ]] ||
+    fail "the Job created again: $again ok, $(json_get "$(stats)" '["resets_per_user"]["2+"]') users reset twice"
   # An interrupted shard: its report counts as not reached only its own shard's users.
   { echo user_id; cat "$work/users.txt"; } >"$work/all.csv"
   "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
@@ -127,8 +139,8 @@ PY
   wait_for_users "$work/s1.jsonl" 2
   kill -INT "$pid" || fail "the shard's run ended early: $(cat "$work/s1.err")"
   wait "$pid" || true
-  mine=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["shard"])' "$vol/ledger/shard-1-of-4.jsonl")
-  in_shard=$(count_records "$vol/ledger/shard-1-of-4.jsonl" ok)
+  mine=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["shard"])' "$vol/ledger/shard-1-of-4-$uid.jsonl")
+  in_shard=$(count_records "$vol/ledger/shard-1-of-4-$uid.jsonl" ok)
   done1=$(count_records "$work/s1.jsonl" ok)
   "$devreset" report "$work/s1.jsonl" --format json >"$work/s1.json" || true
   [[ $mine == 1/4 && $(json_get "$(cat "$work/s1.json")" '["not_reached"]') -eq $((in_shard - done1)) ]] ||

@@ -49,8 +49,7 @@ k8s_cronjob_as_written)
   [[ $(grep -c '"record":"run"' "$ledger") -eq 2 && $(ls "$vol/ledger"/ledger-*.jsonl | wc -l) -eq 1 ]] ||
     fail "the retry did not resume the Job's ledger: $(ls "$vol/ledger")"
   # The next night's Job: a ledger of its own, every user reset again.
-  pod_script=$(json_get "$(/usr/bin/python3 "$(dirname "$0")/k8s_pod.py" "$samples/k8s-cronjob.yaml" devreset \
-    devreset-nightly-29409270)" '["script"]')
+  pod_script=$(json_get "$(k8s_pod "$samples/k8s-cronjob.yaml" devreset-nightly-29409270)" '["script"]')
   pod_run >"$work/out3" 2>"$work/err3" || fail "the next night exited $?: $(cat "$work/err3")"
   [[ $(count_records "$vol/ledger/ledger-devreset-nightly-29409270.jsonl" ok) -eq 60 ]] ||
     fail "the next night: $(ls "$vol/ledger")"
