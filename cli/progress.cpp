@@ -195,6 +195,12 @@ std::string plan_text(const engine::run_stats& s) {
 }  // namespace
 
 std::string summary_text(const engine::run_stats& s, double elapsed_s) {
+  if (s.requests == 0 && s.users_done() == 0 && s.skipped_done > 0) {  // --resume of a done job
+    return fmt::format(
+        "Nothing to do: every user of the input is done in this ledger already ({} users, "
+        "--resume); a new reset takes a new ledger.\n",
+        s.skipped_done);
+  }
   if (s.requests == 0 && s.users_done() == 0) {
     return fmt::format("Nothing was done: the run ended before any request ({:.1f} s).\n",
                        elapsed_s);

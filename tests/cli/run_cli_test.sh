@@ -83,6 +83,11 @@ sigint_then_resume)
   s=$(stats)
   [[ $(json_get "$s" '["resets_per_user"]["2+"]') -eq 0 ]] || fail "a user was reset twice: $s"
   [[ $(json_get "$s" '["devices_left"]["oath"]') -eq 0 ]] || fail "oath devices left: $s"
+  # Resumed once more: nothing is left, and it says so, and that a new reset takes a new ledger.
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --resume 2>"$work/err3" ||
+    fail "a resume with nothing left exited $?: $(cat "$work/err3")"
+  grep -q "Nothing to do: every user of the input is done in this ledger already (400 users, --resume); a new reset takes a new ledger" \
+    "$work/err3" || fail "$(cat "$work/err3")"
   ;;
 env_and_config_layers)
   start_sim --users 4
