@@ -79,17 +79,24 @@ std::string value_text(const po::variable_value& v) {
   return "?";
 }
 
-// "[scheme://]user:password@host[/...]" -> "[scheme://]*****@host": a proxy's credentials
-// never show (the last '@' before the path ends them, as a password may hold a raw '@').
-std::string masked(std::string v) {
-  const auto scheme = v.find("://");
-  const auto start = scheme == std::string::npos ? 0 : scheme + 3;
-  const auto at = v.rfind('@', v.find('/', start));
-  if (at == std::string::npos || at < start) return v;
-  return v.substr(0, start) + "*****" + v.substr(at);
+// The URL options' credentials never show: "[scheme://]user:password@host" ->
+// "[scheme://]*****@host". Other values are shown as they are (a query's "a@b.com" too).
+std::string masked(const std::string& name, std::string v) {
+  if (name != "proxy" && name != "tenant") return v;
+  const auto span = userinfo_span(v);
+  if (!span) return v;
+  return v.substr(0, span->first) + "*****" + v.substr(span->second);
 }
 
 }  // namespace
+
+std::optional<std::pair<std::size_t, std::size_t>> userinfo_span(std::string_view url) {
+  const auto scheme = url.find("://");
+  const auto start = scheme == std::string_view::npos ? 0 : scheme + 3;
+  const auto at = url.rfind('@');
+  if (at == std::string_view::npos || at < start) return std::nullopt;
+  return std::pair{start, at};
+}
 
 std::string show_options(const po::options_description& desc, const po::variables_map& vm,
                          const option_sources& sources) {
@@ -98,7 +105,7 @@ std::string show_options(const po::options_description& desc, const po::variable
     const auto& name = o->long_name();
     if (name == "help" || name == "show-options" || !vm.count(name)) continue;
     auto it = sources.find(name);
-    out += fmt::format("{} = {}  ({})\n", name, io::printable(masked(value_text(vm[name])), 300),
+    out += fmt::format("{} = {}  ({})\n", name, io::printable(masked(name, value_text(vm[name])), 300),
                        it == sources.end() ? "default" : it->second);
   }
   return out;

@@ -6,7 +6,10 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace devreset::cli {
@@ -31,6 +34,10 @@ boost::program_options::variables_map parse_layered(
 std::string show_options(const boost::program_options::options_description& desc,
                          const boost::program_options::variables_map& vm,
                          const option_sources& sources);
+
+/// Where the user info of "[scheme://]user:password@host[...]" lies: [first, second) from
+/// after the scheme to the last '@' (a password may hold a raw '@' or '/'); nullopt: none.
+std::optional<std::pair<std::size_t, std::size_t>> userinfo_span(std::string_view url);
 
 /// The option or command of `known` closest to `word` (by edit distance), or empty when
 /// none is close.

@@ -472,12 +472,7 @@ void hide_proxy_credentials(int argc, char** argv) {
     if (std::string_view(argv[i]).starts_with("--proxy=")) value = argv[i] + 8;
     if (std::string_view(argv[i]) == "--proxy" && i + 1 < argc) value = argv[i + 1];
     if (value == nullptr) continue;
-    std::string_view v(value);
-    const auto scheme = v.find("://");
-    const auto start = scheme == std::string_view::npos ? 0 : scheme + 3;
-    const auto at = v.find('@', start);
-    if (at == std::string_view::npos || v.find('/', start) < at) continue;
-    std::fill(value + start, value + at, '*');
+    if (auto span = userinfo_span(value)) std::fill(value + span->first, value + span->second, '*');
   }
 }
 

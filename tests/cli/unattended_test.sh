@@ -181,12 +181,18 @@ for layers, value, where in [(("cmd", "env"), "7", "(command line)"),
         assert got[n].startswith(value + "  " + where), (n, layers, got.get(n))
     for n in switches:
         assert got[n].startswith("true  " + where), (n, layers, got.get(n))
-# A proxy's credentials never show, with or without a scheme, with an @ in the password.
-for proxy in ("http://alice:p@ss@proxy.example:3128", "alice:p@ss@proxy.example:3128"):
+# A proxy's credentials never show, with or without a scheme, with an @ or a / in the
+# password; other values with an @ show as they are.
+for proxy in ("http://alice:p@ss@proxy.example:3128", "alice:p@ss@proxy.example:3128",
+              "http://alice:p/ss@proxy.example:3128"):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEVRESET_")}
     env["DEVRESET_PROXY"] = proxy
+    if cmd != "probe":
+        env["DEVRESET_QUERY"] = 'mail eq "a@b.example"'
     out = subprocess.run([devreset, cmd, "--show-options"], capture_output=True, text=True, env=env).stdout
-    assert "p@ss" not in out and "alice" not in out and "*****@proxy.example:3128" in out, out
+    assert "p@ss" not in out and "p/ss" not in out and "alice" not in out, out
+    assert "*****@proxy.example:3128" in out, out
+    assert cmd == "probe" or 'query = mail eq "a@b.example"' in out, out
 print(f"{cmd}: {len(values)} options with a value and {len(switches)} switches, in order", file=sys.stderr)
 PY
   done
