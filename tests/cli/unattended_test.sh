@@ -36,6 +36,8 @@ k8s_cronjob_as_written)
   [[ -f $ledger ]] || fail "no ledger named after the Job: $(ls "$vol/ledger")"
   [[ $(stat -c %u "$ledger") -eq $pod_user ]] || fail "the ledger is not the pod user's"
   promtool check metrics <"$vol/ledger/devreset.prom" || fail "the metrics file: $(cat "$vol/ledger/devreset.prom")"
+  # The user the tenant does not know is no failure (--not-found-ok): monitoring sees exit 0.
+  grep -q "^devreset_run_exit_code 0$" "$vol/ledger/devreset.prom" || fail "metrics: $(cat "$vol/ledger/devreset.prom")"
   [[ $(count_records "$ledger" ok) -eq 60 && $(count_records "$ledger" not_found) -eq 1 ]] ||
     fail "ok $(count_records "$ledger" ok), not_found $(count_records "$ledger" not_found)"
   summary=$(cat "$vol/ledger/summary-$night1.json")
