@@ -157,7 +157,7 @@ another_tenants_plan_is_refused)
 an_old_plan_is_refused)
   start_sim
   make_plan
-  old=$(date -u -d '-30 days' +%Y-%m-%dT%H:%M:%S.000Z)  # a month old, whenever the test runs
+  old=$(date -u -d '-25 hours' +%Y-%m-%dT%H:%M:%S.000Z)  # an hour past the default 24h, whenever the test runs
   python3 - "$work/plan.jsonl" "$old" <<'PY'
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
