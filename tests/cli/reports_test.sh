@@ -17,8 +17,28 @@ html_report_in_a_real_browser)
     printf 'x%.0s' $(seq 1100); echo; } >"$work/in.txt"  # the last: too long, an invalid row
   set +e; run --input "$work/in.txt" --ledger "$work/l.jsonl" --yes --max-attempts 2 --concurrency 32 \
     --not-found-guard 0 2>"$work/err"; set -e
+  # A tenant's (or a proxy's) words are text on the page, never markup: the first user not ok
+  # given a hostile reason, as a tenant could answer it.
+  python3 - "$work/l.jsonl" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+for i, l in enumerate(lines):
+    r = json.loads(l)
+    if r["record"] == "user" and r["status"] != "ok":
+        r["reason"] = '<b id="injected">tenant</b> & "quoted"'
+        for t in r["results"]:
+            if "error" in t:
+                t["error"] = r["reason"]
+        lines[i] = json.dumps(r, separators=(",", ":"))
+        break
+else:
+    sys.exit("no user to make hostile")
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
   "$devreset" report "$work/l.jsonl" --html "$work/report.html" --csv "$work/report.csv" >"$work/text" ||
     [[ $? -eq 1 ]] || fail "report: $(cat "$work/text")"
+  grep -q '&lt;b id=&quot;injected&quot;&gt;tenant&lt;/b&gt; &amp; &quot;quoted&quot;' "$work/report.html" ||
+    fail "the hostile reason is not on the page, escaped"
   # Self-contained: no script, no link to anything, nothing fetched.
   grep -Eiq "<script|<link|src=|href=|url\(|@import" "$work/report.html" && fail "not self-contained"
   ok=$(count_records "$work/l.jsonl" ok)
@@ -31,6 +51,7 @@ html_report_in_a_real_browser)
   grep -q "id=\"users-ok\"><b>$ok</b>" "$work/dom.html" || fail "ok $ok not in the DOM"
   grep -q "id=\"users-not_found\"><b>1</b>" "$work/dom.html" || fail "not_found not in the DOM"
   grep -q "<h2>Top reasons</h2>" "$work/dom.html" || fail "no reasons"
+  grep -q '<b id="injected">' "$work/dom.html" && fail "the tenant's words became markup"
   # Rendered: a screenshot that is not blank (on a laptop and on a phone), and A4 pages.
   for size in 1100,1800 390,1800; do
     timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
