@@ -48,6 +48,7 @@ user_record planned_user(std::string run, std::string id, std::vector<type_resul
 void write_plan(const std::filesystem::path& path, bool finished = true) {
   ledger_writer w(path, ledger_mode::create);
   w.write(run_record("old", "reset"));
+  w.write(planned_user("old", "u0", {listed(device_type::oath, {"stale"})}));  // not the plan's
   w.write(json::object{{"record", "summary"}, {"run_id", "old"}, {"end", "finished"}});
   w.write(run_record("p1", "plan"));
   w.write(planned_user("p1", "u1",
@@ -86,6 +87,25 @@ TEST(PlanFile, InfoNamesTheLastPlanItsTimeAndTotals) {
   EXPECT_EQ(p.other_runs, 1u);
 }
 
+TEST(PlanFile, OfTwoPlansInOneFileTheLastIsApplied) {
+  test::temp_dir dir;
+  write_plan(dir / "plan.jsonl");
+  {
+    ledger_writer w(dir / "plan.jsonl", ledger_mode::resume);
+    w.write(run_record("p2", "plan", "oath"));
+    w.write(planned_user("p2", "u9", {listed(device_type::oath, {"o9"})}));
+    w.write(json::object{{"record", "summary"}, {"run_id", "p2"}, {"end", "finished"}});
+  }
+  const auto info = read_plan_info(dir / "plan.jsonl");
+  EXPECT_EQ(info.run_id, "p2");
+  EXPECT_EQ(info.users, 1u);
+  EXPECT_EQ(info.other_runs, 2u);
+  plan_reader r(info, info.types);
+  auto u9 = std::get<job>(*r.next());
+  EXPECT_EQ(u9.user_id, "u9");
+  EXPECT_FALSE(r.next().has_value()) << "p1's users are not p2's";
+}
+
 TEST(PlanFile, APlanThatDidNotFinishOrNoPlanAtAllIsRefused) {
   test::temp_dir dir;
   write_plan(dir / "cut.jsonl", false);
@@ -109,7 +129,7 @@ TEST(PlanFile, ReaderGivesThePlansUsersWithTheirListsNarrowedByTypes) {
   const auto info = read_plan_info(dir / "plan.jsonl");
   plan_reader all(info, type_set{device_type::oath, device_type::webauthn});
   auto u1 = std::get<job>(*all.next());
-  EXPECT_EQ(u1.user_id, "u1");
+  EXPECT_EQ(u1.user_id, "u1") << "the plan's users only, not another run's";
   ASSERT_TRUE(u1.plan);
   EXPECT_EQ(*u1.plan->ids_of(device_type::oath), (std::vector<std::string>{"o1"}));
   EXPECT_TRUE(u1.plan->ids_of(device_type::webauthn)->empty());
