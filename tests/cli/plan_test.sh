@@ -97,6 +97,12 @@ PY
   empty=$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if (r:=json.loads(l)).get("record")=="user" and all(not t.get("device_ids") for t in r["results"])))' "$work/plan1.jsonl")
   [[ $empty -gt 0 && $(count_lines "$work/run.jsonl" '"reason":"nothing to remove (plan)"') -eq $empty ]] ||
     fail "users with nothing to remove: $empty in the plan"
+  # The summary counts what the plan spared: every (user, type) it listed empty, those users.
+  spared=$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if (r:=json.loads(l)).get("record")=="user" for t in r["results"] if t.get("status")=="planned" and not t.get("device_ids")))' "$work/plan1.jsonl")
+  summary=$(tail -1 "$work/run.jsonl")
+  [[ $(json_get "$summary" '["plan"]["types_skipped_empty"]') -eq $spared &&
+     $(json_get "$summary" '["plan"]["users_nothing_to_remove"]') -eq $empty ]] ||
+    fail "the summary's plan counts ($spared types, $empty users spared): $summary"
   ;;
 drift_both_ways)
   # A device registered after the plan is removed too and listed; a planned one deleted by
