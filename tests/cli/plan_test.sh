@@ -141,6 +141,34 @@ strict_removes_only_the_plan)
   [[ $(planned webauthn | grep "^$user_a ") == "$user_a $added" ]] || fail "strict: $(planned webauthn | grep "^$user_a ")"
   [[ $(planned oath | grep "^$user_c ") == "$user_c $added_oath" ]] || fail "strict oath: $(planned oath | grep "^$user_c ")"
   [[ $(planned webauthn | grep -c "$planned_id") -eq 0 ]] || fail "a planned device is left"
+  # A user the plan found nothing for but could not list oath of: strict cannot remove what the
+  # plan did not list, so the user is partial (its other types ok), not "nothing to remove".
+  user_u=$(python3 - "$work/plan.jsonl" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+for i, l in enumerate(lines):
+    r = json.loads(l)
+    if r["record"] == "user" and all(not t.get("device_ids") for t in r["results"]):
+        for t in r["results"]:
+            if t["type"] == "oath":
+                t.pop("device_ids", None); t["status"] = "failed"; t["error"] = "503 Service Unavailable"
+        r["status"] = "failed"
+        lines[i] = json.dumps(r, separators=(",", ":"))
+        open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+        print(r["user_id"])
+        break
+PY
+)
+  [[ -n $user_u ]] || fail "no user without devices in the plan"
+  exit_code code apply --ledger "$work/run3.jsonl" --yes --plan-strict 2>"$work/err3"
+  [[ $code -eq 1 ]] || fail "a user strict could not do: exit $code: $(cat "$work/err3")"
+  python3 - "$work/run3.jsonl" "$user_u" <<'PY' || fail "$(grep "$user_u" "$work/run3.jsonl")"
+import json, sys
+(r,) = [r for l in open(sys.argv[1]) if (r := json.loads(l)).get("user_id") == sys.argv[2]]
+assert r["status"] == "partial" and r.get("reason") != "nothing to remove (plan)", r
+(oath,) = [t for t in r["results"] if t["type"] == "oath"]
+assert "--plan-strict removes only listed devices" in oath["error"], oath
+PY
   ;;
 another_tenants_plan_is_refused)
   start_sim
