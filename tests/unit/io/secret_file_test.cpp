@@ -83,6 +83,26 @@ TEST(SecretFile, ALinkOthersCouldReplaceIsRefused) {
   // A file in a folder others can write is refused too: they could replace it.
   write(open_dir / "plain", "k", 0600);
   EXPECT_NE(problem(open_dir / "plain").find("in the folder"), std::string::npos);
+  // So is a safe folder's link to it: the folders on the way the link leads count too.
+  fs::create_symlink(open_dir / "plain", dir.path() / "mine" / "via");
+  EXPECT_NE(problem(dir.path() / "mine" / "via").find("in the folder " + open_dir.string()),
+            std::string::npos)
+      << problem(dir.path() / "mine" / "via");
+}
+
+// Config files and plans (read, not secret): refused when anyone but us or root could change
+// them, by their mode or because they own them (an owner can chmod at will).
+TEST(SecretFile, OthersCanChangeByModeOrByOwningTheFile) {
+  test::temp_dir dir;
+  write(dir.path() / "ours", "x", 0644);
+  EXPECT_EQ(others_can_change(dir.path() / "ours"), std::nullopt) << "others may read it";
+  write(dir.path() / "group-writable", "x", 0664);
+  EXPECT_NE(others_can_change(dir.path() / "group-writable"), std::nullopt);
+  write(dir.path() / "theirs", "x", 0644);
+  ASSERT_EQ(::chown((dir.path() / "theirs").c_str(), 12345, 12345), 0);
+  auto why = others_can_change(dir.path() / "theirs");
+  ASSERT_NE(why, std::nullopt) << "its owner can change it";
+  EXPECT_NE(why->find("owner uid 12345"), std::string::npos) << *why;
 }
 
 }  // namespace
