@@ -166,6 +166,14 @@ PY
   "$devreset" report "$work/s1.jsonl" --format json >"$work/s1.json" || true
   [[ $mine == 1/4 && $(json_get "$(cat "$work/s1.json")" '["not_reached"]') -eq $((in_shard - done1)) ]] ||
     fail "shard 1/4: $done1 done of $in_shard, report: $(cat "$work/s1.json")"
+  # Merged with another shard's finished run of the same input (given after it, as the
+  # latest): that run reached its own shard's users, not the interrupted one's.
+  "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --input "$work/all.csv" --ledger "$work/s0.jsonl" --yes --shard 0/4 --progress none 2>"$work/s0.err" ||
+    fail "shard 0/4: $(cat "$work/s0.err")"
+  "$devreset" report "$work/s1.jsonl" "$work/s0.jsonl" --format json >"$work/s10.json" || true
+  [[ $(json_get "$(cat "$work/s10.json")" '["not_reached"]') -eq $((in_shard - done1)) ]] ||
+    fail "merged with a finished shard: $(cat "$work/s10.json")"
   ;;
 numbers_as_people_write_them)
   start_sim --users 30 --latency 3ms
