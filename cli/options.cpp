@@ -105,8 +105,9 @@ std::string show_options(const po::options_description& desc, const po::variable
     const auto& name = o->long_name();
     if (name == "help" || name == "show-options" || !vm.count(name)) continue;
     auto it = sources.find(name);
-    out += fmt::format("{} = {}  ({})\n", name, io::printable(masked(name, value_text(vm[name])), 300),
-                       it == sources.end() ? "default" : it->second);
+    out +=
+        fmt::format("{} = {}  ({})\n", name, io::printable(masked(name, value_text(vm[name])), 300),
+                    it == sources.end() ? "default" : it->second);
   }
   return out;
 }
