@@ -106,8 +106,9 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
 }
 
 // The jobs of one look-up: `first`, then those that follow it in the input named the same
-// way in the same realm (up to lookup_batch, lookup_batch_bytes). The first other job read
-// waits in `ready` for any worker.
+// way in the same realm (up to lookup_batch, lookup_batch_bytes). A job resolved already (a
+// plan's user, claimed by its _id) waits in `ready` for any worker and the batch goes on; the
+// first job named another way waits there too, and ends the batch.
 std::vector<io::job> collect_batch(run_state* s, io::job first) {
   std::vector<io::job> batch;
   std::size_t bytes = first.name.size();
@@ -117,6 +118,10 @@ std::vector<io::job> collect_batch(run_state* s, io::job first) {
     auto next = s->disp.next(1);
     if (!next) {
       if (s->disp.ended()) break;
+      continue;
+    }
+    if (!next->user_id.empty()) {  // resolved already (a plan's user): claimed, not looked up
+      s->ready.push_back(std::move(*next));
       continue;
     }
     if (next->kind != batch.front().kind || next->realm != batch.front().realm ||

@@ -170,6 +170,24 @@ assert r["status"] == "partial" and r.get("reason") != "nothing to remove (plan)
 assert "--plan-strict removes only listed devices" in oath["error"], oath
 PY
   ;;
+names_not_found_are_looked_up_again)
+  # A plan that could not find a user by name: the run looks the name up again, so a service
+  # account's token asks for fr:idm:* (by default, when the plan needs it); the users the plan
+  # did find are reset by their _id, none taken for a duplicate of the look-up.
+  cp "$(dirname "$0")/../../samples/service-account.jwk.json" "$work/sa.jwk.json"
+  chmod 600 "$work/sa.jwk.json"
+  start_sim --users 20 --sa-id sa-plan --sa-jwk "$work/sa.jwk.json"
+  printf 'user_name\nuser000001\nuser000002\nnobody\nuser000003\n' >"$work/names.csv"
+  exit_code code "$devreset" plan --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
+    --token-file "$work/token.txt" --progress none --input "$work/names.csv" --ledger "$work/plan.jsonl" 2>"$work/plan.err"
+  [[ $code -eq 1 ]] || fail "plan: exit $code: $(cat "$work/plan.err")"
+  exit_code code "$devreset" run --tenant "$tenant" --ca-file "$work/ca.pem" --sa-id sa-plan \
+    --sa-key "$work/sa.jwk.json" --plan "$work/plan.jsonl" --ledger "$work/run.jsonl" --yes \
+    --progress plain 2>"$work/err"
+  [[ $code -eq 1 ]] || fail "run --plan: exit $code (1: nobody is still unknown): $(cat "$work/err")"
+  [[ $(count_records "$work/run.jsonl" ok) -eq 3 && $(count_records "$work/run.jsonl" not_found) -eq 1 &&
+     $(json_get "$(tail -1 "$work/run.jsonl")" '["duplicates"]') -eq 0 ]] || fail "$(cat "$work/run.jsonl")"
+  ;;
 another_tenants_plan_is_refused)
   start_sim
   make_plan
