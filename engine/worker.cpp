@@ -138,6 +138,7 @@ std::vector<io::job> collect_batch(run_state* s, io::job first) {
 // The record of a user named otherwise whom a look-up did not resolve to one _id.
 void unresolved(run_state* s, const io::job& j, io::user_status status, std::string reason) {
   auto rec = record_of(s, j);
+  rec.types = j.types;  // what a plan's run looks them up again for
   rec.status = status;
   rec.reason = std::move(reason);
   rec.finished_at = std::chrono::system_clock::now();

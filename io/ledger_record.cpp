@@ -93,6 +93,7 @@ json::object to_json(const user_record& r, json::storage_ptr sp) {
   o["realm"] = r.realm;
   o["status"] = to_string(r.status);
   if (!r.reason.empty()) o["reason"] = r.reason;
+  if (r.results.empty() && !r.types.empty()) o["types"] = r.types.to_string(',');
   json::array results(sp);
   results.reserve(r.results.size());
   for (const auto& t : r.results) {
@@ -163,6 +164,8 @@ std::optional<user_record> user_record_from_json(const json::object& o) {
   r.realm = str(o, "realm");
   r.status = *status;
   r.reason = str(o, "reason");
+  type_list_error bad_types;
+  r.types = parse_type_list(str(o, "types"), bad_types, /*allow_comma=*/true).value_or(type_set{});
   r.elapsed_ms = number<double>(o, "elapsed_ms").value_or(0);
   if (auto it = o.find("results"); it != o.end() && it->value().is_array()) {
     for (const auto& v : it->value().get_array()) {

@@ -78,6 +78,9 @@ struct user_record {
   double elapsed_ms = 0;
   std::chrono::system_clock::time_point finished_at{};
   std::string reason;  ///< invalid rows: why
+  /// A user named otherwise whom the look-up did not resolve (no results): the types the
+  /// row asked for, so that `run --plan` looks them up again for these.
+  type_set types;
 };
 
 /// The JSON object of a user record ({"record":"user",...}), allocated from `sp` (a

@@ -44,7 +44,8 @@ struct run_seen {
 void count_user(plan_info& p, const user_record& u) {
   ++p.users;
   if (u.user_id.empty() && u.kind != id_kind::user_id && u.status != user_status::invalid) {
-    ++p.users_unresolved;  // looked up again by the run
+    ++p.users_unresolved;  // looked up again by the run, for the types its row asked for
+    p.types = p.types | u.types;
     return;
   }
   bool any = false;
@@ -196,7 +197,10 @@ std::optional<input_row> plan_reader::next() {
         return invalid_row{u->line, by_id ? u->user_id : u->name,
                            fmt::format("invalid in the plan: {}", u->reason), false, u->kind};
       }
-      auto j = u->user_id.empty() && u->results.empty() ? unresolved_job(*u, run_types_)
+      // A user the plan did not resolve: the types the row asked for (a plan written before
+      // records held them: the plan's --types).
+      const auto again = u->types.empty() ? run_types_ : u->types & narrow_;
+      auto j = u->user_id.empty() && u->results.empty() ? unresolved_job(*u, again)
                                                         : job_of(*u, narrow_);
       if (j.types.empty()) {
         ++narrowed_out_;

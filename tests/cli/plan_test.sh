@@ -187,6 +187,17 @@ names_not_found_are_looked_up_again)
   [[ $code -eq 1 ]] || fail "run --plan: exit $code (1: nobody is still unknown): $(cat "$work/err")"
   [[ $(count_records "$work/run.jsonl" ok) -eq 3 && $(count_records "$work/run.jsonl" not_found) -eq 1 &&
      $(json_get "$(tail -1 "$work/run.jsonl")" '["duplicates"]') -eq 0 ]] || fail "$(cat "$work/run.jsonl")"
+  # A plan that found nobody (so listed no type): its users are still looked up again, for
+  # the types their rows asked for.
+  printf 'user_name,types\nghost,webauthn\nspectre,oath;push\n' >"$work/ghosts.csv"
+  exit_code code "$devreset" plan --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --progress none --input "$work/ghosts.csv" --ledger "$work/ghosts.jsonl" 2>"$work/plan.err"
+  [[ $code -eq 1 ]] || fail "plan of ghosts: exit $code: $(cat "$work/plan.err")"
+  exit_code code "$devreset" run --tenant "$tenant" --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --plan "$work/ghosts.jsonl" --ledger "$work/ghosts-run.jsonl" --yes --progress plain 2>"$work/err"
+  [[ $code -eq 1 && $(count_records "$work/ghosts-run.jsonl" not_found) -eq 2 ]] ||
+    fail "a plan that found nobody: exit $code: $(cat "$work/err")"
+  grep -q '"user_name":"spectre".*"types":"oath,push"' "$work/ghosts-run.jsonl" || fail "$(cat "$work/ghosts-run.jsonl")"
   ;;
 another_tenants_plan_is_refused)
   start_sim

@@ -146,6 +146,42 @@ TEST(PlanFile, ReaderGivesThePlansUsersWithTheirListsNarrowedByTypes) {
   EXPECT_EQ(n1.types, type_set{device_type::webauthn});
 }
 
+// Users the plan named by user name and could not find are looked up again by the run, for
+// the types their rows asked for (the record keeps them: there are no results to say them),
+// even when the plan found nobody and so listed no type at all.
+TEST(PlanFile, UsersThePlanCouldNotFindKeepTheirRowsTypes) {
+  test::temp_dir dir;
+  {
+    ledger_writer w(dir / "plan.jsonl", ledger_mode::create);
+    w.write(run_record("p1", "plan", "oath"));  // the plan's default: oath
+    for (auto [name, types] : {std::pair{"alice", type_set{device_type::webauthn}},
+                               std::pair{"bob", type_set{device_type::oath, device_type::push}}}) {
+      user_record u;
+      u.run_id = "p1";
+      u.kind = id_kind::user_name;
+      u.name = name;
+      u.given[static_cast<std::size_t>(id_kind::user_name)] = name;
+      u.realm = alpha;
+      u.status = user_status::not_found;
+      u.reason = "no user with userName";
+      u.types = types;
+      w.write(u);
+    }
+    w.write(json::object{{"record", "summary"}, {"run_id", "p1"}, {"end", "finished"}});
+  }
+  const auto info = read_plan_info(dir / "plan.jsonl");
+  EXPECT_EQ(info.users_unresolved, 2u);
+  EXPECT_EQ(info.types, (type_set{device_type::oath, device_type::push, device_type::webauthn}));
+  plan_reader all(info, info.types);
+  auto a = std::get<job>(*all.next());
+  EXPECT_EQ(a.name, "alice");
+  EXPECT_TRUE(a.user_id.empty()) << "looked up again";
+  EXPECT_EQ(a.types, type_set{device_type::webauthn}) << "its row's, not the plan's oath";
+  EXPECT_EQ(std::get<job>(*all.next()).types, (type_set{device_type::oath, device_type::push}));
+  plan_reader push_only(info, type_set{device_type::push});
+  EXPECT_EQ(std::get<job>(*push_only.next()).name, "bob") << "alice has no push: narrowed out";
+}
+
 TEST(PlanFile, ARecordNoInputRowCouldBeIsAnInvalidRowNotARequest) {
   test::temp_dir dir;
   {
