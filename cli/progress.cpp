@@ -185,11 +185,16 @@ namespace {
 // run --plan: what changed since the plan, and what it spared.
 std::string plan_text(const engine::run_stats& s) {
   auto devices = [](std::uint64_t n) { return fmt::format("{} device{}", n, n == 1 ? "" : "s"); };
-  return fmt::format(
+  auto text = fmt::format(
       "\nSince the plan: {} added (the ledger's added_since_plan), {} gone already;  nothing to "
       "remove: {} types, {} users (no request)",
       devices(s.added_since_plan), devices(s.gone_since_plan), s.types_skipped_empty,
       s.users_nothing_planned);
+  if (s.users_outside_types > 0) {
+    text += fmt::format(";  left out: {} user{} with none of --types", s.users_outside_types,
+                        s.users_outside_types == 1 ? "" : "s");
+  }
+  return text;
 }
 
 }  // namespace

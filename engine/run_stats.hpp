@@ -55,6 +55,7 @@ struct run_stats {
   std::uint64_t gone_since_plan = 0;
   std::uint64_t types_skipped_empty = 0;
   std::uint64_t users_nothing_planned = 0;
+  std::uint64_t users_outside_types = 0;  ///< the plan's users with none of --types (left out)
   latency_histogram latency;
   /// The tenant's allowed rate as the rate controller measured it (or the tenant stated
   /// it), requests per second; 0 while the tenant has not pushed back.

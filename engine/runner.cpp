@@ -318,6 +318,7 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
   asio::co_spawn(ioc, start(&s, &ticker_timer, observer), on_crash(&s));
   asio::co_spawn(ioc, ticker(&s, &ticker_timer, observer), on_crash(&s));
   ioc.run();
+  result.stats.users_outside_types = reader.left_out();
   if (control != nullptr) control->detach();
   tokens.detach();
   result.connections = s.host.connects();
@@ -384,7 +385,8 @@ json::object plan_summary(const run_config& config, const run_stats& st) {
                       {"added_since_plan", st.added_since_plan},
                       {"gone_since_plan", st.gone_since_plan},
                       {"types_skipped_empty", st.types_skipped_empty},
-                      {"users_nothing_to_remove", st.users_nothing_planned}};
+                      {"users_nothing_to_remove", st.users_nothing_planned},
+                      {"users_outside_types", st.users_outside_types}};
 }
 
 }  // namespace

@@ -62,6 +62,9 @@ class job_reader {
   virtual std::optional<input_row> next() = 0;
   /// Bytes consumed so far (for progress on inputs that are not counted ahead).
   virtual std::uint64_t bytes_read() const = 0;
+  /// Rows read and left out by design, never given to next()'s caller (run --plan: the
+  /// plan's users with none of the run's --types); counted in the summary.
+  virtual std::uint64_t left_out() const { return 0; }
   /// After next() gave nothing: true when more rows may still come (a tenant query whose
   /// next page is on its way), false at the end of the input.
   virtual bool waiting() const { return false; }

@@ -53,7 +53,7 @@ class plan_reader final : public job_reader {
   std::optional<input_row> next() override;
   std::uint64_t bytes_read() const override;
   /// Users of the plan with no type in `narrow` (not in this run).
-  std::uint64_t narrowed_out() const { return narrowed_out_; }
+  std::uint64_t left_out() const override { return narrowed_out_; }
 
  private:
   std::unique_ptr<ledger_lines> lines_;

@@ -198,6 +198,13 @@ names_not_found_are_looked_up_again)
   [[ $code -eq 1 && $(count_records "$work/ghosts-run.jsonl" not_found) -eq 2 ]] ||
     fail "a plan that found nobody: exit $code: $(cat "$work/err")"
   grep -q '"user_name":"spectre".*"types":"oath,push"' "$work/ghosts-run.jsonl" || fail "$(cat "$work/ghosts-run.jsonl")"
+  # --types narrows the plan: a user with none of them is left out, and the summary says so.
+  exit_code code "$devreset" run --tenant "$tenant" --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --plan "$work/ghosts.jsonl" --types webauthn --ledger "$work/ghosts-narrow.jsonl" --yes --progress plain 2>"$work/err"
+  [[ $code -eq 1 && $(count_records "$work/ghosts-narrow.jsonl" not_found) -eq 1 &&
+     $(json_get "$(tail -1 "$work/ghosts-narrow.jsonl")" '["plan"]["users_outside_types"]') -eq 1 ]] ||
+    fail "narrowed: exit $code: $(tail -1 "$work/ghosts-narrow.jsonl")"
+  grep -q "left out: 1 user with none of --types" "$work/err" || fail "$(cat "$work/err")"
   ;;
 another_tenants_plan_is_refused)
   start_sim
