@@ -197,19 +197,21 @@ std::string plan_text(const engine::run_stats& s) {
   return text;
 }
 
-}  // namespace
-
-std::string summary_text(const engine::run_stats& s, double elapsed_s) {
-  if (s.requests == 0 && s.users_done() == 0 && s.skipped_done > 0) {  // --resume of a done job
+// A run that did nothing: why, in place of empty figures.
+std::string nothing_done_text(const engine::run_stats& s, double elapsed_s) {
+  if (s.skipped_done > 0) {  // --resume of a job that is done
     return fmt::format(
         "Nothing to do: every user of the input is done in this ledger already ({} users, "
         "--resume); a new reset takes a new ledger.\n",
         s.skipped_done);
   }
-  if (s.requests == 0 && s.users_done() == 0) {
-    return fmt::format("Nothing was done: the run ended before any request ({:.1f} s).\n",
-                       elapsed_s);
-  }
+  return fmt::format("Nothing was done: the run ended before any request ({:.1f} s).\n", elapsed_s);
+}
+
+}  // namespace
+
+std::string summary_text(const engine::run_stats& s, double elapsed_s) {
+  if (s.requests == 0 && s.users_done() == 0) return nothing_done_text(s, elapsed_s);
   std::string out = "Users:";
   for (auto st : {user_status::ok, user_status::planned, user_status::partial, user_status::failed,
                   user_status::not_found, user_status::invalid}) {
