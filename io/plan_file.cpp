@@ -41,9 +41,15 @@ struct run_seen {
   std::string end;  // the summary's "end" (empty: no summary)
 };
 
+// A user the plan named by user name or mail and could not resolve (the run looks them up
+// again).
+bool unresolved(const user_record& u) {
+  return u.user_id.empty() && u.kind != id_kind::user_id && u.status != user_status::invalid;
+}
+
 void count_user(plan_info& p, const user_record& u) {
   ++p.users;
-  if (u.user_id.empty() && u.kind != id_kind::user_id && u.status != user_status::invalid) {
+  if (unresolved(u)) {
     ++p.users_unresolved;  // looked up again by the run, for the types its row asked for
     p.types = p.types | u.types;
     return;
@@ -158,11 +164,11 @@ job job_of(const user_record& u, type_set narrow) {
   return j;
 }
 
-// A user the plan named by user name or mail and could not resolve: the run looks them up
-// again, for the plan's types (nothing listed).
-job unresolved_job(const user_record& u, type_set types) {
+// An unresolved user, looked up again for the types the row asked for within `narrow` (nothing
+// listed); a plan written before records held them gives `fallback`, the plan's --types.
+job unresolved_job(const user_record& u, type_set narrow, type_set fallback) {
   job j = job_of(u, {});
-  j.types = types;
+  j.types = u.types.empty() ? fallback : u.types & narrow;
   return j;
 }
 
@@ -197,13 +203,9 @@ std::optional<input_row> plan_reader::next() {
         return invalid_row{u->line, by_id ? u->user_id : u->name,
                            fmt::format("invalid in the plan: {}", u->reason), false, u->kind};
       }
-      // A user the plan did not resolve: the types the row asked for (a plan written before
-      // records held them: the plan's --types).
-      const auto again = u->types.empty() ? run_types_ : u->types & narrow_;
-      auto j = u->user_id.empty() && u->results.empty() ? unresolved_job(*u, again)
-                                                        : job_of(*u, narrow_);
+      auto j = unresolved(*u) ? unresolved_job(*u, narrow_, run_types_) : job_of(*u, narrow_);
       if (j.types.empty()) {
-        ++narrowed_out_;
+        ++left_out_;
         continue;
       }
       return j;

@@ -53,14 +53,14 @@ class plan_reader final : public job_reader {
   std::optional<input_row> next() override;
   std::uint64_t bytes_read() const override;
   /// Users of the plan with no type in `narrow` (not in this run).
-  std::uint64_t left_out() const override { return narrowed_out_; }
+  std::uint64_t left_out() const override { return left_out_; }
 
  private:
   std::unique_ptr<ledger_lines> lines_;
   std::string run_id_;
   type_set narrow_;
   type_set run_types_;
-  std::uint64_t narrowed_out_ = 0;
+  std::uint64_t left_out_ = 0;
 };
 
 }  // namespace devreset::io

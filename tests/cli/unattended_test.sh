@@ -15,7 +15,7 @@ k8s_cronjob_as_written)
   # laid out as the kubelet does (a Secret's keys are links into ..data, root-owned, of the
   # pod's fsGroup, defaultMode); samples/devreset.conf with this tenant's values. Run in a
   # mount namespace of its own as the pod's user.
-  pod=$(/usr/bin/python3 "$(dirname "$0")/k8s_pod.py" "$samples/k8s-cronjob.yaml" devreset)
+  pod=$(k8s_pod "$samples/k8s-cronjob.yaml")
   get() { json_get "$pod" "$1"; }
   [[ $(get '["restart_policy"]') == Never ]] || fail "restartPolicy"
   [[ $(get '["secret_env"]') == "[]" ]] || fail "a token from the environment: $(get '["secret_env"]')"
