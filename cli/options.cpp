@@ -112,9 +112,38 @@ std::string show_options(const po::options_description& desc, const po::variable
   return out;
 }
 
-po::variables_map parse_layered(int argc, char** argv, const po::options_description& desc,
-                                const std::vector<std::string>& positional,
-                                option_sources* sources) {
+std::string without_userinfo(std::string message, int argc, char** argv) {
+  auto mask = [&](std::string_view secret) {
+    for (auto at = message.find(secret); !secret.empty() && at != std::string::npos;
+         at = message.find(secret, at + 5))
+      message.replace(at, secret.size(), "*****");
+  };
+  // Exactly: each argument's user info, wherever the message repeats it.
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const auto scheme = arg.find("://");
+    if (scheme == std::string_view::npos) continue;
+    if (auto span = userinfo_span(arg.substr(scheme)))
+      mask(std::string(arg.substr(scheme + span->first, span->second - span->first)));
+  }
+  // And any URL in it (from the environment or a config file): after "://", to the last '@'
+  // before a blank or a quote.
+  for (auto at = message.find("://"); at != std::string::npos; at = message.find("://", at + 3)) {
+    const auto start = at + 3;
+    auto end = message.find_first_of(" \t\n'\"", start);
+    if (end == std::string::npos) end = message.size();
+    const auto userinfo = message.rfind('@', end == 0 ? 0 : end - 1);
+    if (userinfo != std::string::npos && userinfo > start)
+      message.replace(start, userinfo - start, "*****");
+  }
+  return message;
+}
+
+namespace {
+
+po::variables_map parse_layers(int argc, char** argv, const po::options_description& desc,
+                               const std::vector<std::string>& positional,
+                               option_sources* sources) {
   po::variables_map vm;
   po::positional_options_description pos;
   for (const auto& p : positional) {  // "name...": every remaining argument
@@ -182,6 +211,18 @@ po::variables_map parse_layered(int argc, char** argv, const po::options_descrip
         "file)");
   }
   return vm;
+}
+
+}  // namespace
+
+po::variables_map parse_layered(int argc, char** argv, const po::options_description& desc,
+                                const std::vector<std::string>& positional,
+                                option_sources* sources) {
+  try {
+    return parse_layers(argc, argv, desc, positional, sources);
+  } catch (const po::error& e) {  // "option '--prox=http://alice:s3cr3t@…' is ambiguous"
+    throw po::error(without_userinfo(e.what(), argc, argv));
+  }
 }
 
 std::chrono::milliseconds duration_value(const po::variables_map& vm, const char* name) {

@@ -39,6 +39,11 @@ std::string show_options(const boost::program_options::options_description& desc
 /// after the scheme to the last '@' (a password may hold a raw '@' or '/'); nullopt: none.
 std::optional<std::pair<std::size_t, std::size_t>> userinfo_span(std::string_view url);
 
+/// `message` with every URL's user info masked ("*****"): the user info of each argument,
+/// wherever the message repeats it, and of any "scheme://user:password@" in it. Option
+/// errors go through it: a mistyped --proxy never shows its password.
+std::string without_userinfo(std::string message, int argc, char** argv);
+
 /// The option or command of `known` closest to `word` (by edit distance), or empty when
 /// none is close.
 std::string closest(const std::string& word, const std::vector<std::string>& known);

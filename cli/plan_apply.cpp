@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "io/duration.hpp"
@@ -62,9 +64,15 @@ std::optional<std::string> plan_problem(const run_request& r, const io::plan_inf
         r.plan.string(), age_text(age), io::printable(p.made_at, 40),
         io::format_duration(r.plan_max_age));
   }
-  // A plan is the reviewed evidence of what to remove: nobody else may have changed it.
-  if (auto why = io::others_can_change(r.plan)) {
-    return fmt::format("plan {}: {}: chmod go-w it", r.plan.string(), *why);
+  // A plan is the reviewed evidence of what to remove: nobody else may have changed it, as
+  // the file opened shows (its owner and mode), nor replace it (the folders and links).
+  const auto& f = *p.file;
+  if ((f.mode & 022) != 0 || (f.owner != ::geteuid() && f.owner != 0)) {
+    return fmt::format("plan {}: others can change it (mode {:o}, owner uid {}): chmod go-w it",
+                       r.plan.string(), f.mode & 0777, f.owner);
+  }
+  if (auto why = io::way_problem(r.plan)) {
+    return fmt::format("plan {}: {}: others could replace it", r.plan.string(), *why);
   }
   if (ledger_is_plan(r)) {
     return fmt::format("--ledger is the plan itself: give the run a ledger of its own");
@@ -75,13 +83,11 @@ std::optional<std::string> plan_problem(const run_request& r, const io::plan_inf
 }  // namespace
 
 std::optional<io::plan_info> check_plan(run_request& r, const std::string& tenant) {
-  io::plan_info plan;
-  try {
-    plan = io::read_plan_info(r.plan);
-  } catch (const io::input_error& e) {
-    tell(fmt::format("devreset {}: {} (nothing was sent)\n", r.name, e.what()));
+  if (!r.opened_plan) {
+    tell(fmt::format("devreset {}: {} (nothing was sent)\n", r.name, r.plan_error));
     return std::nullopt;
   }
+  io::plan_info plan = *r.opened_plan;
   if (auto why = plan_problem(r, plan, tenant)) {
     tell(fmt::format("devreset {}: {} (nothing was sent)\n", r.name, *why));
     return std::nullopt;
@@ -108,9 +114,10 @@ std::string plan_phrase(const run_request& r, const io::plan_info& p, const std:
   if (devices.empty()) devices = "no";
   const auto age = std::chrono::system_clock::now() - p.made;
   return fmt::format(
-      "apply plan {} ({}, made {}, {} ago) on {}: remove {} device{} of {} users in realm "
-      "{}{}",
-      p.run_id, r.plan.string(), io::printable(p.made_at, 40), age_text(age), tenant, devices,
+      "apply plan {} ({}, SHA-256 {}, made {}, {} ago) on {}: remove {} device{} of {} users in "
+      "realm {}{}",
+      io::printable(p.run_id, 80), r.plan.string(), p.file ? p.file->sha256 : "?",
+      io::printable(p.made_at, 40), age_text(age), tenant, devices,
       total == 1 ? "" : "s", p.users, io::printable(p.realm, 200),
       r.cfg.plan_strict ? " (--plan-strict: only these; devices registered since are recorded)"
                         : ", and any registered since the plan (recorded as added_since_plan)");
@@ -118,9 +125,11 @@ std::string plan_phrase(const run_request& r, const io::plan_info& p, const std:
 
 std::string plan_report_text(const io::plan_info& p, const std::string& ledger) {
   const auto age = std::chrono::system_clock::now() - p.made;
-  std::string out = fmt::format("Plan {} made {} ({} ago) on {}, realm {}\nWould remove:", p.run_id,
-                                io::printable(p.made_at, 40), age_text(age),
-                                io::printable(p.tenant, 200), io::printable(p.realm, 200));
+  std::string out = fmt::format(
+      "Plan {} made {} ({} ago) on {}, realm {}\nSHA-256 {} (a run --plan shows the same)\n"
+      "Would remove:",
+      io::printable(p.run_id, 80), io::printable(p.made_at, 40), age_text(age),
+      io::printable(p.tenant, 200), io::printable(p.realm, 200), p.file ? p.file->sha256 : "?");
   std::uint64_t total = 0;
   for (auto t : io::all_device_types) {
     const auto i = static_cast<std::size_t>(t);
@@ -154,6 +163,7 @@ json::object plan_report_json(const io::plan_info& p) {
   }
   const auto age = std::chrono::system_clock::now() - p.made;
   return json::object{{"run_id", p.run_id},
+                      {"sha256", p.file ? json::value(p.file->sha256) : json::value(nullptr)},
                       {"made_at", p.made_at},
                       {"age_s", std::chrono::duration_cast<std::chrono::seconds>(age).count()},
                       {"tenant", p.tenant},

@@ -112,16 +112,26 @@ void print_json(const report_options& o, const ledger_summary& l, const still_to
     const auto& b = l.by_type[static_cast<std::size_t>(dt)];
     if (b[0] + b[1] > 0) t[io::to_string(dt)] = json::object{{"ok", b[0]}, {"not_ok", b[1]}};
   }
+  json::array tenants;
+  for (std::size_t i = 0; i < l.tenants.size(); ++i) {
+    json::object c;
+    for (auto s : user_statuses)
+      c[io::to_string(s)] = l.by_tenant_status[i][static_cast<std::size_t>(s)];
+    tenants.push_back(json::object{{"tenant", l.tenants[i]}, {"by_status", std::move(c)}});
+  }
   json::array inputs;
   for (const auto& run : todo.inputs) {
-    json::object i{{"input", run.input}, {"not_reached", run.users}, {"why", run.why}};
-    if (!run.problem.empty()) i["cannot_read"] = run.problem;
+    json::object i{{"input", io::printable(run.input, 300)},
+                   {"not_reached", run.users},
+                   {"why", run.why}};
+    if (!run.problem.empty()) i["cannot_read"] = io::printable(run.problem, 300);
     inputs.push_back(std::move(i));
   }
   json::object out{{"ledgers", json::array(o.ledgers.begin(), o.ledgers.end())},
                    {"runs", l.runs.size()},
                    {"users", l.users.size()},
                    {"by_status", std::move(u)},
+                   {"tenants", std::move(tenants)},
                    {"by_type", std::move(t)},
                    {"verified", l.verified},
                    {"interrupted_runs", l.interrupted},
@@ -133,6 +143,21 @@ void print_json(const report_options& o, const ledger_summary& l, const still_to
     out["failed_out"] = json::object{{"file", o.failed_out}, {"users", todo.written}};
   if (plan) out["plan"] = plan_report_json(*plan);
   fmt::print("{}\n", io::json_text(out));
+}
+
+// Ledgers of runs on several tenants: each tenant's users apart (a name on two tenants is
+// two users; one tenant's ok never hides another's failure).
+void print_tenants(const ledger_summary& l) {
+  if (l.tenants.size() < 2) return;
+  fmt::print("Tenants: {} (each user counted on the tenant of its run)\n", l.tenants.size());
+  for (std::size_t i = 0; i < l.tenants.size(); ++i) {
+    std::string line;
+    for (auto s : user_statuses) {
+      const auto n = l.by_tenant_status[i][static_cast<std::size_t>(s)];
+      if (n > 0 || s == io::user_status::ok) line += fmt::format("  {} {}", io::to_string(s), n);
+    }
+    fmt::print("  {}:{}\n", io::printable(l.tenants[i], 200), line);
+  }
 }
 
 void print_text(const report_options& o, const ledger_summary& l, const still_to_do& todo,
@@ -157,13 +182,22 @@ void print_text(const report_options& o, const ledger_summary& l, const still_to
   // A plan's types are listed, not done: its own lines say what a run would remove.
   const bool only_planned = l.count(io::user_status::planned) == l.users.size();
   fmt::print("{}\n{}", line, only_planned ? "" : types + "\n");
+  print_tenants(l);
   if (plan) fmt::print("{}", plan_report_text(*plan, o.ledgers.front()));
+  for (const auto& run : l.runs) {  // what was reviewed is what was applied: compare them
+    if (run.plan_run_id.empty()) continue;
+    fmt::print("Run {} applied plan {} (SHA-256 {})\n", io::printable(run.run_id, 80),
+               io::printable(run.plan_run_id, 80),
+               run.plan_sha256.empty() ? "not recorded" : io::printable(run.plan_sha256, 64));
+  }
+  // Every text of a ledger is untrusted: escaped as the tenant's is (io::printable).
   for (const auto& u : todo.inputs) {
     if (!u.problem.empty()) {
-      fmt::print("Cannot tell which users of {} were not reached ({}): {}\n", u.input, u.why,
-                 u.problem);
+      fmt::print("Cannot tell which users of {} were not reached ({}): {}\n",
+                 io::printable(u.input, 300), u.why, io::printable(u.problem, 300));
     } else if (u.users > 0) {
-      fmt::print("{} user(s) of {} not reached: {}.\n", u.users, u.input, u.why);
+      fmt::print("{} user(s) of {} not reached: {}.\n", u.users, io::printable(u.input, 300),
+                 u.why);
     }
   }
   if (l.scan.torn_tail) fmt::print("The last line is torn (a crash while writing): ignored.\n");

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "io/job_reader.hpp"
+#include "io/ledger_writer.hpp"
 #include "io/text.hpp"
 #include "io/user_type_map.hpp"
 
@@ -24,8 +25,10 @@ std::string report_options::names() const {
   return fmt::format("{} ({} ledgers)", out, ledgers.size());
 }
 
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+std::string csv_field(std::string_view value) {
+  const auto cell = io::spreadsheet_cell(value);  // never a formula in a spreadsheet
+  const std::string_view s = cell;
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return cell;
   std::string out = "\"";
   for (char c : s)
     out += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -72,14 +75,40 @@ std::pair<io::id_kind, std::string_view> named_by(const json::object& rec) {
 
 namespace {
 
+// The index of the tenant a record's run was on (0 when its run record is missing: the
+// first tenant, or "" when there is none).
+std::uint8_t tenant_of(const ledger_summary& l, const json::object& rec) {
+  auto it = l.run_tenants.find(text_of(rec, "run_id"));
+  return it == l.run_tenants.end() ? 0 : it->second;
+}
+
+std::string_view tenant_name(const ledger_summary& l, std::uint8_t t) {
+  return t < l.tenants.size() ? std::string_view(l.tenants[t]) : std::string_view();
+}
+
 // A user's key in the report; `place`: the record's (where()). Invalid rows of different
 // lines are different rows, whatever identifier they carried.
-std::optional<std::uint64_t> key_of(const json::object& rec, std::uint64_t place) {
+std::optional<std::uint64_t> key_of(const ledger_summary& l, const json::object& rec,
+                                    std::uint64_t place) {
   const auto [kind, name] = named_by(rec);
   if (kind == io::id_kind::user_id && !rec.contains("user_id")) return std::nullopt;
-  auto key = io::user_type_map::key(text_of(rec, "realm"), kind, name, name);
+  auto key = report_key(tenant_name(l, tenant_of(l, rec)), text_of(rec, "realm"), kind, name);
   if (text_of(rec, "status") == "invalid") key ^= place * 0x9e3779b97f4a7c15ull;
   return key;
+}
+
+// A run record: its facts, and its tenant's index for the users it recorded.
+void on_run(ledger_summary& l, const json::object& rec) {
+  auto facts = run_facts_of(rec);
+  auto t = std::find(l.tenants.begin(), l.tenants.end(), facts.tenant);
+  if (t == l.tenants.end()) {
+    if (l.tenants.size() == 255)
+      throw io::ledger_error("the ledgers name more than 255 tenants: report fewer at a time");
+    t = l.tenants.insert(l.tenants.end(), facts.tenant);
+  }
+  l.run_tenants[facts.run_id] = static_cast<std::uint8_t>(t - l.tenants.begin());
+  l.runs.push_back(std::move(facts));
+  l.details.run_records.push_back(rec);
 }
 
 // A --failed-out row: the identifier in its column (user_id, user_name, mail), types, realm.
@@ -182,10 +211,11 @@ void on_user(ledger_summary& l, const json::object& rec, std::uint64_t line) {
   auto status_it = rec.find("status");
   if (status_it == rec.end() || !status_it->value().is_string()) return;
   auto status = io::parse_user_status(status_it->value().get_string());
-  auto key = key_of(rec, line);
+  auto key = key_of(l, rec, line);
   if (!status || !key) return;
   auto& st = l.users[*key];
   st.last_line = line;
+  st.tenant = tenant_of(l, rec);
   st.ok |= type_bits(rec, true).bits();
   st.tried |= type_bits(rec, false).bits();
   auto final_status = *status;
@@ -209,10 +239,7 @@ ledger_summary read_ledgers(const report_options& o) {
     auto scan = io::scan_ledger(o.ledgers[i], [&](const json::object& rec, std::uint64_t line) {
       auto kind = rec.find("record");
       if (kind == rec.end()) return;
-      if (kind->value() == "run") {
-        l.runs.push_back(run_facts_of(rec));
-        l.details.run_records.push_back(rec);
-      }
+      if (kind->value() == "run") on_run(l, rec);
       if (kind->value() == "summary") {
         on_summary(l, rec);
         l.details.summary_records.push_back(rec);
@@ -221,8 +248,10 @@ ledger_summary read_ledgers(const report_options& o) {
     });
     add_scan(l, scan, o.ledgers[i]);
   }
+  l.by_tenant_status.resize(std::max<std::size_t>(1, l.tenants.size()));
   for (const auto& [key, st] : l.users) {
     ++l.by_status[st.status];
+    ++l.by_tenant_status[st.tenant][st.status];
     l.verified += st.verified;
     for (auto t : io::all_device_types) {
       if (!io::type_set::from_bits(st.tried).contains(t)) continue;
@@ -238,7 +267,7 @@ void for_each_latest(const report_options& o, const ledger_summary& l,
   for (std::size_t i = 0; i < o.ledgers.size(); ++i) {
     io::scan_ledger(o.ledgers[i], [&](const json::object& rec, std::uint64_t line) {
       if (rec.find("record") == rec.end() || rec.at("record") != "user") return;
-      auto key = key_of(rec, where(i, line));
+      auto key = key_of(l, rec, where(i, line));
       auto it = key ? l.users.find(*key) : l.users.end();
       if (it == l.users.end() || it->second.last_line != where(i, line)) return;
       each(rec, it->second);
@@ -251,6 +280,15 @@ void for_each_latest(const report_options& o, const ledger_summary& l,
 still_to_do find_still_to_do(const report_options& o, const ledger_summary& l, std::ostream* out) {
   still_to_do todo;
   auto known = [&](std::uint64_t key) { return l.users.contains(key); };
+  if (out != nullptr && l.tenants.size() > 1) {
+    std::string names;
+    for (const auto& t : l.tenants)
+      names += (names.empty() ? "" : ", ") + io::printable(t, 200);
+    throw io::ledger_error(fmt::format(
+        "--failed-out: the ledgers hold runs on {} tenants ({}): a list of users to retry is "
+        "for one tenant; give --failed-out the ledgers of one tenant at a time",
+        l.tenants.size(), names));
+  }
   if (out != nullptr) {
     if (!l.runs.empty())
       *out << io::origin_comment({l.runs.back().tenant, l.runs.back().realm}) << '\n';

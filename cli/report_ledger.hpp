@@ -55,11 +55,17 @@ struct user_state {
   std::uint8_t tried = 0;   // types in any record
   std::uint8_t status = 0;  // io::user_status of the latest record
   bool verified = false;    // its latest record is ok and --verify found nothing left
+  std::uint8_t tenant = 0;  // index in ledger_summary::tenants of the tenant its run was on
 };
 
 // Pass one: every user's state, the runs and their ends.
 struct ledger_summary {
+  /// Users are keyed by tenant, realm and identifier: the same name on two tenants is two
+  /// users (issue 30).
   boost::unordered_map<std::uint64_t, user_state> users;
+  std::vector<std::string> tenants;  ///< the tenants the runs were on, in order, each once
+  std::map<std::string, std::uint8_t, std::less<>> run_tenants;  ///< run_id -> index in tenants
+  std::vector<std::array<std::uint64_t, 6>> by_tenant_status;   ///< [tenant][user_status]
   std::vector<run_facts> runs;
   std::uint64_t summaries = 0, interrupted = 0;
   io::ledger_scan scan;  // all ledgers together (bad_lines: of the first that has any)

@@ -66,7 +66,8 @@ unreached read_input(const run_facts& r, const has_record& known, const on_unrea
     while (auto row = reader->next()) {
       const auto* job = std::get_if<io::job>(&*row);
       if (job == nullptr || !io::in_shard(shard, *row)) continue;  // another shard's user
-      const auto key = io::user_type_map::key(job->realm, job->kind, job->user_id, job->name);
+      const auto key = report_key(r.tenant, job->realm, job->kind,
+                                  job->kind == io::id_kind::user_id ? job->user_id : job->name);
       if (!seen.add_key(key, job->types).bits() || known(key)) continue;
       ++u.users;
       if (each) each(*job);
@@ -79,6 +80,13 @@ unreached read_input(const run_facts& r, const has_record& known, const on_unrea
 
 }  // namespace
 
+std::uint64_t report_key(std::string_view tenant, std::string_view realm, io::id_kind kind,
+                         std::string_view identifier) {
+  // A tenant URL holds no line break: "tenant\nrealm" names one (tenant, realm) pair.
+  const auto scope = fmt::format("{}\n{}", tenant, realm);
+  return io::user_type_map::key(scope, kind, identifier, identifier);
+}
+
 run_facts run_facts_of(const json::object& run) {
   run_facts f;
   f.run_id = field(run, "run_id");
@@ -90,6 +98,10 @@ run_facts run_facts_of(const json::object& run) {
   f.realm = field(run, "realm");
   f.types = field(run, "types");
   f.shard = field(run, "shard");
+  if (const auto* plan = run.if_contains("plan"); plan != nullptr && plan->is_object()) {
+    f.plan_run_id = field(plan->get_object(), "run_id");
+    f.plan_sha256 = field(plan->get_object(), "sha256");
+  }
   return f;
 }
 

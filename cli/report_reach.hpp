@@ -26,6 +26,8 @@ struct run_facts {
   std::string realm;         ///< default realm path
   std::string types;         ///< default types, "oath,push"
   std::string shard;         ///< "K/N" (--shard); empty: every user of the input
+  std::string plan_run_id;   ///< run --plan: the plan applied (its run id)
+  std::string plan_sha256;   ///< and its file's SHA-256, as the run read it
   std::string end;           ///< "finished", "interrupted", "aborted"; empty: no summary (a crash)
   std::string reason;        ///< why it ended, from the summary
 };
@@ -41,9 +43,13 @@ struct unreached {
   std::string problem;      ///< not empty: the input could not be read again (why)
 };
 
-/// Whether a user (realm path, id) has a record in the ledger.
-/// Whether the ledger has a record of the user with this key (user_type_map's key of the
-/// realm and the identifier the input gives).
+/// The report's key of a user: the tenant, the realm and the identifier (user_type_map's
+/// keyed hash of them): the same name on two tenants is two users (issue 30).
+std::uint64_t report_key(std::string_view tenant, std::string_view realm, io::id_kind kind,
+                         std::string_view identifier);
+
+/// Whether the ledger has a record of the user with this key (report_key of the run's
+/// tenant, the realm and the identifier the input gives).
 using has_record = std::function<bool(std::uint64_t key)>;
 /// Called for each user not reached, as the input row gives it.
 using on_unreached = std::function<void(const io::job& j)>;

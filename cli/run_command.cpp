@@ -22,6 +22,7 @@
 #include "engine/runner.hpp"
 #include "io/job_reader.hpp"
 #include "io/json_text.hpp"
+#include "io/secret_file.hpp"
 #include "io/ledger_reader.hpp"
 #include "io/ledger_writer.hpp"
 #include "io/tenant_path.hpp"
@@ -236,6 +237,17 @@ std::optional<io::resume_index> check_ledger(const run_request& r, const std::st
   return index;
 }
 
+// Figures the tenant stated that cannot be right, and what the run took instead.
+void tell_tenant_warnings(const run_request& r, const engine::run_result& result) {
+  if (const auto floored = result.stats.policy_floored; floored > 0) {
+    tell(fmt::format("devreset {}: warning: the tenant's RateLimit-Policy allows {:.3g} "
+                     "requests/s, which cannot be right: paced at 1 request/s at the least\n",
+                     r.name, floored));
+  }
+  if (auto w = r.tokens ? r.tokens->warning() : std::string(); !w.empty())
+    tell(fmt::format("devreset {}: warning: {}\n", r.name, w));
+}
+
 // --summary-json: the summary record, with where the run was and its exit code, for
 // scripts (a file, or stdout for "-").
 void write_summary_json(const run_request& r, const engine::run_result& result) {
@@ -250,11 +262,11 @@ void write_summary_json(const run_request& r, const engine::run_result& result) 
     std::fflush(stdout);
     return;
   }
-  std::ofstream out(r.summary_json, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out)
-    tell(fmt::format("devreset {}: --summary-json {}: cannot write\n", r.name, r.summary_json));
+  try {  // a new file renamed into place: never through a link, never half written
+    io::write_new_file(r.summary_json, text, /*replace=*/true, 0644);
+  } catch (const std::exception& e) {
+    tell(fmt::format("devreset {}: --summary-json {}\n", r.name, e.what()));
+  }
 }
 
 metrics_facts metrics_facts_of(const run_request& r, std::uint64_t rows) {
@@ -293,7 +305,7 @@ engine::run_input input_facts(const run_request& r, std::uint64_t rows,
     in.name = r.plan.string();
     in.path = fs::absolute(r.plan, ec).string();
     in.format = "plan";
-    in.plan = {plan->run_id, plan->path, plan->made_at};
+    in.plan = {plan->run_id, plan->path, plan->made_at, plan->file ? plan->file->sha256 : ""};
   } else if (r.cfg.source) {  // a tenant query: its words stand for the input (resumed by
                               // re-reading)
     in.name = r.cfg.source.describe();
@@ -440,6 +452,7 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
   if (mode == engine::run_mode::reset && !confirm_run(r, plan, tenant, rows, *index)) return 2;
   auto result = execute(r, *reader, *index, rows, plan);
   if (!result) return 2;
+  tell_tenant_warnings(r, *result);
   write_summary_json(r, *result);
   return tell_outcome(r, mode, *result, argc, argv);
 }

@@ -19,6 +19,7 @@
 #include "engine/service_account.hpp"
 #include "io/plan_file.hpp"
 #include "io/realm_path.hpp"
+#include "io/secret_file.hpp"
 #include "io/tenant_path.hpp"
 #include "io/text.hpp"
 
@@ -341,6 +342,11 @@ void read_users(const po::variables_map& vm, run_request& r) {
   if (vm.count("plan")) {
     if (given != 0) throw usage_error("--plan takes the place of --input, --query and --group");
     r.plan = vm["plan"].as<std::string>();
+    try {  // once: the run reads this open file, whatever the path names later
+      r.opened_plan = io::read_plan_info(r.plan);
+    } catch (const io::input_error& e) {
+      r.plan_error = e.what();
+    }
     r.plan_realm = vm.count("realm") > 0;
     r.plan_types = !vm["types"].defaulted();
     r.cfg.plan_strict = vm["plan-strict"].as<bool>();
@@ -402,13 +408,8 @@ void read_work(const po::variables_map& vm, run_request& r) {
 // file that cannot be read says so later, when the run opens it).
 bool names_users_otherwise(const run_request& r) {
   if (r.cfg.source) return true;  // the users come from IDM
-  if (!r.plan.empty()) {          // users the plan could not resolve are looked up again
-    try {
-      return io::read_plan_info(r.plan).users_unresolved > 0;
-    } catch (const io::input_error&) {
-      return false;  // the run says why, before anything is sent
-    }
-  }
+  if (!r.plan.empty())  // users the plan could not resolve are looked up again
+    return r.opened_plan && r.opened_plan->users_unresolved > 0;
   if (r.input == "-") return false;  // read once, by the run
   try {
     auto reader = io::open_job_reader(r.input, r.format, r.rows);
@@ -476,6 +477,34 @@ void hide_proxy_credentials(int argc, char** argv) {
   }
 }
 
+// No file the run writes (the ledger, --summary-json, --metrics-file, probe's --out) is a
+// file it reads (the input, the plan, the key, the token, the config file) or another of
+// them: compared as inodes once links are followed, or as paths for files yet to be made.
+void check_outputs(const po::variables_map& vm, const std::filesystem::path& probe_out = {}) {
+  std::vector<std::pair<std::string, std::filesystem::path>> reads, writes;
+  auto option = [&](auto& list, const char* name) {
+    if (vm.count(name) && !vm[name].as<std::string>().empty() && vm[name].as<std::string>() != "-")
+      list.emplace_back(name, vm[name].as<std::string>());
+  };
+  for (const char* name : {"input", "plan", "sa-key", "token-file", "config"})
+    option(reads, name);
+  for (const char* name : {"ledger", "summary-json", "metrics-file"})
+    option(writes, name);
+  if (!probe_out.empty()) writes.emplace_back("out", probe_out);
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const auto& [name, path] = writes[i];
+    auto clash = [&](const auto& other) {
+      if (!io::same_file(path, other.second)) return;
+      throw usage_error(fmt::format(
+          "--{} {} is the file of --{}: no file a run writes may be its ledger, its input, the "
+          "plan, the key, the token, the config file or another of its outputs",
+          name, io::printable(path.string(), 300), other.first));
+    };
+    std::for_each(reads.begin(), reads.end(), clash);
+    std::for_each(writes.begin(), writes.begin() + static_cast<std::ptrdiff_t>(i), clash);
+  }
+}
+
 // Parses `desc`, shows --help, checks the options every command needs, then `read`s the
 // rest: the exit code when the command ends here, nothing when it goes on.
 template <class Read>
@@ -520,6 +549,7 @@ std::optional<int> parse_run_request(int argc, char** argv, engine::run_mode mod
                        run_options(mode), out, [&](const po::variables_map& vm) {
                          if (!vm.count("ledger")) throw usage_error("--ledger is required");
                          read_work(vm, out);
+                         check_outputs(vm);
                        });
 }
 
@@ -548,6 +578,7 @@ std::optional<int> parse_probe_request(int argc, char** argv, probe_request& out
     }
     if (!(out.start_rate >= 1)) throw usage_error("--start-rate is at least 1");
     out.run.progress = progress_mode::none;
+    check_outputs(vm, out.out);
   });
 }
 

@@ -13,6 +13,7 @@
 #include "engine/runner.hpp"
 #include "engine/token_source.hpp"
 #include "io/job_reader.hpp"
+#include "io/plan_file.hpp"
 
 namespace devreset::cli {
 
@@ -27,6 +28,8 @@ struct run_request {
   /// run --plan: the plan ledger; whether --realm and --types were given (they must agree
   /// with it, and may narrow its types); its greatest age
   std::filesystem::path plan;
+  std::optional<io::plan_info> opened_plan;  ///< the plan, opened once as the options are read
+  std::string plan_error;                    ///< why it could not be (told before anything is sent)
   bool plan_realm = false;
   bool plan_types = false;
   std::chrono::milliseconds plan_max_age{24 * 3600 * 1000};

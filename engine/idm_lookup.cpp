@@ -44,14 +44,32 @@ std::string lookup_filter(io::id_kind k, const std::vector<std::string>& names) 
   return f;
 }
 
+namespace {
+
+// Whether a query answer says that more pages follow it.
+bool more_pages(const json::object& answer) {
+  const auto* cookie = answer.if_contains("pagedResultsCookie");
+  const auto* remaining = answer.if_contains("remainingPagedResults");
+  return (cookie != nullptr && cookie->is_string() && !cookie->get_string().empty()) ||
+         (remaining != nullptr && remaining->is_int64() && remaining->get_int64() > 0);
+}
+
+}  // namespace
+
 std::vector<std::vector<std::string>> match_lookup(io::id_kind k,
                                                    const std::vector<std::string>& names,
-                                                   const json::value& body, std::string& problem) {
+                                                   const json::value& body, std::string& problem,
+                                                   std::vector<std::string>* others) {
   std::vector<std::vector<std::string>> found(names.size());
   const auto* obj = body.if_object();
   const auto* result = obj ? obj->if_contains("result") : nullptr;
   if (result == nullptr || !result->is_array()) {
     problem = "the look-up's answer has no result list";
+    return found;
+  }
+  if (more_pages(*obj)) {
+    problem = "the tenant answered with one page of several (pagedResultsCookie): another user "
+              "may have the name, so none is taken as found";
     return found;
   }
   const auto attribute = idm_attribute(k);
@@ -60,11 +78,14 @@ std::vector<std::vector<std::string>> match_lookup(io::id_kind k,
     const auto* id = e ? e->if_contains("_id") : nullptr;
     const auto* value = e ? e->if_contains(attribute) : nullptr;
     if (id == nullptr || !id->is_string() || value == nullptr || !value->is_string()) continue;
+    bool matched = false;
     for (std::size_t i = 0; i < names.size(); ++i) {
       if (io::iequals(value->get_string(), names[i])) {
         found[i].emplace_back(id->get_string());
+        matched = true;
       }
     }
+    if (!matched && others != nullptr) others->emplace_back(value->get_string());
   }
   return found;
 }

@@ -33,11 +33,16 @@ std::string lookup_filter(io::id_kind k, const std::vector<std::string>& names);
 inline constexpr std::string_view lookup_fields = "_id,userName,mail";
 
 /// What a look-up answer found for each name asked, in the order asked: the `_id`s whose
-/// attribute equals the name (case ignored, as the directory compares). Empty `problem`
-/// unless the answer is not a query result.
+/// attribute equals the name (ASCII case ignored, as devreset compares). `problem` is set
+/// when the answer is not a query result, or is one page of more (a `pagedResultsCookie`
+/// or `remainingPagedResults` says more follow: a second user may have a name, so no name
+/// of the batch is taken as resolved). `others`, when given, receives the attribute values
+/// the tenant returned that equal no name asked (a tenant that folds case beyond ASCII,
+/// `ÉLISE` for `élise`, or one that answers with another user altogether).
 std::vector<std::vector<std::string>> match_lookup(io::id_kind k,
                                                    const std::vector<std::string>& names,
                                                    const boost::json::value& body,
-                                                   std::string& problem);
+                                                   std::string& problem,
+                                                   std::vector<std::string>* others = nullptr);
 
 }  // namespace devreset::engine

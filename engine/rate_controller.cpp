@@ -17,7 +17,10 @@ double rate_controller::rate(clock::time_point now) const {
     const double t = std::chrono::duration<double>(now - decreased_at_).count() - plateau_;
     r = std::max(min_rate, allowed_ + probe_gain * std::sqrt(allowed_) * t * t * t);
   }
-  if (policy_ > 0) r = r > 0 ? std::min(r, policy_share * policy_) : policy_share * policy_;
+  if (policy_ > 0) {
+    const double stated = std::max(min_rate, policy_share * policy_);
+    r = r > 0 ? std::min(r, stated) : stated;
+  }
   if (ceiling_ > 0) r = r > 0 ? std::min(r, ceiling_) : ceiling_;
   return r;
 }
@@ -90,6 +93,10 @@ bool rate_controller::on_refused(clock::time_point now, std::uint64_t epoch) {
 
 void rate_controller::on_policy(double per_second) {
   if (!(per_second > 0)) return;
+  if (per_second < min_rate) {
+    floored_ = floored_ > 0 ? std::min(floored_, per_second) : per_second;
+    per_second = min_rate;
+  }
   policy_ = per_second;
   if (epoch_ == 0) allowed_ = per_second;
 }

@@ -38,8 +38,12 @@ class rate_controller {
   /// A 429 to a request whose slot was taken in `epoch`; true when it lowered the rate (and
   /// started a new epoch: slots taken before are to be taken again).
   bool on_refused(clock::time_point now, std::uint64_t epoch);
-  /// The tenant's stated limit (from `RateLimit-Policy`), requests per second.
+  /// The tenant's stated limit (from `RateLimit-Policy`), requests per second. A limit
+  /// under min_rate cannot be a real tenant's (`1;w=1000000000` would stall a run for
+  /// years): it is taken as min_rate, and policy_floored() says what was stated.
   void on_policy(double per_second);
+  /// The lowest limit stated under min_rate (0: none was).
+  double policy_floored() const { return floored_; }
 
   std::uint64_t epoch() const { return epoch_; }
   double ceiling() const { return ceiling_; }
@@ -80,6 +84,7 @@ class rate_controller {
 
   double ceiling_;
   double policy_ = 0;  // stated limit, requests per second (0: none stated)
+  double floored_ = 0;  // a stated limit under min_rate, as stated
   double allowed_ = 0;
   std::uint64_t epoch_ = 0;
   clock::time_point decreased_at_{};

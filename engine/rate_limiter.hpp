@@ -40,6 +40,8 @@ class rate_limiter {
   double current_rate(clock::time_point now) const { return controller_.rate(now); }
   /// The tenant's allowed rate, measured or stated; 0 while unknown.
   double allowed() const { return controller_.allowed(); }
+  /// A stated limit under 1 request/s, as stated (0: none): paced at 1/s instead.
+  double policy_floored() const { return controller_.policy_floored(); }
   /// True once the tenant has pushed back (or stated a limit under the ceiling).
   bool lowered() const { return controller_.limited(); }
   double ceiling() const { return controller_.ceiling(); }

@@ -60,6 +60,7 @@ struct run_stats {
   /// The tenant's allowed rate as the rate controller measured it (or the tenant stated
   /// it), requests per second; 0 while the tenant has not pushed back.
   double tenant_allowed = 0;
+  double policy_floored = 0;  ///< a RateLimit-Policy under 1 request/s, as stated (paced at 1/s)
   /// Users a tenant query said it holds (its totalPagedResults); 0: not known.
   std::uint64_t expected_users = 0;
   std::chrono::steady_clock::time_point started{};

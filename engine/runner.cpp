@@ -204,6 +204,7 @@ asio::awaitable<void> ticker(run_state* s, asio::steady_timer* timer, run_observ
     // ends the loop all the same (a run that ended on a tick hung here).
     if (ec || s->workers_done) co_return;
     s->result.stats.tenant_allowed = s->limiter.allowed();
+    s->result.stats.policy_floored = s->limiter.policy_floored();
     if (observer != nullptr) {
       observer->on_progress(s->result.stats, s->limiter.current_rate(steady::now()),
                             s->limiter.lowered());
@@ -273,6 +274,7 @@ void finish(run_state& s, const run_config& config, io::ledger_writer& ledger,
                                 s.disp.fatal_line(), s.disp.fatal_reason());
   }
   result.stats.tenant_allowed = s.limiter.allowed();
+  result.stats.policy_floored = s.limiter.policy_floored();
   if (observer != nullptr) {
     observer->on_progress(result.stats, s.limiter.current_rate(steady::now()), s.limiter.lowered());
   }
@@ -372,6 +374,7 @@ json::object run_record(const run_config& config) {
     o["plan"] = json::object{{"run_id", in.plan.run_id},
                              {"path", in.plan.path},
                              {"made_at", in.plan.made_at},
+                             {"sha256", in.plan.sha256},
                              {"strict", config.plan_strict}};
   }
   return o;

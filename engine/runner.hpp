@@ -47,6 +47,7 @@ struct run_input {
     std::string run_id;
     std::string path;
     std::string made_at;
+    std::string sha256;  ///< of the plan file as read (what was reviewed is what is applied)
   } plan{};
 };
 

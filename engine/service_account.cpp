@@ -11,6 +11,7 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <random>
@@ -82,6 +83,7 @@ class service_account_token final : public token_source {
   std::string describe() const override {
     return fmt::format("service account {}", io::printable(sa_.id, 80));
   }
+  std::string warning() const override { return warning_; }
 
   bool ready() const override {
     return !token_.empty() && background_error_.empty() && steady::now() < renew_at_;
@@ -202,7 +204,14 @@ class service_account_token final : public token_source {
     if (!io::is_bearer_token(tok->get_string())) {
       return "the token endpoint's access_token holds characters a bearer token cannot have";
     }
-    double secs = ttl->to_number<double>();
+    const double stated = ttl->to_number<double>();
+    const double secs = std::clamp(stated, min_lifetime_s, max_lifetime_s);
+    if (secs != stated && warning_.empty()) {  // 0 would cost a token request per reset
+      warning_ = fmt::format(
+          "the token endpoint said its tokens last {} s; taken as {} s (devreset holds a "
+          "token {} s to {} h)",
+          stated, secs, min_lifetime_s, max_lifetime_s / 3600);
+    }
     io::wipe(token_);
     token_.assign(tok->get_string());
     expires_at_ = sent + std::chrono::milliseconds(static_cast<std::int64_t>(secs * 1000));
@@ -210,8 +219,14 @@ class service_account_token final : public token_source {
     return {};
   }
 
+  // The lifetimes devreset takes from the token endpoint: a stated one outside is clamped
+  // (and warned about once): 0 s or 1e300 s cannot be right.
+  static constexpr double min_lifetime_s = 5;
+  static constexpr double max_lifetime_s = 24 * 3600;
+
   service_account sa_;
   io::rsa_key key_;
+  std::string warning_;
   std::mt19937_64 rng_;
   std::string token_;
   steady::time_point expires_at_{};

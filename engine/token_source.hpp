@@ -44,6 +44,9 @@ class token_source {
   virtual bool refresh() = 0;
   /// Where the token comes from, safe to print ("token file /run/secrets/token").
   virtual std::string describe() const = 0;
+  /// What the run should warn about once it ends (a token lifetime the tenant stated that
+  /// cannot be right); empty when nothing.
+  virtual std::string warning() const { return {}; }
 
   /// True when ensure() with nothing rejected would do nothing now (the token is good and
   /// not due for renewal): the hot path then reads token() without a coroutine.

@@ -164,8 +164,9 @@ asio::awaitable<std::optional<io::job>> resolve(run_state* s, worker_ctx* w, io:
   if (!answer) co_return std::nullopt;
   std::string problem = answer->error;
   std::vector<std::vector<std::string>> found(names.size());
+  std::vector<std::string> others;  // what the tenant returned that equals no name asked
   if (answer->what == final_answer::kind::ok)
-    found = match_lookup(kind, names, *answer->body, problem);
+    found = match_lookup(kind, names, *answer->body, problem, &others);
   if (answer->what == final_answer::kind::not_found)
     problem = "the look-up found no IDM endpoint (404)";
   std::optional<io::job> mine;
@@ -176,6 +177,15 @@ asio::awaitable<std::optional<io::job>> resolve(run_state* s, worker_ctx* w, io:
     if (!problem.empty()) {
       unresolved(s, j, io::user_status::failed,
                  fmt::format("the look-up of {} \"{}\" failed: {}", attribute, shown, problem));
+    } else if (found[i].empty() && !others.empty()) {
+      // The tenant matched the name its own way (Unicode case, say): not "not found".
+      unresolved(s, j, io::user_status::invalid,
+                 fmt::format("no user with {} \"{}\" as devreset compares names (ASCII case "
+                             "ignored), but the tenant answered with {} \"{}\"{}: nothing reset; "
+                             "give the name as the tenant holds it",
+                             attribute, shown, attribute, io::printable(others.front(), 200),
+                             others.size() > 1 ? fmt::format(" and {} more", others.size() - 1)
+                                               : std::string()));
     } else if (found[i].empty()) {
       unresolved(s, j, io::user_status::not_found,
                  fmt::format("no user with {} \"{}\"", attribute, shown));

@@ -1,9 +1,17 @@
 // Plans read back: the plan's facts ahead of a run, and its users as jobs.
 #include "io/plan_file.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 
@@ -20,13 +28,48 @@ namespace json = boost::json;
 
 namespace {
 
-std::unique_ptr<ledger_lines> open_lines(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw input_error(fmt::format("plan {}: is a directory", path.string()));
-  auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
-  if (!*in) throw input_error(fmt::format("plan {}: cannot open for reading", path.string()));
-  return std::make_unique<ledger_lines>(std::move(in), path.string());
+// The SHA-256 of the open file's bytes, read from its start (pread: the offset is left alone).
+std::string sha256_of(int fd, const std::string& name) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
+    throw input_error(fmt::format("plan {}: cannot hash it", name));
+  std::vector<unsigned char> buf(64 * 1024);
+  for (off_t at = 0;;) {
+    const auto n = ::pread(fd, buf.data(), buf.size(), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw input_error(fmt::format("plan {}: cannot read it: {}", name, std::strerror(errno)));
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(n));
+    at += n;
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i)
+    hex += fmt::format("{:02x}", md[i]);
+  return hex;
+}
+
+std::shared_ptr<const opened_plan_file> open_plan_file(const std::filesystem::path& path) {
+  const auto name = path.string();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) throw input_error(fmt::format("plan {}: cannot open for reading: {}", name, std::strerror(errno)));
+  auto file = std::make_shared<opened_plan_file>(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode))
+    throw input_error(fmt::format("plan {}: is a directory", name));
+  if (!S_ISREG(st.st_mode)) throw input_error(fmt::format("plan {}: not a regular file", name));
+  file->owner = static_cast<unsigned>(st.st_uid);
+  file->mode = static_cast<unsigned>(st.st_mode & 07777);
+  file->sha256 = sha256_of(fd, name);
+  return file;
+}
+
+std::unique_ptr<ledger_lines> open_lines(const opened_plan_file& file, const std::string& name) {
+  auto in = std::make_unique<std::ifstream>(file.reopen_path(), std::ios::binary);
+  if (!*in) throw input_error(fmt::format("plan {}: cannot open for reading", name));
+  return std::make_unique<ledger_lines>(std::move(in), name);
 }
 
 std::string_view str(const json::object& o, std::string_view key) {
@@ -91,8 +134,40 @@ void on_run(std::map<std::string, run_seen>& runs, const json::object& o,
 
 }  // namespace
 
+namespace {
+
+// A plan's run id and realm reach the terminal and the run: they must be what devreset
+// writes (a run id of letters, digits and "._:-"; a realm path as --realm gives it).
+void check_plan_names(const std::filesystem::path& path, const plan_info& p) {
+  const bool id_ok = !p.run_id.empty() && p.run_id.size() <= 80 &&
+                     std::all_of(p.run_id.begin(), p.run_id.end(), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' ||
+                              c == '_' || c == ':' || c == '-';
+                     });
+  if (!id_ok) {
+    throw input_error(fmt::format("plan {}: its run id '{}' is none devreset writes",
+                                  path.string(), printable(p.run_id, 80)));
+  }
+  auto realm = realm_path(p.realm);
+  if (std::holds_alternative<realm_error>(realm) || std::get<std::string>(realm) != p.realm) {
+    throw input_error(fmt::format("plan {}: its realm '{}' is not a realm path", path.string(),
+                                  printable(p.realm, 200)));
+  }
+}
+
+}  // namespace
+
+opened_plan_file::~opened_plan_file() {
+  if (fd >= 0) ::close(fd);
+}
+
+std::string opened_plan_file::reopen_path() const {
+  return fmt::format("/proc/self/fd/{}", fd);
+}
+
 plan_info read_plan_info(const std::filesystem::path& path) {
-  auto lines = open_lines(path);
+  auto file = open_plan_file(path);
+  auto lines = open_lines(*file, path.string());
   std::map<std::string, run_seen> runs;
   try {
     while (const auto* o = lines->next()) {
@@ -124,13 +199,15 @@ plan_info read_plan_info(const std::filesystem::path& path) {
         "plan {}: plan {} did not finish ({}): plan again into a new ledger", path.string(),
         last->info.run_id, last->end.empty() ? "it has no summary" : last->end));
   }
+  check_plan_names(path, last->info);
   plan_info info = last->info;
+  info.file = std::move(file);
   info.other_runs = runs.size() - 1;
   return info;
 }
 
 plan_reader::plan_reader(const plan_info& info, type_set narrow)
-    : lines_(open_lines(info.path)),
+    : lines_(open_lines(info.file ? *info.file : *open_plan_file(info.path), info.path)),
       run_id_(info.run_id),
       narrow_(narrow),
       run_types_(info.run_types & narrow) {}

@@ -19,8 +19,25 @@ namespace devreset::io {
 
 class ledger_lines;
 
+/// A plan file opened once: every read of it (its facts, then its users) is of this open
+/// file, whatever its path names later (issue 30: a plan swapped between its checks and its
+/// use). Its SHA-256 and its owner and mode are of the same open file.
+struct opened_plan_file {
+  explicit opened_plan_file(int descriptor) : fd(descriptor) {}
+  ~opened_plan_file();
+  opened_plan_file(const opened_plan_file&) = delete;
+  opened_plan_file& operator=(const opened_plan_file&) = delete;
+  /// A path that opens this very file again (/proc/self/fd/N), never the name given.
+  std::string reopen_path() const;
+  int fd;
+  unsigned owner = 0;  ///< uid
+  unsigned mode = 0;   ///< permission bits
+  std::string sha256;  ///< of its bytes, lower-case hex (as sha256sum prints it)
+};
+
 /// The plan a ledger holds: its last `plan` run, which must have finished.
 struct plan_info {
+  std::shared_ptr<const opened_plan_file> file;  ///< the file as opened (null: none)
   std::string path;
   std::string run_id;
   std::string tenant;   ///< tenant_url() form
@@ -38,8 +55,9 @@ struct plan_info {
   std::uint64_t other_runs = 0;               ///< runs of the file besides the plan applied
 };
 
-/// Reads what the plan at `path` is. Throws input_error naming the file and the reason: no
-/// such file, not a ledger, no plan run in it, a plan that did not finish.
+/// Opens the plan at `path` once and reads what it is (its SHA-256 too). Throws input_error
+/// naming the file and the reason: no such file, not a ledger, no plan run in it, a plan
+/// that did not finish.
 plan_info read_plan_info(const std::filesystem::path& path);
 
 /// The users of the plan `info` (its run only) as jobs: their realm and `_id` (or the name a

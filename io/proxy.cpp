@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cctype>
 #include <cstdlib>
 
@@ -77,6 +78,15 @@ std::optional<std::array<unsigned char, 16>> address_of(std::string_view host, i
   return std::nullopt;
 }
 
+// The prefix length of a range `net/bits`: digits only, at most the address's bits.
+std::optional<int> prefix_bits(std::string_view bits, int max) {
+  int v = -1;
+  auto [end, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), v);
+  if (bits.empty() || ec != std::errc() || end != bits.data() + bits.size() || v < 0 || v > max)
+    return std::nullopt;
+  return v;
+}
+
 // `10.0.0.0/8` against an address: the first `bits` bits equal.
 bool in_network(std::string_view entry, std::string_view host) {
   const auto slash = entry.find('/');
@@ -87,8 +97,9 @@ bool in_network(std::string_view entry, std::string_view host) {
   const int max = fa == AF_INET ? 32 : 128;
   int bits = max;
   if (slash != std::string_view::npos) {
-    bits = std::atoi(std::string(entry.substr(slash + 1)).c_str());
-    if (bits < 0 || bits > max) return false;
+    auto b = prefix_bits(entry.substr(slash + 1), max);
+    if (!b) return false;  // no_proxy_problem refuses it before
+    bits = *b;
   }
   for (int i = 0; i < bits; ++i) {
     const auto byte = static_cast<std::size_t>(i / 8);
@@ -126,6 +137,29 @@ bool no_proxy_matches(std::string_view list, std::string_view host) {
   return false;
 }
 
+std::optional<std::string> no_proxy_problem(std::string_view list) {
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    auto entry = trim_blanks(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    const auto slash = entry.find('/');
+    if (slash == std::string_view::npos) continue;
+    int family = 0;
+    auto net = entry.substr(0, slash);
+    if (net.size() > 2 && net.front() == '[' && net.back() == ']') net = net.substr(1, net.size() - 2);
+    if (!address_of(net, family)) {
+      return fmt::format("'{}' is no address range (an address, '/', then bits)",
+                         printable(entry, 100));
+    }
+    const int max = family == AF_INET ? 32 : 128;
+    if (!prefix_bits(entry.substr(slash + 1), max)) {
+      return fmt::format("'{}' is no address range: the bits after '/' are a number from 0 to {}",
+                         printable(entry, 100), max);
+    }
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 std::optional<std::string> env(const char* name) {
@@ -155,7 +189,14 @@ proxy_choice choose_proxy(std::string_view host, const std::optional<std::string
   if (!url || trim_blanks(*url).empty()) return c;  // none, or --proxy '' turning it off
   auto no_proxy = no_proxy_option ? no_proxy_option : env("no_proxy");
   if (!no_proxy_option && !no_proxy) no_proxy = env("NO_PROXY");
-  if (no_proxy && no_proxy_matches(*no_proxy, host)) return c;
+  if (no_proxy) {
+    if (auto why = no_proxy_problem(*no_proxy)) {
+      c.from = no_proxy_option ? "--no-proxy" : std::getenv("no_proxy") ? "no_proxy" : "NO_PROXY";
+      c.error = fmt::format("{}: {}", c.from, *why);
+      return c;
+    }
+    if (no_proxy_matches(*no_proxy, host)) return c;
+  }
   auto parsed = parse_proxy(*url);
   if (auto* why = std::get_if<std::string>(&parsed)) {
     c.error = fmt::format("{}: {}", c.from, *why);

@@ -31,6 +31,11 @@ std::variant<proxy_config, std::string> parse_proxy(std::string_view url);
 /// addresses in it. Names compare without regard to case.
 bool no_proxy_matches(std::string_view list, std::string_view host);
 
+/// Why a NO_PROXY list cannot be used: its first malformed range ("10.0.0.0/", "10.0.0.0/x",
+/// "10.0.0.0/33", "example.com/8"), named; nullopt when every entry is well formed. A
+/// malformed range is refused, never read as matching every address.
+std::optional<std::string> no_proxy_problem(std::string_view list);
+
 /// The proxy for `host`: `proxy_option` when given (an empty one: none), else the
 /// environment's; nullopt when `host` is to be reached directly. `from` names the setting
 /// it came from (for messages); `error` says why a URL given cannot be used.

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace devreset::io {
 
@@ -51,35 +53,65 @@ std::optional<std::string> change_problem(const struct stat& st, bool folder) {
   return std::nullopt;
 }
 
-// The file `path` names, resolved, once every folder on the way (as named, and as resolved)
-// and every link were found to be such that no other user can change them: a link or a
-// folder of this user or root, written by its owner only (a sticky folder, as /tmp or a
-// Kubernetes Secret volume, counts as safe: others cannot replace what is not theirs).
+// A link or folder on the way to a secret: refused when another user could change it.
+void check_step(const std::filesystem::path& p, const std::filesystem::path& named,
+                std::string_view what) {
+  struct stat st {};
+  if (::lstat(p.c_str(), &st) != 0) return;  // open() says why
+  const bool link = S_ISLNK(st.st_mode);
+  if (link) st.st_mode &= ~static_cast<mode_t>(0777);  // a link's own mode means nothing
+  if (auto why = change_problem(st, !link)) {
+    throw secret_file_error(fmt::format("{} {}: {} {}, which is {}", what, named.string(),
+                                        link ? "through the link" : "in the folder", p.string(),
+                                        *why));
+  }
+}
+
+// The components of `p` after its root, pushed so that the first is at the back.
+void push_components(std::vector<std::string>& todo, const std::filesystem::path& p) {
+  std::vector<std::string> parts;
+  for (const auto& c : p.relative_path())
+    parts.push_back(c.string());
+  todo.insert(todo.end(), parts.rbegin(), parts.rend());
+}
+
+// The file `path` names, resolved one component at a time as the kernel does: every folder
+// passed through and every link followed (at any depth: a link to a link to the file) must
+// be such that no other user can change it: a link or a folder of this user or root, written
+// by its owner only (a sticky folder, as /tmp or a Kubernetes Secret volume, counts as safe:
+// others cannot replace what is not theirs). The file itself is checked on its descriptor.
 std::filesystem::path resolve_safely(const std::filesystem::path& path, std::string_view what) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const auto given = fs::absolute(path, ec);
-  const auto real = fs::canonical(path, ec);
-  if (ec) return path;  // missing, a loop: open() says why
-  auto check = [&](const fs::path& p) {
+  if (ec) return path;
+  std::vector<std::string> todo;
+  push_components(todo, given);
+  fs::path at = "/";  // resolved so far: no link in it
+  check_step(at, path, what);
+  for (int links = 0; !todo.empty();) {
+    const auto name = std::move(todo.back());
+    todo.pop_back();
+    if (name.empty() || name == ".") continue;
+    if (name == "..") {
+      at = at.parent_path();
+      continue;
+    }
+    const auto next = at / name;
     struct stat st {};
-    if (::lstat(p.c_str(), &st) != 0) return;
-    const bool link = S_ISLNK(st.st_mode);
-    if (link) st.st_mode &= ~static_cast<mode_t>(0777);  // a link's own mode means nothing
-    if (auto why = change_problem(st, !link)) {
-      throw secret_file_error(fmt::format("{} {}: {} {}, which is {}", what, path.string(),
-                                          link ? "through the link" : "in the folder", p.string(),
-                                          *why));
+    if (::lstat(next.c_str(), &st) != 0) return given;  // missing: open() says why
+    if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)) check_step(next, path, what);
+    if (!S_ISLNK(st.st_mode)) {
+      at = next;
+      continue;
     }
-  };
-  check(given);  // a link as named
-  for (const auto* p : {&given, &real}) {
-    for (auto dir = p->parent_path();; dir = dir.parent_path()) {
-      check(dir);
-      if (dir == dir.parent_path()) break;
-    }
+    if (++links > 40) return given;  // a loop: open() says why
+    const auto target = fs::read_symlink(next, ec);
+    if (ec) return given;
+    if (target.is_absolute()) at = "/";
+    push_components(todo, target);
   }
-  return real;
+  return at;
 }
 
 }  // namespace
@@ -166,6 +198,29 @@ void write_new_file(const std::filesystem::path& path, std::string_view content,
                     err == EEXIST ? "already exists (it is never overwritten; --force replaces it)"
                                   : std::strerror(err)));
   }
+}
+
+std::optional<std::string> way_problem(const std::filesystem::path& path) {
+  try {
+    resolve_safely(path, "");
+    return std::nullopt;
+  } catch (const secret_file_error& e) {
+    std::string_view why = e.what();  // " PATH: in the folder ...": the reason alone
+    const auto prefix = " " + path.string() + ": ";
+    if (why.starts_with(prefix)) why.remove_prefix(prefix.size());
+    return std::string(why);
+  }
+}
+
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  struct stat sa {}, sb{};
+  const bool has_a = ::stat(a.c_str(), &sa) == 0, has_b = ::stat(b.c_str(), &sb) == 0;
+  if (has_a && has_b) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  if (has_a != has_b) return false;
+  std::error_code ec1, ec2;
+  const auto ca = std::filesystem::weakly_canonical(std::filesystem::absolute(a), ec1);
+  const auto cb = std::filesystem::weakly_canonical(std::filesystem::absolute(b), ec2);
+  return !ec1 && !ec2 && ca == cb;
 }
 
 std::optional<std::string> others_can_change(const std::filesystem::path& path) {

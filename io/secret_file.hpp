@@ -31,6 +31,11 @@ std::string read_secret_file(const std::filesystem::path& path, std::size_t max_
 /// 1000)".
 std::optional<std::string> others_can_change(const std::filesystem::path& path);
 
+/// Why another user could replace the file `path` names: a folder on its way or a link
+/// followed (step by step, as read_secret_file follows them) that others can change, as
+/// "in the folder /srv/x, which is others can change it (mode 777)"; nullopt when none.
+std::optional<std::string> way_problem(const std::filesystem::path& path);
+
 /// True when `token` is a bearer token by RFC 6750's grammar (b64token: letters, digits,
 /// '-', '.', '_', '~', '+', '/', then '=' padding): nothing in it can end a header line.
 bool is_bearer_token(std::string_view token) noexcept;
@@ -43,6 +48,10 @@ bool is_bearer_token(std::string_view token) noexcept;
 /// `mode`: the new file's permissions (0600; a metrics file others read: 0644).
 void write_new_file(const std::filesystem::path& path, std::string_view content, bool replace,
                     unsigned mode = 0600);
+
+/// True when `a` and `b` are one file: the same inode once links are followed (when both
+/// exist), else the same path once made absolute and normal (a file a run will create).
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b);
 
 /// Overwrites a string that held a secret (OPENSSL_cleanse), then empties it.
 void wipe(std::string& s) noexcept;

@@ -180,4 +180,25 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
+namespace {
+
+bool starts_a_formula(char c) noexcept {
+  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+bool escaped_cell(std::string_view s) noexcept {
+  return s.size() > 1 && s[0] == '\'' && (starts_a_formula(s[1]) || s[1] == '\'');
+}
+
+}  // namespace
+
+std::string spreadsheet_cell(std::string_view s) {
+  if ((!s.empty() && starts_a_formula(s[0])) || escaped_cell(s)) return "'" + std::string(s);
+  return std::string(s);
+}
+
+std::string_view from_spreadsheet_cell(std::string_view s) noexcept {
+  return escaped_cell(s) ? s.substr(1) : s;
+}
+
 }  // namespace devreset::io

@@ -30,6 +30,14 @@ std::size_t find_control_char(std::string_view s) noexcept;
 /// `max_bytes` is cut with "..." appended.
 std::string printable(std::string_view s, std::size_t max_bytes = 120);
 
+/// A CSV cell a spreadsheet shows as text, never runs as a formula (OWASP's CSV injection
+/// advice): a value starting with '=', '+', '-', '@', tab or CR gets a leading `'`, and so
+/// does one that starts with `'` followed by one of those or by another `'`, so that
+/// from_spreadsheet_cell gives every value back exactly.
+std::string spreadsheet_cell(std::string_view s);
+/// spreadsheet_cell undone: a leading `'` before one of the characters above is dropped.
+std::string_view from_spreadsheet_cell(std::string_view s) noexcept;
+
 /// "2026-11-28T16:00:00.123Z" (UTC, milliseconds).
 std::string format_utc(std::chrono::system_clock::time_point t);
 /// format_utc's form read back (the fraction optional); nullopt for anything else.

@@ -1,6 +1,8 @@
 // A compact map from (realm, user id) to a set of device types: the resume index and the
-// de-duplication seen-set. Each user costs one 64-bit hash and one byte of types in an
-// open-addressing table (12 to 24 bytes per user), never the id itself.
+// de-duplication seen-set. Each user costs one 64-bit key and one byte of types in an
+// open-addressing table (12 to 24 bytes per user), never the id itself. The key is a keyed
+// hash (SipHash-2-4, its key drawn at random for each process): no input row can be made to
+// have another user's key, so no row can hide another user (issue 30).
 #pragma once
 
 #include <cstdint>
@@ -14,7 +16,8 @@ namespace devreset::io {
 
 class user_type_map {
  public:
-  /// The 64-bit key of a user: a hash of realm path and id (never 0).
+  /// The 64-bit key of a user: the process's SipHash of realm path and id (never 0). Keys
+  /// are not kept across processes: a ledger is re-read and its users keyed anew.
   static std::uint64_t key(std::string_view realm_path, std::string_view user_id) noexcept;
   /// The key of a user as a row names them: by id, or by user name or mail (`name`), which
   /// never meets an id's key.

@@ -159,7 +159,7 @@ class csv_reader final : public job_reader {
     };
     identifiers ids;
     for (std::size_t i = 0; i < ids.size(); ++i)
-      ids[i] = std::string(field(id_cols_[i]));
+      ids[i] = std::string(from_spreadsheet_cell(field(id_cols_[i])));  // report's cells
     // For the complaints below: the row's first identifier.
     const auto first = std::find_if(ids.begin(), ids.end(), [](auto& v) { return !v.empty(); });
     std::string id = first == ids.end() ? std::string() : *first;

@@ -2,6 +2,8 @@
 // its target, and the answer matched back to the names asked.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 
 #include "engine/idm_lookup.hpp"
@@ -85,6 +87,43 @@ TEST(IdmLookup, MatchesTheAnswerBackToEachNameCaseIgnored) {
   EXPECT_EQ(found[0].size(), 2u) << "two users have that mail";
   match_lookup(id_kind::mail, {"x"}, json::parse(R"({"code":500})"), problem);
   EXPECT_FALSE(problem.empty());
+}
+
+TEST(IdmLookup, OnePageOfSeveralResolvesNobody) {
+  // Issue 30: a cookie says more pages follow; a second "alice" may be on them.
+  for (const char* more : {R"("pagedResultsCookie":"fHwAAAAAAJiWlA%3D%3D%3A0")",
+                           R"("pagedResultsCookie":null,"remainingPagedResults":3)"}) {
+    auto body = json::parse(fmt::format(
+        R"({{"result":[{{"_id":"id-1","userName":"alice"}}],"resultCount":1,{}}})", more));
+    std::string problem;
+    auto found = match_lookup(id_kind::user_name, {"alice"}, body, problem);
+    EXPECT_NE(problem.find("one page of several"), std::string::npos) << more;
+    EXPECT_TRUE(found[0].empty()) << more;
+  }
+  std::string problem;
+  match_lookup(id_kind::user_name, {"alice"},
+               json::parse(R"({"result":[],"pagedResultsCookie":null,"remainingPagedResults":-1})"),
+               problem);
+  EXPECT_TRUE(problem.empty()) << "the last page (or the only one): complete";
+}
+
+TEST(IdmLookup, WhatTheTenantAnsweredBeyondTheNamesAskedIsKept) {
+  // A tenant that folds Unicode case ("ÉLISE" found "élise"), or one that answers a one-name
+  // look-up with another user: nobody is taken for the name, and what came back is told.
+  std::string problem;
+  std::vector<std::string> others;
+  auto found = match_lookup(id_kind::user_name, {"ÉLISE"},
+                            json::parse(R"({"result":[{"_id":"id-9","userName":"élise"}]})"),
+                            problem, &others);
+  EXPECT_TRUE(problem.empty());
+  EXPECT_TRUE(found[0].empty()) << "devreset compares ASCII case only";
+  EXPECT_EQ(others, std::vector<std::string>{"élise"});
+  others.clear();
+  found = match_lookup(id_kind::user_name, {"alice"},
+                       json::parse(R"({"result":[{"_id":"id-2","userName":"bob"}]})"), problem,
+                       &others);
+  EXPECT_TRUE(found[0].empty()) << "bob is never alice, even as the only answer";
+  EXPECT_EQ(others, std::vector<std::string>{"bob"});
 }
 
 }  // namespace

@@ -266,5 +266,20 @@ TEST(RateControllerWorld, TwoClientsShareTheLimit) {
   EXPECT_LE(refused / (refused + (ga + gb) * 60), 0.03);
 }
 
+TEST(RateController, AStatedLimitUnderOnePerSecondIsFloored) {
+  // Issue 30: `RateLimit-Policy: 1;w=1000000000` stated 1e-9/s: pacing at that stalled the
+  // run for ever. Never under 1 request/s, and the figure stated is kept for the warning.
+  rate_controller c(0);
+  c.on_policy(*parse_rate_policy("1;w=1000000000"));
+  EXPECT_GE(c.rate(t0), rate_controller::min_rate);
+  EXPECT_DOUBLE_EQ(c.policy_floored(), 1e-9);
+  rate_controller slow(0.5);  // the operator's own --rate 0.5 still holds
+  slow.on_policy(1e-9);
+  EXPECT_DOUBLE_EQ(slow.rate(t0), 0.5);
+  rate_controller sane(0);
+  sane.on_policy(5);
+  EXPECT_EQ(sane.policy_floored(), 0.0);
+}
+
 }  // namespace
 }  // namespace devreset::engine

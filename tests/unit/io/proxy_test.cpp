@@ -59,6 +59,28 @@ TEST(Proxy, NoProxyListsMatchNamesDomainsAddressesAndRanges) {
   EXPECT_FALSE(no_proxy_matches("10.0.0.0/8", "ten.example.com")) << "a range holds addresses";
 }
 
+TEST(Proxy, AMalformedRangeIsRefusedNeverMatchesEverything) {
+  // Issue 30: "10.0.0.0/" and "10.0.0.0/x" read as /0 matched every IPv4 address.
+  for (const char* bad : {"10.0.0.0/", "10.0.0.0/x", "10.0.0.0/33", "10.0.0.0/8x", "10.0.0.0/-1",
+                          "fd00::/129", "example.com/8"}) {
+    EXPECT_FALSE(no_proxy_matches(bad, "192.168.1.1")) << bad;
+    auto why = no_proxy_problem(std::string("foo,") + bad);
+    ASSERT_TRUE(why) << bad;
+    EXPECT_NE(why->find(std::string("'") + bad + "'"), std::string::npos) << *why;
+  }
+  EXPECT_EQ(no_proxy_problem("10.0.0.0/8, fd00::/8, [fd00::]/16, .example.com, *, 127.0.0.1"),
+            std::nullopt);
+  ::setenv("HTTPS_PROXY", "http://env-proxy:3128", 1);
+  ::unsetenv("no_proxy");
+  ::setenv("NO_PROXY", "10.0.0.0/", 1);
+  auto c = choose_proxy("10.1.2.3", std::nullopt, std::nullopt);
+  EXPECT_FALSE(c.proxy);
+  EXPECT_NE(c.error.find("NO_PROXY: '10.0.0.0/' is no address range"), std::string::npos)
+      << c.error;
+  ::unsetenv("NO_PROXY");
+  ::unsetenv("HTTPS_PROXY");
+}
+
 TEST(Proxy, TheOptionWinsOverTheEnvironmentAndNoProxyExempts) {
   ::setenv("HTTPS_PROXY", "http://env-proxy:3128", 1);
   ::unsetenv("https_proxy");

@@ -90,6 +90,43 @@ TEST(SecretFile, ALinkOthersCouldReplaceIsRefused) {
       << problem(dir.path() / "mine" / "via");
 }
 
+TEST(SecretFile, EveryLinkOnTheWayIsCheckedWhereItLies) {
+  // key.json -> ../ww/link.json -> ../safe/sa.jwk.json, ww/ writable by all (issue 30): the
+  // link in the middle could be replaced by anyone, though the first and last folders are safe.
+  test::temp_dir dir;
+  ::chmod(dir.path().c_str(), 0700);
+  for (const char* d : {"safe", "ww", "mine"})
+    fs::create_directory(dir.path() / d);
+  ::chmod((dir.path() / "ww").c_str(), 0777);
+  write(dir.path() / "safe" / "sa.jwk.json", "k", 0600);
+  fs::create_symlink("../safe/sa.jwk.json", dir.path() / "ww" / "link.json");
+  fs::create_symlink("../ww/link.json", dir.path() / "mine" / "key.json");
+  const auto why = problem(dir.path() / "mine" / "key.json");
+  EXPECT_NE(why.find("in the folder " + (dir.path() / "ww").string() +
+                     ", which is others can change it (mode 777)"),
+            std::string::npos)
+      << why;
+  // The same chain with ww/ safe again is read.
+  ::chmod((dir.path() / "ww").c_str(), 0755);
+  EXPECT_EQ(problem(dir.path() / "mine" / "key.json"), "");
+  // A folder link in the middle: mine/d -> ../ww/d2 -> ../safe.
+  ::chmod((dir.path() / "ww").c_str(), 0777);
+  fs::create_directory_symlink("../safe", dir.path() / "ww" / "d2");
+  fs::create_directory_symlink("../ww/d2", dir.path() / "mine" / "d");
+  EXPECT_NE(problem(dir.path() / "mine" / "d" / "sa.jwk.json").find("in the folder"),
+            std::string::npos);
+}
+
+TEST(SecretFile, AKeyOthersMayReadIsRefusedWhateverItsGroupBits) {
+  // 0604: no group bit at all, others may read (the "others" bit alone must refuse it).
+  test::temp_dir dir;
+  ::chmod(dir.path().c_str(), 0700);
+  write(dir.path() / "k", "k", 0604);
+  EXPECT_NE(problem(dir.path() / "k").find("others can read or change it (mode 604)"),
+            std::string::npos)
+      << problem(dir.path() / "k");
+}
+
 // Config files and plans (read, not secret): refused when anyone but us or root could change
 // them, by their mode or because they own them (an owner can chmod at will).
 TEST(SecretFile, OthersCanChangeByModeOrByOwningTheFile) {

@@ -55,5 +55,30 @@ TEST(UserTypeMap, ReserveSizesTheTableOnceForThatManyUsers) {
   EXPECT_EQ(m.get("/realms/root", "u99999"), type_set{device_type::push});
 }
 
+TEST(UserTypeMap, NoInputCanAimAtAnotherUsersKey) {
+  // `zz6507werT8|achl` and `user000042` have the same unkeyed boost::hash (issue 30: the key
+  // this map used): with the process's SipHash key they are two users, as ids and as names.
+  const std::string_view realm = "/realms/root/realms/alpha";
+  user_type_map m;
+  EXPECT_EQ(m.add(realm, "zz6507werT8|achl", {device_type::oath}), type_set{device_type::oath});
+  EXPECT_TRUE(m.get(realm, "user000042").empty());
+  EXPECT_EQ(m.add(realm, "user000042", {device_type::oath}), type_set{device_type::oath});
+  EXPECT_EQ(m.size(), 2u);
+  for (auto kind : {id_kind::user_name, id_kind::mail}) {
+    EXPECT_NE(user_type_map::key(realm, kind, "", "zz6507werT8|achl"),
+              user_type_map::key(realm, kind, "", "user000042"));
+  }
+}
+
+TEST(UserTypeMap, AKeyTellsTheRealmTheKindAndTheIdentifierApart) {
+  // Fields are hashed with their lengths: moving bytes from one field to the next is
+  // another user; an id is never the name it spells.
+  using m = user_type_map;
+  EXPECT_NE(m::key("/realms/root/realms/a", "lpha"), m::key("/realms/root/realms/al", "pha"));
+  EXPECT_NE(m::key("/r", id_kind::user_id, "alice", ""), m::key("/r", id_kind::user_name, "", "alice"));
+  EXPECT_NE(m::key("/r", id_kind::mail, "", "a@x"), m::key("/r", id_kind::user_name, "", "a@x"));
+  EXPECT_EQ(m::key("/r", id_kind::user_id, "alice", "ignored"), m::key("/r", "alice"));
+}
+
 }  // namespace
 }  // namespace devreset::io
