@@ -79,7 +79,7 @@ PY
   apply --ledger "$work/run.jsonl" --yes 2>"$work/err" || fail "run --plan: $(cat "$work/err")"
   after=$(requests)
   [[ $((after - before)) -eq $expected ]] || fail "sent $((after - before)) requests, the plan needs $expected"
-  grep -q "apply plan $(json_get "$(head -1 "$work/plan.jsonl")" '["run_id"]') ($work/plan.jsonl, made " "$work/err" ||
+  grep -q "apply plan $(json_get "$(head -1 "$work/plan.jsonl")" '["run_id"]') ($work/plan.jsonl, SHA-256 $(sha256sum "$work/plan.jsonl" | cut -d' ' -f1), made " "$work/err" ||
     fail "the plan is not named: $(cat "$work/err")"
   for t in oath push webauthn binding; do
     while read -r user id; do
@@ -218,7 +218,7 @@ another_tenants_plan_is_refused)
   [[ $(json_get "$(stats_b)" '["requests"]') -eq 0 ]] || fail "requests were sent"
   # The same with a plan that did not finish, and with the plan as the run's own ledger.
   exit_code code apply --ledger "$work/plan.jsonl" --yes --resume 2>"$work/err"
-  [[ $code -eq 2 ]] && grep -q "the plan itself" "$work/err" || fail "own ledger: $code $(cat "$work/err")"
+  [[ $code -eq 2 ]] && grep -q "is the file of --plan" "$work/err" || fail "own ledger: $code $(cat "$work/err")"
   head -n -1 "$work/plan.jsonl" >"$work/cut.jsonl"
   mv "$work/cut.jsonl" "$work/plan.jsonl"
   exit_code code apply --ledger "$work/run.jsonl" --yes 2>"$work/err"
