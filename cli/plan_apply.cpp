@@ -117,8 +117,8 @@ std::string plan_phrase(const run_request& r, const io::plan_info& p, const std:
       "apply plan {} ({}, SHA-256 {}, made {}, {} ago) on {}: remove {} device{} of {} users in "
       "realm {}{}",
       io::printable(p.run_id, 80), r.plan.string(), p.file ? p.file->sha256 : "?",
-      io::printable(p.made_at, 40), age_text(age), tenant, devices,
-      total == 1 ? "" : "s", p.users, io::printable(p.realm, 200),
+      io::printable(p.made_at, 40), age_text(age), tenant, devices, total == 1 ? "" : "s", p.users,
+      io::printable(p.realm, 200),
       r.cfg.plan_strict ? " (--plan-strict: only these; devices registered since are recorded)"
                         : ", and any registered since the plan (recorded as added_since_plan)");
 }

@@ -121,9 +121,8 @@ void print_json(const report_options& o, const ledger_summary& l, const still_to
   }
   json::array inputs;
   for (const auto& run : todo.inputs) {
-    json::object i{{"input", io::printable(run.input, 300)},
-                   {"not_reached", run.users},
-                   {"why", run.why}};
+    json::object i{
+        {"input", io::printable(run.input, 300)}, {"not_reached", run.users}, {"why", run.why}};
     if (!run.problem.empty()) i["cannot_read"] = io::printable(run.problem, 300);
     inputs.push_back(std::move(i));
   }

@@ -65,7 +65,7 @@ struct ledger_summary {
   boost::unordered_map<std::uint64_t, user_state> users;
   std::vector<std::string> tenants;  ///< the tenants the runs were on, in order, each once
   std::map<std::string, std::uint8_t, std::less<>> run_tenants;  ///< run_id -> index in tenants
-  std::vector<std::array<std::uint64_t, 6>> by_tenant_status;   ///< [tenant][user_status]
+  std::vector<std::array<std::uint64_t, 6>> by_tenant_status;    ///< [tenant][user_status]
   std::vector<run_facts> runs;
   std::uint64_t summaries = 0, interrupted = 0;
   io::ledger_scan scan;  // all ledgers together (bad_lines: of the first that has any)

@@ -22,9 +22,9 @@
 #include "engine/runner.hpp"
 #include "io/job_reader.hpp"
 #include "io/json_text.hpp"
-#include "io/secret_file.hpp"
 #include "io/ledger_reader.hpp"
 #include "io/ledger_writer.hpp"
+#include "io/secret_file.hpp"
 #include "io/tenant_path.hpp"
 #include "io/text.hpp"
 
@@ -240,9 +240,10 @@ std::optional<io::resume_index> check_ledger(const run_request& r, const std::st
 // Figures the tenant stated that cannot be right, and what the run took instead.
 void tell_tenant_warnings(const run_request& r, const engine::run_result& result) {
   if (const auto floored = result.stats.policy_floored; floored > 0) {
-    tell(fmt::format("devreset {}: warning: the tenant's RateLimit-Policy allows {:.3g} "
-                     "requests/s, which cannot be right: paced at 1 request/s at the least\n",
-                     r.name, floored));
+    tell(
+        fmt::format("devreset {}: warning: the tenant's RateLimit-Policy allows {:.3g} "
+                    "requests/s, which cannot be right: paced at 1 request/s at the least\n",
+                    r.name, floored));
   }
   if (auto w = r.tokens ? r.tokens->warning() : std::string(); !w.empty())
     tell(fmt::format("devreset {}: warning: {}\n", r.name, w));

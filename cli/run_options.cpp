@@ -408,7 +408,7 @@ void read_work(const po::variables_map& vm, run_request& r) {
 // file that cannot be read says so later, when the run opens it).
 bool names_users_otherwise(const run_request& r) {
   if (r.cfg.source) return true;  // the users come from IDM
-  if (!r.plan.empty())  // users the plan could not resolve are looked up again
+  if (!r.plan.empty())            // users the plan could not resolve are looked up again
     return r.opened_plan && r.opened_plan->users_unresolved > 0;
   if (r.input == "-") return false;  // read once, by the run
   try {

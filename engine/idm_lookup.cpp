@@ -68,8 +68,9 @@ std::vector<std::vector<std::string>> match_lookup(io::id_kind k,
     return found;
   }
   if (more_pages(*obj)) {
-    problem = "the tenant answered with one page of several (pagedResultsCookie): another user "
-              "may have the name, so none is taken as found";
+    problem =
+        "the tenant answered with one page of several (pagedResultsCookie): another user "
+        "may have the name, so none is taken as found";
     return found;
   }
   const auto attribute = idm_attribute(k);

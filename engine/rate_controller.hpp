@@ -83,7 +83,7 @@ class rate_controller {
   void advance(std::int64_t to);
 
   double ceiling_;
-  double policy_ = 0;  // stated limit, requests per second (0: none stated)
+  double policy_ = 0;   // stated limit, requests per second (0: none stated)
   double floored_ = 0;  // a stated limit under min_rate, as stated
   double allowed_ = 0;
   std::uint64_t epoch_ = 0;

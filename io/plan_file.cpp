@@ -37,7 +37,8 @@ std::string sha256_of(int fd, const std::string& name) {
   for (off_t at = 0;;) {
     const auto n = ::pread(fd, buf.data(), buf.size(), at);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw input_error(fmt::format("plan {}: cannot read it: {}", name, std::strerror(errno)));
+    if (n < 0)
+      throw input_error(fmt::format("plan {}: cannot read it: {}", name, std::strerror(errno)));
     if (n == 0) break;
     EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(n));
     at += n;
@@ -54,7 +55,9 @@ std::string sha256_of(int fd, const std::string& name) {
 std::shared_ptr<const opened_plan_file> open_plan_file(const std::filesystem::path& path) {
   const auto name = path.string();
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) throw input_error(fmt::format("plan {}: cannot open for reading: {}", name, std::strerror(errno)));
+  if (fd < 0)
+    throw input_error(
+        fmt::format("plan {}: cannot open for reading: {}", name, std::strerror(errno)));
   auto file = std::make_shared<opened_plan_file>(fd);
   struct stat st {};
   if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode))
@@ -145,8 +148,8 @@ void check_plan_names(const std::filesystem::path& path, const plan_info& p) {
                               c == '_' || c == ':' || c == '-';
                      });
   if (!id_ok) {
-    throw input_error(fmt::format("plan {}: its run id '{}' is none devreset writes",
-                                  path.string(), printable(p.run_id, 80)));
+    throw input_error(fmt::format("plan {}: its run id '{}' is none devreset writes", path.string(),
+                                  printable(p.run_id, 80)));
   }
   auto realm = realm_path(p.realm);
   if (std::holds_alternative<realm_error>(realm) || std::get<std::string>(realm) != p.realm) {

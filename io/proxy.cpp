@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 
 #include "io/text.hpp"
@@ -146,7 +146,8 @@ std::optional<std::string> no_proxy_problem(std::string_view list) {
     if (slash == std::string_view::npos) continue;
     int family = 0;
     auto net = entry.substr(0, slash);
-    if (net.size() > 2 && net.front() == '[' && net.back() == ']') net = net.substr(1, net.size() - 2);
+    if (net.size() > 2 && net.front() == '[' && net.back() == ']')
+      net = net.substr(1, net.size() - 2);
     if (!address_of(net, family)) {
       return fmt::format("'{}' is no address range (an address, '/', then bits)",
                          printable(entry, 100));

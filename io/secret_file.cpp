@@ -213,7 +213,8 @@ std::optional<std::string> way_problem(const std::filesystem::path& path) {
 }
 
 bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
-  struct stat sa {}, sb{};
+  struct stat sa {
+  }, sb{};
   const bool has_a = ::stat(a.c_str(), &sa) == 0, has_b = ::stat(b.c_str(), &sb) == 0;
   if (has_a && has_b) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
   if (has_a != has_b) return false;

@@ -75,7 +75,8 @@ TEST(UserTypeMap, AKeyTellsTheRealmTheKindAndTheIdentifierApart) {
   // another user; an id is never the name it spells.
   using m = user_type_map;
   EXPECT_NE(m::key("/realms/root/realms/a", "lpha"), m::key("/realms/root/realms/al", "pha"));
-  EXPECT_NE(m::key("/r", id_kind::user_id, "alice", ""), m::key("/r", id_kind::user_name, "", "alice"));
+  EXPECT_NE(m::key("/r", id_kind::user_id, "alice", ""),
+            m::key("/r", id_kind::user_name, "", "alice"));
   EXPECT_NE(m::key("/r", id_kind::mail, "", "a@x"), m::key("/r", id_kind::user_name, "", "a@x"));
   EXPECT_EQ(m::key("/r", id_kind::user_id, "alice", "ignored"), m::key("/r", "alice"));
 }
