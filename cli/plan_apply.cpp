@@ -119,8 +119,11 @@ std::string plan_phrase(const run_request& r, const io::plan_info& p, const std:
       io::printable(p.run_id, 80), r.plan.string(), p.file ? p.file->sha256 : "?",
       io::printable(p.made_at, 40), age_text(age), tenant, devices, total == 1 ? "" : "s", p.users,
       io::printable(p.realm, 200),
-      r.cfg.plan_strict ? " (--plan-strict: only these; devices registered since are recorded)"
-                        : ", and any registered since the plan (recorded as added_since_plan)");
+      r.cfg.plan_strict
+          ? " (--plan-strict: only these; every type of every user is listed again, and devices "
+            "registered since are recorded, not removed)"
+          : ", and any registered since the plan on any of its types (every type of every user "
+            "is listed again; recorded as added_since_plan)");
 }
 
 std::string plan_report_text(const io::plan_info& p, const std::string& ledger) {
@@ -137,7 +140,7 @@ std::string plan_report_text(const io::plan_info& p, const std::string& ledger) 
     out += fmt::format("  {} {} ({} users)", io::to_string(t), p.devices[i], p.users_with[i]);
     total += p.devices[i];
   }
-  out += fmt::format("\n  {} devices of {} users; {} users with nothing to remove (no request)\n",
+  out += fmt::format("\n  {} devices of {} users; {} users with nothing to remove now\n",
                      total, p.users, p.users_empty);
   if (p.users_unresolved > 0) {
     out += fmt::format("  {} user(s) the plan could not find by name: a run looks them up again\n",

@@ -186,9 +186,9 @@ namespace {
 std::string plan_text(const engine::run_stats& s) {
   auto devices = [](std::uint64_t n) { return fmt::format("{} device{}", n, n == 1 ? "" : "s"); };
   auto text = fmt::format(
-      "\nSince the plan: {} added (the ledger's added_since_plan), {} gone already;  nothing to "
-      "remove: {} types, {} users (no request)",
-      devices(s.added_since_plan), devices(s.gone_since_plan), s.types_skipped_empty,
+      "\nSince the plan: {} added (the ledger's added_since_plan), {} gone already;  every type "
+      "listed again ({} the plan found empty);  nothing to remove: {} users",
+      devices(s.added_since_plan), devices(s.gone_since_plan), s.types_empty_in_plan,
       s.users_nothing_planned);
   if (s.users_outside_types > 0) {
     text += fmt::format(";  left out: {} user{} with none of --types", s.users_outside_types,

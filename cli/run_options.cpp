@@ -170,7 +170,7 @@ po::options_description run_options(engine::run_mode mode) {
     ("not-found-ok", po::bool_switch(), "users the tenant does not know (a stale list) do not make the exit code 1");
   po::options_description plan("Apply a plan (run only)", help_columns, help_columns / 2);
   plan.add_options()
-    ("plan", po::value<std::string>(), "instead of --input: the ledger of a finished `devreset plan`; its users, realms and types, and the devices it found (types it found empty cost no request); devices registered since are removed too and recorded")
+    ("plan", po::value<std::string>(), "instead of --input: the ledger of a finished `devreset plan`; its users, realms and types, and the devices it found; every type of every user is listed again (one request per user and type, those the plan found empty too), and devices registered since are removed too and recorded")
     ("plan-strict", po::bool_switch(), "remove only the device ids the plan listed; record the rest")
     ("plan-max-age", po::value<std::string>()->default_value("24h"), "refuse a plan older than this");
   // clang-format on

@@ -69,12 +69,8 @@ void type_task::follow_plan(const std::vector<std::string>* planned, bool strict
   }
   planned_ = true;
   strict_ = strict;
-  if (planned->empty()) {
-    result_.status = result_status::ok;
-    result_.action = "none";
-    phase_ = phase::finished;
-    return;
-  }
+  // Listed again even when the plan found nothing: a device registered since (the
+  // attacker's, between review and apply) is seen, recorded and removed (issue 31).
   plan_ids_ = *planned;
   std::sort(plan_ids_.begin(), plan_ids_.end());
   phase_ = phase::list;

@@ -35,8 +35,8 @@ class type_task {
             bool no_binding_reset = false, bool verify = false);
 
   /// From `run --plan`, before the first next(): the device ids the plan listed for this
-  /// type (null: the plan has none, as it could not read them). An empty list: nothing to
-  /// do, no request. Else the devices are listed now, the difference recorded
+  /// type (null: the plan has none, as it could not read them). The devices are listed now
+  /// (an empty list too: what came since is there to see), the difference recorded
   /// (added_since_plan, gone_since_plan), and all removed (the reset action, or deletes);
   /// `strict`: only the planned ids still there, and a type without a list fails.
   void follow_plan(const std::vector<std::string>* planned, bool strict);

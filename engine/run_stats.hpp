@@ -49,11 +49,12 @@ struct run_stats {
   std::uint64_t transport_errors = 0;
   std::uint64_t auth_failures = 0;  ///< 401/403 answers
   // run --plan: devices listed now and not in the plan, planned ones gone before the run,
-  // types skipped as the plan found them empty (no request), users with nothing to remove.
+  // types the plan found empty (listed again all the same), users with nothing to remove
+  // (nothing planned, nothing registered since).
   bool from_plan = false;  ///< the run applies a plan
   std::uint64_t added_since_plan = 0;
   std::uint64_t gone_since_plan = 0;
-  std::uint64_t types_skipped_empty = 0;
+  std::uint64_t types_empty_in_plan = 0;
   std::uint64_t users_nothing_planned = 0;
   std::uint64_t users_outside_types = 0;  ///< the plan's users with none of --types (left out)
   latency_histogram latency;

@@ -387,7 +387,7 @@ json::object plan_summary(const run_config& config, const run_stats& st) {
   return json::object{{"run_id", config.input.plan.run_id},
                       {"added_since_plan", st.added_since_plan},
                       {"gone_since_plan", st.gone_since_plan},
-                      {"types_skipped_empty", st.types_skipped_empty},
+                      {"types_empty_in_plan", st.types_empty_in_plan},
                       {"users_nothing_to_remove", st.users_nothing_planned},
                       {"users_outside_types", st.users_outside_types}};
 }

@@ -55,16 +55,17 @@ io::user_record record_of(run_state* s, const io::job& j) {
   return rec;
 }
 
-// run --plan: a type the plan found empty (done without a request).
-bool spared_by_plan(const io::type_result& r) {
-  return r.action == "none" && r.status == io::result_status::ok;
+// run --plan: a type with nothing to remove: the plan found none, and none came since.
+bool nothing_there(const io::type_result& r) {
+  return r.status == io::result_status::ok && r.found == 0;
 }
 
-// run --plan: what changed since the plan, and the types it spared a request.
-void count_drift(run_stats& stats, const io::type_result& r) {
+// run --plan: what changed since the plan, and the types the plan found empty (listed again).
+void count_drift(run_stats& stats, const io::type_result& r, const io::plan_entry& plan) {
   stats.added_since_plan += r.added_since_plan.size();
   stats.gone_since_plan += r.gone_since_plan.size();
-  if (spared_by_plan(r)) ++stats.types_skipped_empty;
+  if (const auto* ids = plan.ids_of(r.type); ids != nullptr && ids->empty())
+    ++stats.types_empty_in_plan;
 }
 
 // One user: each of the job's types, driven by its plan. Nothing when the run stopped it:
@@ -92,12 +93,12 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
       s->result.stats.devices_found[static_cast<std::size_t>(t)] +=
           static_cast<std::uint64_t>(*r.found);
     }
-    if (job.plan) count_drift(s->result.stats, r);
+    if (job.plan) count_drift(s->result.stats, r, *job.plan);
     rec.results.push_back(std::move(r));
   }
   rec.status = user_status_of(rec.results);
-  if (job.plan && std::all_of(rec.results.begin(), rec.results.end(), spared_by_plan)) {
-    rec.reason = "nothing to remove (plan)";
+  if (job.plan && std::all_of(rec.results.begin(), rec.results.end(), nothing_there)) {
+    rec.reason = "nothing to remove (plan, and none registered since)";
     ++s->result.stats.users_nothing_planned;
   }
   rec.elapsed_ms = ms_between(user_start, steady::now());

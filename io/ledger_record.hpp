@@ -44,7 +44,7 @@ std::optional<result_status> parse_result_status(std::string_view s) noexcept;
 struct type_result {
   device_type type = device_type::oath;
   /// "reset", "list+delete", "reset->list+delete", "list" (plan); run --plan: "list+reset",
-  /// "list+delete", "none" (the plan found nothing: no request)
+  /// "list+delete", "none" (no request: --plan-strict and a type the plan could not list)
   std::string action;
   result_status status = result_status::failed;
   int http_status = 0;  ///< the last HTTP status seen (0: no answer)

@@ -53,9 +53,10 @@ requests() { json_get "$(stats)" '["requests"]'; }
 
 case "$case_name" in
 plan_then_run_removes_what_it_showed)
-  # Every planned device goes; the run's requests are exactly those the plan said it needs:
-  # the preflight's one read, then for each non-empty type a list, and the reset action
-  # (oath, push, binding) or a delete per device (webauthn); nothing for an empty type.
+  # Every planned device goes; the run's requests are exactly these: the preflight's one
+  # read, then for every type of every user a list (those the plan found empty too: a device
+  # registered since is there to see, issue 31), and for a non-empty one the reset action
+  # (oath, push, binding) or a delete per device (webauthn).
   start_sim
   make_plan
   "$devreset" report "$work/plan.jsonl" >"$work/report.txt" || fail "report: $(cat "$work/report.txt")"
@@ -71,7 +72,7 @@ for line in open(sys.argv[1]):
     if r.get("record") != "user": continue
     for t in r["results"]:
         ids = t.get("device_ids", [])
-        if ids: n += 1 + (1 if t["type"] in ("oath", "push", "binding") else len(ids))
+        n += 1 + ((1 if t["type"] in ("oath", "push", "binding") else len(ids)) if ids else 0)
 print(n)
 PY
 )
@@ -95,35 +96,49 @@ PY
   plan_id=$(json_get "$(head -1 "$work/plan1.jsonl")" '["run_id"]')
   [[ $(json_get "$(head -1 "$work/run.jsonl")" '["plan"]["run_id"]') == "$plan_id" ]] || fail "run record"
   empty=$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if (r:=json.loads(l)).get("record")=="user" and all(not t.get("device_ids") for t in r["results"])))' "$work/plan1.jsonl")
-  [[ $empty -gt 0 && $(count_lines "$work/run.jsonl" '"reason":"nothing to remove (plan)"') -eq $empty ]] ||
+  [[ $empty -gt 0 && $(count_lines "$work/run.jsonl" '"reason":"nothing to remove (plan, and none registered since)"') -eq $empty ]] ||
     fail "users with nothing to remove: $empty in the plan"
-  # The summary counts what the plan spared: every (user, type) it listed empty, those users.
+  # The summary counts every (user, type) the plan listed empty (each listed again), and the
+  # users with nothing to remove.
   spared=$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if (r:=json.loads(l)).get("record")=="user" for t in r["results"] if t.get("status")=="planned" and not t.get("device_ids")))' "$work/plan1.jsonl")
   summary=$(tail -1 "$work/run.jsonl")
-  [[ $(json_get "$summary" '["plan"]["types_skipped_empty"]') -eq $spared &&
+  [[ $(json_get "$summary" '["plan"]["types_empty_in_plan"]') -eq $spared &&
      $(json_get "$summary" '["plan"]["users_nothing_to_remove"]') -eq $empty ]] ||
     fail "the summary's plan counts ($spared types, $empty users spared): $summary"
   ;;
 drift_both_ways)
-  # A device registered after the plan is removed too and listed; a planned one deleted by
+  # A device registered after the plan is removed too and listed, on a type the plan found
+  # empty as well (the attacker's new authenticator, issue 31); a planned one deleted by
   # someone else in between is recorded as gone.
   start_sim
   make_plan
   read -r user_a _ < <(planned oath | head -1)
   read -r user_b gone < <(planned webauthn | head -1)
+  user_e=$(python3 - "$work/plan.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("record") == "user" and any(t["type"] == "webauthn" and t["status"] == "planned" and not t.get("device_ids") for t in r["results"]):
+        print(r["user_id"]); break
+PY
+)
+  [[ -n "$user_e" ]] || fail "no user whose plan found webauthn empty"
   added=$(register "$user_a" oath)
+  attacker=$(register "$user_e" webauthn)
   delete_device "$user_b" webauthn "$gone"
-  apply --ledger "$work/run.jsonl" --yes >"$work/out" 2>&1 || fail "run --plan: $(cat "$work/out")"
+  apply --ledger "$work/run.jsonl" --yes --verify >"$work/out" 2>&1 || fail "run --plan: $(cat "$work/out")"
   [[ $(result_of "$work/run.jsonl" "$user_a" oath added_since_plan) == "[\"$added\"]" ]] || fail "added: $(cat "$work/run.jsonl")"
+  [[ $(result_of "$work/run.jsonl" "$user_e" webauthn added_since_plan) == "[\"$attacker\"]" ]] || fail "added where the plan found none"
+  [[ $(result_of "$work/run.jsonl" "$user_e" webauthn remaining) == 0 ]] || fail "--verify did not list the type the plan found empty"
   [[ $(result_of "$work/run.jsonl" "$user_b" webauthn gone_since_plan) == "[\"$gone\"]" ]] || fail "gone"
   summary=$(tail -1 "$work/run.jsonl")
-  [[ $(json_get "$summary" '["plan"]["added_since_plan"]') -eq 1 && $(json_get "$summary" '["plan"]["gone_since_plan"]') -eq 1 ]] ||
+  [[ $(json_get "$summary" '["plan"]["added_since_plan"]') -eq 2 && $(json_get "$summary" '["plan"]["gone_since_plan"]') -eq 1 ]] ||
     fail "summary: $summary"
-  grep -q "Since the plan: 1 device added" "$work/out" || fail "$(cat "$work/out")"
-  # The added device is gone with the others.
+  grep -q "Since the plan: 2 devices added" "$work/out" || fail "$(cat "$work/out")"
+  # The added devices are gone with the others.
   mv "$work/plan.jsonl" "$work/plan1.jsonl"
   make_plan
-  [[ $(planned oath) == "" ]] || fail "oath devices left: $(planned oath)"
+  [[ $(planned oath) == "" && $(planned webauthn) == "" ]] || fail "devices left: $(planned oath; planned webauthn)"
   ;;
 strict_removes_only_the_plan)
   start_sim

@@ -252,17 +252,35 @@ TEST(UserStatus, FollowsFromTheTypeResults) {
   EXPECT_EQ(user_status_of({with(result_status::planned)}), user_status::planned);
 }
 
-// run --plan: a type the plan found empty costs nothing; otherwise the devices are listed
-// now, compared with the plan, and all removed (those added since too) by the reset action.
-TEST(DevicePlanFollowingAPlan, AnEmptyPlanSendsNothingAndIsOk) {
+// run --plan: every type is listed again, compared with the plan, and all removed (those
+// added since too), a type the plan found empty as well (issue 31).
+TEST(DevicePlanFollowingAPlan, ATypeThePlanFoundEmptyIsListedAgain) {
   io::tenant_paths paths;
   const std::vector<std::string> none;
-  type_task t(device_type::webauthn, run_mode::reset, paths, realm, "u1");
+  type_task t(device_type::webauthn, run_mode::reset, paths, realm, "u1", 0, false, true);
   t.follow_plan(&none, false);
-  EXPECT_TRUE(t.finished());
-  EXPECT_FALSE(t.next().has_value());
-  EXPECT_EQ(t.result().status, result_status::ok);
-  EXPECT_EQ(t.result().action, "none");
+  ASSERT_EQ(t.next()->method, http_method::get) << "what came since is there to see";
+  auto now = page({"new1"});  // registered between review and apply
+  t.on_answer(ok(now));
+  auto del = t.next();
+  ASSERT_TRUE(del.has_value());
+  EXPECT_EQ(del->method, http_method::delete_);
+  json::value answer = json::object{{"_id", "new1"}};
+  t.on_answer(ok(answer));
+  ASSERT_EQ(t.next()->method, http_method::get) << "--verify lists it once more";
+  auto empty = page({});
+  t.on_answer(ok(empty));
+  auto r = t.result();
+  EXPECT_EQ(r.status, result_status::ok) << r.error;
+  EXPECT_EQ(r.added_since_plan, (std::vector<std::string>{"new1"}));
+  EXPECT_EQ(r.remaining, 0);
+  // Strict: recorded, never removed (only planned ids are).
+  type_task s(device_type::oath, run_mode::reset, paths, realm, "u1");
+  s.follow_plan(&none, true);
+  s.on_answer(ok(now));
+  EXPECT_TRUE(s.finished());
+  EXPECT_EQ(s.result().status, result_status::ok);
+  EXPECT_EQ(s.result().added_since_plan, (std::vector<std::string>{"new1"}));
 }
 
 TEST(DevicePlanFollowingAPlan, ListsThenResetsAndRecordsWhatChanged) {
