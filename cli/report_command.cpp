@@ -134,6 +134,7 @@ void print_json(const report_options& o, const ledger_summary& l, const still_to
                    {"by_type", std::move(t)},
                    {"verified", l.verified},
                    {"interrupted_runs", l.interrupted},
+                   {"running", json::array(l.running.begin(), l.running.end())},
                    {"torn_last_line", l.scan.torn_tail},
                    {"corrupt_lines", l.scan.bad_lines.size()},
                    {"not_reached", todo.not_reached},
@@ -199,6 +200,8 @@ void print_text(const report_options& o, const ledger_summary& l, const still_to
                  u.why);
     }
   }
+  for (const auto& r : l.running)
+    fmt::print("Still running: {}: this report is of the records so far.\n", io::printable(r, 300));
   if (l.scan.torn_tail) fmt::print("The last line is torn (a crash while writing): ignored.\n");
   if (!l.scan.bad_lines.empty()) {
     fmt::print("{} corrupt line(s) ignored, the first at line {} of {}.\n", l.scan.bad_lines.size(),
@@ -258,7 +261,7 @@ int report_command(int argc, char** argv) {
                                 l.count(io::user_status::not_found) +
                                 l.count(io::user_status::invalid) ==
                             0 &&
-                        todo.not_reached == 0 && !todo.unreadable;
+                        todo.not_reached == 0 && !todo.unreadable && l.running.empty();
     return all_ok ? 0 : 1;
   } catch (const io::ledger_error& e) {
     tell(fmt::format("devreset report: {}\n", e.what()));

@@ -97,6 +97,14 @@ std::optional<std::uint64_t> key_of(const ledger_summary& l, const json::object&
   return key;
 }
 
+// A ledger a devreset run writes now: its last run without a summary is that run, going on.
+void note_running(ledger_summary& l, const std::string& ledger, std::size_t first_run) {
+  const long pid = io::ledger_writer_pid(ledger);
+  if (pid <= 0 || l.runs.size() <= first_run || !l.runs.back().end.empty()) return;
+  l.runs.back().running_pid = pid;
+  l.running.push_back(fmt::format("{} (PID {})", ledger, pid));
+}
+
 // A run record: its facts, and its tenant's index for the users it recorded.
 void on_run(ledger_summary& l, const json::object& rec) {
   auto facts = run_facts_of(rec);
@@ -236,6 +244,7 @@ void on_user(ledger_summary& l, const json::object& rec, std::uint64_t line) {
 ledger_summary read_ledgers(const report_options& o) {
   ledger_summary l;
   for (std::size_t i = 0; i < o.ledgers.size(); ++i) {
+    const auto runs_before = l.runs.size();
     auto scan = io::scan_ledger(o.ledgers[i], [&](const json::object& rec, std::uint64_t line) {
       auto kind = rec.find("record");
       if (kind == rec.end()) return;
@@ -247,6 +256,7 @@ ledger_summary read_ledgers(const report_options& o) {
       if (kind->value() == "user") on_user(l, rec, where(i, line));
     });
     add_scan(l, scan, o.ledgers[i]);
+    note_running(l, o.ledgers[i], runs_before);
   }
   l.by_tenant_status.resize(std::max<std::size_t>(1, l.tenants.size()));
   for (const auto& [key, st] : l.users) {
@@ -302,7 +312,7 @@ still_to_do find_still_to_do(const report_options& o, const ledger_summary& l, s
       ++todo.written;
     });
   }
-  todo.inputs = find_unreached(l.runs, known, [&](const io::job& j) {
+  todo.inputs = find_unreached(with_missing_shards(l.runs), known, [&](const io::job& j) {
     if (out == nullptr) return;
     *out << failed_row(j.kind, j.kind == io::id_kind::user_id ? j.user_id : j.name,
                        j.types.to_string(';'), j.realm);

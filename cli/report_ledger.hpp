@@ -67,6 +67,7 @@ struct ledger_summary {
   std::map<std::string, std::uint8_t, std::less<>> run_tenants;  ///< run_id -> index in tenants
   std::vector<std::array<std::uint64_t, 6>> by_tenant_status;    ///< [tenant][user_status]
   std::vector<run_facts> runs;
+  std::vector<std::string> running;  ///< "ledger (PID n)": ledgers a run is writing now
   std::uint64_t summaries = 0, interrupted = 0;
   io::ledger_scan scan;  // all ledgers together (bad_lines: of the first that has any)
   std::string bad_in;    // the ledger of scan.bad_lines

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <variant>
 
@@ -27,6 +28,12 @@ std::string field(const json::object& o, std::string_view key) {
 }
 
 std::string why_not_finished(const run_facts& r) {
+  if (r.end == missing_shard) {
+    return fmt::format("shard {} has no run in the ledgers given (K counts from 0)",
+                       io::printable(r.shard, 40));
+  }
+  if (r.end.empty() && r.running_pid > 0)
+    return fmt::format("the run is still running (PID {})", r.running_pid);
   if (r.end.empty()) return "the run ended without a summary (killed or crashed)";
   if (r.end == "interrupted") return "the run was interrupted";
   return r.reason.empty() ? "the run was aborted"
@@ -103,6 +110,36 @@ run_facts run_facts_of(const json::object& run) {
     f.plan_sha256 = field(plan->get_object(), "sha256");
   }
   return f;
+}
+
+std::vector<run_facts> with_missing_shards(std::vector<run_facts> runs) {
+  // The shards of one input (the same file, format, realm, types and N), as the runs name them.
+  std::map<std::string, std::pair<const run_facts*, std::set<std::uint32_t>>> sets;
+  for (const auto& r : runs) {
+    std::string why;
+    const auto s = r.shard.empty() ? std::nullopt : io::parse_shard(r.shard, why);
+    if (!s) continue;
+    auto key = fmt::format("{}\n{}\n{}\n{}\n{}", r.input_path.empty() ? r.input : r.input_path,
+                           r.input_format, r.realm, r.types, s->count);
+    auto& set = sets[key];
+    if (set.first == nullptr) set.first = &r;
+    set.second.insert(s->index);
+  }
+  std::vector<run_facts> missing;
+  for (const auto& [key, set] : sets) {
+    std::string why;
+    const auto count = io::parse_shard(set.first->shard, why)->count;
+    for (std::uint32_t k = 0; k < count; ++k) {
+      if (set.second.contains(k)) continue;
+      run_facts m = *set.first;
+      m.run_id.clear();
+      m.shard = fmt::format("{}/{}", k, count);
+      m.end = std::string(missing_shard);
+      missing.push_back(std::move(m));
+    }
+  }
+  runs.insert(runs.begin(), missing.begin(), missing.end());  // read last (runs go newest first)
+  return runs;
 }
 
 std::vector<unreached> find_unreached(const std::vector<run_facts>& runs, const has_record& known,

@@ -28,6 +28,7 @@ struct run_facts {
   std::string shard;         ///< "K/N" (--shard); empty: every user of the input
   std::string plan_run_id;   ///< run --plan: the plan applied (its run id)
   std::string plan_sha256;   ///< and its file's SHA-256, as the run read it
+  long running_pid = 0;      ///< the run is going on now: the process writing its ledger
   std::string end;           ///< "finished", "interrupted", "aborted"; empty: no summary (a crash)
   std::string reason;        ///< why it ended, from the summary
 };
@@ -53,6 +54,13 @@ std::uint64_t report_key(std::string_view tenant, std::string_view realm, io::id
 using has_record = std::function<bool(std::uint64_t key)>;
 /// Called for each user not reached, as the input row gives it.
 using on_unreached = std::function<void(const io::job& j)>;
+
+/// The end of a run that report adds for a shard of a sharded set that no ledger given holds.
+inline constexpr std::string_view missing_shard = "missing shard";
+
+/// `runs` and, for each sharded input (the same file, format, realm, types and N), a run that
+/// never happened for each shard K of N that no run names: its users were never reached.
+std::vector<run_facts> with_missing_shards(std::vector<run_facts> runs);
 
 /// For every run that did not finish, the users of its input with no record (each input
 /// read once, each user counted once).

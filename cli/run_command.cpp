@@ -18,6 +18,7 @@
 #include "cli/metrics.hpp"
 #include "cli/plan_apply.hpp"
 #include "cli/progress.hpp"
+#include "cli/report_ledger.hpp"
 #include "cli/run_options.hpp"
 #include "engine/runner.hpp"
 #include "io/job_reader.hpp"
@@ -177,6 +178,44 @@ bool confirmed(const std::string& what) {
 }
 
 // The summary, the reason a run stopped, and the one command worth running next.
+// After Ctrl-C or an abort: the users of the input never reached, counted as `report`
+// counts them (the ledger read again, and the input).
+void tell_not_reached(const run_request& r) {
+  try {
+    report_options o;
+    o.ledgers = {r.ledger.string()};
+    const auto todo = find_still_to_do(o, read_ledgers(o), nullptr);
+    for (const auto& u : todo.inputs) {
+      if (!u.problem.empty()) {
+        tell(fmt::format("Not reached: cannot tell which users of {}: {}\n",
+                         io::printable(u.input, 300), io::printable(u.problem, 300)));
+      } else if (u.users > 0) {
+        tell(fmt::format(
+            "Not reached: {} user{} of {} (--resume does them; `devreset report "
+            "{} --failed-out FILE` lists them)\n",
+            u.users, u.users == 1 ? "" : "s", io::printable(u.input, 300), r.ledger.string()));
+      }
+    }
+  } catch (const std::exception& e) {
+    tell(fmt::format("Not reached: cannot tell ({})\n", e.what()));
+  }
+}
+
+// A run whose input held no user: a list that came out empty upstream (an HR export, a
+// script) is a mistake to see, never a success in cron (exit 2); a tenant query that
+// matched nobody is an answer (exit 0). Nullopt when users were read.
+std::optional<int> no_users_outcome(const run_request& r, const engine::run_result& result) {
+  if (result.stats.rows_read > 0 || result.end != engine::run_end::finished || !r.plan.empty())
+    return std::nullopt;
+  if (r.cfg.source) {
+    tell(fmt::format("devreset {}: no user matched {}\n", r.name, r.cfg.source.describe()));
+    return 0;
+  }
+  tell(fmt::format("devreset {}: {} held no users: nothing was done (is the list empty?)\n", r.name,
+                   r.input == "-" ? "standard input" : r.input.string()));
+  return 2;
+}
+
 int tell_outcome(const run_request& r, engine::run_mode mode, const engine::run_result& result,
                  int argc, char** argv) {
   const char* name = r.name;
@@ -186,10 +225,13 @@ int tell_outcome(const run_request& r, engine::run_mode mode, const engine::run_
     tell(fmt::format("Ledger: {}\n", ledger.string()));
   }
   if (result.end != engine::run_end::finished) {
-    tell(fmt::format("devreset {}: {}: {}\n", name,
-                     result.end == engine::run_end::interrupted ? "interrupted" : "aborted",
-                     result.reason));
+    const char* end = result.end == engine::run_end::interrupted ? "interrupted" : "aborted";
+    tell(result.reason == end || result.reason.empty()
+             ? fmt::format("devreset {}: {}\n", name, end)
+             : fmt::format("devreset {}: {}: {}\n", name, end, result.reason));
+    if (!result.preflight_failed) tell_not_reached(r);
   }
+  if (auto code = no_users_outcome(r, result)) return *code;
   int code = result.exit_code(r.not_found_ok);
   if (result.preflight_failed) {
     tell(
@@ -423,6 +465,18 @@ void choose_log_style(run_request& r) {
   }
 }
 
+// A file input with no row at all (valid or not): an empty file, a header alone.
+bool input_is_empty(const run_request& r) {
+  if (r.cfg.source || !r.plan.empty() || r.input == "-") return false;
+  std::error_code ec;
+  if (!fs::is_regular_file(r.input, ec)) return false;
+  try {
+    return !io::open_job_reader(r.input, r.format, r.rows)->next().has_value();
+  } catch (const io::input_error&) {
+    return false;  // the run's own reader says why
+  }
+}
+
 }  // namespace
 
 int run_command(int argc, char** argv, engine::run_mode mode) {
@@ -433,6 +487,13 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
   std::optional<io::plan_info> plan;
   auto reader = open_input(r, tenant, plan);
   if (!reader) return 2;
+  if (input_is_empty(r)) {
+    tell(
+        fmt::format("devreset {}: {} holds no users (an empty file, or a header alone): "
+                    "nothing to do (nothing was sent)\n",
+                    r.name, r.input.string()));
+    return 2;
+  }
   const auto rows = plan ? plan->users : count_rows(r);
   if (const auto& extra = reader->ignored_columns(); !extra.empty()) {
     std::string names;

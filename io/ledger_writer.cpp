@@ -75,6 +75,15 @@ long lock_holder(const struct stat& st) {
   return 0;
 }
 
+}  // namespace
+
+long ledger_writer_pid(const std::filesystem::path& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? lock_holder(st) : 0;
+}
+
+namespace {
+
 // An exclusive lock for as long as `fd` is open; throws naming the holder when taken.
 void lock_exclusive(int fd, const std::string& name) {
   if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return;

@@ -29,6 +29,10 @@ enum class ledger_mode {
 /// ledger is never overwritten). The one place that says so, for a check before any work.
 void check_new_ledger(const std::filesystem::path& path);
 
+/// The process of the devreset run writing the ledger at `path` now (its flock, as
+/// /proc/locks shows it; no lock is taken), or 0 when none is.
+long ledger_writer_pid(const std::filesystem::path& path);
+
 class ledger_writer {
  public:
   /// Opens the ledger (mode 0600 when created). Refuses symbolic links, anything that is not

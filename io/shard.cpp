@@ -1,6 +1,8 @@
 // Shards: the written-down hash and "K/N".
 #include "io/shard.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -21,6 +23,15 @@ std::optional<shard> parse_shard(std::string_view text, std::string& error) {
   if (slash == std::string_view::npos || !number(text.substr(0, slash), s.index) ||
       !number(text.substr(slash + 1), s.count)) {
     error = "is K/N: this process's shard K (from 0) of N, e.g. 0/4";
+    return std::nullopt;
+  }
+  if (s.count >= 1 && s.count <= 100000 && s.index == s.count) {  // counted from 1
+    std::string all;
+    for (std::uint32_t k = 0; k < std::min<std::uint32_t>(s.count, 4); ++k)
+      all += fmt::format("{}{}/{}", k == 0 ? "" : ", ", k, s.count);
+    if (s.count > 4) all += fmt::format(" … {}/{}", s.count - 1, s.count);
+    error = fmt::format("{}/{}: K counts from 0: the shards of {} are {}", s.index, s.count,
+                        s.count, all);
     return std::nullopt;
   }
   if (s.count < 1 || s.count > 100000 || s.index >= s.count) {

@@ -21,6 +21,10 @@ TEST(Shard, ParsesKOfNAndRefusesTheRest) {
     EXPECT_FALSE(parse_shard(bad, error)) << bad;
     EXPECT_FALSE(error.empty()) << bad;
   }
+  // An operator counting from 1 hears that K counts from 0, and which shards there are.
+  error.clear();
+  EXPECT_FALSE(parse_shard("3/3", error));
+  EXPECT_EQ(error, "3/3: K counts from 0: the shards of 3 are 0/3, 1/3, 2/3");
 }
 
 // The values a script in another language computes from the documented rule (Python:

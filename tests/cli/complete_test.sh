@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Issue 31, through the binary: reports and summaries that look complete only when they are
+# (shards missing, a run still going, users never reached), and exit codes an operator can
+# act on (an empty input).
+# Usage: complete_test.sh /path/to/devreset CASE
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+case "$case_name" in
+a_missing_shard_is_named)
+  # Shards 1/3 and 2/3 of one input reported together: shard 0/3 is named, its users count
+  # as not reached (exit 1) and --failed-out lists them; 3/3 is refused, K counting from 0.
+  start_sim --users 60
+  for k in 1 2; do
+    run --input "$work/users.txt" --ledger "$work/shard-$k.jsonl" --yes --types oath --shard "$k/3" \
+      >/dev/null 2>"$work/err" || fail "shard $k/3: $(cat "$work/err")"
+  done
+  done_here=$(( $(count_records "$work/shard-1.jsonl" ok) + $(count_records "$work/shard-2.jsonl" ok) ))
+  exit_code rc "$devreset" report "$work/shard-1.jsonl" "$work/shard-2.jsonl" --failed-out "$work/retry.csv" >"$work/r.txt"
+  [[ $rc -eq 1 ]] || fail "a partial shard set: exit $rc: $(cat "$work/r.txt")"
+  grep -q "$((60 - done_here)) user(s) of $work/users.txt not reached: shard 0/3 has no run in the ledgers given (K counts from 0)" "$work/r.txt" \
+    || fail "$(cat "$work/r.txt")"
+  [[ $(grep -vc '^#\|^user_id,' "$work/retry.csv") -eq $((60 - done_here)) ]] || fail "--failed-out: $(cat "$work/retry.csv")"
+  run --input "$work/users.txt" --ledger "$work/shard-0.jsonl" --yes --types oath --shard 0/3 >/dev/null 2>&1 || fail "shard 0/3"
+  exit_code rc "$devreset" report "$work/shard-0.jsonl" "$work/shard-1.jsonl" "$work/shard-2.jsonl" >"$work/r.txt"
+  [[ $rc -eq 0 ]] || fail "the whole set: exit $rc: $(cat "$work/r.txt")"
+  exit_code rc run --input "$work/users.txt" --ledger "$work/shard-3.jsonl" --yes --shard 3/3 >/dev/null 2>"$work/err"
+  [[ $rc -eq 2 ]] || fail "3/3: exit $rc"
+  grep -q "3/3: K counts from 0: the shards of 3 are 0/3, 1/3, 2/3" "$work/err" || fail "$(cat "$work/err")"
+  ;;
+report_of_a_ledger_still_being_written)
+  # report while the run goes on: "still running (PID n)", exit 1, never "killed or crashed".
+  start_sim --users 200 --latency 100ms
+  "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --progress none --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --types oath --concurrency 1 2>/dev/null &
+  pid=$!
+  other_pids+=("$pid")
+  wait_for_users "$work/l.jsonl" 2
+  exit_code rc "$devreset" report "$work/l.jsonl" >"$work/r.txt"
+  [[ $rc -eq 1 ]] || fail "exit $rc: $(cat "$work/r.txt")"
+  grep -q "not reached: the run is still running (PID $pid)" "$work/r.txt" || fail "$(cat "$work/r.txt")"
+  grep -q "^Still running: $work/l.jsonl (PID $pid)" "$work/r.txt" || fail "$(cat "$work/r.txt")"
+  grep -q "killed or crashed" "$work/r.txt" && fail "a running run called crashed"
+  kill -INT "$pid"
+  exit_code rc wait "$pid"
+  ;;
+ctrl_c_summary_counts_the_users_not_reached)
+  # The run's own summary after Ctrl-C counts the users never reached as report does, and
+  # says "interrupted" once.
+  start_sim --users 300 --latency 20ms
+  "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --progress none --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --types oath --concurrency 2 2>"$work/err" &
+  pid=$!
+  wait_for_users "$work/l.jsonl" 5
+  kill -INT "$pid"
+  exit_code rc wait "$pid"
+  [[ $rc -eq 3 ]] || fail "exit $rc: $(cat "$work/err")"
+  grep -q "interrupted: interrupted" "$work/err" && fail "said twice: $(cat "$work/err")"
+  n=$(json_get "$("$devreset" report "$work/l.jsonl" --format json || true)" '["not_reached"]')
+  (( n > 0 )) || fail "report counts $n not reached"
+  grep -q "^.*Not reached: $n users of $work/users.txt (--resume does them" "$work/err" || fail "$(cat "$work/err")"
+  ;;
+an_empty_input_is_an_error)
+  # An empty file or a header alone: exit 2 naming the file, nothing sent, no ledger; the
+  # same from standard input (exit 2); a query that matches nobody is an answer (exit 0).
+  start_sim --users 5
+  : >"$work/empty.csv"
+  echo "user_id" >"$work/header.csv"
+  for f in empty.csv header.csv; do
+    exit_code rc run --input "$work/$f" --ledger "$work/$f.jsonl" --yes >/dev/null 2>"$work/err"
+    [[ $rc -eq 2 ]] || fail "$f: exit $rc: $(cat "$work/err")"
+    grep -q "$work/$f holds no users" "$work/err" || fail "$f: $(cat "$work/err")"
+    [[ ! -e "$work/$f.jsonl" ]] || fail "$f: a ledger was made"
+  done
+  [[ $(json_get "$(stats)" '["requests"]') -eq 0 ]] || fail "requests were sent"
+  exit_code rc run --input - --ledger "$work/stdin.jsonl" --yes </dev/null >/dev/null 2>"$work/err"
+  [[ $rc -eq 2 ]] || fail "empty standard input: exit $rc: $(cat "$work/err")"
+  grep -q "standard input held no users" "$work/err" || fail "$(cat "$work/err")"
+  exit_code rc run --query 'userName eq "nobody-at-all"' --ledger "$work/q.jsonl" --yes >/dev/null 2>"$work/err"
+  [[ $rc -eq 0 ]] || fail "a query matching nobody: exit $rc: $(cat "$work/err")"
+  grep -q "no user matched" "$work/err" || fail "$(cat "$work/err")"
+  ;;
+*)
+  fail "no case $case_name"
+  ;;
+esac
+echo "PASS ($case_name)"
