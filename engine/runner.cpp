@@ -21,8 +21,19 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using steady = std::chrono::steady_clock;
 
+namespace {
+
+// A preflight that proved an operator's mistake: the same command fails again, whatever the
+// tenant does next ("fix the command", exit 2); anything else may pass on a retry (exit 3).
+bool proves_a_mistake(const std::error_code& e) {
+  return e == run_error::wrong_realm || e == run_error::wrong_address ||
+         e == run_error::token_refused || e == run_error::input;
+}
+
+}  // namespace
+
 int run_result::exit_code(bool not_found_ok) const {
-  if (end != run_end::finished) return 3;
+  if (end != run_end::finished) return preflight_failed && proves_a_mistake(error) ? 2 : 3;
   for (auto s : {io::user_status::partial, io::user_status::failed, io::user_status::not_found,
                  io::user_status::invalid}) {
     if (s == io::user_status::not_found && not_found_ok) continue;

@@ -78,7 +78,7 @@ wrong_realm_costs_one_line)
   start_sim --users 50
   exit_code rc "$devreset" run --tenant "$tenant" --realm beta --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
     --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"
-  [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(cat "$work/err")"
+  [[ $rc -eq 2 ]] || fail "exit $rc, not 2: $(cat "$work/err")"
   grep -q "preflight: realm 'beta' does not exist on ${tenant}/am (404 Not Found: Realm \"/beta\" not found): check --realm" "$work/err" \
     || fail "$(cat "$work/err")"
   [[ ! -s "$work/l.jsonl" ]] || fail "the ledger holds: $(cat "$work/l.jsonl")"
@@ -92,7 +92,7 @@ wrong_realm_costs_one_line)
 wrong_am_path_costs_one_line)
   start_sim --users 50
   exit_code rc run --am-path /openam --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"
-  [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(cat "$work/err")"
+  [[ $rc -eq 2 ]] || fail "exit $rc, not 2: $(cat "$work/err")"
   grep -q "preflight: nothing answers at ${tenant}/openam/json/realms/root/realms/alpha (404 Not Found (an HTML page: \"HTTP Status 404 – Not Found\")): is --am-path right?" "$work/err" \
     || fail "$(cat "$work/err")"
   [[ ! -s "$work/l.jsonl" ]] || fail "the ledger holds: $(cat "$work/l.jsonl")"
@@ -103,7 +103,7 @@ html_server_is_not_a_tenant)
   # "user not found", in the preflight or after it.
   start_sim --users 30 --am-path /elsewhere
   exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"
-  [[ $rc -eq 3 ]] || fail "exit $rc, not 3: $(cat "$work/err")"
+  [[ $rc -eq 2 ]] || fail "exit $rc, not 2: $(cat "$work/err")"
   grep -q "nothing answers at ${tenant}/am/json" "$work/err" || fail "$(cat "$work/err")"
   [[ ! -s "$work/l.jsonl" ]] || fail "the ledger holds records"
   ;;
@@ -226,12 +226,12 @@ ctrl_c_through_a_pipe)
   grep -q '"record":"summary".*"end":"finished"' "$work/l2.jsonl" || fail "no summary record (stderr closed)"
   ;;
 failed_preflight_then_fixed)
-  # A wrong token: exit 3, the advice names the problem (not --resume), the ledger stays
+  # A wrong token: exit 2 (fix the command), the advice names the problem (not --resume), the ledger stays
   # empty, and the same command with the token fixed runs without --resume.
   start_sim --users 10
   echo wrong-token >"$work/token.txt"
   exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes 2>"$work/err"
-  [[ $rc -eq 3 ]] || fail "exit $rc, not 3"
+  [[ $rc -eq 2 ]] || fail "exit $rc, not 2"
   grep -q "preflight: the tenant refused the token" "$work/err" || fail "$(cat "$work/err")"
   grep -q -- "--resume" "$work/err" && fail "advised --resume after a failed preflight: $(cat "$work/err")"
   grep -q "fix the problem above and run the same command again" "$work/err" || fail "$(cat "$work/err")"

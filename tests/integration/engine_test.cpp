@@ -297,7 +297,7 @@ TEST(Engine, WrongTokenAbortsAtPreflightAfterAHandfulOfRequests) {
   harness h(users(50));
   auto r = h.run(h.srv.user_ids(), h.config(), {device_type::oath}, false, "not-the-token");
   EXPECT_EQ(r.end, run_end::aborted);
-  EXPECT_EQ(r.exit_code(), 3);
+  EXPECT_EQ(r.exit_code(), 2) << "the preflight proved the token wrong: fix the command";
   EXPECT_NE(r.reason.find("refused the token"), std::string::npos) << r.reason;
   EXPECT_LE(h.stats().at("requests").as_int64(), 3);
   EXPECT_EQ(h.stats().at("resets_per_user").at("1"), 0);
