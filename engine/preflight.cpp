@@ -117,6 +117,16 @@ std::pair<run_error, std::string> address_problem(run_state* s, const http_answe
                       url, realm, answer_words(a))};
 }
 
+// After an IDM 404: a realm AM does not know (or a wrong AM path) is the likelier mistake,
+// so AM is asked first (`serverinfo/*`, public); nothing when AM knows the realm.
+asio::awaitable<std::pair<run_error, std::string>> am_problem(run_state* s, preflight_ctx& p,
+                                                              std::string_view realm) {
+  auto info = co_await read(s, p, s->paths.am_path() + "/json" + std::string(realm) + "/serverinfo/*",
+                            false);
+  if (!info.problem.empty()) co_return std::pair{info.error, std::move(info.problem)};
+  co_return address_problem(s, info.answer, realm);
+}
+
 // The first user is named by user name or mail: one look-up of that name proves the IDM
 // path, the managed object and that the token may read users; `serverinfo/*` (public) then
 // proves the realm and the AM path.
@@ -140,14 +150,13 @@ asio::awaitable<std::pair<run_error, std::string>> idm_preflight(run_state* s, p
                                     s->tokens.describe(), describe(ar))};
   }
   if (meaning_of(ar) == meaning::not_found) {
+    if (auto am = co_await am_problem(s, p, j.realm); am.first != run_error{}) co_return am;
     co_return std::pair{run_error::wrong_address,
                         fmt::format("nothing answers at {} (404 Not Found{}): check --idm-path "
                                     "and --managed-user (AIC: /openidm, <realm>_user)",
                                     idm, answer_words(look.answer))};
   }
-  auto info = co_await read(s, p, s->paths.am_path() + "/json" + j.realm + "/serverinfo/*", false);
-  if (!info.problem.empty()) co_return std::pair{info.error, std::move(info.problem)};
-  co_return address_problem(s, info.answer, j.realm);
+  co_return co_await am_problem(s, p, j.realm);
 }
 
 // An IDM read's answer that stops the run: the scope, the path, the tenant's refusal.
@@ -182,6 +191,10 @@ asio::awaitable<std::variant<json::value, std::pair<run_error, std::string>>> id
     run_state* s, preflight_ctx& p, const std::string& target, std::string_view what) {
   auto c = co_await read(s, p, target, true);
   if (!c.problem.empty()) co_return std::pair{c.error, std::move(c.problem)};
+  if (meaning_of(attempt_result{c.answer.how, c.answer.status, {}}) == meaning::not_found) {
+    if (auto am = co_await am_problem(s, p, s->query->realm()); am.first != run_error{})
+      co_return am;  // the realm, named first
+  }
   if (auto why = idm_problem(s, c, what); !why.empty()) {
     co_return std::pair{run_error::input, std::move(why)};
   }

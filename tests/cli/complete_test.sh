@@ -80,6 +80,21 @@ an_empty_input_is_an_error)
   [[ $rc -eq 0 ]] || fail "a query matching nobody: exit $rc: $(cat "$work/err")"
   grep -q "no user matched" "$work/err" || fail "$(cat "$work/err")"
   ;;
+a_wrong_realm_is_named_before_idm)
+  # A typo in --realm with names, a --query or a --group: the realm is named (AM is asked
+  # first), never "check --idm-path and --managed-user"; exit 2 (fix the command).
+  start_sim --users 10
+  printf 'user_name\nuser000001\n' >"$work/names.csv"
+  for input in "--input $work/names.csv" "--query true" "--group admins"; do
+    # shellcheck disable=SC2086
+    exit_code rc "$devreset" run --tenant "$tenant" --realm beta --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+      $input --ledger "$work/l.jsonl" --yes >/dev/null 2>"$work/err"
+    [[ $rc -eq 2 ]] || fail "$input: exit $rc: $(cat "$work/err")"
+    grep -q "realm 'beta' does not exist on ${tenant}/am" "$work/err" || fail "$input: $(cat "$work/err")"
+    grep -q "managed-user" "$work/err" && fail "$input: blamed IDM: $(cat "$work/err")"
+  done
+  true
+  ;;
 *)
   fail "no case $case_name"
   ;;
