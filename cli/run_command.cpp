@@ -259,6 +259,8 @@ int tell_outcome(const run_request& r, engine::run_mode mode, const engine::run_
   }
   if (!had_resume) again += " --resume";
   tell(fmt::format("To {}: {}\n", code == 3 ? "resume" : "retry the users that are not ok", again));
+  if (again.find("*****@") != std::string::npos)
+    tell("(the proxy's user and password are masked above: give them again in their place)\n");
   return code;
 }
 
@@ -323,7 +325,8 @@ metrics_facts metrics_facts_of(const run_request& r, std::uint64_t rows) {
 }
 
 // The first line of a run in a log: which run, where, on what.
-void tell_start(const run_request& r, std::uint64_t rows) {
+// `resumed_ledger`: --resume of a ledger that holds runs (a new ledger is no resumption).
+void tell_start(const run_request& r, std::uint64_t rows, bool resumed_ledger) {
   const auto& c = r.cfg;
   tell(fmt::format(
       "devreset {}: run {} starts: {} on {} realm {}, types {}, input {}{}, ledger {}{}, "
@@ -331,7 +334,7 @@ void tell_start(const run_request& r, std::uint64_t rows) {
       r.name, c.run_id, c.mode == engine::run_mode::plan ? "plan" : "reset",
       io::tenant_url(c.host, c.port, c.am_path), c.input.realm, c.input.types, c.input.name,
       rows > 0 ? fmt::format(" ({} users)", rows) : "", r.ledger.string(),
-      r.resume ? " (resumed)" : "", c.rate > 0 ? fmt::format("{:g}/s", c.rate) : "none",
+      resumed_ledger ? " (resumed)" : "", c.rate > 0 ? fmt::format("{:g}/s", c.rate) : "none",
       c.concurrency));
 }
 
@@ -387,7 +390,7 @@ std::optional<engine::run_result> execute(run_request& r, io::job_reader& reader
   if (char d = reader.delimiter(); d != 0) r.cfg.input.delimiter = std::string(1, d);
   r.cfg.input.ignored_columns = reader.ignored_columns();
   set_log_run_id(r.cfg.run_id);
-  tell_start(r, rows);
+  tell_start(r, rows, r.resume && index.runs > 0);
   progress prog(r.progress, rows, r.progress_interval);
   std::optional<metrics_file> metrics;
   engine::run_observer* observer = &prog;

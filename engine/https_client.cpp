@@ -303,7 +303,11 @@ struct https_connection::impl {
       close();
       co_return std::pair{
           cec == beast::error::timeout ? transport::timeout : transport::connect_failed,
-          fmt::format("connect to {}: {}", host.host_header, cec.message())};
+          host.proxy ? fmt::format("the proxy at {} {}", host.proxy->shown(),
+                                   cec == boost::asio::error::connection_refused
+                                       ? "refused the connection (is it running?)"
+                                       : "cannot be reached: " + cec.message())
+                     : fmt::format("connect to {}: {}", host.host_header, cec.message())};
     }
     boost::system::error_code ignored;
     tcp_layer.socket().set_option(tcp::no_delay(true), ignored);

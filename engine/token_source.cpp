@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "io/secret_file.hpp"
+#include "io/text.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -22,6 +23,12 @@ std::string trimmed(std::string s) {
   return s.substr(i);
 }
 
+// A token given as a whole header value ("Bearer abc…"): the one mistake worth naming.
+bool has_bearer_prefix(std::string_view t) {
+  return t.size() > 7 && io::iequals(t.substr(0, 7), "bearer ") && io::is_bearer_token(t.substr(7));
+}
+constexpr const char* bearer_advice = ": drop the \"Bearer \" prefix, give the token alone";
+
 class static_token final : public token_source {
  public:
   static_token(std::string token, std::string origin)
@@ -29,9 +36,10 @@ class static_token final : public token_source {
     io::wipe(token);
     if (token_.empty()) throw token_error(fmt::format("{} is empty", origin_));
     if (!io::is_bearer_token(token_)) {
+      const bool prefixed = has_bearer_prefix(token_);
       io::wipe(token_);
-      throw token_error(
-          fmt::format("{} holds characters a bearer token cannot have (RFC 6750)", origin_));
+      throw token_error(fmt::format("{} holds characters a bearer token cannot have (RFC 6750){}",
+                                    origin_, prefixed ? bearer_advice : ""));
     }
   }
   ~static_token() override { io::wipe(token_); }
@@ -87,9 +95,10 @@ class file_token final : public token_source {
       return false;
     }
     if (!io::is_bearer_token(t)) {
+      const bool prefixed = has_bearer_prefix(t);
       io::wipe(t);
-      error_ = fmt::format("token file {} holds characters a bearer token cannot have (RFC 6750)",
-                           path_.string());
+      error_ = fmt::format("token file {} holds characters a bearer token cannot have (RFC 6750){}",
+                           path_.string(), prefixed ? bearer_advice : "");
       return false;
     }
     io::wipe(token_);

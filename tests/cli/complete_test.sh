@@ -95,6 +95,24 @@ a_wrong_realm_is_named_before_idm)
   done
   true
   ;;
+messages_blame_the_right_thing)
+  # A token given as a header value says to drop "Bearer "; a --resume of a new ledger is not
+  # "(resumed)"; a proxy that is down is the proxy's fault (Cli.Proxy.a_proxy_that_is_down).
+  start_sim --users 5
+  DEVRESET_TOKEN='Bearer sim-token' exit_code rc "$devreset" run --tenant "$tenant" --realm alpha \
+    --ca-file "$work/ca.pem" --input "$work/users.txt" --ledger "$work/l.jsonl" --yes >/dev/null 2>"$work/err"
+  [[ $rc -eq 2 ]] || fail "DEVRESET_TOKEN with Bearer: exit $rc: $(cat "$work/err")"
+  grep -q 'drop the "Bearer " prefix' "$work/err" || fail "$(cat "$work/err")"
+  grep -q "sim-token" "$work/err" && fail "the token was printed"
+  echo "Bearer sim-token" >"$work/token.txt"
+  exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes >/dev/null 2>"$work/err"
+  grep -q 'drop the "Bearer " prefix' "$work/err" || fail "token file: exit $rc: $(cat "$work/err")"
+  echo sim-token >"$work/token.txt"
+  run --input "$work/users.txt" --ledger "$work/new.jsonl" --yes --resume >/dev/null 2>"$work/err" || fail "$(cat "$work/err")"
+  grep -q "(resumed)" "$work/err" && fail "a new ledger called resumed: $(cat "$work/err")"
+  run --input "$work/users.txt" --ledger "$work/new.jsonl" --yes --resume >/dev/null 2>"$work/err" || fail "$(cat "$work/err")"
+  grep -q "(resumed)" "$work/err" || fail "a resumed ledger not called so: $(cat "$work/err")"
+  ;;
 *)
   fail "no case $case_name"
   ;;

@@ -84,6 +84,15 @@ credentials_and_where_they_never_go)
   tr '\0' ' ' </proc/"$dpid"/cmdline >"$work/cmdline" || true
   wait $pid || fail "exit $?: $(cat "$work/err4")"
   grep -q "http://\*\+@127.0.0.1:$proxy_port" "$work/cmdline" || fail "ps shows: $(cat "$work/cmdline")"
+  # A run with users to retry: the command to give again masks the password, and says so.
+  start_other_sim --users 20 --fail-rate 1
+  head -3 "$work/users.txt" >"$work/three.txt"
+  exit_code rc run_b --input "$work/three.txt" --ledger "$work/retry.jsonl" --yes --max-attempts 1 --types oath \
+    --proxy "http://alice:s3cret-pw@127.0.0.1:$proxy_port" >"$work/out5" 2>"$work/err5"
+  [[ $rc -eq 1 ]] || fail "exit $rc: $(cat "$work/err5")"
+  grep -q "To retry the users that are not ok: .*--proxy 'http://\*\+@127.0.0.1:$proxy_port'" "$work/err5" || fail "$(cat "$work/err5")"
+  grep -q "the proxy's user and password are masked above: give them again in their place" "$work/err5" \
+    || fail "no word on the masked credentials: $(cat "$work/err5")"
   if grep -rl "s3cret-pw\|wrong-pw" "$work"/*.jsonl "$work"/out* "$work"/err* "$work/cmdline"; then
     fail "a proxy password reached an output"
   fi
@@ -107,8 +116,9 @@ a_proxy_that_is_down)
   rc=$?
   set -e
   [[ $rc -eq 3 ]] || fail "exit $rc"
-  grep -q "cannot reach the tenant at https://.* through the proxy at http://127.0.0.1:$port" "$work/err" \
+  grep -q "cannot reach the tenant at https://.* through the proxy at http://127.0.0.1:$port: the proxy at http://127.0.0.1:$port refused the connection (is it running?)" "$work/err" \
     || fail "not one clear line: $(cat "$work/err")"
+  grep -q "connect to 127.0.0.1" "$work/err" && fail "the tenant blamed for the proxy: $(cat "$work/err")"
   [[ $(json_get "$(stats)" '["requests"]') -eq 0 ]] || fail "the tenant was reached"
   ;;
 an_https_proxy)
