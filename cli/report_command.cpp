@@ -133,6 +133,8 @@ void print_json(const report_options& o, const ledger_summary& l, const still_to
                    {"tenants", std::move(tenants)},
                    {"by_type", std::move(t)},
                    {"verified", l.verified},
+                   {"retries", l.details.totals().retries},
+                   {"throttled_429", l.details.totals().throttled},
                    {"interrupted_runs", l.interrupted},
                    {"running", json::array(l.running.begin(), l.running.end())},
                    {"torn_last_line", l.scan.torn_tail},
@@ -179,6 +181,10 @@ void print_text(const report_options& o, const ledger_summary& l, const still_to
   }
   if (l.verified > 0)
     line += fmt::format("  (verified {}: devices listed after the reset, none left)", l.verified);
+  if (const auto all = l.details.totals(); all.retries + all.throttled > 0) {
+    types += fmt::format("\nRequests sent again: {} retries, {} answered 429 (every record)",
+                         all.retries, all.throttled);
+  }
   // A plan's types are listed, not done: its own lines say what a run would remove.
   const bool only_planned = l.count(io::user_status::planned) == l.users.size();
   fmt::print("{}\n{}", line, only_planned ? "" : types + "\n");
@@ -199,6 +205,12 @@ void print_text(const report_options& o, const ledger_summary& l, const still_to
       fmt::print("{} user(s) of {} not reached: {}.\n", u.users, io::printable(u.input, 300),
                  u.why);
     }
+  }
+  for (const auto& s : lone_shards(l.runs)) {
+    fmt::print(
+        "Shard {} alone: the other shards' users are in their own ledgers (report them "
+        "together to count every user)\n",
+        io::printable(s, 300));
   }
   for (const auto& r : l.running)
     fmt::print("Still running: {}: this report is of the records so far.\n", io::printable(r, 300));

@@ -143,10 +143,13 @@ std::string timeline(const report_details& d) {
   for (const auto& b : bins)
     top = std::max({top, b.users, b.retries, b.throttled});
   const double w = 800.0 / static_cast<double>(bins.size());
+  const auto all = d.totals();
   std::string svg = fmt::format(
       "<h2>Timeline</h2><p class=sub>users finished, retries and 429s per {} s, over {} s from "
-      "{}</p><svg viewBox=\"0 0 800 220\" role=\"img\" aria-label=\"timeline\">",
-      per_bin, span, html_escape(io::format_utc(std::chrono::system_clock::from_time_t(first))));
+      "{} (<span id=\"retries\">{}</span> retries, <span id=\"throttled\">{}</span> 429s in "
+      "all)</p><svg viewBox=\"0 0 800 220\" role=\"img\" aria-label=\"timeline\">",
+      per_bin, span, html_escape(io::format_utc(std::chrono::system_clock::from_time_t(first))),
+      all.retries, all.throttled);
   auto y = [&](std::uint64_t v) {
     return 200.0 - 190.0 * static_cast<double>(v) / static_cast<double>(top);
   };
@@ -312,6 +315,20 @@ std::string report_csv(const report_options& o, const ledger_summary& l) {
         io::to_string(static_cast<io::user_status>(user.status)), done.to_string(';'),
         left.to_string(';'), csv_field(io::printable(error, 300)));
   });
+  // The users the unfinished runs never reached are rows too (status not_reached).
+  auto known = [&](std::uint64_t key) { return l.users.contains(key); };
+  const auto inputs = find_unreached(with_missing_shards(l.runs), known, [&](const io::job& j) {
+    const bool by_id = j.kind == io::id_kind::user_id;
+    out += fmt::format("{},{},{},{},not_reached,,{},\n",
+                       csv_field(io::printable(by_id ? j.user_id : j.name, 4096)),
+                       io::to_string(j.kind), csv_field(io::printable(j.user_id, 4096)),
+                       csv_field(j.realm), j.types.to_string(';'));
+  });
+  for (const auto& u : inputs) {  // an input that cannot be read again: said in the file
+    if (!u.problem.empty())
+      out += fmt::format("# users of {} not reached could not be listed: {}\n",
+                         io::printable(u.input, 300), io::printable(u.problem, 300));
+  }
   return out;
 }
 

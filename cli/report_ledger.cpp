@@ -172,9 +172,11 @@ void add_details(report_details& d, const json::object& rec, io::user_status sta
   for (const auto& r : results->get_array()) {
     const auto* x = r.if_object();
     if (x == nullptr) continue;
-    if (const auto* a = x->if_contains("attempts");
-        a != nullptr && a->is_int64() && a->get_int64() > 1)
-      sec.retries += static_cast<std::uint64_t>(a->get_int64() - 1);
+    // "retries": requests sent again (the summary's retries); "attempts" counts every
+    // request of the type (lists, deletes, verification), never a retry by itself.
+    if (const auto* a = x->if_contains("retries");
+        a != nullptr && a->is_int64() && a->get_int64() > 0)
+      sec.retries += static_cast<std::uint64_t>(a->get_int64());
     if (const auto* t = x->if_contains("throttled"); t != nullptr && t->is_int64())
       sec.throttled += static_cast<std::uint64_t>(t->get_int64());
     note_error(text_of(*x, "error"));

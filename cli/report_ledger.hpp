@@ -39,6 +39,15 @@ struct report_details {
     std::uint64_t users = 0, not_ok = 0, retries = 0, throttled = 0;
   };
   std::map<std::int64_t, second> timeline;  ///< by Unix second of finished_at
+  /// The timeline's sums: every user record's retries (requests sent again) and 429s.
+  second totals() const {
+    second all;
+    for (const auto& [t, s] : timeline) {
+      all.users += s.users, all.not_ok += s.not_ok;
+      all.retries += s.retries, all.throttled += s.throttled;
+    }
+    return all;
+  }
   struct reason {
     std::uint64_t count = 0;
     std::vector<std::string> examples;  ///< a few users (identifiers, printable)

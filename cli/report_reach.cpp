@@ -112,9 +112,14 @@ run_facts run_facts_of(const json::object& run) {
   return f;
 }
 
-std::vector<run_facts> with_missing_shards(std::vector<run_facts> runs) {
-  // The shards of one input (the same file, format, realm, types and N), as the runs name them.
-  std::map<std::string, std::pair<const run_facts*, std::set<std::uint32_t>>> sets;
+namespace {
+
+// The shards of each sharded input (the same file, format, realm, types and N) that the runs
+// name: a run of it, and the shards K.
+using shard_sets = std::map<std::string, std::pair<const run_facts*, std::set<std::uint32_t>>>;
+
+shard_sets shards_of(const std::vector<run_facts>& runs) {
+  shard_sets sets;
   for (const auto& r : runs) {
     std::string why;
     const auto s = r.shard.empty() ? std::nullopt : io::parse_shard(r.shard, why);
@@ -125,8 +130,24 @@ std::vector<run_facts> with_missing_shards(std::vector<run_facts> runs) {
     if (set.first == nullptr) set.first = &r;
     set.second.insert(s->index);
   }
+  return sets;
+}
+
+}  // namespace
+
+std::vector<std::string> lone_shards(const std::vector<run_facts>& runs) {
+  std::vector<std::string> out;
+  for (const auto& [key, set] : shards_of(runs)) {
+    if (set.second.size() == 1)
+      out.push_back(fmt::format("{} of {}", set.first->shard, set.first->input));
+  }
+  return out;
+}
+
+std::vector<run_facts> with_missing_shards(std::vector<run_facts> runs) {
   std::vector<run_facts> missing;
-  for (const auto& [key, set] : sets) {
+  for (const auto& [key, set] : shards_of(runs)) {
+    if (set.second.size() < 2) continue;  // one shard alone: reported as itself (lone_shards)
     std::string why;
     const auto count = io::parse_shard(set.first->shard, why)->count;
     for (std::uint32_t k = 0; k < count; ++k) {

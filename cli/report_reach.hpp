@@ -58,9 +58,13 @@ using on_unreached = std::function<void(const io::job& j)>;
 /// The end of a run that report adds for a shard of a sharded set that no ledger given holds.
 inline constexpr std::string_view missing_shard = "missing shard";
 
-/// `runs` and, for each sharded input (the same file, format, realm, types and N), a run that
-/// never happened for each shard K of N that no run names: its users were never reached.
+/// `runs` and, for each sharded input (the same file, format, realm, types and N) of which the
+/// runs name two shards or more (a merged set), a run that never happened for each shard K of
+/// N that no run names: its users were never reached.
 std::vector<run_facts> with_missing_shards(std::vector<run_facts> runs);
+/// The sharded inputs of which the runs name one shard only ("1/4 of users.csv"): a report of
+/// that shard alone, the others' users in their own ledgers.
+std::vector<std::string> lone_shards(const std::vector<run_facts>& runs);
 
 /// For every run that did not finish, the users of its input with no record (each input
 /// read once, each user counted once).

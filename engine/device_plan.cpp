@@ -184,6 +184,7 @@ void type_task::on_verify_page(const final_answer& a, const json::object* o) {
 
 void type_task::on_answer(const final_answer& a) {
   result_.attempts += a.attempts;
+  result_.retries += a.attempts > 1 ? a.attempts - 1 : 0;
   result_.throttled += a.throttled;
   result_.http_status = a.http_status;
   if (phase_ == phase::finished) return;

@@ -112,6 +112,7 @@ json::object to_json(const user_record& r, json::storage_ptr sp) {
     }
     x["http_status"] = t.http_status;
     x["attempts"] = t.attempts;
+    x["retries"] = t.retries;
     if (t.throttled > 0) x["throttled"] = t.throttled;
     x["elapsed_ms"] = round_ms(t.elapsed_ms);
     if (!t.error.empty()) x["error"] = t.error;
@@ -180,6 +181,7 @@ std::optional<user_record> user_record_from_json(const json::object& o) {
       t.action = str(*x, "action");
       t.http_status = number<int>(*x, "http_status").value_or(0);
       t.attempts = number<int>(*x, "attempts").value_or(0);
+      t.retries = number<int>(*x, "retries").value_or(0);
       t.throttled = number<int>(*x, "throttled").value_or(0);
       t.elapsed_ms = number<double>(*x, "elapsed_ms").value_or(0);
       t.found = number<int>(*x, "found");

@@ -48,8 +48,9 @@ struct type_result {
   std::string action;
   result_status status = result_status::failed;
   int http_status = 0;  ///< the last HTTP status seen (0: no answer)
-  int attempts = 0;
-  int throttled = 0;  ///< of the attempts, those the tenant answered 429
+  int attempts = 0;     ///< HTTP requests sent for this type: every list, delete, reset, verify
+  int retries = 0;      ///< of them, sent again after a failed attempt (the summary's retries)
+  int throttled = 0;    ///< of the attempts, those the tenant answered 429
   double elapsed_ms = 0;
   std::optional<int> found;      ///< devices listed (list+delete, plan)
   std::optional<int> deleted;    ///< devices deleted (list+delete)

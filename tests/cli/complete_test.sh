@@ -21,6 +21,13 @@ a_missing_shard_is_named)
   grep -q "$((60 - done_here)) user(s) of $work/users.txt not reached: shard 0/3 has no run in the ledgers given (K counts from 0)" "$work/r.txt" \
     || fail "$(cat "$work/r.txt")"
   [[ $(grep -vc '^#\|^user_id,' "$work/retry.csv") -eq $((60 - done_here)) ]] || fail "--failed-out: $(cat "$work/retry.csv")"
+  # report --csv: the users never reached are rows too.
+  "$devreset" report "$work/shard-1.jsonl" "$work/shard-2.jsonl" --csv "$work/all.csv" >/dev/null || true
+  [[ $(grep -c ',not_reached,' "$work/all.csv") -eq $((60 - done_here)) && $(grep -c ',ok,' "$work/all.csv") -eq $done_here ]] \
+    || fail "--csv: $(cat "$work/all.csv")"
+  # One shard alone is reported as itself, said so.
+  "$devreset" report "$work/shard-1.jsonl" >"$work/one.txt" || fail "one shard: $(cat "$work/one.txt")"
+  grep -q "^Shard 1/3 of $work/users.txt alone: the other shards' users are in their own ledgers" "$work/one.txt" || fail "$(cat "$work/one.txt")"
   run --input "$work/users.txt" --ledger "$work/shard-0.jsonl" --yes --types oath --shard 0/3 >/dev/null 2>&1 || fail "shard 0/3"
   exit_code rc "$devreset" report "$work/shard-0.jsonl" "$work/shard-1.jsonl" "$work/shard-2.jsonl" >"$work/r.txt"
   [[ $rc -eq 0 ]] || fail "the whole set: exit $rc: $(cat "$work/r.txt")"
@@ -112,6 +119,23 @@ messages_blame_the_right_thing)
   grep -q "(resumed)" "$work/err" && fail "a new ledger called resumed: $(cat "$work/err")"
   run --input "$work/users.txt" --ledger "$work/new.jsonl" --yes --resume >/dev/null 2>"$work/err" || fail "$(cat "$work/err")"
   grep -q "(resumed)" "$work/err" || fail "a resumed ledger not called so: $(cat "$work/err")"
+  ;;
+html_figures_equal_the_text_reports)
+  # The page's retries are requests sent again, as the text report and the summary count
+  # them: a run without a failure has none, though a list and deletes make attempts > 1.
+  start_sim --users 30
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --types webauthn >/dev/null 2>&1 || fail "run"
+  grep -q '"attempts":[2-9]' "$work/l.jsonl" || fail "no type with several requests: $(head -3 "$work/l.jsonl")"
+  "$devreset" report "$work/l.jsonl" --html "$work/r.html" >/dev/null || fail "report --html"
+  grep -q 'id="retries">0<' "$work/r.html" || fail "the page counts retries that never happened"
+  start_other_sim --users 30 --fail-rate 0.3
+  run_b --input "$work/users.txt" --ledger "$work/b.jsonl" --yes --types webauthn --max-attempts 20 --backoff-base 2ms \
+    >/dev/null 2>&1 || fail "run on the flaky tenant"
+  "$devreset" report "$work/b.jsonl" --html "$work/b.html" --format json >"$work/b.json" || fail "report"
+  ledger=$(python3 -c 'import json,sys; print(sum(t.get("retries",0) for r in map(json.loads, open(sys.argv[1])) if r.get("record")=="user" for t in r["results"]))' "$work/b.jsonl")
+  (( ledger > 0 )) || fail "the flaky tenant caused no retry"
+  [[ $(json_get "$(cat "$work/b.json")" '["retries"]') -eq $ledger ]] || fail "json: $(cat "$work/b.json"), ledger $ledger"
+  grep -q "id=\"retries\">$ledger<" "$work/b.html" || fail "the page does not say $ledger retries"
   ;;
 *)
   fail "no case $case_name"

@@ -75,8 +75,8 @@ TEST(LedgerRecord, UserRecordHasTheDocumentedShape) {
       json::serialize(to_json(r)),
       R"({"record":"user","run_id":"run-1","line":12,"user_id":"014c54bd",)"
       R"("realm":"/realms/root/realms/alpha","status":"ok","results":[)"
-      R"({"type":"oath","action":"reset","status":"ok","http_status":200,"attempts":1,"elapsed_ms":8.1E0},)"
-      R"({"type":"webauthn","action":"list+delete","status":"ok","found":2,"deleted":2,"http_status":200,"attempts":1,"elapsed_ms":1.4E1}],)"
+      R"({"type":"oath","action":"reset","status":"ok","http_status":200,"attempts":1,"retries":0,"elapsed_ms":8.1E0},)"
+      R"({"type":"webauthn","action":"list+delete","status":"ok","found":2,"deleted":2,"http_status":200,"attempts":1,"retries":0,"elapsed_ms":1.4E1}],)"
       R"("elapsed_ms":1.73E1,"finished_at":"2026-11-28T16:00:00.123Z"})");
 }
 
