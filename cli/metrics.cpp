@@ -43,6 +43,21 @@ void latency(std::string& out, const engine::run_stats& s) {
                      s.latency.count());
 }
 
+void devices(std::string& out, const engine::run_stats& s) {
+  family(out, "devreset_devices_removed", "gauge",
+         "Devices removed, by type (deletes, and devices listed before a reset action).");
+  for (auto t : io::all_device_types) {
+    out += fmt::format("devreset_devices_removed{{type=\"{}\"}} {}\n", io::to_string(t),
+                       s.devices_removed[static_cast<std::size_t>(t)]);
+  }
+  family(out, "devreset_users_reset_by_action", "gauge",
+         "Users whose devices of a type the reset action removed (AM tells no count).");
+  for (auto t : io::all_device_types) {
+    out += fmt::format("devreset_users_reset_by_action{{type=\"{}\"}} {}\n", io::to_string(t),
+                       s.reset_by_action[static_cast<std::size_t>(t)]);
+  }
+}
+
 void users(std::string& out, const engine::run_stats& s) {
   family(out, "devreset_users", "gauge", "Users finished in the run, by status.");
   for (auto st : {io::user_status::ok, io::user_status::partial, io::user_status::failed,
@@ -78,6 +93,7 @@ std::string metrics_text(const metrics_facts& f, const engine::run_stats& s,
   out += fmt::format("devreset_users_expected {}\n",
                      f.expected_users > 0 ? f.expected_users : s.expected_users);
   users(out, s);
+  devices(out, s);
   for (auto [name, value, help] :
        {std::tuple{"devreset_requests_total", s.requests, "Requests sent (attempts)."},
         std::tuple{"devreset_retries_total", s.retries, "Attempts that were retries."},

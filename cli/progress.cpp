@@ -182,6 +182,11 @@ void progress::finish(const engine::run_stats& s) {
 
 namespace {
 
+std::string removed_text(const engine::run_stats& s) {
+  const auto text = devices_removed_text(s.devices_removed, s.reset_by_action);
+  return text.empty() ? text : "\n" + text;
+}
+
 // run --plan: what changed since the plan, and what it spared.
 std::string plan_text(const engine::run_stats& s) {
   auto devices = [](std::uint64_t n) { return fmt::format("{} device{}", n, n == 1 ? "" : "s"); };
@@ -210,6 +215,23 @@ std::string nothing_done_text(const engine::run_stats& s, double elapsed_s) {
 
 }  // namespace
 
+std::string devices_removed_text(const std::array<std::uint64_t, 6>& removed,
+                                 const std::array<std::uint64_t, 6>& by_action) {
+  std::string counted, untold;
+  for (auto t : io::all_device_types) {
+    const auto i = static_cast<std::size_t>(t);
+    if (removed[i] > 0) counted += fmt::format("  {} {}", io::to_string(t), removed[i]);
+    if (by_action[i] > 0)
+      untold += fmt::format("{}{} {}", untold.empty() ? "" : ", ", io::to_string(t), by_action[i]);
+  }
+  if (counted.empty() && untold.empty()) return {};
+  return fmt::format("Devices removed:{}{}", counted.empty() ? "  none counted" : counted,
+                     untold.empty() ? std::string()
+                                    : fmt::format("  (and by the reset action, which tells no "
+                                                  "count, those of users: {})",
+                                                  untold));
+}
+
 std::string summary_text(const engine::run_stats& s, double elapsed_s) {
   if (s.requests == 0 && s.users_done() == 0) return nothing_done_text(s, elapsed_s);
   std::string out = "Users:";
@@ -232,6 +254,7 @@ std::string summary_text(const engine::run_stats& s, double elapsed_s) {
     if (!parts.empty()) out += fmt::format("  {} ({})", io::to_string(t), parts);
   }
   if (out.ends_with("\nTypes:")) out.resize(out.size() - 7);  // no type was done
+  out += removed_text(s);
   if (s.user_count(user_status::planned) > 0) {
     // What a run would remove: the plan's answer to "how much is there?"
     std::string would;

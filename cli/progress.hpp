@@ -2,6 +2,7 @@
 // it is not (cron, CI, Kubernetes logs), or nothing.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -65,5 +66,12 @@ std::size_t terminal_columns(int fd);
 
 /// The end-of-run summary for people (stderr).
 std::string summary_text(const engine::run_stats& s, double elapsed_s);
+
+/// "Devices removed:  webauthn 39  (and by the reset action, which tells no count, those of
+/// users: oath 480)": devices removed by type, and the users whose devices a bare reset action
+/// removed (AM does not say how many); empty when neither. The run's summary and report say
+/// it alike.
+std::string devices_removed_text(const std::array<std::uint64_t, 6>& removed,
+                                 const std::array<std::uint64_t, 6>& by_action);
 
 }  // namespace devreset::cli

@@ -110,7 +110,13 @@ void print_json(const report_options& o, const ledger_summary& l, const still_to
     u[io::to_string(s)] = l.count(s);
   for (auto dt : io::all_device_types) {
     const auto& b = l.by_type[static_cast<std::size_t>(dt)];
-    if (b[0] + b[1] > 0) t[io::to_string(dt)] = json::object{{"ok", b[0]}, {"not_ok", b[1]}};
+    const auto i = static_cast<std::size_t>(dt);
+    if (b[0] + b[1] > 0) {
+      t[io::to_string(dt)] = json::object{{"ok", b[0]},
+                                          {"not_ok", b[1]},
+                                          {"devices_removed", l.removed[i]},
+                                          {"reset_by_action", l.untold[i]}};
+    }
   }
   json::array tenants;
   for (std::size_t i = 0; i < l.tenants.size(); ++i) {
@@ -179,6 +185,8 @@ void print_text(const report_options& o, const ledger_summary& l, const still_to
     if (b[0] + b[1] > 0)
       types += fmt::format("  {} (ok {}, not ok {})", io::to_string(dt), b[0], b[1]);
   }
+  if (auto removed = devices_removed_text(l.removed, l.untold); !removed.empty())
+    types += "\n" + removed;  // as the run's summary says it
   if (l.verified > 0)
     line += fmt::format("  (verified {}: devices listed after the reset, none left)", l.verified);
   if (const auto all = l.details.totals(); all.retries + all.throttled > 0) {

@@ -90,12 +90,16 @@ std::string totals(const ledger_summary& l, const still_to_do& todo) {
   out += "</div>";
   out +=
       "<h2>Device types</h2><div class=\"scroll\"><table><tr><th>type</th><th class=n>ok</th>"
-      "<th class=n>not ok</th></tr>";
+      "<th class=n>not ok</th><th class=n>devices removed</th><th class=n>users reset by the "
+      "action (no count told)</th></tr>";
   for (auto t : io::all_device_types) {
-    const auto& b = l.by_type[static_cast<std::size_t>(t)];
+    const auto i = static_cast<std::size_t>(t);
+    const auto& b = l.by_type[i];
     if (b[0] + b[1] == 0) continue;
-    out += fmt::format("<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
-                       io::to_string(t), b[0], b[1]);
+    out += fmt::format(
+        "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n "
+        "id=\"removed-{}\">{}</td><td class=n>{}</td></tr>",
+        io::to_string(t), b[0], b[1], io::to_string(t), l.removed[i], l.untold[i]);
   }
   return out + "</table></div>";
 }

@@ -215,6 +215,19 @@ bool verified_all(const json::object& rec) {
   return true;
 }
 
+// The devices a user record removed, by type (type_result::removed(): the engine's rule).
+void add_removed(ledger_summary& l, const json::object& rec) {
+  auto u = io::user_record_from_json(rec);
+  if (!u || u->status == io::user_status::planned) return;
+  for (const auto& r : u->results) {
+    const auto t = static_cast<std::size_t>(r.type);
+    if (auto n = r.removed())
+      l.removed[t] += static_cast<std::uint64_t>(std::max(0, *n));
+    else
+      ++l.untold[t];
+  }
+}
+
 // A user record: the latest wins; a resumed run's record names only the types it did, so a
 // user is ok once every type ever tried is ok.
 void on_user(ledger_summary& l, const json::object& rec, std::uint64_t line) {
@@ -239,6 +252,7 @@ void on_user(ledger_summary& l, const json::object& rec, std::uint64_t line) {
   st.status = static_cast<std::uint8_t>(final_status);
   st.verified = *status == io::user_status::ok && verified_all(rec);
   add_details(l.details, rec, *status);
+  add_removed(l, rec);
 }
 
 }  // namespace

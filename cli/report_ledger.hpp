@@ -84,6 +84,8 @@ struct ledger_summary {
   std::array<std::uint64_t, 6> by_status{};
   std::uint64_t verified = 0;  // users whose devices a --verify listing found gone
   std::array<std::array<std::uint64_t, 2>, 6> by_type{};  // [type][0 ok, 1 not ok]
+  std::array<std::uint64_t, 6> removed{};                 ///< [type]: devices removed, every record
+  std::array<std::uint64_t, 6> untold{};  ///< [type]: reset actions (AM tells no count)
   std::uint64_t count(io::user_status s) const { return by_status[static_cast<std::size_t>(s)]; }
 };
 

@@ -421,6 +421,8 @@ json::object summary_record(const run_config& config, const run_result& r) {
       if (n > 0) by[io::to_string(rs)] = n;
     }
     if (auto found = st.devices_found[static_cast<std::size_t>(t)]; found > 0) by["found"] = found;
+    if (auto n = st.devices_removed[static_cast<std::size_t>(t)]; n > 0) by["devices_removed"] = n;
+    if (auto n = st.reset_by_action[static_cast<std::size_t>(t)]; n > 0) by["reset_by_action"] = n;
     if (!by.empty()) types[io::to_string(t)] = std::move(by);
   }
   auto ms = [&](double q) {

@@ -68,6 +68,15 @@ void count_drift(run_stats& stats, const io::type_result& r, const io::plan_entr
     ++stats.types_empty_in_plan;
 }
 
+// The devices a type's result removed, or one more user whose count AM did not tell.
+void count_removed(run_stats& stats, const io::type_result& r) {
+  const auto t = static_cast<std::size_t>(r.type);
+  if (auto n = r.removed())
+    stats.devices_removed[t] += static_cast<std::uint64_t>(std::max(0, *n));
+  else
+    ++stats.reset_by_action[t];
+}
+
 // One user: each of the job's types, driven by its plan. Nothing when the run stopped it:
 // a user cut off by an abort or a hard stop gets no record (a resumed run does it again).
 asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx* w,
@@ -94,6 +103,7 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
           static_cast<std::uint64_t>(*r.found);
     }
     if (job.plan) count_drift(s->result.stats, r, *job.plan);
+    if (s->cfg.mode == run_mode::reset) count_removed(s->result.stats, r);
     rec.results.push_back(std::move(r));
   }
   rec.status = user_status_of(rec.results);

@@ -42,6 +42,14 @@ std::string_view to_string(user_status s) noexcept {
   return "unknown";
 }
 
+std::optional<int> type_result::removed() const {
+  if (status != result_status::ok && status != result_status::failed) return 0;
+  if (deleted) return *deleted - gone.value_or(0);
+  if (action.starts_with("list+reset") && status == result_status::ok) return found.value_or(0);
+  if (action == "reset" && status == result_status::ok) return std::nullopt;
+  return 0;
+}
+
 std::string_view to_string(result_status s) noexcept {
   switch (s) {
     case result_status::ok:

@@ -57,6 +57,10 @@ struct type_result {
   std::optional<int> gone;       ///< of them, already gone when deleted (AM's 404 for the device)
   std::optional<int> remaining;  ///< --verify: devices listed after the reset (0: verified)
   std::vector<std::string> device_ids;  ///< plan only: the ids a run would delete
+  /// Devices this result removed, as far as the tenant told: deletes that removed one (not
+  /// those already gone), or every device listed before a reset action (run --plan). Nullopt
+  /// for a bare reset action: AM removes every device of the type without saying how many.
+  std::optional<int> removed() const;
   /// run --plan: devices listed now that the plan did not list (removed, unless strict)
   std::vector<std::string> added_since_plan;
   /// run --plan: devices the plan listed that were gone before the run came to them

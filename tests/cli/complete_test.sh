@@ -137,6 +137,26 @@ html_figures_equal_the_text_reports)
   [[ $(json_get "$(cat "$work/b.json")" '["retries"]') -eq $ledger ]] || fail "json: $(cat "$work/b.json"), ledger $ledger"
   grep -q "id=\"retries\">$ledger<" "$work/b.html" || fail "the page does not say $ledger retries"
   ;;
+devices_removed_per_type)
+  # Devices removed per type, as the tenant counts them going: in the run's summary, its
+  # summary record, report (text, JSON, HTML) and the metrics file; the reset action's users
+  # (AM tells no count) said apart.
+  start_sim --users 25
+  before=$(stats)
+  run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --types webauthn,oath \
+    --metrics-file "$work/m.prom" >/dev/null 2>"$work/err" || fail "$(cat "$work/err")"
+  gone=$(( $(json_get "$before" '["devices_left"]["webauthn"]') - $(json_get "$(stats)" '["devices_left"]["webauthn"]') ))
+  (( gone > 0 )) || fail "no webauthn device removed"
+  grep -q "Devices removed:  webauthn $gone  (and by the reset action, which tells no count, those of users: oath 25)" "$work/err" \
+    || fail "summary: $(cat "$work/err")"
+  [[ $(json_get "$(tail -1 "$work/l.jsonl")" '["types"]["webauthn"]["devices_removed"]') -eq $gone ]] || fail "summary record"
+  grep -q "^devreset_devices_removed{type=\"webauthn\"} $gone$" "$work/m.prom" || fail "metrics: $(grep removed "$work/m.prom")"
+  "$devreset" report "$work/l.jsonl" --html "$work/r.html" --format json >"$work/r.json" || fail "report"
+  [[ $(json_get "$(cat "$work/r.json")" '["by_type"]["webauthn"]["devices_removed"]') -eq $gone ]] || fail "json: $(cat "$work/r.json")"
+  grep -q "id=\"removed-webauthn\">$gone<" "$work/r.html" || fail "html"
+  "$devreset" report "$work/l.jsonl" | grep -q "^Devices removed:  webauthn $gone  (and by the reset action, which tells no count, those of users: oath 25)" \
+    || fail "text: $("$devreset" report "$work/l.jsonl")"
+  ;;
 *)
   fail "no case $case_name"
   ;;
