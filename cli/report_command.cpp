@@ -150,6 +150,9 @@ void print_json(const report_options& o, const ledger_summary& l, const still_to
   if (!o.failed_out.empty())
     out["failed_out"] = json::object{{"file", o.failed_out}, {"users", todo.written}};
   if (plan) out["plan"] = plan_report_json(*plan);
+  if (l.added_since_plan + l.gone_since_plan > 0) {
+    out["since_plan"] = json::object{{"added", l.added_since_plan}, {"gone", l.gone_since_plan}};
+  }
   fmt::print("{}\n", io::json_text(out));
 }
 
@@ -198,11 +201,19 @@ void print_text(const report_options& o, const ledger_summary& l, const still_to
   fmt::print("{}\n{}", line, only_planned ? "" : types + "\n");
   print_tenants(l);
   if (plan) fmt::print("{}", plan_report_text(*plan, o.ledgers.front()));
+  bool applied = false;
   for (const auto& run : l.runs) {  // what was reviewed is what was applied: compare them
     if (run.plan_run_id.empty()) continue;
+    applied = true;
     fmt::print("Run {} applied plan {} (SHA-256 {})\n", io::printable(run.run_id, 80),
                io::printable(run.plan_run_id, 80),
                run.plan_sha256.empty() ? "not recorded" : io::printable(run.plan_sha256, 64));
+  }
+  if (applied) {
+    fmt::print(
+        "Since the plan: {} device(s) added (added_since_plan), {} gone already "
+        "(gone_since_plan)\n",
+        l.added_since_plan, l.gone_since_plan);
   }
   // Every text of a ledger is untrusted: escaped as the tenant's is (io::printable).
   for (const auto& u : todo.inputs) {

@@ -88,6 +88,7 @@ std::string totals(const ledger_summary& l, const still_to_do& todo) {
   if (todo.not_reached > 0)
     out += card("warn", "users-not-reached", todo.not_reached, "not reached");
   out += "</div>";
+  if (l.count(io::user_status::planned) == l.users.size()) return out;  // a plan: its own table
   out +=
       "<h2>Device types</h2><div class=\"scroll\"><table><tr><th>type</th><th class=n>ok</th>"
       "<th class=n>not ok</th><th class=n>devices removed</th><th class=n>users reset by the "
@@ -263,6 +264,44 @@ std::string plan_section(const io::plan_info& p) {
   return out + fmt::format("</table><p>{} users have nothing to remove.</p>", p.users_empty);
 }
 
+// A record's devices by type: those a plan found ("webauthn 2;oath 1"), or those a run
+// removed (type_result::removed(); "reset" where the reset action told no count).
+std::string devices_of(const json::object& rec) {
+  auto u = io::user_record_from_json(rec);
+  if (!u) return {};
+  std::string out;
+  for (const auto& r : u->results) {
+    const auto n = u->status == io::user_status::planned
+                       ? std::optional<int>(static_cast<int>(r.device_ids.size()))
+                       : r.removed();
+    if (n && *n == 0) continue;
+    out += fmt::format("{}{} {}", out.empty() ? "" : ";", io::to_string(r.type),
+                       n ? std::to_string(*n) : std::string("reset"));
+  }
+  return out;
+}
+
+// A plan's users with something to remove, and what (the first 1,000; the CSV has them all).
+std::string plan_users(const report_options& o, const ledger_summary& l) {
+  constexpr std::size_t shown = 1000;
+  std::string rows;
+  std::size_t n = 0;
+  for_each_latest(o, l, [&](const json::object& rec, const user_state& user) {
+    if (static_cast<io::user_status>(user.status) != io::user_status::planned) return;
+    auto devices = devices_of(rec);
+    if (devices.empty() || n++ >= shown) return;
+    rows +=
+        fmt::format("<tr><td>{}</td><td>{}</td></tr>",
+                    html_escape(io::printable(named_by(rec).second, 200)), html_escape(devices));
+  });
+  if (n == 0) return "<p>No user has a device to remove.</p>";
+  return fmt::format(
+      "<h2>Per user</h2><p class=sub>{} users with devices to remove{}</p><div "
+      "class=\"scroll\"><table id=\"plan-users\"><tr><th>user</th><th>would remove</th></tr>{}"
+      "</table></div>",
+      n, n > shown ? fmt::format(" (the first {}; report --csv lists them all)", shown) : "", rows);
+}
+
 std::string unreached_section(const still_to_do& todo) {
   std::string out;
   for (const auto& u : todo.inputs) {
@@ -292,7 +331,7 @@ std::string report_html(const report_options& o, const ledger_summary& l, const 
       html_escape(o.names()), style, html_escape(o.names()), l.runs.size(),
       l.runs.size() == 1 ? "" : "s", l.users.size(), now, DEVRESET_VERSION_STRING);
   out += totals(l, todo);
-  if (plan) out += plan_section(*plan);
+  if (plan) out += plan_section(*plan) + plan_users(o, l);
   out += unreached_section(todo) + errors(l.details) + timeline(l.details) + latency(l.details) +
          runs_table(l);
   out +=
@@ -302,7 +341,8 @@ std::string report_html(const report_options& o, const ledger_summary& l, const 
 }
 
 std::string report_csv(const report_options& o, const ledger_summary& l) {
-  std::string out = "identifier,named_by,user_id,realm,status,types_done,types_not_done,error\n";
+  std::string out =
+      "identifier,named_by,user_id,realm,status,types_done,types_not_done,devices,error\n";
   for_each_latest(o, l, [&](const json::object& rec, const user_state& user) {
     const auto [kind, name] = named_by(rec);
     const auto done = io::type_set::from_bits(user.ok);
@@ -314,16 +354,16 @@ std::string report_csv(const report_options& o, const ledger_summary& l) {
       }
     }
     out += fmt::format(
-        "{},{},{},{},{},{},{},{}\n", csv_field(io::printable(name, 4096)), io::to_string(kind),
+        "{},{},{},{},{},{},{},{},{}\n", csv_field(io::printable(name, 4096)), io::to_string(kind),
         csv_field(io::printable(field(rec, "user_id"), 4096)), csv_field(field(rec, "realm")),
         io::to_string(static_cast<io::user_status>(user.status)), done.to_string(';'),
-        left.to_string(';'), csv_field(io::printable(error, 300)));
+        left.to_string(';'), devices_of(rec), csv_field(io::printable(error, 300)));
   });
   // The users the unfinished runs never reached are rows too (status not_reached).
   auto known = [&](std::uint64_t key) { return l.users.contains(key); };
   const auto inputs = find_unreached(with_missing_shards(l.runs), known, [&](const io::job& j) {
     const bool by_id = j.kind == io::id_kind::user_id;
-    out += fmt::format("{},{},{},{},not_reached,,{},\n",
+    out += fmt::format("{},{},{},{},not_reached,,{},,\n",
                        csv_field(io::printable(by_id ? j.user_id : j.name, 4096)),
                        io::to_string(j.kind), csv_field(io::printable(j.user_id, 4096)),
                        csv_field(j.realm), j.types.to_string(';'));

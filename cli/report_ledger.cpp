@@ -221,6 +221,8 @@ void add_removed(ledger_summary& l, const json::object& rec) {
   if (!u || u->status == io::user_status::planned) return;
   for (const auto& r : u->results) {
     const auto t = static_cast<std::size_t>(r.type);
+    l.added_since_plan += r.added_since_plan.size();
+    l.gone_since_plan += r.gone_since_plan.size();
     if (auto n = r.removed())
       l.removed[t] += static_cast<std::uint64_t>(std::max(0, *n));
     else

@@ -86,6 +86,7 @@ struct ledger_summary {
   std::array<std::array<std::uint64_t, 2>, 6> by_type{};  // [type][0 ok, 1 not ok]
   std::array<std::uint64_t, 6> removed{};                 ///< [type]: devices removed, every record
   std::array<std::uint64_t, 6> untold{};  ///< [type]: reset actions (AM tells no count)
+  std::uint64_t added_since_plan = 0, gone_since_plan = 0;  ///< run --plan: the drift, all records
   std::uint64_t count(io::user_status s) const { return by_status[static_cast<std::size_t>(s)]; }
 };
 

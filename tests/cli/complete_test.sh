@@ -157,6 +157,35 @@ devices_removed_per_type)
   "$devreset" report "$work/l.jsonl" | grep -q "^Devices removed:  webauthn $gone  (and by the reset action, which tells no count, those of users: oath 25)" \
     || fail "text: $("$devreset" report "$work/l.jsonl")"
   ;;
+a_plans_pages_show_what_would_go)
+  # A plan's page shows what would be removed, per type and per user (never "not ok"); its
+  # CSV has each user's devices; report of the run --plan ledger shows the drift.
+  start_sim --users 20
+  "$devreset" plan --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --progress none --input "$work/users.txt" --ledger "$work/plan.jsonl" 2>"$work/err" || fail "plan: $(cat "$work/err")"
+  "$devreset" report "$work/plan.jsonl" --html "$work/p.html" --csv "$work/p.csv" >/dev/null || fail "report"
+  grep -q "<th class=n>not ok</th>" "$work/p.html" && fail "a plan's page counts types not ok"
+  python3 - "$work/plan.jsonl" "$work/p.html" "$work/p.csv" <<'PY' || fail "the plan's pages"
+import csv, json, re, sys
+recs = [r for r in map(json.loads, open(sys.argv[1])) if r.get("record") == "user"]
+want = {}
+for r in recs:
+    d = ";".join(f'{t["type"]} {len(t["device_ids"])}' for t in r["results"] if t.get("device_ids"))
+    want[r["user_id"]] = d
+page = open(sys.argv[2]).read()
+rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td></tr>", page.split('id="plan-users"')[1])
+assert {u: d for u, d in rows} == {u: d for u, d in want.items() if d}, (rows, want)
+got = {row["user_id"]: row["devices"] for row in csv.DictReader(open(sys.argv[3]))}
+assert got == want, (got, want)
+PY
+  user=$(sed -n 3p "$work/users.txt")
+  curl --silent --show-error --fail --cacert "$work/ca.pem" -X POST \
+    "$tenant/sim/devices?realm=/realms/root/realms/alpha&user=$user&type=push" >/dev/null || fail "register"
+  "$devreset" run --tenant "$tenant" --ca-file "$work/ca.pem" --token-file "$work/token.txt" --progress none \
+    --plan "$work/plan.jsonl" --ledger "$work/run.jsonl" --yes 2>"$work/err" || fail "run --plan: $(cat "$work/err")"
+  "$devreset" report "$work/run.jsonl" | grep -q "^Since the plan: 1 device(s) added (added_since_plan), 0 gone" \
+    || fail "drift: $("$devreset" report "$work/run.jsonl")"
+  ;;
 *)
   fail "no case $case_name"
   ;;
