@@ -4,8 +4,10 @@
 #include "io/text.hpp"
 
 #include <fmt/format.h>
+
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+#include <cctype>
 
 namespace devreset::io {
 
@@ -141,6 +143,27 @@ namespace {
 
 // `path?k=v&...` with each value percent-encoded but for unreserved characters: a `+` in a
 // filter or a base64 cookie must not come back as a space (query decoders read `+` so).
+bool is_hex(char c) {
+  return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+}
+
+// A paging cookie as the server gave it, made fit for a query: its %XX escapes kept (IDM
+// writes its cookies percent-encoded, and takes them back as written: encoded again they
+// are refused), anything else a query cannot hold raw percent-encoded.
+std::string cookie_param(std::string_view v) {
+  std::string out;
+  std::size_t plain = 0;  // start of the text not yet written
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] != '%' || i + 2 >= v.size() || !is_hex(v[i + 1]) || !is_hex(v[i + 2])) continue;
+    out += boost::urls::encode(v.substr(plain, i - plain), boost::urls::unreserved_chars);
+    out += v.substr(i, 3);
+    plain = i + 3;
+    i += 2;
+  }
+  out += boost::urls::encode(v.substr(plain), boost::urls::unreserved_chars);
+  return out;
+}
+
 std::string idm_target(
     std::string_view path,
     std::initializer_list<std::pair<std::string_view, std::string_view>> params) {
@@ -151,7 +174,8 @@ std::string idm_target(
     target += sep;
     target += k;
     target += '=';
-    target += boost::urls::encode(v, boost::urls::unreserved_chars);
+    target += k == "_pagedResultsCookie" ? cookie_param(v)
+                                         : boost::urls::encode(v, boost::urls::unreserved_chars);
     sep = '&';
   }
   return target;

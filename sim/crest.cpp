@@ -4,12 +4,15 @@
 #include <openssl/evp.h>
 #include <boost/beast/http/status.hpp>
 #include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <algorithm>
 
 namespace devreset::sim {
 
 namespace json = boost::json;
+namespace urls = boost::urls;
 
 namespace {
 
@@ -67,8 +70,13 @@ outcome query_page(std::size_t total, const page_request& p,
   json::object answer;
   answer["result"] = std::move(result);
   answer["resultCount"] = end > offset ? end - offset : 0;
-  answer["pagedResultsCookie"] =
-      end < total ? json::value(encode_cookie(end)) : json::value(nullptr);
+  if (end < total) {
+    auto cookie = encode_cookie(end);
+    answer["pagedResultsCookie"] =
+        p.encoded_cookie ? std::string(urls::encode(cookie, urls::unreserved_chars)) : cookie;
+  } else {
+    answer["pagedResultsCookie"] = nullptr;
+  }
   answer["totalPagedResultsPolicy"] = p.exact_total ? "EXACT" : "NONE";
   answer["totalPagedResults"] = p.exact_total ? static_cast<std::int64_t>(total) : -1;
   answer["remainingPagedResults"] = -1;

@@ -28,6 +28,10 @@ struct page_request {
   std::optional<std::string> cookie;  ///< _pagedResultsCookie
   std::size_t offset = 0;             ///< _pagedResultsOffset (without a cookie)
   bool exact_total = false;           ///< _totalPagedResultsPolicy=EXACT
+  /// IDM's way: the cookie is written percent-encoded in the answer's JSON (as real AIC
+  /// tenants write it: "fHwAAAAAAJiWlA%3D%3D%3A0"), and `cookie` is what the client's
+  /// query decodes to. AM's cookies are written raw.
+  bool encoded_cookie = false;
 };
 
 /// One page of `total` items as a CREST query result (result, resultCount,

@@ -6,6 +6,7 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <vector>
 
 #include "sim/idm_filter.hpp"
@@ -72,6 +73,23 @@ bool idm_api::owns(std::string_view target) const {
          (target[prefix_.size() + 1] == '/' || target[prefix_.size() + 1] == '?');
 }
 
+namespace {
+
+// A cookie as IDM takes it back: the text of the answer's JSON, sent as it is (its %XX kept).
+// One encoded again ("%253D") decodes to text with a '%' in it; one sent decoded holds a raw
+// '=', '+', '/' or ':' (and '+' would read as a space): both refused, as a real IDM's
+// "invalid _pagedResultsCookie".
+bool sent_as_issued(urls::pct_string_view raw) {
+  for (char c : raw) {  // the text as written
+    const bool unreserved = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' ||
+                            c == '.' || c == '_' || c == '~';
+    if (!unreserved && c != '%') return false;
+  }
+  return raw.decode().find('%') == std::string::npos;
+}
+
+}  // namespace
+
 outcome idm_api::handle(const request_view& req, std::string_view scopes) {
   if (scopes.find("fr:idm:*") == std::string_view::npos) return crest_error(403, "Access Denied");
   auto parsed = urls::parse_origin_form(req.target);
@@ -80,6 +98,11 @@ outcome idm_api::handle(const request_view& req, std::string_view scopes) {
   for (auto s : parsed->segments())
     segs.emplace_back(s);
   query q;
+  q.page.encoded_cookie = true;
+  for (auto p : parsed->encoded_params()) {  // a cookie is checked as the client wrote it
+    if (p.key == "_pagedResultsCookie" && !sent_as_issued(p.value))
+      return crest_error(400, "Invalid _pagedResultsCookie");
+  }
   for (auto p : parsed->params()) {
     if (p.key == "_queryFilter") {
       q.filter = p.value;

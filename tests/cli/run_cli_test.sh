@@ -618,8 +618,21 @@ PY
   run --query 'userName sw "user"' --page-size 100 --ledger "$work/q.jsonl" --yes --types oath --resume \
     >/dev/null 2>&1 || fail "the resumed run exited $?"
   [[ $(json_get "$(stats)" '["resets_per_user"]["2+"]') -eq 0 ]] || fail "a resumed query reset a user twice"
-  run --group group3 --ledger "$work/g.jsonl" --yes --types push >/dev/null 2>"$work/err" || fail "--group: $(cat "$work/err")"
+  before=$(json_get "$(stats)" '["idm"]["queries"]')
+  run --group group3 --page-size 100 --ledger "$work/g.jsonl" --yes --types push >/dev/null 2>"$work/err" || fail "--group: $(cat "$work/err")"
   [[ $(grep -c '"record":"user"' "$work/g.jsonl") -eq 1000 ]] || fail "group3 has 1000 members"
+  (( $(json_get "$(stats)" '["idm"]["queries"]') - before >= 11 )) || fail "not 10 pages of members (and the group look-up): $(json_get "$(stats)" '["idm"]')"
+  # The sim writes its cookies as AIC's IDM does, percent-encoded, and takes them back only as
+  # written: encoded again, or decoded, they are refused (400), as a real tenant refuses them.
+  idm() { curl --silent --cacert "$work/ca.pem" -H "Authorization: Bearer sim-token" -o "$work/page.json" -w '%{http_code}' \
+    "$tenant/openidm/managed/alpha_user?_queryFilter=true&_fields=_id&_pageSize=5$1"; }
+  [[ $(idm "") == 200 ]] || fail "a first page"
+  cookie=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pagedResultsCookie"])' "$work/page.json")
+  [[ $cookie == *%3D* ]] || fail "the cookie is not percent-encoded: $cookie"
+  [[ $(idm "&_pagedResultsCookie=$cookie") == 200 ]] || fail "the cookie as written was refused"
+  [[ $(idm "&_pagedResultsCookie=${cookie//%/%25}") == 400 ]] || fail "a cookie encoded twice was taken"
+  decoded=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.unquote(sys.argv[1]))' "$cookie")
+  [[ $(idm "&_pagedResultsCookie=$decoded") == 400 ]] || fail "a decoded cookie was taken"
   exit_code rc run --group nosuch --ledger "$work/n.jsonl" --yes >/dev/null 2>"$work/err"
   [[ $rc -eq 2 ]] && grep -q "no group named 'nosuch' in realm /realms/root/realms/alpha" "$work/err" \
     || fail "an unknown group: exit $rc: $(cat "$work/err")"

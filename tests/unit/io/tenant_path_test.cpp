@@ -34,6 +34,25 @@ TEST(TenantPaths, QueryCarriesPageSizeAndEncodedCookie) {
             "?_queryFilter=true&_pageSize=50&_pagedResultsCookie=a%2Bb%2Fc%3D%3D");
 }
 
+TEST(TenantPaths, AnIdmCookieGoesBackAsTheTenantWroteIt) {
+  // Issue 32: IDM writes its cookie percent-encoded ("fHwAAAAAAJiWlA%3D%3D%3A0") and takes it
+  // back as written; encoded again (%253D) it is refused and the query stops after a page.
+  io::tenant_paths p("/am");
+  p.set_idm("/openidm", "");
+  const auto realm = "/realms/root/realms/alpha";
+  auto cookie_of = [&](std::string_view c) {
+    auto t = p.user_query(realm, "true", "_id", 100, c);
+    auto at = t.find("_pagedResultsCookie=");
+    return at == std::string::npos ? std::string() : t.substr(at + 20, t.find('&', at) - at - 20);
+  };
+  EXPECT_EQ(cookie_of("fHwAAAAAAJiWlA%3D%3D%3A0"), "fHwAAAAAAJiWlA%3D%3D%3A0");
+  EXPECT_EQ(cookie_of("ab+/=:c"), "ab%2B%2F%3D%3Ac") << "raw: what a query cannot hold, encoded";
+  EXPECT_EQ(cookie_of("50%"), "50%25") << "a '%' that starts no escape is itself";
+  EXPECT_EQ(cookie_of("%zz%4"), "%25zz%254");
+  auto members = p.group_members(realm, "g1", 10, "AAA%3D");
+  EXPECT_NE(members.find("_pagedResultsCookie=AAA%3D"), std::string::npos) << members;
+}
+
 TEST(TenantPaths, ContextPathIsConfigurable) {
   EXPECT_EQ(tenant_paths("/openam").reset("/realms/root", "u", device_type::oath),
             "/openam/json/realms/root/users/u/devices/2fa/oath?_action=reset");

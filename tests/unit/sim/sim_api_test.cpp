@@ -344,8 +344,12 @@ std::string idm_query(std::string_view object,
                       std::initializer_list<std::pair<std::string_view, std::string_view>> params) {
   boost::urls::url u;
   u.set_path(fmt::format("/openidm/managed/{}", object));
-  for (const auto& [k, v] : params)
-    u.params().append({k, v});
+  for (const auto& [k, v] : params) {
+    if (k == "_pagedResultsCookie")  // sent as the answer wrote it (percent-encoded)
+      u.encoded_params().append({k, boost::urls::pct_string_view(v)});
+    else
+      u.params().append({k, v});
+  }
   return std::string(u.buffer());
 }
 
@@ -418,6 +422,29 @@ TEST(SimApi, IdmPagesWithCookiesAndAnExactTotal) {
   ASSERT_EQ(seen.size(), 20u);
   for (std::size_t i = 0; i < 20; ++i)
     EXPECT_EQ(seen[i], f.state.user_id(i));
+}
+
+TEST(SimApi, IdmTakesACookieBackOnlyAsItWroteIt) {
+  // As AIC's IDM: the cookie percent-encoded in the JSON; sent back encoded again, or decoded,
+  // it is refused (the client bug of issue 32: a query that stopped after one page).
+  fixture f;
+  auto first =
+      f.call("GET", idm_query("alpha_user", {{"_queryFilter", "true"}, {"_pageSize", "7"}}));
+  const std::string cookie(json::parse(first.body).at("pagedResultsCookie").as_string());
+  ASSERT_NE(cookie.find("%3D"), std::string::npos) << cookie;
+  auto page = [&](std::string_view c) {
+    return f
+        .call("GET",
+              "/openidm/managed/alpha_user?_queryFilter=true&_pageSize=7&_pagedResultsCookie=" +
+                  std::string(c))
+        .status;
+  };
+  EXPECT_EQ(page(cookie), 200);
+  std::string twice;
+  for (char c : cookie)
+    twice += c == '%' ? std::string("%25") : std::string(1, c);
+  EXPECT_EQ(page(twice), 400);
+  EXPECT_EQ(page(std::string(boost::urls::pct_string_view(cookie).decode())), 400);
 }
 
 TEST(SimApi, IdmNeedsItsScopeAndAnswersGroups) {
