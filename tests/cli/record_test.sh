@@ -237,6 +237,18 @@ a_malformed_no_proxy_is_refused)
   done
   [[ $(json_get "$(stats)" '["requests"]') -eq 0 ]] || fail "requests were sent"
   ;;
+report_pages_escape_user_names)
+  # A user name made of markup, shown as an example user under the page's top reasons: escaped
+  # text on the page, never an element (issue 32's mutant: the examples left unescaped).
+  start_sim --users 5
+  printf 'user_name\n"<img src=x onerror=alert(1)>&amp;"\n' >"$work/names.csv"
+  run --input "$work/names.csv" --ledger "$work/l.jsonl" --yes --not-found-ok >/dev/null 2>"$work/err" || fail "$(cat "$work/err")"
+  [[ $(count_records "$work/l.jsonl" not_found) -eq 1 ]] || fail "$(cat "$work/l.jsonl")"
+  "$devreset" report "$work/l.jsonl" --html "$work/r.html" >/dev/null || true
+  grep -q "<img" "$work/r.html" && fail "the user name is markup on the page"
+  grep -q "&lt;img src=x onerror=alert(1)&gt;&amp;amp;" "$work/r.html" || fail "the example user is not on the page, escaped"
+  true
+  ;;
 *)
   fail "no case $case_name"
   ;;
