@@ -37,7 +37,9 @@ namespace {
 
 // The rows of the input, counted by the reader itself (its own rules for headers, quotes,
 // comments and JSON); 0 when unknown (a stream, or too large to read twice cheaply).
-std::uint64_t count_rows(const run_request& r) {
+// `ignored`: the names the reader ignored over the whole input (a JSON input's keys that name
+// no field are known only once read).
+std::uint64_t count_rows(const run_request& r, std::vector<std::string>& ignored) {
   if (r.cfg.source || !r.plan.empty()) return 0;  // counted by the tenant, or by the plan
   std::error_code ec;
   if (!fs::is_regular_file(r.input, ec) || fs::file_size(r.input, ec) > (256ull << 20)) return 0;
@@ -46,6 +48,7 @@ std::uint64_t count_rows(const run_request& r) {
     std::uint64_t rows = 0;
     while (auto row = reader->next())
       rows += io::in_shard(r.cfg.shard, *row) ? 1 : 0;
+    ignored = reader->ignored_columns();
     return rows;
   } catch (const io::input_error&) {
     return 0;  // the run's own reader says why, with the line
@@ -497,8 +500,9 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
                     r.name, r.input.string()));
     return 2;
   }
-  const auto rows = plan ? plan->users : count_rows(r);
-  if (const auto& extra = reader->ignored_columns(); !extra.empty()) {
+  std::vector<std::string> extra = reader->ignored_columns();
+  const auto rows = plan ? plan->users : count_rows(r, extra);
+  if (!extra.empty()) {
     std::string names;
     for (const auto& c : extra)
       names += (names.empty() ? "" : ", ") + io::printable(c, 40);

@@ -66,12 +66,13 @@ std::string_view to_string(input_format f) noexcept {
 
 input_format format_from_extension(const std::filesystem::path& path) {
   auto ext = path.extension().string();
-  if (iequals(ext, ".csv") || iequals(ext, ".txt")) return input_format::csv;
+  if (iequals(ext, ".csv") || iequals(ext, ".txt") || iequals(ext, ".tsv"))
+    return input_format::csv;  // a tab-separated file: its header's tabs say so
   if (iequals(ext, ".json")) return input_format::json;
   if (iequals(ext, ".jsonl") || iequals(ext, ".ndjson")) return input_format::jsonl;
   throw input_error(fmt::format(
-      "{}: cannot tell the input format from the extension '{}' (.csv, .txt, .json, .jsonl "
-      "are known): name it with --input-format csv|json|jsonl",
+      "{}: cannot tell the input format from the extension '{}' (.csv, .tsv, .txt, .json, "
+      ".jsonl are known): name it with --input-format csv|json|jsonl",
       path.string(), ext));
 }
 

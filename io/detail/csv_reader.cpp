@@ -104,7 +104,9 @@ class csv_reader final : public job_reader {
         if (at == std::string_view::npos) break;
         rest.remove_prefix(at + 1);
       }
-      if (!known) continue;
+      // A tab-separated header of names none of which is known is still a header (of a
+      // tab-separated file): said to be no header of devreset's, as its comma version is.
+      if (!known && c != '\t') continue;
       sep_ = c;
       rec_.fields = std::move(parts);
       return;

@@ -51,6 +51,7 @@ class json_array_reader final : public job_reader {
   }
 
   std::uint64_t bytes_read() const override { return src_.consumed(); }
+  const std::vector<std::string>& ignored_columns() const override { return rows_.ignored_keys(); }
 
  private:
   int skip_space() {
@@ -170,6 +171,7 @@ class jsonl_reader final : public job_reader {
   }
 
   std::uint64_t bytes_read() const override { return src_.consumed(); }
+  const std::vector<std::string>& ignored_columns() const override { return rows_.ignored_keys(); }
 
  private:
   // Reads one line into text_ (without its end). Returns true when it was cut for length.

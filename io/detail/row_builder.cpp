@@ -36,6 +36,14 @@ constexpr known_name known_names[] = {
     {"username", row_field::user_name, "user_name"},
     {"mail", row_field::mail, "mail"},
     {"email", row_field::mail, "mail"},
+    // As HR exports name them (issue 32): a mail address, or the name people log in with.
+    // A User Principal Name (alice@corp.example) is what an AD-synced tenant keeps as the
+    // user name, so it is one, although it looks like a mail.
+    {"emailaddress", row_field::mail, "mail"},
+    {"workemail", row_field::mail, "mail"},
+    {"login", row_field::user_name, "user_name"},
+    {"loginname", row_field::user_name, "user_name"},
+    {"userprincipalname", row_field::user_name, "user_name"},
     {"types", row_field::types, "types"},
     {"realm", row_field::realm, "realm"},
 };
@@ -215,15 +223,20 @@ struct json_fields {
   std::string problem;
 };
 
-json_fields read_keys(const json::object& obj) {
+// A key that names no field is ignored, as a CSV column is (an export's "givenName"), and
+// noted in `ignored` (each once, a few at most); a near miss ("type", "emial") is refused:
+// `type` would otherwise reset every type.
+json_fields read_keys(const json::object& obj, std::vector<std::string>& ignored) {
   json_fields f;
   for (const auto& [key, value] : obj) {
     const auto field = row_field_of(key);
     if (!field) {
-      if (f.problem.empty()) {
-        f.problem =
-            fmt::format("unknown key '{}' (known: user_id, _id, id, user_name, mail, types, realm)",
-                        printable(key, 40));
+      if (auto like = near_miss(key); like && f.problem.empty()) {
+        f.problem = fmt::format("unknown key '{}': did you mean '{}'?", printable(key, 40), *like);
+      } else if (!like && ignored.size() < 20 &&
+                 std::find(ignored.begin(), ignored.end(), std::string_view(key)) ==
+                     ignored.end()) {
+        ignored.emplace_back(key);
       }
       continue;
     }
@@ -249,7 +262,7 @@ input_row row_builder::from_json(std::uint64_t line, const json::value& v) {
     return invalid(line, {},
                    fmt::format("expected a user id string or an object, found {}", kind_name(v)));
   }
-  auto f = read_keys(*obj);
+  auto f = read_keys(*obj, ignored_keys_);
   // The identifier first, so that every later complaint names whose row it was.
   identifiers ids;
   for (std::size_t i = 0; i < identifier_fields; ++i) {

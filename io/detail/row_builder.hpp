@@ -57,12 +57,15 @@ class row_builder {
   }
 
   const reader_options& options() const { return options_; }
+  /// The JSON keys that named no field, ignored (each once, at most 20).
+  const std::vector<std::string>& ignored_keys() const { return ignored_keys_; }
 
  private:
   input_row finish(std::uint64_t line, id_kind kind, std::string id, std::optional<type_set> types,
                    std::string_view realm);
 
   reader_options options_;
+  std::vector<std::string> ignored_keys_;
   std::string last_realm_input_;  // realm normalisation is cached for runs of equal realms
   std::string last_realm_path_;
 };

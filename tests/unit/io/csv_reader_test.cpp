@@ -302,6 +302,29 @@ TEST(CsvReader, HeaderWithoutIdColumnOrWithDuplicatesIsAFileError) {
   EXPECT_THROW(read_all("name,department\na,b\n", input_format::csv), input_error);
 }
 
+TEST(CsvReader, TabSeparatedExportsAsHrWritesThem) {
+  // Issue 32: a .tsv with HR's header names; "Email Address" is the mail, "Login Name" and
+  // "User Principal Name" the user name; other columns ignored.
+  auto rows = read_all("Full Name\tEmail Address\nAnn A\tann@example.com\n", input_format::csv);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(as_job(rows[0]).kind, id_kind::mail);
+  EXPECT_EQ(as_job(rows[0]).name, "ann@example.com");
+  for (std::string h : {"Login", "Login Name", "User Principal Name"}) {
+    auto r = read_all(h + "\tDepartment\nann@corp.example\tSales\n", input_format::csv);
+    ASSERT_EQ(r.size(), 1u) << h;
+    EXPECT_EQ(as_job(r[0]).kind, id_kind::user_name) << h;
+  }
+  for (std::string h : {"Work Email", "E-mail Address"})
+    EXPECT_EQ(as_job(read_all(h + "\nb@example.com\n", input_format::csv)[0]).kind, id_kind::mail);
+  // A tab-separated header of names devreset does not know: the header error the comma
+  // version gets (exit 2), never a file of invalid rows.
+  EXPECT_THROW(read_all("Full Name\tDepartment\nAnn\tSales\n", input_format::csv), input_error);
+  test::temp_dir dir;
+  test::write_file(dir.path() / "hr.tsv", "Email Address\tFull Name\nann@example.com\tAnn\n");
+  auto reader = open_job_reader(dir.path() / "hr.tsv", std::nullopt, reader_options{});
+  EXPECT_EQ(as_job(*reader->next()).name, "ann@example.com") << ".tsv is read as a CSV with tabs";
+}
+
 TEST(CsvReader, EmptyInputHasNoRows) {
   EXPECT_TRUE(read_all("", input_format::csv).empty());
   EXPECT_TRUE(read_all("user_id\n", input_format::csv).empty());

@@ -66,13 +66,26 @@ TEST(JsonReader, BadElementIsOneInvalidRowAndTheReadGoesOn) {
   EXPECT_EQ(as_job(rows[0]).user_id, "u1");
   EXPECT_EQ(as_invalid(rows[1]).line, 3u);
   EXPECT_EQ(as_invalid(rows[1]).reason, "'id' is a number: it must be a string");
-  EXPECT_EQ(as_invalid(rows[2]).reason,
-            "unknown key 'type' (known: user_id, _id, id, user_name, mail, types, realm)");
+  EXPECT_EQ(as_invalid(rows[2]).reason, "unknown key 'type': did you mean 'types'?");
   EXPECT_EQ(as_invalid(rows[3]).user_id, "u4");
   EXPECT_EQ(as_invalid(rows[3]).reason, "'types' holds a number: expected type names");
   EXPECT_EQ(as_invalid(rows[4]).reason, "expected a user id string or an object, found a number");
   EXPECT_EQ(as_job(rows[5]).user_id, "u6");
   EXPECT_EQ(as_job(rows[5]).line, 7u);
+}
+
+TEST(JsonReader, KeysThatNameNothingAreIgnoredAsCsvColumnsAre) {
+  // Issue 32: an export's extra keys ("givenName") made every row invalid; a CSV ignores
+  // such columns. Ignored, named once; a near miss ("emial") is still refused.
+  auto reader = make_job_reader(
+      std::make_unique<std::istringstream>(
+          R"([{"_id":"u1","givenName":"Ann","sn":"A"},{"_id":"u2","givenName":"Bo"},{"emial":"x@y"}])"),
+      input_format::json, reader_options{}, "in.json");
+  auto r1 = reader->next(), r2 = reader->next(), r3 = reader->next();
+  EXPECT_EQ(as_job(*r1).user_id, "u1");
+  EXPECT_EQ(as_job(*r2).user_id, "u2");
+  EXPECT_EQ(as_invalid(*r3).reason, "unknown key 'emial': did you mean 'mail'?");
+  EXPECT_EQ(reader->ignored_columns(), (std::vector<std::string>{"givenName", "sn"}));
 }
 
 TEST(JsonReader, MalformedElementIsAnInvalidRowWithItsLine) {
