@@ -107,15 +107,17 @@ std::unique_ptr<sim::server> start_tenant() {
 int demo_command(int argc, char** argv) {
   if (argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
     fmt::print(
-        "Usage: devreset demo\n\nStarts a simulated tenant in this process with the users "
-        "that samples/users.csv lists\n(seed {}), resets their devices with a progress "
+        "Usage: devreset demo [--keep]\n\nStarts a simulated tenant in this process with the "
+        "users that samples/users.csv lists\n(seed {}), resets their devices with a progress "
         "display, prints the summary and the\nledger, then `devreset report` of it. No network "
-        "beyond 127.0.0.1, no flags.\n\nExample:\n  devreset demo\n",
+        "beyond 127.0.0.1. Its folder (the ledger,\nthe sim's CA) is removed at the end; "
+        "--keep keeps it and says where.\n\nExample:\n  devreset demo\n",
         demo_seed);
     return 0;
   }
-  if (argc > 1) {
-    tell("devreset demo: takes no options (see devreset demo --help)\n");
+  const bool keep = argc == 2 && std::string_view(argv[1]) == "--keep";
+  if (argc > 2 || (argc == 2 && !keep)) {
+    tell("devreset demo: takes only --keep (see devreset demo --help)\n");
     return 2;
   }
   auto input = samples_dir() / "users.csv";
@@ -147,6 +149,14 @@ int demo_command(int argc, char** argv) {
   tell(fmt::format("\n{}Ledger: {}\n", summary_text(result.stats, result.elapsed_s),
                    ledger_path.string()));
   show_outcome(*tenant, before, ledger_path);
+  std::error_code ec;
+  if (keep) {
+    tell(fmt::format("\nKept: {} (the ledger and the sim's CA; remove it when done)\n",
+                     dir.string()));
+  } else {
+    fs::remove_all(dir, ec);  // nothing left behind in /tmp
+    tell(fmt::format("\n({} removed; devreset demo --keep keeps it)\n", dir.string()));
+  }
   return result.exit_code();
 }
 

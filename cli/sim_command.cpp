@@ -46,6 +46,13 @@ year), retry-garbage (503, Retry-After unreadable), result-false (200 {"result":
 (502 with a gateway's HTML page), bad-json (200, not JSON), redirect (302 to another host),
 controls (400 whose message holds a C1 CSI and bidi overrides).
 
+The sim's own endpoints (not a tenant's; the tests and you may call them with curl --cacert):
+  GET  /sim/stats     its counters: requests by endpoint and status, devices left by type,
+                      users reset once and more, tokens issued, IDM queries, the rate limit
+  POST /sim/devices?realm=alpha&user=<_id>&type=oath
+                      registers a device now, as a user would between a plan and its run;
+                      the realm as --realm takes it (alpha, or /realms/root/realms/alpha)
+
 Options)";
 
 // The sim's files (its CA, its users, its ready line with the token): created 0600

@@ -204,25 +204,13 @@ class service_account_token final : public token_source {
     if (!io::is_bearer_token(tok->get_string())) {
       return "the token endpoint's access_token holds characters a bearer token cannot have";
     }
-    const double stated = ttl->to_number<double>();
-    const double secs = std::clamp(stated, min_lifetime_s, max_lifetime_s);
-    if (secs != stated && warning_.empty()) {  // 0 would cost a token request per reset
-      warning_ = fmt::format(
-          "the token endpoint said its tokens last {} s; taken as {} s (devreset holds a "
-          "token {} s to {} h)",
-          stated, secs, min_lifetime_s, max_lifetime_s / 3600);
-    }
+    const double secs = token_lifetime_s(ttl->to_number<double>(), warning_);
     io::wipe(token_);
     token_.assign(tok->get_string());
     expires_at_ = sent + std::chrono::milliseconds(static_cast<std::int64_t>(secs * 1000));
     renew_at_ = sent + std::chrono::milliseconds(static_cast<std::int64_t>(secs * 800));
     return {};
   }
-
-  // The lifetimes devreset takes from the token endpoint: a stated one outside is clamped
-  // (and warned about once): 0 s or 1e300 s cannot be right.
-  static constexpr double min_lifetime_s = 5;
-  static constexpr double max_lifetime_s = 24 * 3600;
 
   service_account sa_;
   io::rsa_key key_;
@@ -241,6 +229,21 @@ class service_account_token final : public token_source {
 };
 
 }  // namespace
+
+double token_lifetime_s(double stated_s, std::string& warning) {
+  constexpr double min_s = 5, max_s = 24 * 3600;
+  if (!(stated_s >= min_s && stated_s <= max_s)) {  // NaN too
+    const double held = stated_s > max_s ? max_s : min_s;
+    if (warning.empty()) {
+      warning = fmt::format(
+          "the token endpoint said its tokens last {} s; taken as {} s (devreset holds a token "
+          "{} s to {} h)",
+          stated_s, held, min_s, max_s / 3600);
+    }
+    return held;
+  }
+  return stated_s;
+}
 
 std::unique_ptr<token_source> make_service_account_token(service_account sa) {
   auto key = io::rsa_key::from_jwk_file(sa.key_file, /*need_private=*/true);

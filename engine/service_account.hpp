@@ -35,4 +35,9 @@ std::string token_endpoint_audience(const std::string& host, const std::string& 
 /// through the run's token_context.
 std::unique_ptr<token_source> make_service_account_token(service_account sa);
 
+/// The lifetime devreset holds a token the token endpoint said lasts `stated_s` seconds:
+/// clamped to [5 s, 24 h] (0 would cost a token request per reset, 1e300 overflows a clock);
+/// `warning` says so when it was clamped (untouched otherwise).
+double token_lifetime_s(double stated_s, std::string& warning);
+
 }  // namespace devreset::engine

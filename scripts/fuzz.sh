@@ -18,7 +18,7 @@ all=(csv json jsonl ledger duration realm answer filter)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
 
-./scripts/setup.sh
+./scripts/setup.sh --all
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 

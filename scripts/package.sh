@@ -4,7 +4,7 @@
 #   podman build -f Containerfile -t devreset:<version> build/release
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --all
 cmake --preset release >/dev/null
 cmake --build --preset release --target devreset man
 (cd build/release && cpack -G DEB)

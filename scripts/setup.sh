@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# Installs every Debian package devreset needs to build, test and benchmark, when missing.
-# Does nothing (and needs no network) when everything is already there.
+# Installs the Debian packages devreset needs, when missing. Does nothing (and needs no
+# network) when everything is already there.
+#   setup.sh          what building devreset needs (the demo's)
+#   setup.sh --all    that, and what the tests and the benchmarks need (test.sh's)
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libboost-url1.81-dev libboost-system1.81-dev
-  libfmt-dev libssl-dev openssl ca-certificates libgtest-dev libgmock-dev
-  curl python3 bsdutils
-  wrk python3-aiohttp gnuplot-nox time util-linux strace nginx-light procps tinyproxy stunnel4
-  clang-14 libclang-rt-14-dev
-  chromium prometheus help2man mmdebstrap bash-completion fonts-dejavu-core python3-yaml python3-pil
+  libfmt-dev libssl-dev openssl ca-certificates
 )
+if [[ "${1:-}" == --all ]]; then
+  packages+=(
+    libgtest-dev libgmock-dev curl python3 bsdutils
+    wrk python3-aiohttp gnuplot-nox time util-linux strace nginx-light procps tinyproxy stunnel4
+    clang-14 libclang-rt-14-dev
+    chromium prometheus help2man mmdebstrap bash-completion fonts-dejavu-core python3-yaml python3-pil
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <vector>
 
+#include "io/realm_path.hpp"
 #include "io/text.hpp"
 
 namespace devreset::sim {
@@ -649,9 +650,10 @@ json::array api::per_second_json() const {
   return out;
 }
 
-// POST /sim/devices?realm=/realms/root/realms/alpha&user=ID&type=oath: a device registered
-// now (as a user would, between a plan and its run). 201 with its _id; 404 for no such
-// user; 400 for a bad type or a user with the most devices of the type.
+// POST /sim/devices?realm=alpha&user=ID&type=oath: a device registered now (as a user
+// would, between a plan and its run); the realm as --realm takes it ("alpha", or the path
+// /realms/root/realms/alpha). 201 with its _id; 404 for no such user; 400 for a bad realm or
+// type, or a user with the most devices of the type.
 outcome api::register_device(std::string_view raw) {
   auto parsed = urls::parse_origin_form(raw);
   std::string realm, user, type;
@@ -662,6 +664,9 @@ outcome api::register_device(std::string_view raw) {
       if (p.key == "type") type = p.value;
     }
   }
+  auto path = io::realm_path(realm);
+  if (auto* bad = std::get_if<io::realm_error>(&path)) return error(400, bad->reason);
+  realm = std::get<std::string>(path);
   auto t = io::parse_device_type(type);
   auto u = state_.find(realm, user);
   if (!u) return error(404, "Not Found");

@@ -180,7 +180,7 @@ assert got == want, (got, want)
 PY
   user=$(sed -n 3p "$work/users.txt")
   curl --silent --show-error --fail --cacert "$work/ca.pem" -X POST \
-    "$tenant/sim/devices?realm=/realms/root/realms/alpha&user=$user&type=push" >/dev/null || fail "register"
+    "$tenant/sim/devices?realm=alpha&user=$user&type=push" >/dev/null || fail "register"
   "$devreset" run --tenant "$tenant" --ca-file "$work/ca.pem" --token-file "$work/token.txt" --progress none \
     --plan "$work/plan.jsonl" --ledger "$work/run.jsonl" --yes 2>"$work/err" || fail "run --plan: $(cat "$work/err")"
   "$devreset" report "$work/run.jsonl" | grep -q "^Since the plan: 1 device(s) added (added_since_plan), 0 gone" \

@@ -257,6 +257,13 @@ demo)
   grep -q "Users:  ok 500" "$work/err" || fail "demo summary: $(cat "$work/err")"
   grep -q "Users reset more than once: 0" "$work/err" || fail "$(cat "$work/err")"
   grep -q "500 users" "$work/out" || fail "no report: $(cat "$work/out")"
+  # Nothing is left in /tmp, unless --keep (then it says where).
+  dir=$(sed -n 's/.*Ledger: \(.*\)\/ledger.jsonl$/\1/p' "$work/err" | head -1)
+  [[ -n "$dir" && ! -e "$dir" ]] || fail "the demo left $dir behind"
+  "$devreset" demo --keep >/dev/null 2>"$work/err2" || fail "demo --keep: $(cat "$work/err2")"
+  kept=$(sed -n 's/.*Kept: \([^ ]*\) .*/\1/p' "$work/err2")
+  [[ -n "$kept" && -s "$kept/ledger.jsonl" ]] || fail "--keep: $(tail -3 "$work/err2")"
+  rm -rf "$kept"
   ;;
 hostile_inputs)
   # Inputs from an incident in a hurry: each is a clear error naming the file (and line), or

@@ -127,4 +127,18 @@ TEST(SimTokenEndpoint, RefusesReplaysForeignAccountsWrongAudienceAndScope) {
 }
 
 }  // namespace
+TEST(ServiceAccount, ATokenLifetimeIsHeldBetweenFiveSecondsAndADay) {
+  // Issue 30: expires_in 0 cost a token request per few resets; 1e300 overflowed the clock.
+  std::string warning;
+  EXPECT_EQ(engine::token_lifetime_s(3599, warning), 3599);
+  EXPECT_TRUE(warning.empty());
+  EXPECT_EQ(engine::token_lifetime_s(0, warning), 5);
+  EXPECT_NE(warning.find("said its tokens last 0 s; taken as 5 s"), std::string::npos) << warning;
+  std::string big;
+  EXPECT_EQ(engine::token_lifetime_s(1e300, big), 86400);
+  EXPECT_NE(big.find("taken as 86400 s"), std::string::npos) << big;
+  std::string negative;
+  EXPECT_EQ(engine::token_lifetime_s(-1, negative), 5);
+}
+
 }  // namespace devreset
