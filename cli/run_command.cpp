@@ -208,7 +208,9 @@ void tell_not_reached(const run_request& r) {
 // script) is a mistake to see, never a success in cron (exit 2); a tenant query that
 // matched nobody is an answer (exit 0). Nullopt when users were read.
 std::optional<int> no_users_outcome(const run_request& r, const engine::run_result& result) {
-  if (result.stats.rows_read > 0 || result.end != engine::run_end::finished || !r.plan.empty())
+  const auto& st = result.stats;  // rows of other shards are rows: this shard may have none
+  if (st.rows_read + st.other_shards > 0 || result.end != engine::run_end::finished ||
+      !r.plan.empty())
     return std::nullopt;
   if (r.cfg.source) {
     tell(fmt::format("devreset {}: no user matched {}\n", r.name, r.cfg.source.describe()));
