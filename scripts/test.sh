@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 presets=${DEVRESET_TEST_PRESETS:-debug asan}
 fuzz_seconds=${DEVRESET_FUZZ_SECONDS:-15}
 
-bash scripts/setup.sh
+bash scripts/setup.sh --all
 for preset in $presets; do
   echo "== test.sh: the $preset build" >&2
   cmake --preset "$preset" >/dev/null
