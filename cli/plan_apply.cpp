@@ -140,8 +140,8 @@ std::string plan_report_text(const io::plan_info& p, const std::string& ledger) 
     out += fmt::format("  {} {} ({} users)", io::to_string(t), p.devices[i], p.users_with[i]);
     total += p.devices[i];
   }
-  out += fmt::format("\n  {} devices of {} users; {} users with nothing to remove now\n",
-                     total, p.users, p.users_empty);
+  out += fmt::format("\n  {} devices of {} users; {} users with nothing to remove now\n", total,
+                     p.users, p.users_empty);
   if (p.users_unresolved > 0) {
     out += fmt::format("  {} user(s) the plan could not find by name: a run looks them up again\n",
                        p.users_unresolved);

@@ -171,6 +171,45 @@ void print_tenants(const ledger_summary& l) {
   }
 }
 
+// run --plan ledgers: the plan each run applied (what was reviewed is what was applied:
+// compare the SHA-256s), and the drift since.
+void print_plans_applied(const ledger_summary& l) {
+  bool applied = false;
+  for (const auto& run : l.runs) {  // what was reviewed is what was applied: compare them
+    if (run.plan_run_id.empty()) continue;
+    applied = true;
+    fmt::print("Run {} applied plan {} (SHA-256 {})\n", io::printable(run.run_id, 80),
+               io::printable(run.plan_run_id, 80),
+               run.plan_sha256.empty() ? "not recorded" : io::printable(run.plan_sha256, 64));
+  }
+  if (applied) {
+    fmt::print(
+        "Since the plan: {} device(s) added (added_since_plan), {} gone already "
+        "(gone_since_plan)\n",
+        l.added_since_plan, l.gone_since_plan);
+  }
+}
+
+// The users not reached, by input; a shard reported alone.
+void print_not_reached(const ledger_summary& l, const still_to_do& todo) {
+  // Every text of a ledger is untrusted: escaped as the tenant's is (io::printable).
+  for (const auto& u : todo.inputs) {
+    if (!u.problem.empty()) {
+      fmt::print("Cannot tell which users of {} were not reached ({}): {}\n",
+                 io::printable(u.input, 300), u.why, io::printable(u.problem, 300));
+    } else if (u.users > 0) {
+      fmt::print("{} user(s) of {} not reached: {}.\n", u.users, io::printable(u.input, 300),
+                 u.why);
+    }
+  }
+  for (const auto& s : lone_shards(l.runs)) {
+    fmt::print(
+        "Shard {} alone: the other shards' users are in their own ledgers (report them "
+        "together to count every user)\n",
+        io::printable(s, 300));
+  }
+}
+
 void print_text(const report_options& o, const ledger_summary& l, const still_to_do& todo,
                 const std::optional<io::plan_info>& plan) {
   const auto runs = l.runs.size();
@@ -201,36 +240,8 @@ void print_text(const report_options& o, const ledger_summary& l, const still_to
   fmt::print("{}\n{}", line, only_planned ? "" : types + "\n");
   print_tenants(l);
   if (plan) fmt::print("{}", plan_report_text(*plan, o.ledgers.front()));
-  bool applied = false;
-  for (const auto& run : l.runs) {  // what was reviewed is what was applied: compare them
-    if (run.plan_run_id.empty()) continue;
-    applied = true;
-    fmt::print("Run {} applied plan {} (SHA-256 {})\n", io::printable(run.run_id, 80),
-               io::printable(run.plan_run_id, 80),
-               run.plan_sha256.empty() ? "not recorded" : io::printable(run.plan_sha256, 64));
-  }
-  if (applied) {
-    fmt::print(
-        "Since the plan: {} device(s) added (added_since_plan), {} gone already "
-        "(gone_since_plan)\n",
-        l.added_since_plan, l.gone_since_plan);
-  }
-  // Every text of a ledger is untrusted: escaped as the tenant's is (io::printable).
-  for (const auto& u : todo.inputs) {
-    if (!u.problem.empty()) {
-      fmt::print("Cannot tell which users of {} were not reached ({}): {}\n",
-                 io::printable(u.input, 300), u.why, io::printable(u.problem, 300));
-    } else if (u.users > 0) {
-      fmt::print("{} user(s) of {} not reached: {}.\n", u.users, io::printable(u.input, 300),
-                 u.why);
-    }
-  }
-  for (const auto& s : lone_shards(l.runs)) {
-    fmt::print(
-        "Shard {} alone: the other shards' users are in their own ledgers (report them "
-        "together to count every user)\n",
-        io::printable(s, 300));
-  }
+  print_plans_applied(l);
+  print_not_reached(l, todo);
   for (const auto& r : l.running)
     fmt::print("Still running: {}: this report is of the records so far.\n", io::printable(r, 300));
   if (l.scan.torn_tail) fmt::print("The last line is torn (a crash while writing): ignored.\n");

@@ -119,6 +119,16 @@ std::optional<std::string> ca_file_problem(const std::string& ca_file) {
 
 namespace {
 
+// Why a TCP connect failed, naming what refused it: the proxy when there is one (a proxy
+// that is down is not the tenant's fault), else the tenant.
+std::string connect_failure(const https_host::impl& host, const boost::system::error_code& ec) {
+  if (!host.proxy) return fmt::format("connect to {}: {}", host.host_header, ec.message());
+  return fmt::format("the proxy at {} {}", host.proxy->shown(),
+                     ec == boost::asio::error::connection_refused
+                         ? "refused the connection (is it running?)"
+                         : "cannot be reached: " + ec.message());
+}
+
 // The DNS names and addresses a certificate is for, to say why a name did not match.
 std::string names_of(X509* cert) {
   std::string out;
@@ -303,11 +313,7 @@ struct https_connection::impl {
       close();
       co_return std::pair{
           cec == beast::error::timeout ? transport::timeout : transport::connect_failed,
-          host.proxy ? fmt::format("the proxy at {} {}", host.proxy->shown(),
-                                   cec == boost::asio::error::connection_refused
-                                       ? "refused the connection (is it running?)"
-                                       : "cannot be reached: " + cec.message())
-                     : fmt::format("connect to {}: {}", host.host_header, cec.message())};
+          connect_failure(host, cec)};
     }
     boost::system::error_code ignored;
     tcp_layer.socket().set_option(tcp::no_delay(true), ignored);

@@ -121,8 +121,8 @@ std::pair<run_error, std::string> address_problem(run_state* s, const http_answe
 // so AM is asked first (`serverinfo/*`, public); nothing when AM knows the realm.
 asio::awaitable<std::pair<run_error, std::string>> am_problem(run_state* s, preflight_ctx& p,
                                                               std::string_view realm) {
-  auto info = co_await read(s, p, s->paths.am_path() + "/json" + std::string(realm) + "/serverinfo/*",
-                            false);
+  auto info = co_await read(
+      s, p, s->paths.am_path() + "/json" + std::string(realm) + "/serverinfo/*", false);
   if (!info.problem.empty()) co_return std::pair{info.error, std::move(info.problem)};
   co_return address_problem(s, info.answer, realm);
 }
