@@ -3,6 +3,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <iterator>
+
 #include "io/text.hpp"
 
 namespace devreset::engine {
@@ -89,6 +92,54 @@ std::vector<std::vector<std::string>> match_lookup(io::id_kind k,
     if (!matched && others != nullptr) others->emplace_back(value->get_string());
   }
   return found;
+}
+
+namespace {
+
+bool same_look_up(const io::job& a, const io::job& b) {
+  return a.kind == b.kind && a.realm == b.realm;
+}
+
+}  // namespace
+
+std::optional<lookup_batches::batch> lookup_batches::add(io::job j) {
+  auto it = std::find_if(open_.begin(), open_.end(),
+                         [&](const open_batch& b) { return same_look_up(b.jobs.front(), j); });
+  std::optional<batch> out;
+  if (it != open_.end() && it->bytes + j.name.size() > lookup_batch_bytes) {
+    out = std::move(it->jobs);  // j does not fit beside them: they go, j opens the next
+    open_.erase(it);
+    it = open_.end();
+  }
+  if (it == open_.end()) {
+    if (!out && open_.size() == max_open) {
+      out = std::move(open_.front().jobs);
+      open_.pop_front();
+    }
+    open_.push_back(open_batch{});
+    it = std::prev(open_.end());
+  }
+  it->bytes += j.name.size();
+  it->jobs.push_back(std::move(j));
+  if (!out && it->jobs.size() >= lookup_batch) {
+    out = std::move(it->jobs);
+    open_.erase(it);
+  }
+  return out;
+}
+
+std::optional<lookup_batches::batch> lookup_batches::take() {
+  if (open_.empty()) return std::nullopt;
+  auto out = std::move(open_.front().jobs);
+  open_.pop_front();
+  return out;
+}
+
+std::size_t lookup_batches::jobs() const {
+  std::size_t n = 0;
+  for (const auto& b : open_)
+    n += b.jobs.size();
+  return n;
 }
 
 }  // namespace devreset::engine

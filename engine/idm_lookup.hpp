@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,5 +46,33 @@ std::vector<std::vector<std::string>> match_lookup(io::id_kind k,
                                                    const boost::json::value& body,
                                                    std::string& problem,
                                                    std::vector<std::string>* others = nullptr);
+
+/// The users named by user name or mail that wait for a look-up, gathered per identifier
+/// kind and realm, whoever picked them from the input: a look-up asks for a full batch
+/// (lookup_batch names, lookup_batch_bytes), so that N names cost ceil(N / 25) look-ups
+/// whatever the concurrency and however the input mixes kinds. The batches not full at the
+/// end of the input are taken one by one. No I/O.
+class lookup_batches {
+ public:
+  using batch = std::vector<io::job>;
+  /// At most this many batches wait at once (kinds x realms); one more takes out the oldest.
+  static constexpr std::size_t max_open = 8;
+
+  /// Adds `j` (kind != user_id). A batch to look up now: the one `j` filled, the one `j`
+  /// did not fit beside (then `j` opens the next), or the oldest when too many are open.
+  std::optional<batch> add(io::job j);
+  /// The oldest batch waiting (the end of the input), or nothing.
+  std::optional<batch> take();
+  bool empty() const { return open_.empty(); }
+  /// The jobs waiting in all batches.
+  std::size_t jobs() const;
+
+ private:
+  struct open_batch {
+    batch jobs;
+    std::size_t bytes = 0;
+  };
+  std::deque<open_batch> open_;  // oldest first
+};
 
 }  // namespace devreset::engine

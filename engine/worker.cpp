@@ -116,36 +116,6 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
   co_return rec;
 }
 
-// The jobs of one look-up: `first`, then those that follow it in the input named the same
-// way in the same realm (up to lookup_batch, lookup_batch_bytes). A job resolved already (a
-// plan's user, claimed by its _id) waits in `ready` for any worker and the batch goes on; the
-// first job named another way waits there too, and ends the batch.
-std::vector<io::job> collect_batch(run_state* s, io::job first) {
-  std::vector<io::job> batch;
-  std::size_t bytes = first.name.size();
-  batch.push_back(std::move(first));
-  constexpr std::size_t rows_per_batch = 64;  // rows read at most (invalid ones included)
-  for (std::size_t rows = 0; rows < rows_per_batch && batch.size() < lookup_batch; ++rows) {
-    auto next = s->disp.next(1);
-    if (!next) {
-      if (s->disp.ended()) break;
-      continue;
-    }
-    if (!next->user_id.empty()) {  // resolved already (a plan's user): claimed, not looked up
-      s->ready.push_back(std::move(*next));
-      continue;
-    }
-    if (next->kind != batch.front().kind || next->realm != batch.front().realm ||
-        bytes + next->name.size() > lookup_batch_bytes) {
-      s->ready.push_back(std::move(*next));
-      break;
-    }
-    bytes += next->name.size();
-    batch.push_back(std::move(*next));
-  }
-  return batch;
-}
-
 // The record of a user named otherwise whom a look-up did not resolve to one _id.
 void unresolved(run_state* s, const io::job& j, io::user_status status, std::string reason) {
   auto rec = record_of(s, j);
@@ -158,12 +128,12 @@ void unresolved(run_state* s, const io::job& j, io::user_status status, std::str
   s->note_user(status);
 }
 
-// Resolves `first` and the jobs collected with it in one IDM query. Those found once go on
+// Resolves a batch of users named the same way in one IDM query. Those found once go on
 // (the first is returned, the others wait in `ready` for any worker); those found nowhere
 // are not_found, those found twice or more invalid (nothing reset). Nothing when the run
 // stopped or no job is left.
-asio::awaitable<std::optional<io::job>> resolve(run_state* s, worker_ctx* w, io::job first) {
-  auto batch = collect_batch(s, std::move(first));
+asio::awaitable<std::optional<io::job>> resolve(run_state* s, worker_ctx* w,
+                                                lookup_batches::batch batch) {
   const auto kind = batch.front().kind;
   std::vector<std::string> names;
   for (const auto& j : batch)
@@ -171,7 +141,9 @@ asio::awaitable<std::optional<io::job>> resolve(run_state* s, worker_ctx* w, io:
   const planned_request req{
       http_method::get,
       s->paths.user_query(batch.front().realm, lookup_filter(kind, names), lookup_fields)};
+  ++s->lookups_in_flight;
   auto answer = co_await execute(s, w, req);
+  --s->lookups_in_flight;
   if (!answer) co_return std::nullopt;
   std::string problem = answer->error;
   std::vector<std::vector<std::string>> found(names.size());
@@ -217,17 +189,30 @@ asio::awaitable<std::optional<io::job>> resolve(run_state* s, worker_ctx* w, io:
   co_return mine;
 }
 
+// A batch of users named otherwise to look up now: the one `job` filled, or at the end of
+// the input the batches that did not fill. `job` is taken (into its batch) when it needs a
+// look-up.
+std::optional<lookup_batches::batch> lookup_due(run_state* s, std::optional<io::job>& job) {
+  if (job && job->user_id.empty()) {
+    auto batch = s->lookups.add(std::move(*job));
+    job.reset();
+    return batch;
+  }
+  if (!job && !s->stopping && s->disp.ended() && s->ready.empty()) return s->lookups.take();
+  return std::nullopt;
+}
+
 asio::awaitable<void> worker(run_state* s) {
   worker_ctx w(s);
   for (;;) {
     auto job = s->next_job();
-    if (job && job->user_id.empty()) {  // named otherwise, not resolved yet
-      job = co_await resolve(s, &w, std::move(*job));
+    if (auto batch = lookup_due(s, job)) {
+      job = co_await resolve(s, &w, std::move(*batch));
       if (!job && s->cancelled()) break;
     }
     if (!job) {
       if (!s->more_jobs()) break;
-      if (s->disp.waiting() && s->ready.empty()) {  // the next page is on its way
+      if (s->jobs_on_their_way()) {
         co_await sleep_until(s, &w.timer, steady::now() + std::chrono::milliseconds(5));
       } else {
         co_await asio::post(s->ioc, asio::use_awaitable);  // let the others run, then read on

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "engine/dispatcher.hpp"
+#include "engine/idm_lookup.hpp"
 #include "engine/rate_limiter.hpp"
 #include "engine/request_machine.hpp"
 #include "engine/runner.hpp"
@@ -46,8 +47,9 @@ struct run_state {
   query_reader* query = nullptr;     // the input, when it is a tenant query (cfg.source)
   std::string group_id;              // --group: the group's _id
   std::string query_cookie;          // the next page's cookie (empty: no more pages)
-  std::deque<io::job> ready;         // jobs taken from the input while collecting a look-up batch,
-                              // and users a look-up resolved: for any worker, before the input
+  std::deque<io::job> ready;         // users a look-up resolved: for any worker, before the input
+  lookup_batches lookups;            // users named otherwise, waiting for a look-up's worth
+  int lookups_in_flight = 0;         // look-ups sent: their users will be `ready`
   bool flush_posted = false;
   bool workers_done = false;      // the workers have ended: the ticker ends too
   bool stopping = false;          // take no new users
@@ -71,7 +73,14 @@ struct run_state {
   void flush_ledger();
   /// The next job, or nullopt (at the end, or after a turn's worth of rows that were not jobs).
   std::optional<io::job> next_job();
-  bool more_jobs() const { return !stopping && (!disp.ended() || !ready.empty()); }
+  bool more_jobs() const {
+    return !stopping &&
+           (!disp.ended() || !ready.empty() || !lookups.empty() || lookups_in_flight > 0);
+  }
+  /// No job now, but some to come: a tenant query's next page, or a look-up's users.
+  bool jobs_on_their_way() const {
+    return ready.empty() && (disp.waiting() || (disp.ended() && lookups_in_flight > 0));
+  }
   /// The storm guard: the first users of a run all "not found" mean a wrong tenant or realm.
   void note_user(io::user_status st);
 };

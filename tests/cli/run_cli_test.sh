@@ -566,6 +566,22 @@ PY
   run --input "$work/names.csv" --ledger "$work/n.jsonl" --yes --types oath --resume >/dev/null 2>&1 || true
   [[ $(json_get "$(stats)" '["resets_per_user"]["2+"]') -eq 0 ]] || fail "a resumed run reset a user twice"
   ;;
+lookups_batched_whatever_the_mix)
+  # 38 names and 38 mails, mixed row by row, picked up by 8 workers: each kind's names wait
+  # for a look-up's worth, so 4 look-ups (25 + 13 of each) and the preflight's, not 11.
+  start_sim --users 200
+  {
+    echo "user_name,mail"
+    for i in $(seq 0 37); do printf 'user%06d,\n,user%06d@example.com\n' "$i" $((i + 100)); done
+  } >"$work/mixed.csv"
+  run --input "$work/mixed.csv" --ledger "$work/m.jsonl" --yes --types oath --concurrency 8 \
+    >"$work/out" 2>"$work/err" || fail "exit $?: $(cat "$work/err")"
+  [[ $(count_records "$work/m.jsonl" ok) -eq 76 ]] || fail "not 76 users ok: $(tail -n 3 "$work/m.jsonl")"
+  s=$(stats)
+  queries=$(json_get "$s" '["idm"]["user_queries"]')
+  [[ $queries -le 5 ]] || fail "$queries look-ups for 38 names and 38 mails (at most 2 + 2 and the preflight's)"
+  [[ $(json_get "$s" '["resets_per_user"]["1"]') -eq 76 ]] || fail "not 76 users reset once: $s"
+  ;;
 idm_scope_refused_in_the_preflight)
   start_sim --users 20 --token-scopes 'fr:am:*'
   printf 'user_name\nuser000001\n' >"$work/names.csv"

@@ -6,6 +6,10 @@
 
 #include <boost/json.hpp>
 
+#include <set>
+#include <string>
+#include <vector>
+
 #include "engine/idm_lookup.hpp"
 #include "io/tenant_path.hpp"
 #include "sim/idm_filter.hpp"
@@ -124,6 +128,81 @@ TEST(IdmLookup, WhatTheTenantAnsweredBeyondTheNamesAskedIsKept) {
                        &others);
   EXPECT_TRUE(found[0].empty()) << "bob is never alice, even as the only answer";
   EXPECT_EQ(others, std::vector<std::string>{"bob"});
+}
+
+io::job named(io::id_kind kind, std::string name, std::string realm = "/realms/root/realms/alpha") {
+  io::job j;
+  j.kind = kind;
+  j.name = std::move(name);
+  j.realm = std::move(realm);
+  return j;
+}
+
+// Feeds `jobs` to a batcher as the workers would, then takes what waits at the end: the
+// sizes of the look-ups sent, in order.
+std::vector<std::size_t> look_ups_of(std::vector<io::job> jobs) {
+  lookup_batches batches;
+  std::vector<std::size_t> sizes;
+  for (auto& j : jobs) {
+    if (auto b = batches.add(std::move(j))) sizes.push_back(b->size());
+  }
+  while (auto b = batches.take())
+    sizes.push_back(b->size());
+  EXPECT_TRUE(batches.empty());
+  return sizes;
+}
+
+// 76 names and mails, mixed row by row as an HR export mixes them: 4 look-ups, not 11.
+TEST(LookupBatches, NamesAndMailsMixedCostOneLookUpPer25OfEachKind) {
+  std::vector<io::job> jobs;
+  for (int i = 0; i < 38; ++i) {
+    jobs.push_back(named(io::id_kind::user_name, fmt::format("user{:06}", i)));
+    jobs.push_back(named(io::id_kind::mail, fmt::format("user{:06}@example.com", i)));
+  }
+  EXPECT_EQ(look_ups_of(std::move(jobs)), (std::vector<std::size_t>{25, 25, 13, 13}));
+}
+
+TEST(LookupBatches, EveryJobIsLookedUpOnceInTheBatchOfItsKindAndRealm) {
+  lookup_batches batches;
+  std::vector<io::job> out;
+  for (int i = 0; i < 60; ++i) {
+    auto kind = i % 3 == 0 ? io::id_kind::mail : io::id_kind::user_name;
+    auto realm = i % 2 == 0 ? "/realms/root/realms/alpha" : "/realms/root/realms/bravo";
+    if (auto b = batches.add(named(kind, fmt::format("n{}", i), realm))) {
+      for (auto& j : *b)
+        out.push_back(std::move(j));
+    }
+    EXPECT_EQ(out.size() + batches.jobs(), static_cast<std::size_t>(i + 1));
+  }
+  while (auto b = batches.take()) {
+    for (const auto& j : *b)
+      EXPECT_TRUE(j.kind == b->front().kind && j.realm == b->front().realm) << j.name;
+    for (auto& j : *b)
+      out.push_back(std::move(j));
+  }
+  ASSERT_EQ(out.size(), 60u);
+  std::set<std::string> names;
+  for (const auto& j : out)
+    names.insert(j.name);
+  EXPECT_EQ(names.size(), 60u);
+}
+
+TEST(LookupBatches, ABatchHoldsNoMoreBytesThanARequestLineTakes) {
+  std::vector<io::job> jobs;
+  for (int i = 0; i < 30; ++i)  // 150 bytes each: 13 fit in 2,000
+    jobs.push_back(named(io::id_kind::mail, fmt::format("{:0>150}", i)));
+  EXPECT_EQ(look_ups_of(std::move(jobs)), (std::vector<std::size_t>{13, 13, 4}));
+}
+
+TEST(LookupBatches, TooManyOpenBatchesSendTheOldest) {
+  lookup_batches batches;
+  for (std::size_t r = 0; r < lookup_batches::max_open; ++r)
+    EXPECT_FALSE(batches.add(named(io::id_kind::mail, "a", fmt::format("/realms/r{}", r))));
+  auto oldest = batches.add(named(io::id_kind::mail, "b", "/realms/another"));
+  ASSERT_TRUE(oldest);
+  ASSERT_EQ(oldest->size(), 1u);
+  EXPECT_EQ(oldest->front().realm, "/realms/r0");
+  EXPECT_EQ(batches.jobs(), lookup_batches::max_open);
 }
 
 }  // namespace
