@@ -12,10 +12,12 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/interrupts.hpp"
+#include "cli/probe_verdict.hpp"
 #include "cli/progress.hpp"
 #include "cli/run_options.hpp"
 #include "engine/device_plan.hpp"
@@ -48,35 +50,6 @@ class list_reader final : public io::job_reader {
   std::size_t end_;
   std::size_t next_ = 0;
 };
-
-struct step_result {
-  int step = 0;
-  double offered = 0;   // the step's ceiling, requests/s
-  double sent = 0;      // requests/s
-  double accepted = 0;  // answers that were not 429, a second
-  std::uint64_t requests = 0, throttled = 0;
-  double p50 = 0, p95 = 0, p99 = 0;  // ms
-  double seconds = 0;
-  engine::run_stats stats;
-};
-
-enum class stop_reason { limit, latency, ceiling, max_duration, input };
-
-std::string_view to_string(stop_reason r) {
-  switch (r) {
-    case stop_reason::limit:
-      return "429s";
-    case stop_reason::latency:
-      return "latency";
-    case stop_reason::ceiling:
-      return "ceiling";
-    case stop_reason::max_duration:
-      return "max_duration";
-    case stop_reason::input:
-      return "input";
-  }
-  return "?";
-}
 
 // The valid rows of the input; the first invalid one stops the probe (exit 2), named.
 std::optional<std::vector<io::input_row>> load_users(const probe_request& p) {
@@ -140,10 +113,13 @@ std::optional<step_result> run_step(probe_request& p, const std::vector<io::inpu
   step_result s;
   s.step = step;
   s.offered = rate;
-  s.requests = r.stats.requests;
+  // Over the workers' time: the preflight's round trips are no part of the tenant's rate.
+  const double before =
+      std::chrono::duration<double>(r.stats.workers_started - r.stats.started).count();
+  s.requests = r.stats.requests - r.stats.preflight_requests;
   s.throttled = r.stats.throttled;
   s.seconds = r.elapsed_s;
-  const double secs = std::max(r.elapsed_s, 0.001);
+  const double secs = std::max(r.elapsed_s - before, 0.001);
   s.sent = static_cast<double>(s.requests) / secs;
   s.accepted = static_cast<double>(s.requests - s.throttled) / secs;
   s.p50 = ms(r.stats, 0.5);
@@ -163,7 +139,8 @@ json::object step_record(const step_result& s) {
           {"requests", s.requests},
           {"throttled_429", s.throttled},
           {"latency_ms", {{"p50", round1(s.p50)}, {"p95", round1(s.p95)}, {"p99", round1(s.p99)}}},
-          {"seconds", round1(s.seconds)}};
+          {"seconds", round1(s.seconds)},
+          {"repeat", s.repeat}};
 }
 
 // Requests a reset would send per user: one reset action for oath/push/binding, a list and
@@ -219,9 +196,9 @@ class deadline {
 
 void print_step(const step_result& s) {
   std::fputs(fmt::format("{:>5} {:>10.1f} {:>9.1f} {:>11.1f} {:>7} {:>8.1f} {:>8.1f} {:>8.1f} "
-                         "{:>8.1f}\n",
+                         "{:>8.1f}{}\n",
                          s.step, s.offered, s.sent, s.accepted, s.throttled, s.p50, s.p95, s.p99,
-                         s.seconds)
+                         s.seconds, s.repeat ? "  (429s: the same rate again)" : "")
                  .c_str(),
              stdout);
   std::fflush(stdout);
@@ -234,26 +211,6 @@ struct probe_outcome {
   bool interrupted = false;
 };
 
-// A step whose p99 is past the knee: twice the first step's and 5 ms more.
-bool past_the_knee(const step_result& s, const step_result& first) {
-  return s.step > 1 && s.p99 > 2 * first.p99 && s.p99 > first.p99 + 5;
-}
-
-// Why to stop after the last step (nullopt: go on). A latency knee takes two steps in a row
-// past it: one slow step is noise (a pause, a neighbour), a saturated tenant stays slow.
-std::optional<stop_reason> verdict(const std::vector<step_result>& steps) {
-  const auto& s = steps.back();
-  if (s.throttled > 0 &&
-      static_cast<double>(s.throttled) > 0.01 * static_cast<double>(s.requests)) {
-    return stop_reason::limit;
-  }
-  if (steps.size() >= 3 && past_the_knee(s, steps.front()) &&
-      past_the_knee(steps[steps.size() - 2], steps.front())) {
-    return stop_reason::latency;
-  }
-  return std::nullopt;
-}
-
 // The steps, from --start-rate up by 1.5 each, until a stop.
 probe_outcome probe_steps(probe_request& p, const std::vector<io::input_row>& users,
                           const fs::path& scratch) {
@@ -264,6 +221,7 @@ probe_outcome probe_steps(probe_request& p, const std::vector<io::input_row>& us
   engine::run_control control;
   interrupts signals(control, std::chrono::seconds(1));
   double rate = ceiling > 0 ? std::min(p.start_rate, ceiling) : p.start_rate;
+  bool repeat = false;
   for (int step = 1;; ++step) {
     const auto now = std::chrono::steady_clock::now();
     if (now + p.step > end) {
@@ -276,6 +234,7 @@ probe_outcome probe_steps(probe_request& p, const std::vector<io::input_row>& us
       s = run_step(p, users, step, rate, scratch, control, out.error);
     }
     if (!s) return out;
+    s->repeat = std::exchange(repeat, false);
     print_step(*s);
     out.steps.push_back(std::move(*s));
     if (signals.signalled()) {
@@ -285,6 +244,10 @@ probe_outcome probe_steps(probe_request& p, const std::vector<io::input_row>& us
     if (auto why = verdict(out.steps)) {
       out.why = *why;
       return out;
+    }
+    if (refused(out.steps.back()) && !out.steps.back().repeat) {
+      repeat = true;  // the same rate again: a limit shows twice
+      continue;
     }
     if (ceiling > 0 && rate >= ceiling) {
       out.why = stop_reason::ceiling;
@@ -298,16 +261,21 @@ probe_outcome probe_steps(probe_request& p, const std::vector<io::input_row>& us
 std::pair<double, std::string> sustainable(const probe_outcome& o) {
   const auto& last = o.steps.back();
   switch (o.why) {
-    case stop_reason::limit:
-      return {last.accepted, fmt::format("the tenant answered 429 to {} of {} requests at {:.0f}/s",
-                                         last.throttled, last.requests, last.offered)};
+    case stop_reason::limit: {  // twice at one rate: what the tenant took at best
+      const auto& first = o.steps[o.steps.size() - 2];
+      return {std::max(first.accepted, last.accepted),
+              fmt::format("the tenant answered 429 to {} of {} requests at {:.0f}/s, and to {} "
+                          "of {} when asked again",
+                          first.throttled, first.requests, last.offered, last.throttled,
+                          last.requests)};
+    }
     case stop_reason::latency: {  // two steps past the knee: the rate before them
       const auto& knee = o.steps[o.steps.size() - 2];
       const auto& before = o.steps[o.steps.size() - 3];
       return {before.accepted,
-              fmt::format("p99 latency doubled at {:.0f}/s ({:.1f} ms, first step {:.1f} ms) "
-                          "and stayed so at {:.0f}/s",
-                          knee.offered, knee.p99, o.steps.front().p99, last.offered)};
+              fmt::format("median latency rose from {:.1f} ms to {:.1f} ms at {:.0f}/s and "
+                          "went on rising at {:.0f}/s ({:.1f} ms)",
+                          o.steps.front().p50, knee.p50, knee.offered, last.offered, last.p50)};
     }
     case stop_reason::ceiling:
       return {last.accepted,

@@ -67,6 +67,10 @@ struct run_stats {
   /// Users a tenant query said it holds (its totalPagedResults); 0: not known.
   std::uint64_t expected_users = 0;
   std::chrono::steady_clock::time_point started{};
+  /// When the workers started, after the preflight, and the requests sent before then: a
+  /// rate over the workers' time is the tenant's, not the preflight's round trips.
+  std::chrono::steady_clock::time_point workers_started{};
+  std::uint64_t preflight_requests = 0;
 
   void count_user(io::user_status s) { ++users[static_cast<std::size_t>(s)]; }
   void count_type(io::device_type t, io::result_status s) {

@@ -253,6 +253,8 @@ asio::awaitable<void> start(run_state* s, asio::steady_timer* ticker_timer,
     }
   }
   if (!s->stopping && observer != nullptr) observer->on_preflight_passed(s->result.stats);
+  s->result.stats.workers_started = steady::now();
+  s->result.stats.preflight_requests = s->result.stats.requests;
   if (!s->stopping) co_await detail::run_workers(s);
   s->workers_done = true;
   ticker_timer->cancel();
