@@ -159,22 +159,28 @@ service_account)
   true
   ;;
 kill9_then_resume)
-  # SIGKILL at four points of a run (from a seed: fixed unless DEVRESET_KILL_SEED is set;
-  # printed), a --resume after each, and once a line torn by hand (a crash mid-write), which
-  # the resume must cut. Checked: every ledger line parses, each user has exactly one ok
-  # record, and users reset twice are at most those in flight at the kills (4 workers) plus a
-  # batch of records made but not yet written: resets are idempotent, so that is harmless.
+  # SIGKILL at four points of a run, a --resume after each, and once a line torn by hand (a
+  # crash mid-write), which the resume must cut. The kill points are events, not times: the
+  # ledger holding N user records (N from a seed: fixed unless DEVRESET_KILL_SEED is set;
+  # printed), so a slow machine kills at the same places as a fast one. Checked: every
+  # ledger line parses, each user has exactly one ok record, and users reset twice are at
+  # most those in flight at the kills (4 workers) plus a batch of records made but not yet
+  # written: resets are idempotent, so that is harmless.
   start_sim --users 300 --latency 10ms
   seed=${DEVRESET_KILL_SEED:-20261129}
-  delays=$(python3 -c "import random; random.seed($seed); print(' '.join('%.2f' % random.uniform(0.25, 1.4) for _ in range(4)))")
-  echo "kill points (seed $seed; DEVRESET_KILL_SEED=N for others): $delays s" >&2
+  points=$(python3 -c "import random; random.seed($seed); print(' '.join(map(str, sorted(random.sample(range(10, 280), 4)))))")
+  echo "kill points (seed $seed; DEVRESET_KILL_SEED=N for others): at $points user records" >&2
   torn_done=0
-  for delay in $delays; do
+  for point in $points; do
     "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
       --token-file "$work/token.txt" --progress none --input "$work/users.txt" \
       --ledger "$work/l.jsonl" --yes --resume --concurrency 4 2>>"$work/err" &
     pid=$!
-    sleep "$delay"
+    for _ in $(seq 6000); do  # until the point, or the run's end (2 min at most)
+      [[ $(grep -c '"record":"user"' "$work/l.jsonl" 2>/dev/null) -ge $point ]] && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.02
+    done
     kill -KILL "$pid" 2>/dev/null || true  # a resumed run may have finished already
     wait "$pid" 2>/dev/null || true
     if (( torn_done == 0 )) && [[ -s "$work/l.jsonl" ]]; then
