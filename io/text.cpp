@@ -193,8 +193,11 @@ bool escaped_cell(std::string_view s) noexcept {
 }  // namespace
 
 std::string spreadsheet_cell(std::string_view s) {
-  if ((!s.empty() && starts_a_formula(s[0])) || escaped_cell(s)) return "'" + std::string(s);
-  return std::string(s);
+  std::string out;
+  out.reserve(s.size() + 1);
+  if ((!s.empty() && starts_a_formula(s[0])) || escaped_cell(s)) out += '\'';
+  out += s;  // appended, not "'" + std::string(s): GCC 12 at -O3 warns of that (array-bounds)
+  return out;
 }
 
 std::string_view from_spreadsheet_cell(std::string_view s) noexcept {
