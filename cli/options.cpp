@@ -141,25 +141,9 @@ std::string without_userinfo(std::string message, int argc, char** argv) {
 
 namespace {
 
-po::variables_map parse_layers(int argc, char** argv, const po::options_description& desc,
-                               const std::vector<std::string>& positional,
-                               option_sources* sources) {
-  po::variables_map vm;
-  po::positional_options_description pos;
-  for (const auto& p : positional) {  // "name...": every remaining argument
-    const bool many = p.ends_with("...");
-    pos.add(p.substr(0, many ? p.size() - 3 : p.size()).c_str(), many ? -1 : 1);
-  }
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
-  } catch (const po::unknown_option& e) {
-    rethrow_with_suggestion(e, desc, "");
-  }
-  note_layer(vm, sources, "command line");
-
-  // Switches that weaken security come from the command line only, where they show.
-  const bool insecure_here =
-      vm.count("insecure") && !vm["insecure"].defaulted() && vm["insecure"].as<bool>();
+// The DEVRESET_* variables of the options a file may set (never --config, --help).
+void store_environment(const po::options_description& desc, po::variables_map& vm,
+                       option_sources* sources) {
   auto names = option_names(desc);
   po::store(po::parse_environment(
                 desc,
@@ -185,7 +169,11 @@ po::variables_map parse_layers(int argc, char** argv, const po::options_descript
       (*sources)[name] = fmt::format("environment {}", env);
     }
   }
+}
 
+// --config FILE's options, when it names one nobody else can change.
+void store_config_file(const po::options_description& desc, po::variables_map& vm,
+                       option_sources* sources) {
   if (vm.count("config")) {
     auto path = vm["config"].as<std::string>();
     std::ifstream in(path);
@@ -204,6 +192,29 @@ po::variables_map parse_layers(int argc, char** argv, const po::options_descript
       throw po::error(fmt::format("{}: {}", path, e.what()));
     }
   }
+}
+
+po::variables_map parse_layers(int argc, char** argv, const po::options_description& desc,
+                               const std::vector<std::string>& positional,
+                               option_sources* sources) {
+  po::variables_map vm;
+  po::positional_options_description pos;
+  for (const auto& p : positional) {  // "name...": every remaining argument
+    const bool many = p.ends_with("...");
+    pos.add(p.substr(0, many ? p.size() - 3 : p.size()).c_str(), many ? -1 : 1);
+  }
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+  } catch (const po::unknown_option& e) {
+    rethrow_with_suggestion(e, desc, "");
+  }
+  note_layer(vm, sources, "command line");
+
+  // Switches that weaken security come from the command line only, where they show.
+  const bool insecure_here =
+      vm.count("insecure") && !vm["insecure"].defaulted() && vm["insecure"].as<bool>();
+  store_environment(desc, vm, sources);
+  store_config_file(desc, vm, sources);
   po::notify(vm);
   if (vm.count("insecure") && vm["insecure"].as<bool>() && !insecure_here) {
     throw po::error(
