@@ -52,7 +52,7 @@ engine::run_result reset_samples(sim::server& tenant, const fs::path& input, con
                "csv",
                demo_users,
                tenant.realm_path(),
-               "oath,push,webauthn,binding",
+               io::type_set::defaults().to_string(','),
                false,
                true,
                {},
@@ -74,9 +74,11 @@ void show_outcome(sim::server& tenant, const json::value& before, const fs::path
   auto after = json::parse(tenant.stats_json());
   tenant.stop();
   std::string left;
-  for (auto t : {"oath", "push", "webauthn", "binding"}) {
-    left += fmt::format("  {} {} -> {}", t, before.at("devices_left").at(t).as_int64(),
-                        after.at("devices_left").at(t).as_int64());
+  for (auto t : io::all_device_types) {
+    if (!io::type_set::defaults().contains(t)) continue;
+    const auto name = io::to_string(t);
+    left += fmt::format("  {} {} -> {}", name, before.at("devices_left").at(name).as_int64(),
+                        after.at("devices_left").at(name).as_int64());
   }
   tell(
       fmt::format("The tenant's own count of devices:{}\n  (the rows of users.csv that name their "
@@ -143,8 +145,8 @@ int demo_command(int argc, char** argv) {
   tell(fmt::format(
       "devreset demo: a simulated tenant with {} users is up at {} (in this process;\n"
       "  nothing leaves this machine; 2% of answers are 503s and 1% dropped connections).\n"
-      "  Resetting the oath, push, webauthn and binding devices of the users in\n  {}\n\n",
-      demo_users, tenant->url(), input.string()));
+      "  Resetting the devices (--types {}) of the users in\n  {}\n\n",
+      demo_users, tenant->url(), io::type_set::defaults().to_string(','), input.string()));
   auto result = reset_samples(*tenant, input, ca, ledger_path);
   tell(fmt::format("\n{}Ledger: {}\n", summary_text(result.stats, result.elapsed_s),
                    ledger_path.string()));

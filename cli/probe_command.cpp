@@ -143,13 +143,13 @@ json::object step_record(const step_result& s) {
           {"repeat", s.repeat}};
 }
 
-// Requests a reset would send per user: one reset action for oath/push/binding, a list and
-// a delete per device found for the others (what the steps' plans found).
+// Requests a reset would send per user: one reset action for the types that have one, a list
+// and a delete per device found for the others (what the steps' plans found).
 double requests_per_reset(const std::vector<step_result>& steps, const io::type_set& types) {
   double total = 0;
   for (auto t : io::all_device_types) {
     if (!types.contains(t)) continue;
-    if (engine::uses_reset_action(t)) {
+    if (io::info(t).strategy != io::reset_strategy::list_and_delete) {
       total += 1;
       continue;
     }

@@ -215,8 +215,9 @@ std::string nothing_done_text(const engine::run_stats& s, double elapsed_s) {
 
 }  // namespace
 
-std::string devices_removed_text(const std::array<std::uint64_t, 6>& removed,
-                                 const std::array<std::uint64_t, 6>& by_action) {
+std::string devices_removed_text(
+    const std::array<std::uint64_t, io::device_type_count>& removed,
+    const std::array<std::uint64_t, io::device_type_count>& by_action) {
   std::string counted, untold;
   for (auto t : io::all_device_types) {
     const auto i = static_cast<std::size_t>(t);

@@ -71,7 +71,7 @@ std::string summary_text(const engine::run_stats& s, double elapsed_s);
 /// users: oath 480)": devices removed by type, and the users whose devices a bare reset action
 /// removed (AM does not say how many); empty when neither. The run's summary and report say
 /// it alike.
-std::string devices_removed_text(const std::array<std::uint64_t, 6>& removed,
-                                 const std::array<std::uint64_t, 6>& by_action);
+std::string devices_removed_text(const std::array<std::uint64_t, io::device_type_count>& removed,
+                                 const std::array<std::uint64_t, io::device_type_count>& by_action);
 
 }  // namespace devreset::cli

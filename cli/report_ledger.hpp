@@ -74,18 +74,22 @@ struct ledger_summary {
   boost::unordered_map<std::uint64_t, user_state> users;
   std::vector<std::string> tenants;  ///< the tenants the runs were on, in order, each once
   std::map<std::string, std::uint8_t, std::less<>> run_tenants;  ///< run_id -> index in tenants
-  std::vector<std::array<std::uint64_t, 6>> by_tenant_status;    ///< [tenant][user_status]
+  std::vector<std::array<std::uint64_t, io::user_status_count>>
+      by_tenant_status;  ///< [tenant][user_status]
   std::vector<run_facts> runs;
   std::vector<std::string> running;  ///< "ledger (PID n)": ledgers a run is writing now
   std::uint64_t summaries = 0, interrupted = 0;
   io::ledger_scan scan;  // all ledgers together (bad_lines: of the first that has any)
   std::string bad_in;    // the ledger of scan.bad_lines
   report_details details;
-  std::array<std::uint64_t, 6> by_status{};
+  std::array<std::uint64_t, io::user_status_count> by_status{};
   std::uint64_t verified = 0;  // users whose devices a --verify listing found gone
-  std::array<std::array<std::uint64_t, 2>, 6> by_type{};  // [type][0 ok, 1 not ok]
-  std::array<std::uint64_t, 6> removed{};                 ///< [type]: devices removed, every record
-  std::array<std::uint64_t, 6> untold{};  ///< [type]: reset actions (AM tells no count)
+  std::array<std::array<std::uint64_t, 2>, io::device_type_count>
+      by_type{};  // [type][0 ok, 1 not ok]
+  std::array<std::uint64_t, io::device_type_count>
+      removed{};  ///< [type]: devices removed, every record
+  std::array<std::uint64_t, io::device_type_count>
+      untold{};  ///< [type]: reset actions (AM tells no count)
   std::uint64_t added_since_plan = 0, gone_since_plan = 0;  ///< run --plan: the drift, all records
   std::uint64_t count(io::user_status s) const { return by_status[static_cast<std::size_t>(s)]; }
 };

@@ -97,6 +97,7 @@ po::options_description tenant_options() {
 // Who: the input and the device types.
 po::options_description input_options() {
   po::options_description desc("Users", help_columns, help_columns / 2);
+  static const std::string types_help = "device types: " + io::device_type_names();
   // clang-format off
   desc.add_options()
     ("input", po::value<std::string>(), "users to reset: .csv, .txt, .json, .jsonl")
@@ -105,7 +106,7 @@ po::options_description input_options() {
     ("input-format", po::value<std::string>(), "csv, json or jsonl (default: from the extension)")
     ("delimiter", po::value<std::string>(), "CSV field separator: ',', ';' or 'tab' (default: found from the header row)")
     ("id-column", po::value<std::string>(), "the identifier to use when rows give several: user_id, user_name or mail (default: user_id, else user_name, else mail)")
-    ("types", po::value<std::string>()->default_value("oath,push,webauthn,binding"), "device types: oath, push, webauthn, binding, profile, trusted")
+    ("types", po::value<std::string>()->default_value(io::type_set::defaults().to_string(',')), types_help.c_str())
     ("shard", po::value<std::string>(), "K/N: only the users whose identifier hashes to shard K (from 0) of N, so that N processes with the same input do each user once (K: Kubernetes' JOB_COMPLETION_INDEX)")
     ("page-size", po::value<int>()->default_value(0), "_pageSize of device lists (0: the tenant's) and of --query/--group pages (0: 1000)");
   // clang-format on

@@ -27,26 +27,21 @@ std::string_view to_string(http_method m) noexcept {
   return "GET";
 }
 
-bool uses_reset_action(device_type t) noexcept {
-  return t == device_type::oath || t == device_type::push || t == device_type::binding;
-}
-
-type_task::type_task(device_type type, run_mode mode, const io::tenant_paths& paths,
-                     std::string_view realm_path, std::string_view user_id, int page_size,
-                     bool no_binding_reset, bool verify)
-    : type_(type),
-      mode_(mode),
+type_task::type_task(const io::tenant_paths& paths, user_devices which, io::reset_strategy how,
+                     task_options opts)
+    : type_(which.type),
+      mode_(opts.mode),
       paths_(paths),
-      realm_(realm_path),
-      user_(user_id),
-      page_size_(page_size),
-      verify_(verify && mode == run_mode::reset),
-      no_binding_reset_(no_binding_reset) {
-  result_.type = type;
-  if (mode == run_mode::plan) {
+      realm_(which.realm_path),
+      user_(which.user_id),
+      page_size_(opts.page_size),
+      strategy_(how),
+      verify_(opts.verify && opts.mode == run_mode::reset) {
+  result_.type = type_;
+  if (mode_ == run_mode::plan) {
     phase_ = phase::list;
     result_.action = "list";
-  } else if (uses_reset_action(type) && !(type == device_type::binding && no_binding_reset)) {
+  } else if (strategy_ != io::reset_strategy::list_and_delete) {
     phase_ = phase::reset;
     result_.action = "reset";
   } else {
@@ -95,9 +90,7 @@ void type_task::compare_with_plan() {
   }
   result_.deleted = 0;
   if (ids_.empty()) return reset_done();
-  const bool action =
-      uses_reset_action(type_) && !(type_ == device_type::binding && no_binding_reset_);
-  if (!strict_ && action) {
+  if (!strict_ && strategy_ != io::reset_strategy::list_and_delete) {
     phase_ = phase::reset;  // one request removes them all, those added since included
     result_.action = "list+reset";
     result_.deleted.reset();
@@ -222,17 +215,19 @@ void type_task::on_not_found() {
 
 void type_task::on_failed(const final_answer& a) {
   if (phase_ == phase::verify) return fail(a, fmt::format("reset, but not verified: {}", a.error));
-  // A tenant without binding's reset action refuses it: list and delete instead.
+  // A tenant without the type's reset action refuses it: list and delete instead (when the
+  // type's strategy allows).
   const bool refused_action =
       meaning_of(attempt_result{transport::ok, a.http_status, {}}) == meaning::action_refused;
-  if (phase_ == phase::reset && type_ == device_type::binding && refused_action && planned_) {
+  const bool may_fall_back = strategy_ == io::reset_strategy::action_else_list_and_delete;
+  if (phase_ == phase::reset && may_fall_back && refused_action && planned_) {
     phase_ = phase::remove;  // listed already: delete each
     result_.action = "list+reset->list+delete";
     result_.deleted = 0;
     fell_back_ = true;
     return;
   }
-  if (phase_ == phase::reset && type_ == device_type::binding && refused_action) {
+  if (phase_ == phase::reset && may_fall_back && refused_action) {
     phase_ = phase::list;
     result_.action = "reset->list+delete";
     fell_back_ = true;

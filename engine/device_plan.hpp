@@ -1,7 +1,7 @@
 // What requests reset one device type of one user, as data and a small state machine:
-// oath/push/binding use the reset action; webauthn, profile and trusted are listed
-// (following pagedResultsCookie) and each device deleted; binding falls back to list +
-// delete when the tenant refuses the action; `plan` only lists; `--verify` lists again after
+// each type's strategy (io::device_types): the reset action, or a list (following
+// pagedResultsCookie) and a delete per device, or the action falling back to list + delete
+// when the tenant refuses it; `plan` only lists; `--verify` lists again after
 // the reset and fails a type with devices left. No I/O: the worker sends
 // what `next()` asks for and hands each final answer to `on_answer()`.
 #pragma once
@@ -21,18 +21,27 @@
 
 namespace devreset::engine {
 
-/// True for types reset with the action (rather than list + delete).
-bool uses_reset_action(io::device_type t) noexcept;
+/// Which devices a task removes (or lists): one type of one user.
+struct user_devices {
+  std::string_view realm_path;  ///< from `io::realm_path()`
+  std::string_view user_id;
+  io::device_type type;
+};
+
+struct task_options {
+  run_mode mode = run_mode::reset;
+  int page_size = 0;  ///< `_pageSize` of the lists; 0: the tenant's
+  /// After a reset, list the type again and count what remains (a type with devices left
+  /// fails).
+  bool verify = false;
+};
 
 class type_task {
  public:
-  /// `no_binding_reset`: the tenant already refused binding's reset action in this run, so
-  /// binding goes straight to list + delete (no refused POST per user).
-  /// `verify`: after a reset, list the type again and count what remains (a type with
-  /// devices left fails).
-  type_task(io::device_type type, run_mode mode, const io::tenant_paths& paths,
-            std::string_view realm_path, std::string_view user_id, int page_size = 0,
-            bool no_binding_reset = false, bool verify = false);
+  /// `how`: `io::strategy_of(type, refused)`, so that a tenant known to refuse the reset
+  /// action of an action_else_list_and_delete type is sent no refused POST per user.
+  type_task(const io::tenant_paths& paths, user_devices which, io::reset_strategy how,
+            task_options opts = {});
 
   /// From `run --plan`, before the first next(): the device ids the plan listed for this
   /// type (null: the plan has none, as it could not read them). The devices are listed now
@@ -41,8 +50,8 @@ class type_task {
   /// `strict`: only the planned ids still there, and a type without a list fails.
   void follow_plan(const std::vector<std::string>* planned, bool strict);
 
-  /// True when this task met a tenant without binding's reset action (and fell back).
-  bool found_no_binding_reset() const { return fell_back_; }
+  /// True when this task met a tenant that refused the type's reset action (and fell back).
+  bool found_action_refused() const { return fell_back_; }
 
   /// The next request to send, or nullopt when the task is finished.
   std::optional<planned_request> next() const;
@@ -81,13 +90,13 @@ class type_task {
   std::vector<std::string> ids_;  // devices to delete (or, in plan mode, to report)
   std::size_t next_delete_ = 0;
   io::type_result result_;
-  bool fell_back_ = false;  // binding's reset action refused: listed and deleted instead
+  io::reset_strategy strategy_;
+  bool fell_back_ = false;  // the reset action refused: listed and deleted instead
   bool verify_ = false;
   int remaining_ = 0;                  // devices counted by the verification so far
   bool planned_ = false;               // run --plan: listed first, to compare with the plan
   bool strict_ = false;                // --plan-strict: only the planned ids
   std::vector<std::string> plan_ids_;  // the plan's ids, sorted
-  bool no_binding_reset_ = false;
 
   void compare_with_plan();
   bool in_plan(std::string_view id) const;

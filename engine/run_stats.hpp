@@ -36,15 +36,19 @@ class latency_histogram {
 };
 
 struct run_stats {
-  std::uint64_t rows_read = 0;           ///< input rows, valid or not
-  std::uint64_t duplicates = 0;          ///< rows that added nothing new
-  std::uint64_t skipped_done = 0;        ///< users whose types were all done (resume)
-  std::uint64_t other_shards = 0;        ///< rows of users of other shards (--shard)
-  std::array<std::uint64_t, 6> users{};  ///< by io::user_status
-  std::array<std::array<std::uint64_t, 4>, 6> types{};  ///< [device_type][result_status]
-  std::array<std::uint64_t, 6> devices_found{};    ///< [device_type]: listed (plan, list+delete)
-  std::array<std::uint64_t, 6> devices_removed{};  ///< [device_type]: type_result::removed()
-  std::array<std::uint64_t, 6> reset_by_action{};  ///< [device_type]: users reset, count untold
+  std::uint64_t rows_read = 0;     ///< input rows, valid or not
+  std::uint64_t duplicates = 0;    ///< rows that added nothing new
+  std::uint64_t skipped_done = 0;  ///< users whose types were all done (resume)
+  std::uint64_t other_shards = 0;  ///< rows of users of other shards (--shard)
+  std::array<std::uint64_t, io::user_status_count> users{};  ///< by io::user_status
+  std::array<std::array<std::uint64_t, io::result_status_count>, io::device_type_count>
+      types{};  ///< [device_type][result_status]
+  std::array<std::uint64_t, io::device_type_count>
+      devices_found{};  ///< [device_type]: listed (plan, list+delete)
+  std::array<std::uint64_t, io::device_type_count>
+      devices_removed{};  ///< [device_type]: type_result::removed()
+  std::array<std::uint64_t, io::device_type_count>
+      reset_by_action{};  ///< [device_type]: users reset, count untold
   std::uint64_t requests = 0;
   std::uint64_t retries = 0;
   std::uint64_t throttled = 0;  ///< 429 answers

@@ -85,8 +85,9 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
   const auto user_start = steady::now();
   for (auto t : io::all_device_types) {
     if (!job.types.contains(t)) continue;
-    type_task task(t, s->cfg.mode, s->paths, job.realm, job.user_id, s->cfg.page_size,
-                   s->no_binding_reset, s->cfg.verify);
+    type_task task(s->paths, {job.realm, job.user_id, t},
+                   io::strategy_of(t, s->action_refused.contains(t)),
+                   {s->cfg.mode, s->cfg.page_size, s->cfg.verify});
     if (job.plan) task.follow_plan(job.plan->ids_of(t), s->cfg.plan_strict);
     const auto type_start = steady::now();
     while (auto req = task.next()) {
@@ -94,7 +95,7 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
       if (!answer) co_return std::nullopt;
       task.on_answer(*answer);
     }
-    s->no_binding_reset |= task.found_no_binding_reset();  // once is enough to know
+    if (task.found_action_refused()) s->action_refused.add(t);  // once is enough to know
     auto r = task.result();
     r.elapsed_ms = ms_between(type_start, steady::now());
     s->result.stats.count_type(t, r.status);

@@ -8,21 +8,21 @@
 namespace devreset::io {
 
 std::string_view to_string(device_type t) noexcept {
-  switch (t) {
-    case device_type::oath:
-      return "oath";
-    case device_type::push:
-      return "push";
-    case device_type::webauthn:
-      return "webauthn";
-    case device_type::binding:
-      return "binding";
-    case device_type::profile:
-      return "profile";
-    case device_type::trusted:
-      return "trusted";
-  }
-  return "unknown";
+  return index(t) < device_type_count ? info(t).name : "unknown";
+}
+
+reset_strategy strategy_of(device_type t, bool action_refused) noexcept {
+  const auto s = info(t).strategy;
+  if (s == reset_strategy::action_else_list_and_delete && action_refused)
+    return reset_strategy::list_and_delete;
+  return s;
+}
+
+std::string device_type_names() {
+  std::string out;
+  for (const auto& row : device_types)
+    out += (out.empty() ? "" : ", ") + std::string(row.name);
+  return out;
 }
 
 std::optional<device_type> parse_device_type(std::string_view name) noexcept {
@@ -56,9 +56,8 @@ std::optional<type_set> parse_type_list(std::string_view list, type_list_error& 
     if (!item.empty()) {
       auto t = parse_device_type(item);
       if (!t) {
-        error.reason = fmt::format(
-            "unknown device type '{}' (known: oath, push, webauthn, binding, profile, trusted)",
-            printable(item, 40));
+        error.reason = fmt::format("unknown device type '{}' (known: {})", printable(item, 40),
+                                   device_type_names());
         return std::nullopt;
       }
       set.add(*t);

@@ -24,7 +24,7 @@ std::string_view to_string(id_kind k) noexcept;
 /// read it): a run resets it as it would without a plan.
 struct plan_entry {
   type_set listed;
-  std::array<std::vector<std::string>, 6> ids;  ///< by device_type
+  std::array<std::vector<std::string>, device_type_count> ids;  ///< by device_type
   const std::vector<std::string>* ids_of(device_type t) const {
     return listed.contains(t) ? &ids[static_cast<std::size_t>(t)] : nullptr;
   }

@@ -27,6 +27,7 @@ enum class user_status {
   invalid,    ///< bad input row, nothing sent
   planned,    ///< from `plan`: nothing changed
 };
+inline constexpr std::size_t user_status_count = 6;
 
 /// One device type's outcome for one user.
 enum class result_status {
@@ -35,6 +36,7 @@ enum class result_status {
   failed,     ///< gave up (see `error`)
   planned,    ///< from `plan`: what a run would remove
 };
+inline constexpr std::size_t result_status_count = 4;
 
 std::string_view to_string(user_status s) noexcept;
 std::string_view to_string(result_status s) noexcept;

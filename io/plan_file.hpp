@@ -44,15 +44,15 @@ struct plan_info {
   std::string realm;    ///< the plan's --realm (its users carry their own)
   std::string made_at;  ///< the plan run's started_at, as written
   std::chrono::system_clock::time_point made{};
-  type_set types;                          ///< every type the plan looked at (some user's result)
-  type_set run_types;                      ///< the plan's --types (of users it could not resolve)
-  std::uint64_t users = 0;                 ///< user records of the plan run
-  std::array<std::uint64_t, 6> devices{};  ///< devices listed, by type
-  std::array<std::uint64_t, 6> users_with{};  ///< users with at least one, by type
-  std::uint64_t users_empty = 0;              ///< users whose plan found nothing to remove
-  std::uint64_t users_unlisted = 0;           ///< users with a type the plan could not list
-  std::uint64_t users_unresolved = 0;         ///< named by user name or mail, not found by the plan
-  std::uint64_t other_runs = 0;               ///< runs of the file besides the plan applied
+  type_set types;           ///< every type the plan looked at (some user's result)
+  type_set run_types;       ///< the plan's --types (of users it could not resolve)
+  std::uint64_t users = 0;  ///< user records of the plan run
+  std::array<std::uint64_t, device_type_count> devices{};     ///< devices listed, by type
+  std::array<std::uint64_t, device_type_count> users_with{};  ///< users with at least one, by type
+  std::uint64_t users_empty = 0;       ///< users whose plan found nothing to remove
+  std::uint64_t users_unlisted = 0;    ///< users with a type the plan could not list
+  std::uint64_t users_unresolved = 0;  ///< named by user name or mail, not found by the plan
+  std::uint64_t other_runs = 0;        ///< runs of the file besides the plan applied
 };
 
 /// Opens the plan at `path` once and reads what it is (its SHA-256 too). Throws input_error

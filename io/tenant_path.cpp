@@ -29,21 +29,7 @@ std::string context_path(std::string p) {
 }  // namespace
 
 std::string_view collection_suffix(device_type t) noexcept {
-  switch (t) {
-    case device_type::oath:
-      return "2fa/oath";
-    case device_type::push:
-      return "2fa/push";
-    case device_type::webauthn:
-      return "2fa/webauthn";
-    case device_type::binding:
-      return "2fa/binding";
-    case device_type::profile:
-      return "profile";
-    case device_type::trusted:
-      return "trusted";
-  }
-  return "unknown";
+  return info(t).collection;
 }
 
 std::optional<std::string> am_path_problem(std::string_view am_path) {

@@ -99,6 +99,23 @@ std::string random_token() {
                      (std::uint64_t{rd()} << 32) | rd());
 }
 
+// The device type whose collection (io::device_types: "profile", "2fa/oath") the next one or
+// two path segments name.
+template <class Next>
+std::optional<device_type> collection_type(Next& next) {
+  auto find = [](std::string_view path) -> std::optional<device_type> {
+    for (const auto& row : io::device_types)
+      if (row.collection == path) return row.type;
+    return std::nullopt;
+  };
+  auto first = next();
+  if (!first) return std::nullopt;
+  if (auto t = find(*first)) return t;
+  auto second = next();
+  if (!second) return std::nullopt;
+  return find(*first + "/" + *second);
+}
+
 }  // namespace
 
 api::api(const options& opts, tenant_state& state, std::string token)
@@ -146,24 +163,9 @@ std::optional<api::target> api::parse_target(std::string_view raw) const {
   auto user = next();
   if (!user || next() != "devices") return std::nullopt;
   t.user_id = std::move(*user);
-  auto first = next();
-  if (!first) return std::nullopt;
-  if (*first == "profile") {
-    t.type = device_type::profile;
-  } else if (*first == "trusted") {
-    t.type = device_type::trusted;
-  } else if (*first == "2fa") {
-    auto second = next();
-    if (!second) return std::nullopt;
-    auto type = io::parse_device_type(*second);
-    if (!type || *type == device_type::profile || *type == device_type::trusted ||
-        *second != io::to_string(*type)) {
-      return std::nullopt;
-    }
-    t.type = *type;
-  } else {
-    return std::nullopt;
-  }
+  auto type = collection_type(next);
+  if (!type) return std::nullopt;
+  t.type = *type;
   t.device = next();
   if (it != end) return std::nullopt;
 
@@ -602,8 +604,10 @@ outcome api::reset_action(const request_view& req, const target& t, tenant_state
   if (ec || !body.is_object()) return error(400, "The request body must be a JSON object");
   if (*t.action != "reset")
     return error(400, fmt::format("Action '{}' not implemented", *t.action));
-  bool has_reset = t.type == device_type::oath || t.type == device_type::push ||
-                   (t.type == device_type::binding && opts_.binding_reset);
+  const auto strategy = io::info(t.type).strategy;
+  const bool has_reset =
+      strategy == io::reset_strategy::action ||
+      (strategy == io::reset_strategy::action_else_list_and_delete && opts_.binding_reset);
   if (!has_reset) return error(400, "Action 'reset' not implemented for this resource");
   const bool keep_one = opts_.leave_behind_rate > 0 && draw() < opts_.leave_behind_rate;
   left_behind_ += keep_one;

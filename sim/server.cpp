@@ -336,8 +336,7 @@ std::vector<std::string> server::user_ids() const {
   });
 }
 
-void server::add_user(const std::string& realm_path, const std::string& id,
-                      std::array<std::uint8_t, 6> counts) {
+void server::add_user(const std::string& realm_path, const std::string& id, device_counts counts) {
   impl_->on_server_thread([&] { impl_->state.add_user(realm_path, id, counts); });
 }
 

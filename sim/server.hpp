@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sim/options.hpp"
+#include "sim/tenant_state.hpp"
 
 namespace devreset::sim {
 
@@ -44,8 +45,7 @@ class server {
   std::vector<std::string> user_ids() const;
   /// Adds a user with any id and these device counts (oath, push, webauthn, binding,
   /// profile, trusted). Safe while serving.
-  void add_user(const std::string& realm_path, const std::string& id,
-                std::array<std::uint8_t, 6> counts);
+  void add_user(const std::string& realm_path, const std::string& id, device_counts counts);
   /// The JSON of GET /sim/stats. Safe while serving.
   std::string stats_json() const;
 

@@ -43,20 +43,28 @@ std::array<std::uint8_t, 16> uuid_from(std::uint64_t hi, std::uint64_t lo) {
   return b;
 }
 
+// What the sim seeds of each type: the name AM gives a new device, and how many a user has,
+// as cumulative weights per mille ({400}: 60% have none, 40% one).
+struct seeding {
+  std::string_view device_name;
+  std::array<int, 3> cumulative;  // up to 3 devices; trailing 0s unused
+};
+constexpr seeding seed_of[] = {
+    {"OATH Device", {400}},  {"Push Device", {600}},         {"New Security Key", {400, 700, 900}},
+    {"Bound Device", {700}}, {"Device Profile", {500, 850}}, {"Trusted Device", {800}},
+};
+static_assert(std::size(seed_of) == io::device_type_count, "a seeding per io::device_types row");
+
 // Picks a count from cumulative weights (per mille) using a uniform draw in [0, 1000).
-std::uint8_t pick(std::uint64_t draw, std::initializer_list<int> cumulative) {
+std::uint8_t pick(std::uint64_t draw, const std::array<int, 3>& cumulative) {
   int v = static_cast<int>(draw % 1000);
   std::uint8_t n = 0;
   for (int c : cumulative) {
-    if (v < c) return n;
+    if (c == 0 || v < c) return n;
     ++n;
   }
   return n;
 }
-
-constexpr std::string_view device_names[type_count] = {"OATH Device",      "Push Device",
-                                                       "New Security Key", "Bound Device",
-                                                       "Device Profile",   "Trusted Device"};
 
 }  // namespace
 
@@ -101,12 +109,8 @@ tenant_state::tenant_state(std::string realm_path, std::uint64_t users, std::uin
     u.uuid = uuid_from(hi, lo);
     std::uint64_t d = rng();
     auto draw = [&](int slot) { return mix(d + static_cast<std::uint64_t>(slot)); };
-    u.count[0] = pick(draw(0), {400});            // oath: 60% have one
-    u.count[1] = pick(draw(1), {600});            // push: 40%
-    u.count[2] = pick(draw(2), {400, 700, 900});  // webauthn: 0-3
-    u.count[3] = pick(draw(3), {700});            // binding: 30%
-    u.count[4] = pick(draw(4), {500, 850});       // profile: 0-2
-    u.count[5] = pick(draw(5), {800});            // trusted: 20%
+    for (std::size_t t = 0; t < type_count; ++t)
+      u.count[t] = pick(draw(static_cast<int>(t)), seed_of[t].cumulative);
     users_.push_back(u);
   }
   std::sort(users_.begin(), users_.end(),
@@ -247,15 +251,17 @@ json::object tenant_state::device_json(const user& u, device_type t, int k, bool
   json::object o;
   o["_id"] = id;
   o["_rev"] = std::to_string(v % 1000000000);
-  o["deviceName"] = device_names[ti];
+  o["deviceName"] = seed_of[ti].device_name;
   o["uuid"] = id;
   o["deviceManagementStatus"] = false;
   const std::int64_t created = 1700000000000 + static_cast<std::int64_t>(v % 60000000000);
+  const auto& row = io::info(t);
+  if (!row.created_field.empty()) o[row.created_field] = created;
+  if (!row.last_used_field.empty())
+    o[row.last_used_field] = row.created_field.empty() ? created : created + 86400000;
   switch (t) {
     case device_type::oath:
     case device_type::push:
-      o["createdDate"] = created;
-      o["lastAccessDate"] = created + 86400000;
       if (secrets) {
         o["recoveryCodes"] = json::array{fmt::format("sim-secret-rc-{:016x}", mix(v)),
                                          fmt::format("sim-secret-rc-{:016x}", mix(v + 1))};
@@ -276,10 +282,8 @@ json::object tenant_state::device_json(const user& u, device_type t, int k, bool
       break;
     case device_type::profile:
       o["identifier"] = fmt::format("{:016x}", mix(v + 7));
-      o["lastSelectedDate"] = created;
       break;
     case device_type::trusted:
-      o["lastSelectedDate"] = created;
       break;
   }
   return o;

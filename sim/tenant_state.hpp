@@ -17,7 +17,7 @@
 
 namespace devreset::sim {
 
-inline constexpr std::size_t type_count = 6;
+inline constexpr std::size_t type_count = io::device_type_count;
 inline constexpr int max_devices_per_type = 8;
 
 using device_counts = std::array<std::uint8_t, type_count>;  ///< indexed by io::device_type

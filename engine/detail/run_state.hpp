@@ -51,12 +51,12 @@ struct run_state {
   lookup_batches lookups;            // users named otherwise, waiting for a look-up's worth
   int lookups_in_flight = 0;         // look-ups sent: their users will be `ready`
   bool flush_posted = false;
-  bool workers_done = false;      // the workers have ended: the ticker ends too
-  bool stopping = false;          // take no new users
-  std::stop_source hard_stop;     // cancel what is in flight: every worker's callback runs
-  int not_found_first = 0;        // users not found before the first one that was not
-  bool guard_armed = true;        // no user has been ok yet
-  bool no_binding_reset = false;  // the tenant refused binding's reset action once: list + delete
+  bool workers_done = false;    // the workers have ended: the ticker ends too
+  bool stopping = false;        // take no new users
+  std::stop_source hard_stop;   // cancel what is in flight: every worker's callback runs
+  int not_found_first = 0;      // users not found before the first one that was not
+  bool guard_armed = true;      // no user has been ok yet
+  io::type_set action_refused;  // types whose reset action the tenant refused once: list + delete
 
   double draw() { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
   bool cancelled() const { return hard_stop.stop_requested(); }

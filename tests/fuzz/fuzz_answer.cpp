@@ -108,7 +108,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   retry_config cfg;
   const retry_policy policy(cfg);
   answer_reader reader;
-  type_task task(*type, mode, paths, "/realms/root/realms/alpha", "user-1", 2);
+  type_task task(paths, {"/realms/root/realms/alpha", "user-1", *type},
+                 io::strategy_of(*type, false), {mode, 2});
   const auto now = std::chrono::system_clock::now();
 
   std::size_t next = 1;
