@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
@@ -84,7 +86,9 @@ run_state::run_state(const run_config& c, asio::io_context& io, io::job_reader& 
           c.run_id),
       paths(c.am_path),
       rng(std::random_device{}()),
-      grace(io) {
+      grace(io),
+      jobs_changed(io.get_executor()),
+      page_wanted(io.get_executor()) {
   tctx.executor = io.get_executor();
   tctx.host = &host;
   tctx.host_name = c.host;
@@ -120,6 +124,8 @@ void run_state::stop(run_end why, run_error code, std::string reason) {
     result.reason = std::move(reason);
   }
   stopping = true;
+  jobs_changed.notify();
+  page_wanted.notify();
 }
 
 void run_state::abort(run_error code, std::string reason) {
@@ -179,7 +185,9 @@ std::optional<io::job> run_state::next_job() {
     ready.pop_front();
     return j;
   }
-  return disp.next(rows_per_turn);
+  auto job = disp.next(rows_per_turn);
+  if (page_wanted_now()) page_wanted.notify();
+  return job;
 }
 
 void run_state::note_user(io::user_status st) {
@@ -206,14 +214,15 @@ double ms_between(steady::time_point a, steady::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-// Progress and the ledger's once-a-second sync, until the run ends.
-asio::awaitable<void> ticker(run_state* s, asio::steady_timer* timer, run_observer* observer) {
+// Progress and the ledger's once-a-second sync, until the run's group cancels it (the
+// cancellation state is read after each wait: a cancel whose wait had already ended counts).
+asio::awaitable<void> ticker(run_state* s, run_observer* observer) {
+  asio::steady_timer timer(s->ioc);
   for (;;) {
-    timer->expires_after(s->cfg.progress_interval);
-    auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-    // A cancel that came while this wait's completion was already queued is lost: the flag
-    // ends the loop all the same (a run that ended on a tick hung here).
-    if (ec || s->workers_done) co_return;
+    timer.expires_after(s->cfg.progress_interval);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto state = co_await asio::this_coro::cancellation_state;
+    if (ec || state.cancelled() != asio::cancellation_type::none) co_return;
     s->result.stats.tenant_allowed = s->limiter.allowed();
     s->result.stats.policy_floored = s->limiter.policy_floored();
     if (observer != nullptr) {
@@ -228,37 +237,51 @@ asio::awaitable<void> ticker(run_state* s, asio::steady_timer* timer, run_observ
   }
 }
 
-// The preflight, then every worker; the ticker ends with them.
-asio::awaitable<void> start(run_state* s, asio::steady_timer* ticker_timer,
-                            run_observer* observer) {
+// The preflight: the host, the tenant query's first page, the first user's devices.
+asio::awaitable<void> preflight(run_state* s) {
   auto resolve_error = co_await s->host.resolve(s->ioc.get_executor());
   if (!resolve_error.empty()) {
     s->result.preflight_failed = true;
     s->stop(run_end::aborted, run_error::unreachable, "preflight: " + resolve_error);
-  } else {
-    if (s->query != nullptr) {
-      auto [code, problem] = co_await detail::query_preflight(s);
-      if (!problem.empty() && !s->stopping) {
-        s->result.preflight_failed = true;
-        s->stop(run_end::aborted, code, "preflight: " + problem);
-      }
-    }
-    if (!s->stopping && (s->first_job = s->disp.next())) {
-      auto [code, problem] = co_await detail::preflight(s, *s->first_job);
-      if (!problem.empty() && !s->stopping) {
-        s->result.preflight_failed = true;
-        s->stop(run_end::aborted, code, "preflight: " + problem);
-        s->first_job.reset();
-      }
+    co_return;
+  }
+  if (s->query != nullptr) {
+    auto [code, problem] = co_await detail::query_preflight(s);
+    if (!problem.empty() && !s->stopping) {
+      s->result.preflight_failed = true;
+      s->stop(run_end::aborted, code, "preflight: " + problem);
     }
   }
+  if (!s->stopping && (s->first_job = s->disp.next())) {
+    auto [code, problem] = co_await detail::preflight(s, *s->first_job);
+    if (!problem.empty() && !s->stopping) {
+      s->result.preflight_failed = true;
+      s->stop(run_end::aborted, code, "preflight: " + problem);
+      s->first_job.reset();
+    }
+  }
+}
+
+// The preflight, then every worker.
+asio::awaitable<void> work(run_state* s, run_observer* observer) {
+  co_await preflight(s);
   if (!s->stopping && observer != nullptr) observer->on_preflight_passed(s->result.stats);
   s->result.stats.workers_started = steady::now();
   s->result.stats.preflight_requests = s->result.stats.requests;
   if (!s->stopping) co_await detail::run_workers(s);
-  s->workers_done = true;
-  ticker_timer->cancel();
   s->grace.cancel();
+}
+
+// The work and the ticker in one parallel group: the ticker ends when the work does. What
+// either threw is thrown on (to on_crash).
+asio::awaitable<void> start(run_state* s, run_observer* observer) {
+  auto [order, work_error, ticker_error] =
+      co_await asio::experimental::make_parallel_group(
+          asio::co_spawn(s->ioc, work(s, observer), asio::deferred),
+          asio::co_spawn(s->ioc, ticker(s, observer), asio::deferred))
+          .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+  for (const auto& e : {work_error, ticker_error})
+    if (e) std::rethrow_exception(e);
 }
 
 // A coroutine of the run that throws is a bug: stop the run (it can be resumed).
@@ -329,9 +352,7 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
       asio::post(ioc, [&s, now, grace] { s.stop_request(now, grace); });
     });
   }
-  asio::steady_timer ticker_timer(ioc);
-  asio::co_spawn(ioc, start(&s, &ticker_timer, observer), on_crash(&s));
-  asio::co_spawn(ioc, ticker(&s, &ticker_timer, observer), on_crash(&s));
+  asio::co_spawn(ioc, start(&s, observer), on_crash(&s));
   ioc.run();
   result.stats.users_outside_types = reader.left_out();
   if (control != nullptr) control->detach();

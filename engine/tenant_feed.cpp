@@ -14,17 +14,16 @@ void take_page(run_state* s, id_page page) {
   if (page.total) s->result.stats.expected_users = *page.total;
   s->query_cookie = std::move(page.cookie);
   if (s->query_cookie.empty()) s->query->finish();
+  s->jobs_changed.notify();
 }
 
 asio::awaitable<void> feed_query(run_state* s) {
   worker_ctx w(s);
   const auto& q = s->cfg.source;
   const bool members = q.what == tenant_query::kind::group;
-  const auto low_water = static_cast<std::size_t>(std::max(q.page_size, 1));
   while (!s->query_cookie.empty() && !s->stopping && !s->cancelled()) {
-    if (s->query->buffered() >= low_water) {  // a page still to do: wait for the workers
-      co_await sleep_until(s, &w.timer,
-                           std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
+    if (!s->page_wanted_now()) {  // a page still to do: until the workers take from it
+      co_await s->page_wanted.wait();
       continue;
     }
     const auto& realm = s->query->realm();
@@ -44,6 +43,7 @@ asio::awaitable<void> feed_query(run_state* s) {
     take_page(s, std::move(page));
   }
   s->query->finish();
+  s->jobs_changed.notify();
 }
 
 }  // namespace devreset::engine::detail

@@ -35,7 +35,8 @@ class query_reader final : public io::job_reader {
   explicit query_reader(io::reader_options options) : options_(std::move(options)) {}
   std::optional<io::input_row> next() override;
   std::uint64_t bytes_read() const override { return 0; }
-  bool waiting() const override { return !done_; }
+  /// No row now, but a page to come (rows still buffered are not waited for).
+  bool waiting() const override { return !done_ && rows_.empty(); }
 
   void push(std::string user_id);
   /// No more pages.

@@ -145,6 +145,7 @@ asio::awaitable<std::optional<io::job>> resolve(run_state* s, worker_ctx* w,
   ++s->lookups_in_flight;
   auto answer = co_await execute(s, w, req);
   --s->lookups_in_flight;
+  s->jobs_changed.notify();  // its users are ready now, or it was the last look-up
   if (!answer) co_return std::nullopt;
   std::string problem = answer->error;
   std::vector<std::vector<std::string>> found(names.size());
@@ -214,7 +215,7 @@ asio::awaitable<void> worker(run_state* s) {
     if (!job) {
       if (!s->more_jobs()) break;
       if (s->jobs_on_their_way()) {
-        co_await sleep_until(s, &w.timer, steady::now() + std::chrono::milliseconds(5));
+        co_await s->jobs_changed.wait();
       } else {
         co_await asio::post(s->ioc, asio::use_awaitable);  // let the others run, then read on
       }
@@ -245,6 +246,7 @@ asio::awaitable<void> guarded_feed(run_state* s) {
     co_await feed_query(s);
   } catch (const std::exception& e) {
     s->query->finish();
+    s->jobs_changed.notify();
     s->abort(run_error::internal, fmt::format("internal error: {}", e.what()));
   }
 }

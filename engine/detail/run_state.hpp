@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -14,6 +15,7 @@
 #include <stop_token>
 #include <string>
 
+#include "engine/detail/wake_signal.hpp"
 #include "engine/dispatcher.hpp"
 #include "engine/idm_lookup.hpp"
 #include "engine/rate_limiter.hpp"
@@ -42,6 +44,8 @@ struct run_state {
   std::mt19937_64 rng;
   boost::asio::steady_timer grace;
   token_context tctx;
+  wake_signal jobs_changed;  // a page came, a look-up ended, the input ended, the run stops
+  wake_signal page_wanted;   // the workers took from the query's buffer, the run stops
 
   std::optional<io::job> first_job;  // read by the preflight, done by the first worker
   query_reader* query = nullptr;     // the input, when it is a tenant query (cfg.source)
@@ -51,7 +55,6 @@ struct run_state {
   lookup_batches lookups;            // users named otherwise, waiting for a look-up's worth
   int lookups_in_flight = 0;         // look-ups sent: their users will be `ready`
   bool flush_posted = false;
-  bool workers_done = false;    // the workers have ended: the ticker ends too
   bool stopping = false;        // take no new users
   std::stop_source hard_stop;   // cancel what is in flight: every worker's callback runs
   int not_found_first = 0;      // users not found before the first one that was not
@@ -77,9 +80,15 @@ struct run_state {
     return !stopping &&
            (!disp.ended() || !ready.empty() || !lookups.empty() || lookups_in_flight > 0);
   }
-  /// No job now, but some to come: a tenant query's next page, or a look-up's users.
+  /// No job now, but some to come: a tenant query's next page, or a look-up's users. The
+  /// workers wait on `jobs_changed` for them.
   bool jobs_on_their_way() const {
     return ready.empty() && (disp.waiting() || (disp.ended() && lookups_in_flight > 0));
+  }
+  /// A tenant query's reader may read its next page: fewer than a page's users are left.
+  bool page_wanted_now() const {
+    return query != nullptr &&
+           query->buffered() < static_cast<std::size_t>(std::max(cfg.source.page_size, 1));
   }
   /// The storm guard: the first users of a run all "not found" mean a wrong tenant or realm.
   void note_user(io::user_status st);
