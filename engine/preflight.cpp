@@ -54,31 +54,21 @@ using preflight_ctx = stoppable_connection;
 // tenant is there); a token is refreshed once on a 401.
 asio::awaitable<checked> read(run_state* s, preflight_ctx& p, const std::string& target,
                               bool with_token) {
-  using kind = request_machine::action::kind;
   const auto profile = request_profile::preflight(s->cfg.retry, with_token);
   request_machine m(profile, s->feedback, http_method::get);
+  const planned_request req{http_method::get, target};
+  connection_port port(s, &p, /*soft_stop=*/true);
+  port.aim(req);
+  auto d = co_await drive(m, port, http_method::get);
   checked out;
-  auto act = m.start(steady::now());
-  while (!s->stopping) {
-    if (act.what == kind::wait) {
-      if (act.retrying) ++s->result.stats.retries;
-      co_await sleep_until(s, &p.timer, act.until);
-      act = m.on_waited(steady::now());
-    } else if (act.what == kind::get_token) {
-      auto problem = co_await s->tokens.ensure(&s->tctx, act.rejected);
-      act = m.on_token(problem, s->tokens.token(), steady::now());
-    } else if (act.what == kind::send) {
-      out.answer = co_await p.conn.send(http_method::get, target, false, m.token(), s->cfg.timeout);
-      ++s->result.stats.requests;
-      act = m.on_answer(out.answer, p.answers.read(out.answer), steady::now(),
-                        std::chrono::system_clock::now(), s->draw());
-    } else if (act.what == kind::abort) {
-      out.error = act.error;
-      out.problem = std::move(act.reason);
-      break;
-    } else {
-      break;  // finish: the caller reads the answer
-    }
+  out.answer = std::move(d.last);
+  if (d.how == driven::end::stopped) {
+    out.problem = "stopped";  // the run's stop says why
+    co_return out;
+  }
+  if (d.how == driven::end::aborted) {
+    out.error = d.error;
+    out.problem = std::move(d.reason);
   }
   const auto& a = out.answer;
   if (out.problem.empty() && a.how == transport::proxy_refused) {

@@ -3,8 +3,8 @@
 // out (wait until, get a token, send, finish with the final answer, abort the run). It owns
 // the attempts, the one token refresh after a 401, the rate limiter's feedback and the run's
 // streaks of refusals and silence. What retries is data: a `request_profile`. The worker's
-// device calls, the preflight and the token endpoint are its three profiles; each is driven
-// by a short coroutine loop that performs the actions.
+// device calls, the preflight and the token endpoint are its three profiles; one coroutine,
+// `drive` (engine/request_driver.hpp), performs the actions of every one.
 #pragma once
 
 #include <chrono>

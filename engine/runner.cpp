@@ -101,6 +101,7 @@ run_state::run_state(const run_config& c, asio::io_context& io, io::job_reader& 
   tctx.am_path = paths.am_path();
   tctx.timeout = c.timeout;
   tctx.retry = c.retry;
+  tctx.stats = &result.stats;
   feedback.limiter = &limiter;
   feedback.max_refusals = c.max_auth_failures;
   feedback.max_silence =

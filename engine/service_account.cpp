@@ -18,6 +18,7 @@
 
 #include "engine/answer.hpp"
 #include "engine/https_client.hpp"
+#include "engine/request_driver.hpp"
 #include "engine/request_machine.hpp"
 #include "io/secret_file.hpp"
 #include "io/text.hpp"
@@ -160,33 +161,47 @@ class service_account_token final : public token_source {
            "&scope=" + form_value(sa_.scope);
   }
 
+  // The token endpoint's port: the run's counters; a fresh assertion for each attempt; a
+  // stop by cancel().
+  class endpoint_port final : public request_port {
+   public:
+    endpoint_port(service_account_token& t, token_context* ctx)
+        : t_(t), ctx_(ctx), target_(ctx->am_path + "/oauth2/access_token") {
+      stats = ctx->stats;
+    }
+    bool stopped() const override { return t_.cancelled_; }
+    asio::awaitable<void> wait_until(steady::time_point when) override {
+      t_.backoff_->expires_at(when);
+      co_await t_.backoff_->async_wait(use_tuple);
+    }
+    asio::awaitable<http_answer> send(const std::string&) override {
+      return t_.conn_->post_form(target_, t_.form(ctx_), ctx_->timeout);
+    }
+    read_answer read(const http_answer& a) override { return reader_.read(a); }
+    double draw() override { return std::uniform_real_distribution<double>(0, 1)(t_.rng_); }
+
+   private:
+    service_account_token& t_;
+    token_context* ctx_;
+    std::string target_;
+    answer_reader reader_;
+  };
+
   // The exchange, driven by the request machine's token-endpoint profile: the run's
   // attempts and backoff, Retry-After honoured, what retries decided by the status table.
   asio::awaitable<std::string> fetch(token_context* ctx) {
-    using kind = request_machine::action::kind;
     const auto profile = request_profile::token_endpoint(ctx->retry);
     request_feedback alone;  // no limiter, no streaks: the run's are for device calls
     request_machine m(profile, alone, http_method::post);
-    answer_reader reader;
-    http_answer a;
-    steady::time_point sent;
-    auto act = m.start(steady::now());
-    while (!cancelled_) {
-      if (act.what == kind::wait) {
-        backoff_->expires_at(act.until);
-        co_await backoff_->async_wait(use_tuple);
-        act = m.on_waited(steady::now());
-      } else if (act.what == kind::send) {
-        sent = steady::now();
-        a = co_await conn_->post_form(ctx->am_path + "/oauth2/access_token", form(ctx),
-                                      ctx->timeout);
-        act = m.on_answer(a, reader.read(a), steady::now(), std::chrono::system_clock::now(),
-                          std::uniform_real_distribution<double>(0, 1)(rng_));
-      } else if (act.what == kind::finish) {
-        co_return accept(act.answer, a, sent);
-      } else {
-        co_return std::string("the token endpoint: ") + act.reason;  // not with this profile
-      }
+    endpoint_port port(*this, ctx);
+    auto d = co_await drive(m, port, http_method::post);
+    switch (d.how) {
+      case driven::end::answered:
+        co_return accept(d.answer, d.last, d.sent_at);
+      case driven::end::aborted:
+        co_return "the token endpoint: " + d.reason;  // not with this profile
+      case driven::end::stopped:
+        break;
     }
     co_return std::string("stopped");
   }

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "engine/retry_policy.hpp"
+#include "engine/run_stats.hpp"
 
 namespace devreset::engine {
 
@@ -33,6 +34,7 @@ struct token_context {
   std::string am_path;
   std::chrono::milliseconds timeout{30000};
   retry_config retry;  ///< the run's --max-attempts and --backoff-*: the token endpoint's too
+  run_stats* stats = nullptr;  ///< where the token endpoint's attempts are counted (none: not)
 };
 
 class token_source {

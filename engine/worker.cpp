@@ -32,16 +32,6 @@ double ms_between(steady::time_point a, steady::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-// The run's counters of one attempt.
-void count_attempt(run_stats& stats, const http_answer& a, steady::duration took) {
-  ++stats.requests;
-  stats.latency.record(took);
-  if (a.how != transport::ok) ++stats.transport_errors;
-  const auto m = meaning_of(attempt_result{a.how, a.status, {}});
-  if (m == meaning::slow_down) ++stats.throttled;
-  if (is_refusal(m)) ++stats.auth_failures;
-}
-
 // A user's record as its job names them (the types' results still to come).
 io::user_record record_of(run_state* s, const io::job& j) {
   io::user_record rec;
@@ -254,51 +244,44 @@ asio::awaitable<void> guarded_feed(run_state* s) {
 }  // namespace
 
 worker_ctx::worker_ctx(run_state* s)
-    : stoppable_connection(s), machine(s->device_profile, s->feedback) {}
+    : stoppable_connection(s), machine(s->device_profile, s->feedback), port(s, this, false) {}
 
-// Performs the actions of one request's machine until its final answer (or the run stops).
+connection_port::connection_port(run_state* s, stoppable_connection* c, bool soft_stop)
+    : s_(s), c_(c), soft_stop_(soft_stop) {
+  tokens = &s->tokens;
+  token_ctx = &s->tctx;
+  stats = &s->result.stats;
+}
+
+bool connection_port::stopped() const {
+  return s_->cancelled() || (soft_stop_ && s_->stopping);
+}
+
+asio::awaitable<void> connection_port::wait_until(steady::time_point when) {
+  return sleep_until(s_, &c_->timer, when);
+}
+
+asio::awaitable<http_answer> connection_port::send(const std::string& token) {
+  return c_->conn.send(req_->method, req_->target, req_->json_body, token, s_->cfg.timeout);
+}
+
+double connection_port::draw() {
+  return s_->draw();
+}
+
+// One request by the worker's machine, to its final answer; nothing when the run stopped
+// (an abort is the run's: the token's origin named when the tenant refused it).
 asio::awaitable<executed> execute(run_state* s, worker_ctx* w, const planned_request& req) {
-  using kind = request_machine::action::kind;
-  auto& stats = s->result.stats;
-  request_machine& m = w->machine;
-  auto act = m.start(steady::now(), req.method);
-  for (;;) {
-    if (s->cancelled()) co_return std::nullopt;
-    switch (act.what) {
-      case kind::wait:
-        if (act.retrying) ++stats.retries;
-        co_await sleep_until(s, &w->timer, act.until);
-        act = m.on_waited(steady::now());
-        break;
-      case kind::get_token: {
-        if (act.rejected.empty() && s->tokens.ready()) {  // the hot path: no coroutine
-          act = m.on_token({}, s->tokens.token(), steady::now());
-          break;
-        }
-        auto problem = co_await s->tokens.ensure(&s->tctx, act.rejected);
-        act = m.on_token(problem, s->tokens.token(), steady::now());
-        break;
-      }
-      case kind::send: {
-        const auto start = steady::now();
-        http_answer a =
-            co_await w->conn.send(req.method, req.target, req.json_body, m.token(), s->cfg.timeout);
-        const auto end = steady::now();
-        if (s->cancelled()) co_return std::nullopt;
-        count_attempt(stats, a, end - start);
-        act = m.on_answer(a, w->answers.read(a), end, std::chrono::system_clock::now(), s->draw());
-        break;
-      }
-      case kind::finish:
-        co_return std::move(act.answer);
-      case kind::abort:
-        if (act.error == run_error::token_refused) {
-          act.reason += fmt::format(": check the token ({}) and its scopes", s->tokens.describe());
-        }
-        s->abort(act.error, std::move(act.reason));
-        co_return std::nullopt;
+  w->port.aim(req);
+  auto d = co_await drive(w->machine, w->port, req.method);
+  if (d.how == driven::end::answered) co_return std::move(d.answer);
+  if (d.how == driven::end::aborted) {
+    if (d.error == run_error::token_refused) {
+      d.reason += fmt::format(": check the token ({}) and its scopes", s->tokens.describe());
     }
+    s->abort(d.error, std::move(d.reason));
   }
+  co_return std::nullopt;
 }
 
 asio::awaitable<void> sleep_until(run_state* s, asio::steady_timer* timer,

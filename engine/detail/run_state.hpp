@@ -19,6 +19,7 @@
 #include "engine/dispatcher.hpp"
 #include "engine/idm_lookup.hpp"
 #include "engine/rate_limiter.hpp"
+#include "engine/request_driver.hpp"
 #include "engine/request_machine.hpp"
 #include "engine/runner.hpp"
 #include "engine/tenant_input.hpp"
@@ -108,11 +109,33 @@ struct stoppable_connection {
   std::stop_callback<std::function<void()>> on_stop;
 };
 
-/// What one worker (or the tenant query's reader) owns: a stoppable connection and a request
-/// machine of the device profile, reused request after request.
+/// The port of requests sent over a stoppable connection (engine/request_driver.hpp): the
+/// run's token, counters and stop, the request aimed at. The preflight stops at a soft stop
+/// too (nothing has started that a grace could finish); a worker only at a hard one.
+class connection_port final : public request_port {
+ public:
+  connection_port(run_state* s, stoppable_connection* c, bool soft_stop);
+  void aim(const planned_request& req) { req_ = &req; }
+
+  bool stopped() const override;
+  boost::asio::awaitable<void> wait_until(steady::time_point when) override;
+  boost::asio::awaitable<http_answer> send(const std::string& token) override;
+  read_answer read(const http_answer& a) override { return c_->answers.read(a); }
+  double draw() override;
+
+ private:
+  run_state* s_;
+  stoppable_connection* c_;
+  const planned_request* req_ = nullptr;
+  bool soft_stop_;
+};
+
+/// What one worker (or the tenant query's reader) owns: a stoppable connection, a request
+/// machine of the device profile and its port, reused request after request.
 struct worker_ctx : stoppable_connection {
   explicit worker_ctx(run_state* s);
   request_machine machine;
+  connection_port port;
 };
 
 /// The final answer of one request, or nothing when the run stopped it.
