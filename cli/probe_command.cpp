@@ -149,7 +149,7 @@ double requests_per_reset(const std::vector<step_result>& steps, const io::type_
   double total = 0;
   for (auto t : io::all_device_types) {
     if (!types.contains(t)) continue;
-    if (io::info(t).strategy != io::reset_strategy::list_and_delete) {
+    if (io::has_reset_action(io::info(t).strategy)) {
       total += 1;
       continue;
     }

@@ -121,6 +121,9 @@ void set_log_run_id(std::string run_id) {
   log_run_id = std::move(run_id);
 }
 
+namespace {
+
+// `text` as the log style writes it: as it is, each line timestamped, or each a JSON line.
 std::string log_lines(std::string_view text) {
   if (style == log_style::text) return std::string(text);
   const auto now = io::format_utc(std::chrono::system_clock::now());
@@ -140,6 +143,8 @@ std::string log_lines(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
 
 void tell(std::string_view raw) {
   const auto lines = log_lines(raw);

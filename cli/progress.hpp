@@ -25,8 +25,6 @@ enum class log_style { text, timestamped, json };
 void set_log_style(log_style style);
 /// The run id that JSON lines carry (empty: none yet).
 void set_log_run_id(std::string run_id);
-/// `text` as tell() would write it now (for tests).
-std::string log_lines(std::string_view text);
 
 enum class progress_mode { automatic, bar, plain, none };
 /// `automatic` resolved: a bar on a terminal, plain lines otherwise.

@@ -41,7 +41,7 @@ type_task::type_task(const io::tenant_paths& paths, user_devices which, io::rese
   if (mode_ == run_mode::plan) {
     phase_ = phase::list;
     result_.action = "list";
-  } else if (strategy_ != io::reset_strategy::list_and_delete) {
+  } else if (io::has_reset_action(strategy_)) {
     phase_ = phase::reset;
     result_.action = "reset";
   } else {
@@ -90,7 +90,7 @@ void type_task::compare_with_plan() {
   }
   result_.deleted = 0;
   if (ids_.empty()) return reset_done();
-  if (!strict_ && strategy_ != io::reset_strategy::list_and_delete) {
+  if (!strict_ && io::has_reset_action(strategy_)) {
     phase_ = phase::reset;  // one request removes them all, those added since included
     result_.action = "list+reset";
     result_.deleted.reset();

@@ -46,8 +46,6 @@ class dispatcher {
   void set_shard(io::shard s) { shard_ = s; }
   /// Sizes the seen-set for `users` distinct users up front (0: grow as they come).
   void reserve(std::size_t users) { seen_.reserve(users); }
-  /// Distinct users seen so far.
-  std::size_t distinct_users() const { return seen_.size(); }
 
  private:
   io::job_reader& reader_;

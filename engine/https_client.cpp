@@ -277,8 +277,10 @@ struct https_connection::impl {
     buffer.clear();
   }
 
-  // Connects and handshakes; returns an empty string or what went wrong.
-  asio::awaitable<std::pair<transport, std::string>> connect(std::chrono::milliseconds timeout) {
+  // A new TLS stream, set to verify the tenant's name (OpenSSL's own check: a mismatch reads
+  // "hostname mismatch"; the names the certificate holds are kept for the error) and to
+  // resume the host's session.
+  void new_stream() {
     close();
     stream.emplace(ex, host.ctx);
     SSL* ssl = stream->native_handle();
@@ -287,8 +289,6 @@ struct https_connection::impl {
                const_cast<char*>(host.host.c_str()));  // SNI (the macro has a C cast)
     }
     if (!host.tls.insecure) {
-      // OpenSSL's own name check (a mismatch reads "hostname mismatch"), and the names the
-      // certificate does hold, kept for the error.
       X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
       if (is_ip_literal(host.host)) {
         X509_VERIFY_PARAM_set1_ip_asc(param, host.host.c_str());
@@ -305,12 +305,30 @@ struct https_connection::impl {
       });
     }
     if (host.session != nullptr) SSL_set_session(ssl, host.session);
+  }
 
+  // A failed TLS handshake, as its code decides (a refused certificate, a timeout, any other
+  // failure) and in words for people.
+  std::pair<transport, std::string> handshake_failure(const boost::system::error_code& hec) {
+    std::string why = hec.message();
+    auto how = hec == beast::error::timeout ? transport::timeout : transport::connect_failed;
+    if (long verify = SSL_get_verify_result(stream->native_handle()); verify != X509_V_OK) {
+      how = transport::certificate;
+      why =
+          fmt::format("certificate verification failed: {}", X509_verify_cert_error_string(verify));
+      if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+        why += fmt::format(" (the certificate is for {}, not {})", cert_names, host.host);
+      }
+    }
+    return {how, fmt::format("TLS handshake with {}: {}", host.host_header, why)};
+  }
+
+  // TCP, then the proxy's TLS and tunnel when there is a proxy; what went wrong, if anything.
+  asio::awaitable<std::pair<transport, std::string>> reach(std::chrono::milliseconds timeout) {
     auto& tcp_layer = beast::get_lowest_layer(*stream);
     tcp_layer.expires_after(timeout);
     auto [cec, ep] = co_await tcp_layer.async_connect(host.endpoints, use_tuple);
     if (cec) {
-      close();
       co_return std::pair{
           cec == beast::error::timeout ? transport::timeout : transport::connect_failed,
           connect_failure(host, cec)};
@@ -318,36 +336,29 @@ struct https_connection::impl {
     boost::system::error_code ignored;
     tcp_layer.socket().set_option(tcp::no_delay(true), ignored);
     if (host.proxy_ctx) {
-      auto [how, why] = co_await proxy_handshake();
-      if (how != transport::ok) {
-        close();
-        co_return std::pair{how, std::move(why)};
-      }
+      if (auto r = co_await proxy_handshake(); r.first != transport::ok) co_return r;
     }
     if (host.proxy) {
-      auto [how, why] = co_await tunnel();
-      if (how != transport::ok) {
-        close();
-        co_return std::pair{how, std::move(why)};
-      }
+      if (auto r = co_await tunnel(); r.first != transport::ok) co_return r;
+    }
+    co_return std::pair{transport::ok, std::string()};
+  }
+
+  // Connects and handshakes; returns an empty string or what went wrong.
+  asio::awaitable<std::pair<transport, std::string>> connect(std::chrono::milliseconds timeout) {
+    new_stream();
+    if (auto r = co_await reach(timeout); r.first != transport::ok) {
+      close();
+      co_return r;
     }
     auto [hec] = co_await stream->async_handshake(ssl::stream_base::client, use_tuple);
     if (hec) {
-      std::string why = hec.message();
-      auto how = hec == beast::error::timeout ? transport::timeout : transport::connect_failed;
-      if (long verify = SSL_get_verify_result(ssl); verify != X509_V_OK) {
-        how = transport::certificate;  // the code decides; the words are for people
-        why = fmt::format("certificate verification failed: {}",
-                          X509_verify_cert_error_string(verify));
-        if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
-          why += fmt::format(" (the certificate is for {}, not {})", cert_names, host.host);
-        }
-      }
+      auto r = handshake_failure(hec);
       close();
-      co_return std::pair{how, fmt::format("TLS handshake with {}: {}", host.host_header, why)};
+      co_return r;
     }
     ++host.connects;
-    if (SSL_session_reused(ssl) == 1) ++host.resumed;
+    if (SSL_session_reused(stream->native_handle()) == 1) ++host.resumed;
     session_saved = false;
     co_return std::pair{transport::ok, std::string()};
   }

@@ -82,7 +82,6 @@ class request_machine {
 
   /// The token to send (valid after get_token).
   const std::string& token() const { return token_; }
-  int attempts() const { return attempt_; }
 
  private:
   enum class phase { slot, backoff, token, refresh, send, done };

@@ -427,32 +427,54 @@ json::object plan_summary(const run_config& config, const run_stats& st) {
                       {"users_outside_types", st.users_outside_types}};
 }
 
-}  // namespace
-
-json::object summary_record(const run_config& config, const run_result& r) {
-  const auto& st = r.stats;
+// The summary's users by status and types by status, with their device counts.
+json::object users_by_status(const run_stats& st) {
   json::object users;
   for (auto s : {io::user_status::ok, io::user_status::partial, io::user_status::failed,
                  io::user_status::not_found, io::user_status::invalid, io::user_status::planned}) {
     users[io::to_string(s)] = st.user_count(s);
   }
+  return users;
+}
+
+json::object types_by_status(const run_stats& st) {
   json::object types;
   for (auto t : io::all_device_types) {
+    const auto ti = io::index(t);
     json::object by;
     for (auto rs : {io::result_status::ok, io::result_status::not_found, io::result_status::failed,
                     io::result_status::planned}) {
-      auto n = st.types[static_cast<std::size_t>(t)][static_cast<std::size_t>(rs)];
+      auto n = st.types[ti][static_cast<std::size_t>(rs)];
       if (n > 0) by[io::to_string(rs)] = n;
     }
-    if (auto found = st.devices_found[static_cast<std::size_t>(t)]; found > 0) by["found"] = found;
-    if (auto n = st.devices_removed[static_cast<std::size_t>(t)]; n > 0) by["devices_removed"] = n;
-    if (auto n = st.reset_by_action[static_cast<std::size_t>(t)]; n > 0) by["reset_by_action"] = n;
+    if (auto found = st.devices_found[ti]; found > 0) by["found"] = found;
+    if (auto n = st.devices_removed[ti]; n > 0) by["devices_removed"] = n;
+    if (auto n = st.reset_by_action[ti]; n > 0) by["reset_by_action"] = n;
     if (!by.empty()) types[io::to_string(t)] = std::move(by);
   }
+  return types;
+}
+
+double round1(double v) {
+  return std::round(v * 10) / 10;
+}
+
+json::object latency_ms(const latency_histogram& h) {
   auto ms = [&](double q) {
-    return std::chrono::duration<double, std::milli>(st.latency.percentile(q)).count();
+    return round1(std::chrono::duration<double, std::milli>(h.percentile(q)).count());
   };
-  auto round1 = [](double v) { return std::round(v * 10) / 10; };
+  return {{"p50", ms(0.5)},
+          {"p90", ms(0.9)},
+          {"p95", ms(0.95)},
+          {"p99", ms(0.99)},
+          {"p999", ms(0.999)},
+          {"max", round1(std::chrono::duration<double, std::milli>(h.max()).count())}};
+}
+
+}  // namespace
+
+json::object summary_record(const run_config& config, const run_result& r) {
+  const auto& st = r.stats;
   std::string_view end = r.end == run_end::finished      ? "finished"
                          : r.end == run_end::interrupted ? "interrupted"
                                                          : "aborted";
@@ -460,8 +482,8 @@ json::object summary_record(const run_config& config, const run_result& r) {
       {"record", "summary"},
       {"run_id", config.run_id},
       {"end", end},
-      {"users", std::move(users)},
-      {"types", std::move(types)},
+      {"users", users_by_status(st)},
+      {"types", types_by_status(st)},
       {"rows", st.rows_read},
       {"duplicates", st.duplicates},
       {"skipped_done", st.skipped_done},
@@ -470,14 +492,7 @@ json::object summary_record(const run_config& config, const run_result& r) {
       {"retries", st.retries},
       {"throttled_429", st.throttled},
       {"transport_errors", st.transport_errors},
-      {"latency_ms",
-       json::object{
-           {"p50", round1(ms(0.5))},
-           {"p90", round1(ms(0.9))},
-           {"p95", round1(ms(0.95))},
-           {"p99", round1(ms(0.99))},
-           {"p999", round1(ms(0.999))},
-           {"max", round1(std::chrono::duration<double, std::milli>(st.latency.max()).count())}}},
+      {"latency_ms", latency_ms(st.latency)},
       {"elapsed_s", round1(r.elapsed_s)},
       {"requests_per_s",
        round1(r.elapsed_s > 0 ? static_cast<double>(st.requests) / r.elapsed_s : 0)},

@@ -23,6 +23,11 @@ enum class reset_strategy : std::uint8_t {
   action_else_list_and_delete,
 };
 
+/// True when the strategy starts with the reset action (one POST removes every device).
+constexpr bool has_reset_action(reset_strategy s) noexcept {
+  return s != reset_strategy::list_and_delete;
+}
+
 /// Everything the engine, the sim and the reports know of a device type. Adding a type is an
 /// enumerator above, a row here, the sim's seeding (sim/tenant_state.cpp) and a test.
 struct device_type_info {

@@ -57,7 +57,6 @@ class ledger_writer {
   void add(const user_record& record);
   /// Writes the pending batch in one write(2).
   void flush();
-  std::size_t pending() const { return pending_records_; }
 
   /// Syncs to disk when something was written and `sync_interval` has passed since the
   /// last sync. Writes call it; a caller with a timer calls it too, so that a quiet run

@@ -604,10 +604,11 @@ outcome api::reset_action(const request_view& req, const target& t, tenant_state
   if (ec || !body.is_object()) return error(400, "The request body must be a JSON object");
   if (*t.action != "reset")
     return error(400, fmt::format("Action '{}' not implemented", *t.action));
+  // A type whose action may be refused has it here only when the sim is told so.
   const auto strategy = io::info(t.type).strategy;
   const bool has_reset =
-      strategy == io::reset_strategy::action ||
-      (strategy == io::reset_strategy::action_else_list_and_delete && opts_.binding_reset);
+      io::has_reset_action(strategy) &&
+      (strategy != io::reset_strategy::action_else_list_and_delete || opts_.binding_reset);
   if (!has_reset) return error(400, "Action 'reset' not implemented for this resource");
   const bool keep_one = opts_.leave_behind_rate > 0 && draw() < opts_.leave_behind_rate;
   left_behind_ += keep_one;
