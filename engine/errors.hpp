@@ -2,6 +2,7 @@
 // code; the words that go with it are for people only.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <system_error>
 
@@ -21,6 +22,15 @@ enum class run_error {
   ledger,           ///< the ledger could not be written
   input,            ///< the input cannot be read past a line
   internal,         ///< a bug: an exception escaped a coroutine
+};
+
+/// Why a step cannot go on (the preflight, a token, a look-up): the code decisions read and
+/// the words for people. An empty `what` is no problem.
+struct problem {
+  run_error code{};
+  std::string what;
+
+  explicit operator bool() const noexcept { return !what.empty(); }
 };
 
 const std::error_category& run_category() noexcept;

@@ -59,22 +59,21 @@ bool more_pages(const json::object& answer) {
 
 }  // namespace
 
-std::vector<std::vector<std::string>> match_lookup(io::id_kind k,
-                                                   const std::vector<std::string>& names,
-                                                   const json::value& body, std::string& problem,
-                                                   std::vector<std::string>* others) {
-  std::vector<std::vector<std::string>> found(names.size());
+lookup_match match_lookup(io::id_kind k, const std::vector<std::string>& names,
+                          const json::value& body) {
+  lookup_match out;
+  out.found.resize(names.size());
   const auto* obj = body.if_object();
   const auto* result = obj ? obj->if_contains("result") : nullptr;
   if (result == nullptr || !result->is_array()) {
-    problem = "the look-up's answer has no result list";
-    return found;
+    out.problem = "the look-up's answer has no result list";
+    return out;
   }
   if (more_pages(*obj)) {
-    problem =
+    out.problem =
         "the tenant answered with one page of several (pagedResultsCookie): another user "
         "may have the name, so none is taken as found";
-    return found;
+    return out;
   }
   const auto attribute = idm_attribute(k);
   for (const auto& entry : result->get_array()) {
@@ -85,13 +84,13 @@ std::vector<std::vector<std::string>> match_lookup(io::id_kind k,
     bool matched = false;
     for (std::size_t i = 0; i < names.size(); ++i) {
       if (io::iequals(value->get_string(), names[i])) {
-        found[i].emplace_back(id->get_string());
+        out.found[i].emplace_back(id->get_string());
         matched = true;
       }
     }
-    if (!matched && others != nullptr) others->emplace_back(value->get_string());
+    if (!matched) out.others.emplace_back(value->get_string());
   }
-  return found;
+  return out;
 }
 
 namespace {

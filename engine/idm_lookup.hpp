@@ -34,18 +34,21 @@ std::string lookup_filter(io::id_kind k, const std::vector<std::string>& names);
 /// The `_fields` a look-up asks for.
 inline constexpr std::string_view lookup_fields = "_id,userName,mail";
 
-/// What a look-up answer found for each name asked, in the order asked: the `_id`s whose
-/// attribute equals the name (ASCII case ignored, as devreset compares). `problem` is set
-/// when the answer is not a query result, or is one page of more (a `pagedResultsCookie`
-/// or `remainingPagedResults` says more follow: a second user may have a name, so no name
-/// of the batch is taken as resolved). `others`, when given, receives the attribute values
-/// the tenant returned that equal no name asked (a tenant that folds case beyond ASCII,
-/// `ÉLISE` for `élise`, or one that answers with another user altogether).
-std::vector<std::vector<std::string>> match_lookup(io::id_kind k,
-                                                   const std::vector<std::string>& names,
-                                                   const boost::json::value& body,
-                                                   std::string& problem,
-                                                   std::vector<std::string>* others = nullptr);
+/// What a look-up answer found.
+struct lookup_match {
+  /// For each name asked, in the order asked: the `_id`s whose attribute equals the name
+  /// (ASCII case ignored, as devreset compares).
+  std::vector<std::vector<std::string>> found;
+  /// The attribute values the tenant returned that equal no name asked (a tenant that folds
+  /// case beyond ASCII, `ÉLISE` for `élise`, or one that answers with another user).
+  std::vector<std::string> others;
+  /// Set when the answer is not a query result, or is one page of more (a
+  /// `pagedResultsCookie` or `remainingPagedResults` says more follow: a second user may
+  /// have a name, so no name of the batch is taken as resolved); nothing is found then.
+  std::string problem;
+};
+lookup_match match_lookup(io::id_kind k, const std::vector<std::string>& names,
+                          const boost::json::value& body);
 
 /// The users named by user name or mail that wait for a look-up, gathered per identifier
 /// kind and realm, whoever picked them from the input: a look-up asks for a full batch

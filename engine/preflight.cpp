@@ -43,11 +43,15 @@ std::string realm_name(std::string_view path) {
 
 struct checked {
   http_answer answer;  // the last one (or how the last attempt failed)
-  run_error error{};   // set when the tenant could not be reached or no token could be had
-  std::string problem;
+  problem trouble;     // the tenant could not be reached, or no token could be had
 };
 
 using preflight_ctx = stoppable_connection;
+
+// What the status table makes of an answer.
+meaning meaning_of_answer(const http_answer& a) {
+  return meaning_of(attempt_result{a.how, a.status, {}});
+}
 
 // One read, by the request machine's preflight profile: retried on dropped connections,
 // stalls and passing trouble like any request; an unreadable answer is final (it proves the
@@ -63,30 +67,47 @@ asio::awaitable<checked> read(run_state* s, preflight_ctx& p, const std::string&
   checked out;
   out.answer = std::move(d.last);
   if (d.how == driven::end::stopped) {
-    out.problem = "stopped";  // the run's stop says why
+    out.trouble.what = "stopped";  // the run's stop says why
     co_return out;
   }
-  if (d.how == driven::end::aborted) {
-    out.error = d.error;
-    out.problem = std::move(d.reason);
-  }
+  if (d.how == driven::end::aborted) out.trouble = {d.error, std::move(d.reason)};
   const auto& a = out.answer;
-  if (out.problem.empty() && a.how == transport::proxy_refused) {
-    out.error = run_error::proxy;
-    out.problem = io::printable(a.detail, 300);  // it names the proxy and what it said
-  } else if (out.problem.empty() && a.how != transport::ok && a.how != transport::bad_answer) {
-    out.error = a.how == transport::certificate ? run_error::certificate : run_error::unreachable;
-    out.problem = fmt::format("cannot reach the tenant at https://{}:{}{}: {}", s->cfg.host,
-                              s->cfg.port, s->host.via(), io::printable(a.detail, 300));
+  if (!out.trouble && a.how == transport::proxy_refused) {
+    out.trouble = {run_error::proxy, io::printable(a.detail, 300)};  // names the proxy
+  } else if (!out.trouble && a.how != transport::ok && a.how != transport::bad_answer) {
+    out.trouble = {
+        a.how == transport::certificate ? run_error::certificate : run_error::unreachable,
+        fmt::format("cannot reach the tenant at https://{}:{}{}: {}", s->cfg.host, s->cfg.port,
+                    s->host.via(), io::printable(a.detail, 300))};
   }
   co_return out;
 }
 
+// The tenant refused the token (a 401 after its refresh, or a 403 on AM's side).
+problem token_refusal(run_state* s, const http_answer& a) {
+  return {run_error::token_refused,
+          fmt::format("the tenant refused the token from {} ({})", s->tokens.describe(),
+                      describe(attempt_result{a.how, a.status, {}}))};
+}
+
+// The token may not read `what` in IDM (403: a scope it lacks), or was refused; nothing else.
+problem idm_refusal(run_state* s, const http_answer& a, std::string_view what,
+                    std::string_view idm) {
+  const auto m = meaning_of_answer(a);
+  if (m == meaning::forbidden) {
+    return {run_error::token_refused,
+            fmt::format("the token from {} may not read {} at {} (403 Forbidden): it needs the "
+                        "fr:idm:* scope",
+                        s->tokens.describe(), what, idm)};
+  }
+  if (is_refusal(m)) return token_refusal(s, a);
+  return {};
+}
+
 // A 404 that proves the address wrong: a realm AM does not know, or something that is not
 // AM's device API answering at the AM path. Nothing when the answer proves nothing wrong.
-std::pair<run_error, std::string> address_problem(run_state* s, const http_answer& a,
-                                                  std::string_view realm) {
-  if (meaning_of(attempt_result{a.how, a.status, {}}) != meaning::not_found) return {};
+problem address_problem(run_state* s, const http_answer& a, std::string_view realm) {
+  if (meaning_of_answer(a) != meaning::not_found) return {};
   const auto url = io::tenant_url(s->cfg.host, s->cfg.port, s->paths.am_path());
   switch (what_is_missing(a)) {
     case missing::user:
@@ -109,94 +130,72 @@ std::pair<run_error, std::string> address_problem(run_state* s, const http_answe
 
 // After an IDM 404: a realm AM does not know (or a wrong AM path) is the likelier mistake,
 // so AM is asked first (`serverinfo/*`, public); nothing when AM knows the realm.
-asio::awaitable<std::pair<run_error, std::string>> am_problem(run_state* s, preflight_ctx& p,
-                                                              std::string_view realm) {
+asio::awaitable<problem> am_problem(run_state* s, preflight_ctx& p, std::string_view realm) {
   auto info = co_await read(
       s, p, s->paths.am_path() + "/json" + std::string(realm) + "/serverinfo/*", false);
-  if (!info.problem.empty()) co_return std::pair{info.error, std::move(info.problem)};
+  if (info.trouble) co_return std::move(info.trouble);
   co_return address_problem(s, info.answer, realm);
 }
 
 // The first user is named by user name or mail: one look-up of that name proves the IDM
 // path, the managed object and that the token may read users; `serverinfo/*` (public) then
 // proves the realm and the AM path.
-asio::awaitable<std::pair<run_error, std::string>> idm_preflight(run_state* s, preflight_ctx& p,
-                                                                 const io::job& j) {
+asio::awaitable<problem> idm_preflight(run_state* s, preflight_ctx& p, const io::job& j) {
   const auto target = s->paths.user_query(j.realm, lookup_filter(j.kind, {j.name}), "_id");
   auto look = co_await read(s, p, target, true);
-  if (!look.problem.empty()) co_return std::pair{look.error, std::move(look.problem)};
-  const attempt_result ar{look.answer.how, look.answer.status, {}};
+  if (look.trouble) co_return std::move(look.trouble);
   const auto idm = fmt::format("{}{}/managed/{}", io::tenant_url(s->cfg.host, s->cfg.port, ""),
                                s->paths.idm_path(), s->paths.managed_user(j.realm));
-  if (ar.status == 403) {
-    co_return std::pair{run_error::token_refused,
-                        fmt::format("the token from {} may not read users at {} (403 Forbidden): "
-                                    "it needs the fr:idm:* scope",
-                                    s->tokens.describe(), idm)};
-  }
-  if (is_refusal(meaning_of(ar))) {
-    co_return std::pair{run_error::token_refused,
-                        fmt::format("the tenant refused the token from {} ({})",
-                                    s->tokens.describe(), describe(ar))};
-  }
-  if (meaning_of(ar) == meaning::not_found) {
-    if (auto am = co_await am_problem(s, p, j.realm); am.first != run_error{}) co_return am;
-    co_return std::pair{run_error::wrong_address,
-                        fmt::format("nothing answers at {} (404 Not Found{}): check --idm-path "
-                                    "and --managed-user (AIC: /openidm, <realm>_user)",
-                                    idm, answer_words(look.answer))};
+  if (auto refused = idm_refusal(s, look.answer, "users", idm)) co_return refused;
+  if (meaning_of_answer(look.answer) == meaning::not_found) {
+    if (auto am = co_await am_problem(s, p, j.realm)) co_return am;
+    co_return problem{run_error::wrong_address,
+                      fmt::format("nothing answers at {} (404 Not Found{}): check --idm-path "
+                                  "and --managed-user (AIC: /openidm, <realm>_user)",
+                                  idm, answer_words(look.answer))};
   }
   co_return co_await am_problem(s, p, j.realm);
 }
 
 // An IDM read's answer that stops the run: the scope, the path, the tenant's refusal.
-std::string idm_problem(run_state* s, const checked& c, std::string_view what) {
-  const attempt_result ar{c.answer.how, c.answer.status, {}};
+problem idm_problem(run_state* s, const checked& c, std::string_view what) {
   const auto idm = io::tenant_url(s->cfg.host, s->cfg.port, "") + s->paths.idm_path();
-  if (ar.status == 403) {
-    return fmt::format(
-        "the token from {} may not read {} at {} (403 Forbidden): it needs the "
-        "fr:idm:* scope",
-        s->tokens.describe(), what, idm);
+  if (auto refused = idm_refusal(s, c.answer, what, idm)) return refused;
+  const auto m = meaning_of_answer(c.answer);
+  if (m == meaning::not_found) {
+    return {run_error::input,
+            fmt::format("nothing answers for {} at {} (404 Not Found{}): check --idm-path and "
+                        "--managed-user",
+                        what, idm, answer_words(c.answer))};
   }
-  if (is_refusal(meaning_of(ar))) {
-    return fmt::format("the tenant refused the token from {} ({})", s->tokens.describe(),
-                       describe(ar));
-  }
-  if (meaning_of(ar) == meaning::not_found) {
-    return fmt::format(
-        "nothing answers for {} at {} (404 Not Found{}): check --idm-path and "
-        "--managed-user",
-        what, idm, answer_words(c.answer));
-  }
-  if (c.answer.status != 200) {
-    return fmt::format("the tenant would not list {} ({}{})", what, describe(ar),
-                       answer_words(c.answer));
+  if (m != meaning::success) {
+    return {run_error::input,
+            fmt::format("the tenant would not list {} ({}{})", what,
+                        describe(attempt_result{c.answer.how, c.answer.status, {}}),
+                        answer_words(c.answer))};
   }
   return {};
 }
 
 // A read of the IDM side whose answer must be a query result: its body, or why not.
-asio::awaitable<std::variant<json::value, std::pair<run_error, std::string>>> idm_read(
-    run_state* s, preflight_ctx& p, const std::string& target, std::string_view what) {
+asio::awaitable<std::variant<json::value, problem>> idm_read(run_state* s, preflight_ctx& p,
+                                                             const std::string& target,
+                                                             std::string_view what) {
   auto c = co_await read(s, p, target, true);
-  if (!c.problem.empty()) co_return std::pair{c.error, std::move(c.problem)};
-  if (meaning_of(attempt_result{c.answer.how, c.answer.status, {}}) == meaning::not_found) {
-    if (auto am = co_await am_problem(s, p, s->query->realm()); am.first != run_error{})
-      co_return am;  // the realm, named first
+  if (c.trouble) co_return std::move(c.trouble);
+  if (meaning_of_answer(c.answer) == meaning::not_found) {
+    if (auto am = co_await am_problem(s, p, s->query->realm())) co_return am;  // realm first
   }
-  if (auto why = idm_problem(s, c, what); !why.empty()) {
-    co_return std::pair{run_error::input, std::move(why)};
-  }
+  if (auto why = idm_problem(s, c, what)) co_return why;
   boost::system::error_code ec;
   auto body = json::parse(c.answer.body, ec);
-  if (ec) co_return std::pair{run_error::input, fmt::format("the list of {} is not JSON", what)};
+  if (ec) co_return problem{run_error::input, fmt::format("the list of {} is not JSON", what)};
   co_return body;
 }
 
 }  // namespace
 
-asio::awaitable<std::pair<run_error, std::string>> query_preflight(run_state* s) {
+asio::awaitable<problem> query_preflight(run_state* s) {
   preflight_ctx p(s);
   const auto& q = s->cfg.source;
   const auto& realm = s->query->realm();
@@ -204,15 +203,14 @@ asio::awaitable<std::pair<run_error, std::string>> query_preflight(run_state* s)
   if (q.what == tenant_query::kind::group) {
     const auto lookup = s->paths.group_query(realm, "name eq " + filter_literal(q.text), "_id");
     auto found = co_await idm_read(s, p, lookup, "groups");
-    if (auto* e = std::get_if<std::pair<run_error, std::string>>(&found)) co_return *e;
+    if (auto* e = std::get_if<problem>(&found)) co_return std::move(*e);
     auto page = read_id_page(std::get<json::value>(found), false);
     if (page.ids.size() != 1) {
-      co_return std::pair{
-          run_error::input,
-          page.ids.empty()
-              ? fmt::format("no group named '{}' in realm {}", io::printable(q.text, 200), realm)
-              : fmt::format("{} groups are named '{}'", page.ids.size(),
-                            io::printable(q.text, 200))};
+      co_return problem{run_error::input,
+                        page.ids.empty() ? fmt::format("no group named '{}' in realm {}",
+                                                       io::printable(q.text, 200), realm)
+                                         : fmt::format("{} groups are named '{}'", page.ids.size(),
+                                                       io::printable(q.text, 200))};
     }
     s->group_id = page.ids.front();
     target = s->paths.group_members(realm, s->group_id, q.page_size);
@@ -221,18 +219,18 @@ asio::awaitable<std::pair<run_error, std::string>> query_preflight(run_state* s)
   }
   auto first = co_await idm_read(
       s, p, target, q.what == tenant_query::kind::group ? "a group's members" : "users");
-  if (auto* e = std::get_if<std::pair<run_error, std::string>>(&first)) co_return *e;
+  if (auto* e = std::get_if<problem>(&first)) co_return std::move(*e);
   auto page = read_id_page(std::get<json::value>(first), q.what == tenant_query::kind::group);
-  if (!page.problem.empty()) co_return std::pair{run_error::input, std::move(page.problem)};
+  if (!page.problem.empty()) co_return problem{run_error::input, std::move(page.problem)};
   take_page(s, std::move(page));
-  co_return std::pair{run_error{}, std::string()};
+  co_return problem{};
 }
 
 // Resolve, connect, TLS and the token: one authenticated read of the first user's devices.
 // Its answer proves the realm and the AM path too, unless it is a 404 that names no user:
 // then `serverinfo/*` in the realm (public in AM) tells a wrong realm or path from a user
 // that is not there. One round trip when all is well.
-asio::awaitable<std::pair<run_error, std::string>> preflight(run_state* s, const io::job& j) {
+asio::awaitable<problem> preflight(run_state* s, const io::job& j) {
   preflight_ctx p(s);
   if (j.kind != io::id_kind::user_id && j.user_id.empty())
     co_return co_await idm_preflight(s, p, j);
@@ -244,20 +242,13 @@ asio::awaitable<std::pair<run_error, std::string>> preflight(run_state* s, const
     }
   }
   auto dev = co_await read(s, p, s->paths.query(j.realm, j.user_id, first), true);
-  if (!dev.problem.empty()) co_return std::pair{dev.error, std::move(dev.problem)};
-  const attempt_result ar{dev.answer.how, dev.answer.status, {}};
-  if (is_refusal(meaning_of(ar))) {
-    co_return std::pair{run_error::token_refused,
-                        fmt::format("the tenant refused the token from {} ({})",
-                                    s->tokens.describe(), describe(ar))};
-  }
-  if (meaning_of(ar) != meaning::not_found) co_return std::pair{run_error{}, std::string()};
+  if (dev.trouble) co_return std::move(dev.trouble);
+  if (is_refusal(meaning_of_answer(dev.answer))) co_return token_refusal(s, dev.answer);
+  if (meaning_of_answer(dev.answer) != meaning::not_found) co_return problem{};
   const auto m = what_is_missing(dev.answer);
-  if (m == missing::user || m == missing::device) co_return std::pair{run_error{}, std::string()};
+  if (m == missing::user || m == missing::device) co_return problem{};
   if (m == missing::realm) co_return address_problem(s, dev.answer, j.realm);
-  auto info = co_await read(s, p, s->paths.am_path() + "/json" + j.realm + "/serverinfo/*", false);
-  if (!info.problem.empty()) co_return std::pair{info.error, std::move(info.problem)};
-  co_return address_problem(s, info.answer, j.realm);
+  co_return co_await am_problem(s, p, j.realm);
 }
 
 }  // namespace devreset::engine::detail

@@ -247,17 +247,15 @@ asio::awaitable<void> preflight(run_state* s) {
     co_return;
   }
   if (s->query != nullptr) {
-    auto [code, problem] = co_await detail::query_preflight(s);
-    if (!problem.empty() && !s->stopping) {
+    if (auto trouble = co_await detail::query_preflight(s); trouble && !s->stopping) {
       s->result.preflight_failed = true;
-      s->stop(run_end::aborted, code, "preflight: " + problem);
+      s->stop(run_end::aborted, trouble.code, "preflight: " + trouble.what);
     }
   }
   if (!s->stopping && (s->first_job = s->disp.next())) {
-    auto [code, problem] = co_await detail::preflight(s, *s->first_job);
-    if (!problem.empty() && !s->stopping) {
+    if (auto trouble = co_await detail::preflight(s, *s->first_job); trouble && !s->stopping) {
       s->result.preflight_failed = true;
-      s->stop(run_end::aborted, code, "preflight: " + problem);
+      s->stop(run_end::aborted, trouble.code, "preflight: " + trouble.what);
       s->first_job.reset();
     }
   }

@@ -119,6 +119,50 @@ void unresolved(run_state* s, const io::job& j, io::user_status status, std::str
   s->note_user(status);
 }
 
+// One user of a look-up's batch, as the look-up found them: a job to go on (returned), or a
+// record (not found, several users, the tenant's own match, or the look-up failed).
+std::optional<io::job> settle(run_state* s, io::job& j, const std::vector<std::string>& found,
+                              const lookup_match& m) {
+  const auto attribute = idm_attribute(j.kind);
+  const auto shown = io::printable(j.name, 200);
+  if (!m.problem.empty()) {
+    unresolved(s, j, io::user_status::failed,
+               fmt::format("the look-up of {} \"{}\" failed: {}", attribute, shown, m.problem));
+  } else if (found.empty() && !m.others.empty()) {
+    // The tenant matched the name its own way (Unicode case, say): not "not found".
+    unresolved(s, j, io::user_status::invalid,
+               fmt::format("no user with {} \"{}\" as devreset compares names (ASCII case "
+                           "ignored), but the tenant answered with {} \"{}\"{}: nothing reset; "
+                           "give the name as the tenant holds it",
+                           attribute, shown, attribute, io::printable(m.others.front(), 200),
+                           m.others.size() > 1 ? fmt::format(" and {} more", m.others.size() - 1)
+                                               : std::string()));
+  } else if (found.empty()) {
+    unresolved(s, j, io::user_status::not_found,
+               fmt::format("no user with {} \"{}\"", attribute, shown));
+  } else if (found.size() > 1) {
+    unresolved(
+        s, j, io::user_status::invalid,
+        fmt::format("{} users have {} \"{}\": nothing reset", found.size(), attribute, shown));
+  } else {
+    j.user_id = found.front();
+    if (s->disp.claim(j)) return std::move(j);  // else done already, by another row or a resume
+  }
+  return std::nullopt;
+}
+
+// What a look-up's final answer found: its match, or why it found nothing.
+lookup_match read_lookup(io::id_kind kind, const std::vector<std::string>& names,
+                         const final_answer& answer) {
+  if (answer.what == final_answer::kind::ok) return match_lookup(kind, names, *answer.body);
+  lookup_match m;
+  m.found.resize(names.size());
+  m.problem = answer.what == final_answer::kind::not_found
+                  ? "the look-up found no IDM endpoint (404)"
+                  : answer.error;
+  return m;
+}
+
 // Resolves a batch of users named the same way in one IDM query. Those found once go on
 // (the first is returned, the others wait in `ready` for any worker); those found nowhere
 // are not_found, those found twice or more invalid (nothing reset). Nothing when the run
@@ -137,45 +181,15 @@ asio::awaitable<std::optional<io::job>> resolve(run_state* s, worker_ctx* w,
   --s->lookups_in_flight;
   s->jobs_changed.notify();  // its users are ready now, or it was the last look-up
   if (!answer) co_return std::nullopt;
-  std::string problem = answer->error;
-  std::vector<std::vector<std::string>> found(names.size());
-  std::vector<std::string> others;  // what the tenant returned that equals no name asked
-  if (answer->what == final_answer::kind::ok)
-    found = match_lookup(kind, names, *answer->body, problem, &others);
-  if (answer->what == final_answer::kind::not_found)
-    problem = "the look-up found no IDM endpoint (404)";
+  const auto m = read_lookup(kind, names, *answer);
   std::optional<io::job> mine;
-  const auto attribute = idm_attribute(kind);
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    auto& j = batch[i];
-    const auto shown = io::printable(j.name, 200);
-    if (!problem.empty()) {
-      unresolved(s, j, io::user_status::failed,
-                 fmt::format("the look-up of {} \"{}\" failed: {}", attribute, shown, problem));
-    } else if (found[i].empty() && !others.empty()) {
-      // The tenant matched the name its own way (Unicode case, say): not "not found".
-      unresolved(s, j, io::user_status::invalid,
-                 fmt::format("no user with {} \"{}\" as devreset compares names (ASCII case "
-                             "ignored), but the tenant answered with {} \"{}\"{}: nothing reset; "
-                             "give the name as the tenant holds it",
-                             attribute, shown, attribute, io::printable(others.front(), 200),
-                             others.size() > 1 ? fmt::format(" and {} more", others.size() - 1)
-                                               : std::string()));
-    } else if (found[i].empty()) {
-      unresolved(s, j, io::user_status::not_found,
-                 fmt::format("no user with {} \"{}\"", attribute, shown));
-    } else if (found[i].size() > 1) {
-      unresolved(
-          s, j, io::user_status::invalid,
-          fmt::format("{} users have {} \"{}\": nothing reset", found[i].size(), attribute, shown));
+    auto job = settle(s, batch[i], m.found[i], m);
+    if (!job) continue;
+    if (!mine) {
+      mine = std::move(job);
     } else {
-      j.user_id = std::move(found[i].front());
-      if (!s->disp.claim(j)) continue;  // done already, by another row or a resumed run
-      if (!mine) {
-        mine = std::move(j);
-      } else {
-        s->ready.push_back(std::move(j));
-      }
+      s->ready.push_back(std::move(*job));
     }
   }
   co_return mine;

@@ -150,7 +150,7 @@ boost::asio::awaitable<void> sleep_until(run_state* s, boost::asio::steady_timer
 
 /// A tenant query as the input: its first page (a group looked up first), read before the
 /// device preflight, with one clear line when it cannot be.
-boost::asio::awaitable<std::pair<run_error, std::string>> query_preflight(run_state* s);
+boost::asio::awaitable<problem> query_preflight(run_state* s);
 /// Hands a page's users to the input; the last page ends it.
 void take_page(run_state* s, id_page page);
 /// Reads the query's next pages while the run goes, a page ahead of the workers.
@@ -160,7 +160,6 @@ boost::asio::awaitable<void> feed_query(run_state* s);
 boost::asio::awaitable<void> run_workers(run_state* s);
 
 /// The preflight: empty when the run may start, else why not (and the code).
-boost::asio::awaitable<std::pair<run_error, std::string>> preflight(run_state* s,
-                                                                    const io::job& first);
+boost::asio::awaitable<problem> preflight(run_state* s, const io::job& first);
 
 }  // namespace devreset::engine::detail

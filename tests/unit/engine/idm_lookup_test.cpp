@@ -80,17 +80,16 @@ TEST(IdmLookup, MatchesTheAnswerBackToEachNameCaseIgnored) {
       {"_id":"id-1","userName":"Alice","mail":"shared@example.com"},
       {"_id":"id-2","userName":"bob","mail":"shared@example.com"},
       {"_id":"id-3"}],"resultCount":3})");
-  std::string problem;
-  auto found = match_lookup(id_kind::user_name, {"alice", "carol", "BOB"}, body, problem);
-  EXPECT_TRUE(problem.empty());
-  ASSERT_EQ(found.size(), 3u);
-  EXPECT_EQ(found[0], std::vector<std::string>{"id-1"});
-  EXPECT_TRUE(found[1].empty());
-  EXPECT_EQ(found[2], std::vector<std::string>{"id-2"});
-  found = match_lookup(id_kind::mail, {"shared@example.com"}, body, problem);
-  EXPECT_EQ(found[0].size(), 2u) << "two users have that mail";
-  match_lookup(id_kind::mail, {"x"}, json::parse(R"({"code":500})"), problem);
-  EXPECT_FALSE(problem.empty());
+  auto m = match_lookup(id_kind::user_name, {"alice", "carol", "BOB"}, body);
+  EXPECT_TRUE(m.problem.empty());
+  ASSERT_EQ(m.found.size(), 3u);
+  EXPECT_EQ(m.found[0], std::vector<std::string>{"id-1"});
+  EXPECT_TRUE(m.found[1].empty());
+  EXPECT_EQ(m.found[2], std::vector<std::string>{"id-2"});
+  m = match_lookup(id_kind::mail, {"shared@example.com"}, body);
+  EXPECT_EQ(m.found[0].size(), 2u) << "two users have that mail";
+  m = match_lookup(id_kind::mail, {"x"}, json::parse(R"({"code":500})"));
+  EXPECT_FALSE(m.problem.empty());
 }
 
 TEST(IdmLookup, OnePageOfSeveralResolvesNobody) {
@@ -99,35 +98,28 @@ TEST(IdmLookup, OnePageOfSeveralResolvesNobody) {
                            R"("pagedResultsCookie":null,"remainingPagedResults":3)"}) {
     auto body = json::parse(fmt::format(
         R"({{"result":[{{"_id":"id-1","userName":"alice"}}],"resultCount":1,{}}})", more));
-    std::string problem;
-    auto found = match_lookup(id_kind::user_name, {"alice"}, body, problem);
-    EXPECT_NE(problem.find("one page of several"), std::string::npos) << more;
-    EXPECT_TRUE(found[0].empty()) << more;
+    auto m = match_lookup(id_kind::user_name, {"alice"}, body);
+    EXPECT_NE(m.problem.find("one page of several"), std::string::npos) << more;
+    EXPECT_TRUE(m.found[0].empty()) << more;
   }
-  std::string problem;
-  match_lookup(id_kind::user_name, {"alice"},
-               json::parse(R"({"result":[],"pagedResultsCookie":null,"remainingPagedResults":-1})"),
-               problem);
-  EXPECT_TRUE(problem.empty()) << "the last page (or the only one): complete";
+  auto last = match_lookup(
+      id_kind::user_name, {"alice"},
+      json::parse(R"({"result":[],"pagedResultsCookie":null,"remainingPagedResults":-1})"));
+  EXPECT_TRUE(last.problem.empty()) << "the last page (or the only one): complete";
 }
 
 TEST(IdmLookup, WhatTheTenantAnsweredBeyondTheNamesAskedIsKept) {
   // A tenant that folds Unicode case ("ÉLISE" found "élise"), or one that answers a one-name
   // look-up with another user: nobody is taken for the name, and what came back is told.
-  std::string problem;
-  std::vector<std::string> others;
-  auto found = match_lookup(id_kind::user_name, {"ÉLISE"},
-                            json::parse(R"({"result":[{"_id":"id-9","userName":"élise"}]})"),
-                            problem, &others);
-  EXPECT_TRUE(problem.empty());
-  EXPECT_TRUE(found[0].empty()) << "devreset compares ASCII case only";
-  EXPECT_EQ(others, std::vector<std::string>{"élise"});
-  others.clear();
-  found = match_lookup(id_kind::user_name, {"alice"},
-                       json::parse(R"({"result":[{"_id":"id-2","userName":"bob"}]})"), problem,
-                       &others);
-  EXPECT_TRUE(found[0].empty()) << "bob is never alice, even as the only answer";
-  EXPECT_EQ(others, std::vector<std::string>{"bob"});
+  auto m = match_lookup(id_kind::user_name, {"ÉLISE"},
+                        json::parse(R"({"result":[{"_id":"id-9","userName":"élise"}]})"));
+  EXPECT_TRUE(m.problem.empty());
+  EXPECT_TRUE(m.found[0].empty()) << "devreset compares ASCII case only";
+  EXPECT_EQ(m.others, std::vector<std::string>{"élise"});
+  m = match_lookup(id_kind::user_name, {"alice"},
+                   json::parse(R"({"result":[{"_id":"id-2","userName":"bob"}]})"));
+  EXPECT_TRUE(m.found[0].empty()) << "bob is never alice, even as the only answer";
+  EXPECT_EQ(m.others, std::vector<std::string>{"bob"});
 }
 
 io::job named(io::id_kind kind, std::string name, std::string realm = "/realms/root/realms/alpha") {
