@@ -180,11 +180,12 @@ problem idm_problem(run_state* s, const checked& c, std::string_view what) {
 // A read of the IDM side whose answer must be a query result: its body, or why not.
 asio::awaitable<std::variant<json::value, problem>> idm_read(run_state* s, preflight_ctx& p,
                                                              const std::string& target,
-                                                             std::string_view what) {
+                                                             std::string_view what,
+                                                             std::string_view realm) {
   auto c = co_await read(s, p, target, true);
   if (c.trouble) co_return std::move(c.trouble);
   if (meaning_of_answer(c.answer) == meaning::not_found) {
-    if (auto am = co_await am_problem(s, p, s->query->realm())) co_return am;  // realm first
+    if (auto am = co_await am_problem(s, p, realm)) co_return am;  // the realm, named first
   }
   if (auto why = idm_problem(s, c, what)) co_return why;
   boost::system::error_code ec;
@@ -195,14 +196,15 @@ asio::awaitable<std::variant<json::value, problem>> idm_read(run_state* s, prefl
 
 }  // namespace
 
-asio::awaitable<problem> query_preflight(run_state* s) {
+asio::awaitable<problem> query_source::preflight() {
+  run_state* s = &s_;
   preflight_ctx p(s);
   const auto& q = s->cfg.source;
-  const auto& realm = s->query->realm();
+  const auto& realm = reader_.realm();
   std::string target;
   if (q.what == tenant_query::kind::group) {
     const auto lookup = s->paths.group_query(realm, "name eq " + filter_literal(q.text), "_id");
-    auto found = co_await idm_read(s, p, lookup, "groups");
+    auto found = co_await idm_read(s, p, lookup, "groups", realm);
     if (auto* e = std::get_if<problem>(&found)) co_return std::move(*e);
     auto page = read_id_page(std::get<json::value>(found), false);
     if (page.ids.size() != 1) {
@@ -212,17 +214,16 @@ asio::awaitable<problem> query_preflight(run_state* s) {
                                          : fmt::format("{} groups are named '{}'", page.ids.size(),
                                                        io::printable(q.text, 200))};
     }
-    s->group_id = page.ids.front();
-    target = s->paths.group_members(realm, s->group_id, q.page_size);
+    group_id_ = page.ids.front();
+    target = s->paths.group_members(realm, group_id_, q.page_size);
   } else {
     target = s->paths.user_query(realm, q.text, "_id", q.page_size, {}, true);
   }
-  auto first = co_await idm_read(
-      s, p, target, q.what == tenant_query::kind::group ? "a group's members" : "users");
+  auto first = co_await idm_read(s, p, target, members() ? "a group's members" : "users", realm);
   if (auto* e = std::get_if<problem>(&first)) co_return std::move(*e);
-  auto page = read_id_page(std::get<json::value>(first), q.what == tenant_query::kind::group);
+  auto page = read_id_page(std::get<json::value>(first), members());
   if (!page.problem.empty()) co_return problem{run_error::input, std::move(page.problem)};
-  take_page(s, std::move(page));
+  take(std::move(page));
   co_return problem{};
 }
 

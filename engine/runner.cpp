@@ -88,15 +88,16 @@ run_state::run_state(const run_config& c, asio::io_context& io, io::job_reader& 
       rng(std::random_device{}()),
       grace(io),
       jobs_changed(io.get_executor()),
-      page_wanted(io.get_executor()) {
+      guard(c.not_found_guard) {
   tctx.executor = io.get_executor();
   tctx.host = &host;
   tctx.host_name = c.host;
   tctx.port = c.port;
   paths.set_idm(c.idm_path, c.managed_user, c.managed_group);
   if (c.source) {
-    query = dynamic_cast<query_reader*>(&reader);
-    if (query == nullptr) throw std::logic_error("a tenant query's run needs its query_reader");
+    auto* buffer = dynamic_cast<query_reader*>(&reader);
+    if (buffer == nullptr) throw std::logic_error("a tenant query's run needs its query_reader");
+    query.emplace(*this, *buffer);
   }
   tctx.am_path = paths.am_path();
   tctx.timeout = c.timeout;
@@ -126,7 +127,7 @@ void run_state::stop(run_end why, run_error code, std::string reason) {
   }
   stopping = true;
   jobs_changed.notify();
-  page_wanted.notify();
+  if (query) query->stop();
 }
 
 void run_state::abort(run_error code, std::string reason) {
@@ -187,22 +188,17 @@ std::optional<io::job> run_state::next_job() {
     return j;
   }
   auto job = disp.next(rows_per_turn);
-  if (page_wanted_now()) page_wanted.notify();
+  if (query) query->taken();
   return job;
 }
 
 void run_state::note_user(io::user_status st) {
-  if (!guard_armed || cfg.not_found_guard <= 0) return;
-  if (st == io::user_status::not_found) {
-    if (++not_found_first < cfg.not_found_guard) return;
-    abort(run_error::not_found_storm,
-          fmt::format("the first {} users were all not found: is this the right tenant and "
-                      "realm? (if the list really holds users that are gone, "
-                      "--not-found-guard 0 turns this check off)",
-                      not_found_first));
-  } else if (st != io::user_status::failed && st != io::user_status::invalid) {
-    guard_armed = false;  // a user was there: the address is right
-  }
+  if (!guard.tripped_by(st)) return;
+  abort(run_error::not_found_storm,
+        fmt::format("the first {} users were all not found: is this the right tenant and "
+                    "realm? (if the list really holds users that are gone, "
+                    "--not-found-guard 0 turns this check off)",
+                    guard.not_found()));
 }
 
 }  // namespace detail
@@ -246,8 +242,8 @@ asio::awaitable<void> preflight(run_state* s) {
     s->stop(run_end::aborted, run_error::unreachable, "preflight: " + resolve_error);
     co_return;
   }
-  if (s->query != nullptr) {
-    if (auto trouble = co_await detail::query_preflight(s); trouble && !s->stopping) {
+  if (s->query) {
+    if (auto trouble = co_await s->query->preflight(); trouble && !s->stopping) {
       s->result.preflight_failed = true;
       s->stop(run_end::aborted, trouble.code, "preflight: " + trouble.what);
     }

@@ -1,6 +1,9 @@
-// The pages of a tenant query after the first: read a page ahead of the workers.
+// A tenant query's pages after the first: read a page ahead of the workers.
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "engine/detail/query_source.hpp"
 #include "engine/detail/run_state.hpp"
 #include "engine/tenant_input.hpp"
 
@@ -8,42 +11,60 @@ namespace devreset::engine::detail {
 
 namespace asio = boost::asio;
 
-void take_page(run_state* s, id_page page) {
-  for (auto& id : page.ids)
-    s->query->push(std::move(id));
-  if (page.total) s->result.stats.expected_users = *page.total;
-  s->query_cookie = std::move(page.cookie);
-  if (s->query_cookie.empty()) s->query->finish();
-  s->jobs_changed.notify();
+query_source::query_source(run_state& s, query_reader& reader)
+    : s_(s), reader_(reader), wanted_(s.ioc.get_executor()) {}
+
+bool query_source::members() const {
+  return s_.cfg.source.what == tenant_query::kind::group;
 }
 
-asio::awaitable<void> feed_query(run_state* s) {
-  worker_ctx w(s);
-  const auto& q = s->cfg.source;
-  const bool members = q.what == tenant_query::kind::group;
-  while (!s->query_cookie.empty() && !s->stopping && !s->cancelled()) {
-    if (!s->page_wanted_now()) {  // a page still to do: until the workers take from it
-      co_await s->page_wanted.wait();
+bool query_source::page_wanted() const {
+  return reader_.buffered() < static_cast<std::size_t>(std::max(s_.cfg.source.page_size, 1));
+}
+
+void query_source::taken() {
+  if (page_wanted()) wanted_.notify();
+}
+
+void query_source::end() {
+  reader_.finish();
+  s_.jobs_changed.notify();
+}
+
+void query_source::take(id_page page) {
+  for (auto& id : page.ids)
+    reader_.push(std::move(id));
+  if (page.total) s_.result.stats.expected_users = *page.total;
+  cookie_ = std::move(page.cookie);
+  if (cookie_.empty()) reader_.finish();
+  s_.jobs_changed.notify();
+}
+
+asio::awaitable<void> query_source::feed() {
+  worker_ctx w(&s_);
+  const auto& q = s_.cfg.source;
+  while (!cookie_.empty() && !s_.stopping && !s_.cancelled()) {
+    if (!page_wanted()) {  // a page still to do: until the workers take from it
+      co_await wanted_.wait();
       continue;
     }
-    const auto& realm = s->query->realm();
+    const auto& realm = reader_.realm();
     const planned_request req{
-        http_method::get,
-        members ? s->paths.group_members(realm, s->group_id, q.page_size, s->query_cookie)
-                : s->paths.user_query(realm, q.text, "_id", q.page_size, s->query_cookie)};
-    auto answer = co_await execute(s, &w, req);
+        http_method::get, members()
+                              ? s_.paths.group_members(realm, group_id_, q.page_size, cookie_)
+                              : s_.paths.user_query(realm, q.text, "_id", q.page_size, cookie_)};
+    auto answer = co_await execute(&s_, &w, req);
     if (!answer) break;  // the run stopped
-    auto page = answer->what == final_answer::kind::ok ? read_id_page(*answer->body, members)
+    auto page = answer->what == final_answer::kind::ok ? read_id_page(*answer->body, members())
                                                        : id_page{{}, {}, {}, answer->error};
     if (!page.problem.empty()) {
-      s->abort(run_error::input,
+      s_.abort(run_error::input,
                fmt::format("{}: a page could not be read: {}", q.describe(), page.problem));
       break;
     }
-    take_page(s, std::move(page));
+    take(std::move(page));
   }
-  s->query->finish();
-  s->jobs_changed.notify();
+  end();
 }
 
 }  // namespace devreset::engine::detail

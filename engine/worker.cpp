@@ -247,10 +247,9 @@ asio::awaitable<void> guarded_worker(run_state* s) {
 // The tenant query's reader, guarded as a worker is.
 asio::awaitable<void> guarded_feed(run_state* s) {
   try {
-    co_await feed_query(s);
+    co_await s->query->feed();
   } catch (const std::exception& e) {
-    s->query->finish();
-    s->jobs_changed.notify();
+    s->query->end();
     s->abort(run_error::internal, fmt::format("internal error: {}", e.what()));
   }
 }
@@ -312,8 +311,7 @@ asio::awaitable<void> run_workers(run_state* s) {
   for (int i = 0; i < s->cfg.concurrency; ++i) {
     workers.push_back(asio::co_spawn(s->ioc, guarded_worker(s), asio::deferred));
   }
-  if (s->query != nullptr)
-    workers.push_back(asio::co_spawn(s->ioc, guarded_feed(s), asio::deferred));
+  if (s->query) workers.push_back(asio::co_spawn(s->ioc, guarded_feed(s), asio::deferred));
   co_await asio::experimental::make_parallel_group(std::move(workers))
       .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
 }

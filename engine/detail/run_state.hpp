@@ -15,6 +15,8 @@
 #include <stop_token>
 #include <string>
 
+#include "engine/detail/query_source.hpp"
+#include "engine/detail/storm_guard.hpp"
 #include "engine/detail/wake_signal.hpp"
 #include "engine/dispatcher.hpp"
 #include "engine/idm_lookup.hpp"
@@ -46,20 +48,16 @@ struct run_state {
   boost::asio::steady_timer grace;
   token_context tctx;
   wake_signal jobs_changed;  // a page came, a look-up ended, the input ended, the run stops
-  wake_signal page_wanted;   // the workers took from the query's buffer, the run stops
 
-  std::optional<io::job> first_job;  // read by the preflight, done by the first worker
-  query_reader* query = nullptr;     // the input, when it is a tenant query (cfg.source)
-  std::string group_id;              // --group: the group's _id
-  std::string query_cookie;          // the next page's cookie (empty: no more pages)
-  std::deque<io::job> ready;         // users a look-up resolved: for any worker, before the input
-  lookup_batches lookups;            // users named otherwise, waiting for a look-up's worth
-  int lookups_in_flight = 0;         // look-ups sent: their users will be `ready`
+  std::optional<io::job> first_job;   // read by the preflight, done by the first worker
+  std::optional<query_source> query;  // the input, when it is a tenant query (cfg.source)
+  std::deque<io::job> ready;          // users a look-up resolved: for any worker, before the input
+  lookup_batches lookups;             // users named otherwise, waiting for a look-up's worth
+  int lookups_in_flight = 0;          // look-ups sent: their users will be `ready`
   bool flush_posted = false;
   bool stopping = false;        // take no new users
   std::stop_source hard_stop;   // cancel what is in flight: every worker's callback runs
-  int not_found_first = 0;      // users not found before the first one that was not
-  bool guard_armed = true;      // no user has been ok yet
+  storm_guard guard;            // the first users all not found: a wrong tenant or realm
   io::type_set action_refused;  // types whose reset action the tenant refused once: list + delete
 
   double draw() { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
@@ -85,11 +83,6 @@ struct run_state {
   /// workers wait on `jobs_changed` for them.
   bool jobs_on_their_way() const {
     return ready.empty() && (disp.waiting() || (disp.ended() && lookups_in_flight > 0));
-  }
-  /// A tenant query's reader may read its next page: fewer than a page's users are left.
-  bool page_wanted_now() const {
-    return query != nullptr &&
-           query->buffered() < static_cast<std::size_t>(std::max(cfg.source.page_size, 1));
   }
   /// The storm guard: the first users of a run all "not found" mean a wrong tenant or realm.
   void note_user(io::user_status st);
@@ -147,14 +140,6 @@ boost::asio::awaitable<executed> execute(run_state* s, worker_ctx* w, const plan
 /// Waits on `timer` until `when`; skipped (or cut short) by a hard stop.
 boost::asio::awaitable<void> sleep_until(run_state* s, boost::asio::steady_timer* timer,
                                          std::chrono::steady_clock::time_point when);
-
-/// A tenant query as the input: its first page (a group looked up first), read before the
-/// device preflight, with one clear line when it cannot be.
-boost::asio::awaitable<problem> query_preflight(run_state* s);
-/// Hands a page's users to the input; the last page ends it.
-void take_page(run_state* s, id_page page);
-/// Reads the query's next pages while the run goes, a page ahead of the workers.
-boost::asio::awaitable<void> feed_query(run_state* s);
 
 /// Every worker, run to its end (awaited as one parallel group).
 boost::asio::awaitable<void> run_workers(run_state* s);
