@@ -24,8 +24,8 @@ namespace {
 // coroutine), else after the source got one (or said why it cannot).
 asio::awaitable<request_machine::action> with_token(request_machine& m, request_port& port,
                                                     const std::string& rejected) {
-  auto problem = co_await port.tokens->ensure(port.token_ctx, rejected);
-  co_return m.on_token(problem, port.tokens->token(), steady::now());
+  auto trouble = co_await port.tokens->ensure(port.token_ctx, rejected);
+  co_return m.on_token(trouble, port.tokens->token(), steady::now());
 }
 
 }  // namespace

@@ -72,11 +72,9 @@ action request_machine::ask_token(phase next, std::string rejected) {
   return a;
 }
 
-action request_machine::on_token(std::string_view problem, std::string_view token,
+action request_machine::on_token(const problem& trouble, std::string_view token,
                                  steady::time_point now) {
-  if (!problem.empty()) {
-    return abort(run_error::no_token, fmt::format("cannot get a token: {}", problem));
-  }
+  if (trouble) return abort(trouble.code, fmt::format("cannot get a token: {}", trouble.what));
   token_.assign(token);
   if (phase_ == phase::refresh) return next_attempt(now);  // a new attempt, its own slot
   phase_ = phase::send;

@@ -74,8 +74,8 @@ class request_machine {
   action start(steady::time_point now) { return start(now, method_); }
   /// The wait the last action asked for is over.
   action on_waited(steady::time_point now);
-  /// The token asked for: `problem` says why there is none, else `token` is it.
-  action on_token(std::string_view problem, std::string_view token, steady::time_point now);
+  /// The token asked for: `trouble` says why there is none, else `token` is it.
+  action on_token(const problem& trouble, std::string_view token, steady::time_point now);
   /// The answer to the send (or how it failed), read; `random01` draws the backoff's jitter.
   action on_answer(const http_answer& a, const read_answer& r, steady::time_point now,
                    wall::time_point wall_now, double random01);

@@ -103,7 +103,14 @@ class service_account_token final : public token_source {
     cancelled_ = false;
   }
 
-  asio::awaitable<std::string> ensure(token_context* ctx, std::string rejected) override {
+  asio::awaitable<problem> ensure(token_context* ctx, std::string rejected) override {
+    auto why = co_await why_no_token(ctx, std::move(rejected));
+    co_return why.empty() ? problem{} : problem{run_error::no_token, std::move(why)};
+  }
+
+ private:
+  // ensure(), in the words of the token endpoint (empty: a token is there).
+  asio::awaitable<std::string> why_no_token(token_context* ctx, std::string rejected) {
     // A renewal that failed in the background reaches the run here: the token will not be
     // renewed, and the run stops with the tenant's words while it can still be resumed.
     if (!background_error_.empty()) co_return background_error_;
@@ -122,7 +129,6 @@ class service_account_token final : public token_source {
     co_return co_await renew(ctx);
   }
 
- private:
   std::function<void(std::exception_ptr, std::string)> on_background() {
     return [this](std::exception_ptr e, std::string error) {
       if (e) {

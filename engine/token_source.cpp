@@ -116,9 +116,9 @@ class file_token final : public token_source {
 
 }  // namespace
 
-boost::asio::awaitable<std::string> token_source::ensure(token_context*, std::string rejected) {
+boost::asio::awaitable<problem> token_source::ensure(token_context*, std::string rejected) {
   if (!rejected.empty() && rejected == token()) refresh();
-  co_return std::string();
+  co_return problem{};
 }
 
 std::unique_ptr<token_source> make_static_token(std::string token, std::string origin) {

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/errors.hpp"
 #include "engine/retry_policy.hpp"
 #include "engine/run_stats.hpp"
 
@@ -56,8 +57,9 @@ class token_source {
 
   /// Makes token() usable before a request: gets a first token, renews one ahead of its
   /// expiry, and after a 401 for `rejected` gets another (once for all the requests that
-  /// were refused with it). Returns why no token can be had, or an empty string.
-  virtual boost::asio::awaitable<std::string> ensure(token_context* ctx, std::string rejected);
+  /// were refused with it). Returns why no token can be had (run_error::no_token), or no
+  /// problem.
+  virtual boost::asio::awaitable<problem> ensure(token_context* ctx, std::string rejected);
 
   /// The run stops at once: end what is in flight (a renewal) without waiting for it.
   virtual void cancel() {}

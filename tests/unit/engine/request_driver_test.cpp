@@ -59,8 +59,8 @@ class no_token final : public token_source {
   bool refresh() override { return false; }
   std::string describe() const override { return "nowhere"; }
   bool ready() const override { return false; }
-  asio::awaitable<std::string> ensure(token_context*, std::string) override {
-    co_return std::string("the token endpoint is down");
+  asio::awaitable<problem> ensure(token_context*, std::string) override {
+    co_return problem{run_error::no_token, "the token endpoint is down"};
   }
 
  private:

@@ -128,7 +128,7 @@ TEST(RequestMachine, NoTokenAbortsTheRun) {
   request_feedback fb;
   driver d(request_profile::device(fast()), fb);
   d.machine.start(t0);
-  auto act = d.machine.on_token("the token endpoint answered 401", {}, t0);
+  auto act = d.machine.on_token({run_error::no_token, "the token endpoint answered 401"}, {}, t0);
   ASSERT_EQ(act.what, kind::abort);
   EXPECT_EQ(make_error_code(act.error), make_error_code(run_error::no_token));
 }
