@@ -11,7 +11,9 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/log.hpp"
 #include "cli/progress.hpp"
+#include "cli/summary.hpp"
 #include "engine/runner.hpp"
 #include "engine/token_source.hpp"
 #include "io/job_reader.hpp"

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 #include <pthread.h>
 
-#include "cli/progress.hpp"
+#include "cli/log.hpp"
 
 namespace devreset::cli {
 

@@ -14,8 +14,8 @@
 #include <string_view>
 
 #include "cli/commands.hpp"
+#include "cli/log.hpp"
 #include "cli/options.hpp"
-#include "cli/progress.hpp"
 
 namespace po = boost::program_options;
 

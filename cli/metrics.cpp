@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/log.hpp"
 #include "cli/progress.hpp"
 #include "io/device_type.hpp"
 #include "io/secret_file.hpp"

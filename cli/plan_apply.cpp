@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "cli/log.hpp"
 #include "io/duration.hpp"
 #include "io/secret_file.hpp"
 #include "io/text.hpp"

@@ -17,8 +17,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/interrupts.hpp"
+#include "cli/log.hpp"
 #include "cli/probe_verdict.hpp"
-#include "cli/progress.hpp"
 #include "cli/run_options.hpp"
 #include "engine/device_plan.hpp"
 #include "io/json_text.hpp"

@@ -16,12 +16,14 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/log.hpp"
 #include "cli/options.hpp"
 #include "cli/plan_apply.hpp"
-#include "cli/progress.hpp"
+#include "cli/report_csv.hpp"
 #include "cli/report_html.hpp"
 #include "cli/report_ledger.hpp"
 #include "cli/report_reach.hpp"
+#include "cli/summary.hpp"
 #include "io/job_reader.hpp"
 #include "io/json_text.hpp"
 #include "io/ledger_reader.hpp"

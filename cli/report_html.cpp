@@ -1,4 +1,4 @@
-// The HTML page and the CSV of a report. The page is written by hand (there is no HTML
+// The HTML page of a report. The page is written by hand (there is no HTML
 // library among our dependencies): text goes through html_escape, charts are SVG rects.
 #include "cli/report_html.hpp"
 
@@ -103,14 +103,6 @@ std::string totals(const ledger_summary& l, const still_to_do& todo) {
         io::to_string(t), b[0], b[1], io::to_string(t), l.removed[i], l.untold[i]);
   }
   return out + "</table></div>";
-}
-
-std::string field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return "";
-  if (v->is_string()) return std::string(v->get_string());
-  if (v->is_object() && v->get_object().contains("run_id")) return field(v->get_object(), "run_id");
-  return io::json_text(*v);
 }
 
 std::string runs_table(const ledger_summary& l) {
@@ -264,23 +256,6 @@ std::string plan_section(const io::plan_info& p) {
   return out + fmt::format("</table><p>{} users have nothing to remove.</p>", p.users_empty);
 }
 
-// A record's devices by type: those a plan found ("webauthn 2;oath 1"), or those a run
-// removed (type_result::removed(); "reset" where the reset action told no count).
-std::string devices_of(const json::object& rec) {
-  auto u = io::user_record_from_json(rec);
-  if (!u) return {};
-  std::string out;
-  for (const auto& r : u->results) {
-    const auto n = u->status == io::user_status::planned
-                       ? std::optional<int>(static_cast<int>(r.device_ids.size()))
-                       : r.removed();
-    if (n && *n == 0) continue;
-    out += fmt::format("{}{} {}", out.empty() ? "" : ";", io::to_string(r.type),
-                       n ? std::to_string(*n) : std::string("reset"));
-  }
-  return out;
-}
-
 // A plan's users with something to remove, and what (the first 1,000; the CSV has them all).
 std::string plan_users(const report_options& o, const ledger_summary& l) {
   constexpr std::size_t shown = 1000;
@@ -337,42 +312,6 @@ std::string report_html(const report_options& o, const ledger_summary& l, const 
   out +=
       "<footer>Every figure comes from the ledger's records: a user's latest record wins. "
       "Secrets never reach a ledger, so none are here.</footer></body></html>\n";
-  return out;
-}
-
-std::string report_csv(const report_options& o, const ledger_summary& l) {
-  std::string out =
-      "identifier,named_by,user_id,realm,status,types_done,types_not_done,devices,error\n";
-  for_each_latest(o, l, [&](const json::object& rec, const user_state& user) {
-    const auto [kind, name] = named_by(rec);
-    const auto done = io::type_set::from_bits(user.ok);
-    const auto left = io::type_set::from_bits(user.tried).minus(done);
-    std::string error = field(rec, "reason");
-    if (const auto* r = rec.if_contains("results"); r != nullptr && r->is_array()) {
-      for (const auto& x : r->get_array()) {
-        if (error.empty() && x.is_object()) error = field(x.get_object(), "error");
-      }
-    }
-    out += fmt::format(
-        "{},{},{},{},{},{},{},{},{}\n", csv_field(io::printable(name, 4096)), io::to_string(kind),
-        csv_field(io::printable(field(rec, "user_id"), 4096)), csv_field(field(rec, "realm")),
-        io::to_string(static_cast<io::user_status>(user.status)), done.to_string(';'),
-        left.to_string(';'), devices_of(rec), csv_field(io::printable(error, 300)));
-  });
-  // The users the unfinished runs never reached are rows too (status not_reached).
-  auto known = [&](std::uint64_t key) { return l.users.contains(key); };
-  const auto inputs = find_unreached(with_missing_shards(l.runs), known, [&](const io::job& j) {
-    const bool by_id = j.kind == io::id_kind::user_id;
-    out += fmt::format("{},{},{},{},not_reached,,{},,\n",
-                       csv_field(io::printable(by_id ? j.user_id : j.name, 4096)),
-                       io::to_string(j.kind), csv_field(io::printable(j.user_id, 4096)),
-                       csv_field(j.realm), j.types.to_string(';'));
-  });
-  for (const auto& u : inputs) {  // an input that cannot be read again: said in the file
-    if (!u.problem.empty())
-      out += fmt::format("# users of {} not reached could not be listed: {}\n",
-                         io::printable(u.input, 300), io::printable(u.problem, 300));
-  }
   return out;
 }
 

@@ -1,6 +1,6 @@
-// `report --html` and `report --csv`: the ledgers as one self-contained page (inline CSS
-// and SVG, no script, nothing from the network: it opens from a USB stick on an air-gapped
-// laptop, prints on A4 and reads on a phone) and as one CSV row per user.
+// `report --html`: the ledgers as one self-contained page (inline CSS and SVG, no script,
+// nothing from the network: it opens from a USB stick on an air-gapped laptop, prints on A4
+// and reads on a phone). `report --csv` is cli/report_csv.hpp's.
 #pragma once
 
 #include <optional>
@@ -13,9 +13,6 @@ namespace devreset::cli {
 
 std::string report_html(const report_options& o, const ledger_summary& l, const still_to_do& todo,
                         const std::optional<io::plan_info>& plan);
-
-/// identifier,named_by,user_id,realm,status,types_done,types_not_done,error
-std::string report_csv(const report_options& o, const ledger_summary& l);
 
 /// Text safe inside HTML elements and attribute values.
 std::string html_escape(std::string_view s);

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "io/job_reader.hpp"
+#include "io/json_text.hpp"
 #include "io/ledger_writer.hpp"
 #include "io/text.hpp"
 #include "io/user_type_map.hpp"
@@ -341,6 +342,29 @@ still_to_do find_still_to_do(const report_options& o, const ledger_summary& l, s
     todo.unreadable |= !u.problem.empty();
   }
   return todo;
+}
+
+std::string field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return "";
+  if (v->is_string()) return std::string(v->get_string());
+  if (v->is_object() && v->get_object().contains("run_id")) return field(v->get_object(), "run_id");
+  return io::json_text(*v);
+}
+
+std::string devices_of(const json::object& rec) {
+  auto u = io::user_record_from_json(rec);
+  if (!u) return {};
+  std::string out;
+  for (const auto& r : u->results) {
+    const auto n = u->status == io::user_status::planned
+                       ? std::optional<int>(static_cast<int>(r.device_ids.size()))
+                       : r.removed();
+    if (n && *n == 0) continue;
+    out += fmt::format("{}{} {}", out.empty() ? "" : ";", io::to_string(r.type),
+                       n ? std::to_string(*n) : std::string("reset"));
+  }
+  return out;
 }
 
 }  // namespace devreset::cli

@@ -122,6 +122,14 @@ void for_each_latest(
 /// input did, else by _id).
 std::pair<io::id_kind, std::string_view> named_by(const boost::json::object& rec);
 
+/// A record's field as text: a string as it is, a run reference by its run_id, anything else
+/// as JSON; empty when missing or null.
+std::string field(const boost::json::object& o, std::string_view key);
+
+/// A record's devices by type: those a plan found ("webauthn 2;oath 1"), or those a run
+/// removed ("reset" where the reset action told no count).
+std::string devices_of(const boost::json::object& rec);
+
 /// With `out`: the users still to do at their latest record (CSV rows for --failed-out), then
 /// those the unfinished runs never reached; without, only the count of the latter.
 still_to_do find_still_to_do(const report_options& o, const ledger_summary& l, std::ostream* out);

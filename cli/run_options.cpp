@@ -1,6 +1,8 @@
 // `devreset run` / `plan` options: layered parsing, then each group checked on its own.
 #include "cli/run_options.hpp"
 
+#include "cli/log.hpp"
+
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>

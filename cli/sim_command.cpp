@@ -11,8 +11,8 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/log.hpp"
 #include "cli/options.hpp"
-#include "cli/progress.hpp"
 #include "io/duration.hpp"
 #include "io/secret_file.hpp"
 #include "sim/server.hpp"
