@@ -313,6 +313,7 @@ void tell_result(const probe_request& p, const probe_outcome& o, std::uint64_t u
 int probe_command(int argc, char** argv) {
   probe_request p;
   if (auto code = parse_probe_request(argc, argv, p)) return *code;
+  if (auto code = open_request(p.run)) return *code;
   if (!p.out.empty() && fs::exists(fs::symlink_status(p.out))) {
     tell(fmt::format("devreset probe: --out {} exists: it is never overwritten\n", p.out.string()));
     return 2;

@@ -493,6 +493,7 @@ bool input_is_empty(const run_request& r) {
 int run_command(int argc, char** argv, engine::run_mode mode) {
   run_request r;
   if (auto code = parse_run_request(argc, argv, mode, r)) return *code;
+  if (auto code = open_request(r)) return *code;
   choose_log_style(r);
   const auto tenant = io::tenant_url(r.cfg.host, r.cfg.port, r.cfg.am_path);
   std::optional<io::plan_info> plan;

@@ -345,11 +345,6 @@ void read_users(const po::variables_map& vm, run_request& r) {
   if (vm.count("plan")) {
     if (given != 0) throw usage_error("--plan takes the place of --input, --query and --group");
     r.plan = vm["plan"].as<std::string>();
-    try {  // once: the run reads this open file, whatever the path names later
-      r.opened_plan = io::read_plan_info(r.plan);
-    } catch (const io::input_error& e) {
-      r.plan_error = e.what();
-    }
     r.plan_realm = vm.count("realm") > 0;
     r.plan_types = !vm["types"].defaulted();
     r.cfg.plan_strict = vm["plan-strict"].as<bool>();
@@ -425,10 +420,9 @@ bool names_users_otherwise(const run_request& r) {
   return false;
 }
 
-// The token: a service account, a file, or the environment; never a bare argument. A service
-// account's default scope holds fr:idm:* when users are looked up in IDM.
-std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm,
-                                                 const run_request& r) {
+// The credential: a service account, a file, or the environment; never a bare argument.
+// Only named here: open_token() reads it.
+credential_source read_credential(const po::variables_map& vm) {
   // One credential per run: two sources (whether flags, environment or config) is a mistake
   // to point out, never a silent choice.
   std::vector<std::string> given;
@@ -443,29 +437,53 @@ std::unique_ptr<engine::token_source> read_token(const po::variables_map& vm,
                     "line, the environment or the config file)",
                     given[0], given[1]));
   }
+  credential_source c;
   if (vm.count("sa-id") || vm.count("sa-key")) {
     if (!vm.count("sa-id") || !vm.count("sa-key"))
       throw usage_error("--sa-id and --sa-key go together");
-    try {
-      auto scope = vm["scope"].as<std::string>();
-      if (vm["scope"].defaulted() && names_users_otherwise(r)) scope += " fr:idm:*";
-      return engine::make_service_account_token(
-          {vm["sa-id"].as<std::string>(), vm["sa-key"].as<std::string>(), std::move(scope)});
-    } catch (const io::jose_error& e) {
-      throw usage_error(fmt::format("--sa-key: {}", e.what()));
-    }
-  }
-  if (vm.count("token-file")) return engine::make_file_token(vm["token-file"].as<std::string>());
-  if (char* env = std::getenv("DEVRESET_TOKEN"); env != nullptr && *env != '\0') {
-    std::string value(env);
+    c.what = credential_source::kind::service_account;
+    c.sa_id = vm["sa-id"].as<std::string>();
+    c.file = vm["sa-key"].as<std::string>();
+    c.scope = vm["scope"].as<std::string>();
+    c.scope_defaulted = vm["scope"].defaulted();
+  } else if (vm.count("token-file")) {
+    c.what = credential_source::kind::token_file;
+    c.file = vm["token-file"].as<std::string>();
+  } else if (char* env = std::getenv("DEVRESET_TOKEN"); env != nullptr && *env != '\0') {
+    c.what = credential_source::kind::environment;
+    c.token = env;
     // Read once, then wiped where exec put it (/proc/PID/environ shows that memory) and
     // removed, so that nothing this process starts inherits it.
-    OPENSSL_cleanse(env, value.size());
+    OPENSSL_cleanse(env, c.token.size());
     ::unsetenv("DEVRESET_TOKEN");
-    return engine::make_static_token(std::move(value), "DEVRESET_TOKEN");
+  } else {
+    throw usage_error(
+        "no token: give --sa-id and --sa-key, or --token-file FILE, or set DEVRESET_TOKEN");
   }
-  throw usage_error(
-      "no token: give --sa-id and --sa-key, or --token-file FILE, or set DEVRESET_TOKEN");
+  return c;
+}
+
+// The token source of the credential. A service account's default scope holds fr:idm:* when
+// users are looked up in IDM.
+std::unique_ptr<engine::token_source> open_token(run_request& r) {
+  auto& c = r.credential;
+  switch (c.what) {
+    case credential_source::kind::service_account:
+      try {
+        auto scope = c.scope;
+        if (c.scope_defaulted && names_users_otherwise(r)) scope += " fr:idm:*";
+        return engine::make_service_account_token({c.sa_id, c.file.string(), std::move(scope)});
+      } catch (const io::jose_error& e) {
+        throw usage_error(fmt::format("--sa-key: {}", e.what()));
+      }
+    case credential_source::kind::token_file:
+      return engine::make_file_token(c.file);
+    case credential_source::kind::environment:
+      return engine::make_static_token(std::move(c.token), "DEVRESET_TOKEN");
+    case credential_source::kind::none:
+      break;
+  }
+  throw usage_error("no token");
 }
 
 // A proxy URL's user info in this process's arguments, overwritten once read: `ps` shows
@@ -531,19 +549,36 @@ std::optional<int> parse_command(int argc, char** argv, const char* name,
     read_limits(vm, out.cfg);
     read_users(vm, out);
     read(vm);
-    out.tokens = read_token(vm, out);
+    out.credential = read_credential(vm);
     return std::nullopt;
   } catch (const po::error& e) {
     tell(fmt::format("devreset {}: {} (see devreset {} --help)\n", name, e.what(), name));
   } catch (const usage_error& e) {
-    tell(fmt::format("devreset {}: {}\n", name, e.what()));
-  } catch (const engine::token_error& e) {
     tell(fmt::format("devreset {}: {}\n", name, e.what()));
   }
   return 2;
 }
 
 }  // namespace
+
+std::optional<int> open_request(run_request& r) {
+  if (!r.plan.empty()) {
+    try {  // once: the run reads this open file, whatever the path names later
+      r.opened_plan = io::read_plan_info(r.plan);
+    } catch (const io::input_error& e) {
+      r.plan_error = e.what();
+    }
+  }
+  try {
+    r.tokens = open_token(r);
+    return std::nullopt;
+  } catch (const usage_error& e) {
+    tell(fmt::format("devreset {}: {}\n", r.name, e.what()));
+  } catch (const engine::token_error& e) {
+    tell(fmt::format("devreset {}: {}\n", r.name, e.what()));
+  }
+  return 2;
+}
 
 std::optional<int> parse_run_request(int argc, char** argv, engine::run_mode mode,
                                      run_request& out) {

@@ -17,18 +17,30 @@
 
 namespace devreset::cli {
 
+/// The credential the options name; nothing is read until open_request().
+struct credential_source {
+  enum class kind { none, service_account, token_file, environment };
+  kind what = kind::none;
+  std::string sa_id;
+  std::filesystem::path file;  ///< the service account's key, or the token file
+  std::string scope;           ///< the service account's
+  bool scope_defaulted = true;
+  std::string token;  ///< environment: DEVRESET_TOKEN's value (a secret), taken out of it
+};
+
 struct run_request {
   const char* name = "run";  ///< the sub-command, for messages
   engine::run_config cfg;
   std::filesystem::path input;
   std::filesystem::path ledger;
   std::optional<io::input_format> format;
-  io::reader_options rows;  ///< default realm and types of rows that name none
-  std::unique_ptr<engine::token_source> tokens;
+  io::reader_options rows;                       ///< default realm and types of rows that name none
+  credential_source credential;                  ///< what the options name
+  std::unique_ptr<engine::token_source> tokens;  ///< made by open_request()
   /// run --plan: the plan ledger; whether --realm and --types were given (they must agree
   /// with it, and may narrow its types); its greatest age
   std::filesystem::path plan;
-  std::optional<io::plan_info> opened_plan;  ///< the plan, opened once as the options are read
+  std::optional<io::plan_info> opened_plan;  ///< the plan, opened once by open_request()
   std::string plan_error;                    ///< why it could not be (told before anything is sent)
   bool plan_realm = false;
   bool plan_types = false;
@@ -54,10 +66,18 @@ struct probe_request {
   std::uint64_t users = 0;  ///< for the estimate (0: the input's)
 };
 
-/// Reads and checks the options. Returns the exit code when the command ends here (0 for
-/// --help, 2 for a usage error, already explained on stderr), nothing when it goes on.
+/// Reads and checks the options, opening no file but the config file (the plan, the key, the
+/// token and the input are open_request()'s). Returns the exit code when the command ends
+/// here (0 for --help, 2 for a usage error, already explained on stderr), nothing when it
+/// goes on.
 std::optional<int> parse_run_request(int argc, char** argv, engine::run_mode mode,
                                      run_request& out);
 std::optional<int> parse_probe_request(int argc, char** argv, probe_request& out);
+
+/// Opens what the options name, once, before anything is sent: the plan (its error kept for
+/// the plan's checks), the credential (a service account's key, a token file; the input's
+/// rows read for a service account's default scope). The exit code 2, told on stderr, when
+/// the credential cannot be had; nothing when the command goes on.
+std::optional<int> open_request(run_request& r);
 
 }  // namespace devreset::cli
