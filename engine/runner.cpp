@@ -14,6 +14,7 @@
 #include <cmath>
 
 #include "engine/detail/run_state.hpp"
+#include "io/run_records.hpp"
 #include "io/tenant_path.hpp"
 #include "io/text.hpp"
 
@@ -373,132 +374,89 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
 
 json::object run_record(const run_config& config) {
   const auto& in = config.input;
-  json::object o{
-      {"record", "run"},
-      {"run_id", config.run_id},
-      {"started_at", io::format_utc(std::chrono::system_clock::now())},
-      {"mode", config.mode == run_mode::plan ? "plan" : "reset"},
-      {"tenant", config.port == "443" ? config.host : config.host + ":" + config.port},
-      {"tenant_url", io::tenant_url(config.host, config.port, config.am_path)},
-      {"am_path", io::tenant_paths(config.am_path).am_path()},
-      {"tls_verify", !config.tls.insecure},
-      {"concurrency", config.concurrency},
-      {"rate", config.rate},
-      {"max_attempts", config.retry.max_attempts},
-      {"verify", config.verify},
-      {"proxy", config.proxy ? json::value(config.proxy->shown()) : json::value(nullptr)},
-      {"version", DEVRESET_VERSION_STRING},
-      {"input", in.name},
-      {"input_path", in.path},
-      {"input_format", in.format},
-      {"input_rows", in.rows},
-      {"delimiter", in.delimiter.empty() ? json::value(nullptr) : json::value(in.delimiter)},
-      {"ignored_columns", json::array(in.ignored_columns.begin(), in.ignored_columns.end())},
-      {"realm", in.realm},
-      {"types", in.types},
-      {"resume", in.resume},
-      {"shard", config.shard.all() ? json::value(nullptr) : json::value(config.shard.to_string())}};
-  if (in.demo) o["demo"] = true;
+  io::run_record r;
+  r.run_id = config.run_id;
+  r.started_at = io::format_utc(std::chrono::system_clock::now());
+  r.mode = config.mode == run_mode::plan ? "plan" : "reset";
+  r.tenant = config.port == "443" ? config.host : config.host + ":" + config.port;
+  r.tenant_url = io::tenant_url(config.host, config.port, config.am_path);
+  r.am_path = io::tenant_paths(config.am_path).am_path();
+  r.tls_verify = !config.tls.insecure;
+  r.concurrency = config.concurrency;
+  r.rate = config.rate;
+  r.max_attempts = config.retry.max_attempts;
+  r.verify = config.verify;
+  if (config.proxy) r.proxy = config.proxy->shown();
+  r.version = DEVRESET_VERSION_STRING;
+  r.input = in.name;
+  r.input_path = in.path;
+  r.input_format = in.format;
+  r.input_rows = in.rows;
+  r.delimiter = in.delimiter;
+  r.ignored_columns = in.ignored_columns;
+  r.realm = in.realm;
+  r.types = in.types;
+  r.resume = in.resume;
+  if (!config.shard.all()) r.shard = config.shard.to_string();
+  r.demo = in.demo;
   if (!in.plan.run_id.empty()) {
-    o["plan"] = json::object{{"run_id", in.plan.run_id},
-                             {"path", in.plan.path},
-                             {"made_at", in.plan.made_at},
-                             {"sha256", in.plan.sha256},
-                             {"strict", config.plan_strict}};
+    r.plan = io::run_record::plan_ref{in.plan.run_id, in.plan.path, in.plan.made_at, in.plan.sha256,
+                                      config.plan_strict};
   }
-  return o;
+  return io::to_json(r);
 }
 
 namespace {
 
-// run --plan: what changed since the plan, and what it spared.
-json::object plan_summary(const run_config& config, const run_stats& st) {
-  return json::object{{"run_id", config.input.plan.run_id},
-                      {"added_since_plan", st.added_since_plan},
-                      {"gone_since_plan", st.gone_since_plan},
-                      {"types_empty_in_plan", st.types_empty_in_plan},
-                      {"users_nothing_to_remove", st.users_nothing_planned},
-                      {"users_outside_types", st.users_outside_types}};
+double ms(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double, std::milli>(d).count();
 }
 
-// The summary's users by status and types by status, with their device counts.
-json::object users_by_status(const run_stats& st) {
-  json::object users;
-  for (auto s : {io::user_status::ok, io::user_status::partial, io::user_status::failed,
-                 io::user_status::not_found, io::user_status::invalid, io::user_status::planned}) {
-    users[io::to_string(s)] = st.user_count(s);
-  }
-  return users;
-}
-
-json::object types_by_status(const run_stats& st) {
-  json::object types;
-  for (auto t : io::all_device_types) {
-    const auto ti = io::index(t);
-    json::object by;
-    for (auto rs : {io::result_status::ok, io::result_status::not_found, io::result_status::failed,
-                    io::result_status::planned}) {
-      auto n = st.types[ti][static_cast<std::size_t>(rs)];
-      if (n > 0) by[io::to_string(rs)] = n;
-    }
-    if (auto found = st.devices_found[ti]; found > 0) by["found"] = found;
-    if (auto n = st.devices_removed[ti]; n > 0) by["devices_removed"] = n;
-    if (auto n = st.reset_by_action[ti]; n > 0) by["reset_by_action"] = n;
-    if (!by.empty()) types[io::to_string(t)] = std::move(by);
-  }
-  return types;
-}
-
-double round1(double v) {
-  return std::round(v * 10) / 10;
-}
-
-json::object latency_ms(const latency_histogram& h) {
-  auto ms = [&](double q) {
-    return round1(std::chrono::duration<double, std::milli>(h.percentile(q)).count());
-  };
-  return {{"p50", ms(0.5)},
-          {"p90", ms(0.9)},
-          {"p95", ms(0.95)},
-          {"p99", ms(0.99)},
-          {"p999", ms(0.999)},
-          {"max", round1(std::chrono::duration<double, std::milli>(h.max()).count())}};
+// The counters of a run, as the summary record holds them.
+void count_into(io::summary_record& o, const run_stats& st) {
+  o.users = st.users;
+  o.types = st.types;
+  o.devices_found = st.devices_found;
+  o.devices_removed = st.devices_removed;
+  o.reset_by_action = st.reset_by_action;
+  o.rows = st.rows_read;
+  o.duplicates = st.duplicates;
+  o.skipped_done = st.skipped_done;
+  o.other_shards = st.other_shards;
+  o.requests = st.requests;
+  o.retries = st.retries;
+  o.throttled_429 = st.throttled;
+  o.transport_errors = st.transport_errors;
+  const auto& h = st.latency;
+  o.latency_ms = {ms(h.percentile(0.5)),  ms(h.percentile(0.9)),   ms(h.percentile(0.95)),
+                  ms(h.percentile(0.99)), ms(h.percentile(0.999)), ms(h.max())};
+  o.requests_per_user = st.requests_per_user();
+  o.tenant_allowed_per_s = st.tenant_allowed;
 }
 
 }  // namespace
 
 json::object summary_record(const run_config& config, const run_result& r) {
   const auto& st = r.stats;
-  std::string_view end = r.end == run_end::finished      ? "finished"
-                         : r.end == run_end::interrupted ? "interrupted"
-                                                         : "aborted";
-  json::object o{
-      {"record", "summary"},
-      {"run_id", config.run_id},
-      {"end", end},
-      {"users", users_by_status(st)},
-      {"types", types_by_status(st)},
-      {"rows", st.rows_read},
-      {"duplicates", st.duplicates},
-      {"skipped_done", st.skipped_done},
-      {"other_shards", st.other_shards},
-      {"requests", st.requests},
-      {"retries", st.retries},
-      {"throttled_429", st.throttled},
-      {"transport_errors", st.transport_errors},
-      {"latency_ms", latency_ms(st.latency)},
-      {"elapsed_s", round1(r.elapsed_s)},
-      {"requests_per_s",
-       round1(r.elapsed_s > 0 ? static_cast<double>(st.requests) / r.elapsed_s : 0)},
-      {"requests_per_user", round1(st.requests_per_user())},
-      {"tenant_allowed_per_s", std::round(st.tenant_allowed)},
-      {"connections", r.connections},
-      {"proxy", config.proxy ? json::value(config.proxy->shown()) : json::value(nullptr)},
-      {"tunnels", r.tunnels},
-      {"finished_at", io::format_utc(std::chrono::system_clock::now())}};
-  if (!config.input.plan.run_id.empty()) o["plan"] = plan_summary(config, st);
-  if (!r.reason.empty()) o["reason"] = r.reason;
-  return o;
+  io::summary_record o;
+  o.run_id = config.run_id;
+  o.end = r.end == run_end::finished      ? "finished"
+          : r.end == run_end::interrupted ? "interrupted"
+                                          : "aborted";
+  count_into(o, st);
+  o.elapsed_s = r.elapsed_s;
+  o.requests_per_s = r.elapsed_s > 0 ? static_cast<double>(st.requests) / r.elapsed_s : 0;
+  o.connections = r.connections;
+  if (config.proxy) o.proxy = config.proxy->shown();
+  o.tunnels = r.tunnels;
+  o.finished_at = io::format_utc(std::chrono::system_clock::now());
+  if (!config.input.plan.run_id.empty()) {
+    o.plan = io::summary_record::plan_outcome{config.input.plan.run_id, st.added_since_plan,
+                                              st.gone_since_plan,       st.types_empty_in_plan,
+                                              st.users_nothing_planned, st.users_outside_types};
+  }
+  o.reason = r.reason;
+  return io::to_json(o);
 }
 
 }  // namespace devreset::engine

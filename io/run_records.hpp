@@ -1,0 +1,100 @@
+// The ledger's run record (a run's first line) and summary record (its last), beside the
+// user records (io/ledger_record.hpp): what each holds, and its JSON. The engine fills them
+// from its config and its counters; the JSON's field names are the ledger's format
+// (docs/architecture.md, "Ledger").
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "io/device_type.hpp"
+#include "io/ledger_record.hpp"
+
+namespace devreset::io {
+
+/// {"record":"run",...}: what a run was asked to do, and of which tenant.
+struct run_record {
+  std::string run_id;
+  std::string started_at;  ///< ISO-8601 UTC
+  std::string mode;        ///< "plan" or "reset"
+  std::string tenant;      ///< host[:port]
+  std::string tenant_url;
+  std::string am_path;
+  bool tls_verify = true;
+  int concurrency = 0;
+  double rate = 0;
+  int max_attempts = 0;
+  bool verify = false;
+  std::optional<std::string> proxy;  ///< as shown (no credentials)
+  std::string version;
+  std::string input;  ///< as the operator gave it
+  std::string input_path;
+  std::string input_format;
+  std::uint64_t input_rows = 0;
+  std::string delimiter;  ///< empty: none (null)
+  std::vector<std::string> ignored_columns;
+  std::string realm;
+  std::string types;
+  bool resume = false;
+  std::optional<std::string> shard;  ///< "K/N"; none: every user
+  bool demo = false;
+  struct plan_ref {
+    std::string run_id;
+    std::string path;
+    std::string made_at;
+    std::string sha256;
+    bool strict = false;
+  };
+  std::optional<plan_ref> plan;  ///< run --plan: the plan applied
+};
+boost::json::object to_json(const run_record& r);
+
+/// {"record":"summary",...}: how a run ended and what it did, in counts.
+struct summary_record {
+  std::string run_id;
+  std::string end;  ///< "finished", "interrupted", "aborted"
+  std::array<std::uint64_t, user_status_count> users{};
+  std::array<std::array<std::uint64_t, result_status_count>, device_type_count> types{};
+  std::array<std::uint64_t, device_type_count> devices_found{};
+  std::array<std::uint64_t, device_type_count> devices_removed{};
+  std::array<std::uint64_t, device_type_count> reset_by_action{};
+  std::uint64_t rows = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t skipped_done = 0;
+  std::uint64_t other_shards = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t retries = 0;
+  std::uint64_t throttled_429 = 0;
+  std::uint64_t transport_errors = 0;
+  struct latency {
+    double p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0;  ///< ms
+  } latency_ms;
+  double elapsed_s = 0;
+  double requests_per_s = 0;
+  double requests_per_user = 0;
+  double tenant_allowed_per_s = 0;
+  std::uint64_t connections = 0;
+  std::optional<std::string> proxy;
+  std::uint64_t tunnels = 0;
+  std::string finished_at;  ///< ISO-8601 UTC
+  struct plan_outcome {
+    std::string run_id;
+    std::uint64_t added_since_plan = 0;
+    std::uint64_t gone_since_plan = 0;
+    std::uint64_t types_empty_in_plan = 0;
+    std::uint64_t users_nothing_to_remove = 0;
+    std::uint64_t users_outside_types = 0;
+  };
+  std::optional<plan_outcome> plan;  ///< run --plan: what changed since the plan
+  std::string reason;                ///< why it did not finish (empty: it did)
+};
+/// Numbers rounded to a tenth (the rates and latencies), statuses and types by name; types,
+/// statuses and device counts that are zero are left out.
+boost::json::object to_json(const summary_record& s);
+
+}  // namespace devreset::io
