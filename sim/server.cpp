@@ -114,74 +114,92 @@ struct server::impl {
   // that never ends (1 KiB every 10 ms), a chunk-size line that never ends (at full speed),
   // header lines that never end (one a millisecond).
   // Each goes on until the client closes the connection (or 10 minutes pass).
-  static asio::awaitable<void> endless(impl* self, tls_stream& stream, const outcome& out) {
-    asio::steady_timer pace(self->ioc);
-    auto write = [&](std::string_view bytes) -> asio::awaitable<bool> {
+  struct endless_answer {
+    tls_stream& stream;
+    asio::steady_timer pace;
+    clock::time_point until = clock::now() + std::chrono::minutes(10);
+
+    asio::awaitable<bool> write(std::string_view bytes) {
       stream.next_layer().expires_after(std::chrono::seconds(30));
       auto [ec, n] = co_await asio::async_write(stream, asio::buffer(bytes), use_tuple);
       co_return !ec;
-    };
-    auto wait = [&](std::chrono::milliseconds d) -> asio::awaitable<void> {
+    }
+    asio::awaitable<void> wait(std::chrono::milliseconds d) {
       pace.expires_after(d);
       co_await pace.async_wait(use_tuple);
-    };
-    const auto until = clock::now() + std::chrono::minutes(10);
+    }
+
+    asio::awaitable<void> huge_body() {
+      if (!co_await write(fmt::format("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                      "Content-Length: {}\r\n\r\n{{\"result\":[",
+                                      outcome::huge_body_bytes))) {
+        co_return;
+      }
+      std::string block;
+      while (block.size() < 64 * 1024)
+        block += R"({"_id":"0123456789abcdef"},)";
+      std::uint64_t sent = 11;
+      while (sent + block.size() < outcome::huge_body_bytes && clock::now() < until) {
+        if (!co_await write(block)) co_return;
+        sent += block.size();
+      }
+      co_await write(std::string(outcome::huge_body_bytes - sent - 2, ' ') + "]}");
+    }
+
+    asio::awaitable<void> chunked() {
+      if (!co_await write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n"
+                          "b\r\n{\"result\":[\r\n")) {
+        co_return;
+      }
+      std::string chunk = "400\r\n";
+      while (chunk.size() < 5 + 1024)
+        chunk += ' ';
+      chunk += "\r\n";
+      while (clock::now() < until) {
+        if (!co_await write(chunk)) co_return;
+        co_await wait(std::chrono::milliseconds(10));
+      }
+    }
+
+    // A chunk-size line whose extension goes on and on: no chunk ever starts.
+    asio::awaitable<void> chunk_extension() {
+      if (!co_await write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n10;ext=")) {
+        co_return;
+      }
+      const std::string block(16 * 1024, 'x');
+      while (clock::now() < until) {
+        if (!co_await write(block)) co_return;
+      }
+    }
+
+    asio::awaitable<void> headers() {
+      if (!co_await write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")) co_return;
+      for (std::uint64_t i = 0; clock::now() < until; ++i) {
+        if (!co_await write(fmt::format("X-Filler-{}: {:080}\r\n", i, i))) co_return;
+        co_await wait(std::chrono::milliseconds(1));
+      }
+    }
+  };
+
+  static asio::awaitable<void> endless(impl* self, tls_stream& stream, const outcome& out) {
+    endless_answer e{stream, asio::steady_timer(self->ioc)};
     switch (out.what) {
-      case outcome::kind::huge_body: {
-        if (!co_await write(fmt::format("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                        "Content-Length: {}\r\n\r\n{{\"result\":[",
-                                        outcome::huge_body_bytes))) {
-          co_return;
-        }
-        std::string block;
-        while (block.size() < 64 * 1024)
-          block += R"({"_id":"0123456789abcdef"},)";
-        std::uint64_t sent = 11;
-        while (sent + block.size() < outcome::huge_body_bytes && clock::now() < until) {
-          if (!co_await write(block)) co_return;
-          sent += block.size();
-        }
-        co_await write(std::string(outcome::huge_body_bytes - sent - 2, ' ') + "]}");
-        co_return;
-      }
-      case outcome::kind::endless_chunked: {
-        if (!co_await write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                            "Transfer-Encoding: chunked\r\n\r\n"
-                            "b\r\n{\"result\":[\r\n")) {
-          co_return;
-        }
-        std::string chunk = "400\r\n";
-        while (chunk.size() < 5 + 1024)
-          chunk += ' ';
-        chunk += "\r\n";
-        while (clock::now() < until) {
-          if (!co_await write(chunk)) co_return;
-          co_await wait(std::chrono::milliseconds(10));
-        }
-        co_return;
-      }
-      case outcome::kind::endless_chunk_ext: {
-        // A chunk-size line whose extension goes on and on: no chunk ever starts.
-        if (!co_await write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                            "Transfer-Encoding: chunked\r\n\r\n10;ext=")) {
-          co_return;
-        }
-        const std::string block(16 * 1024, 'x');
-        while (clock::now() < until) {
-          if (!co_await write(block)) co_return;
-        }
-        co_return;
-      }
-      case outcome::kind::endless_headers: {
-        if (!co_await write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")) co_return;
-        for (std::uint64_t i = 0; clock::now() < until; ++i) {
-          if (!co_await write(fmt::format("X-Filler-{}: {:080}\r\n", i, i))) co_return;
-          co_await wait(std::chrono::milliseconds(1));
-        }
-        co_return;
-      }
+      case outcome::kind::huge_body:
+        co_await e.huge_body();
+        break;
+      case outcome::kind::endless_chunked:
+        co_await e.chunked();
+        break;
+      case outcome::kind::endless_chunk_ext:
+        co_await e.chunk_extension();
+        break;
+      case outcome::kind::endless_headers:
+        co_await e.headers();
+        break;
       default:
-        co_return;
+        break;
     }
   }
 
