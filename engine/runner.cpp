@@ -202,6 +202,73 @@ void run_state::note_user(io::user_status st) {
                     guard.not_found()));
 }
 
+// Progress and the ledger's once-a-second sync, until the run's group cancels it (the
+// cancellation state is read after each wait: a cancel whose wait had already ended counts).
+asio::awaitable<void> run_state::tick(run_observer* observer) {
+  asio::steady_timer timer(ioc);
+  for (;;) {
+    timer.expires_after(cfg.progress_interval);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto state = co_await asio::this_coro::cancellation_state;
+    if (ec || state.cancelled() != asio::cancellation_type::none) co_return;
+    result.stats.tenant_allowed = limiter.allowed();
+    result.stats.policy_floored = limiter.policy_floored();
+    if (observer != nullptr) {
+      observer->on_progress(result.stats, limiter.current_rate(steady::now()), limiter.lowered());
+    }
+    try {
+      ledger.maybe_sync();
+    } catch (const io::ledger_error& e) {
+      abort(run_error::ledger, e.what());
+    }
+  }
+}
+
+// The preflight: the host, the tenant query's first page, the first user's devices.
+asio::awaitable<void> run_state::preflight_all() {
+  auto resolve_error = co_await host.resolve(ioc.get_executor());
+  if (!resolve_error.empty()) {
+    result.preflight_failed = true;
+    stop(run_end::aborted, run_error::unreachable, "preflight: " + resolve_error);
+    co_return;
+  }
+  if (query) {
+    if (auto trouble = co_await query->preflight(); trouble && !stopping) {
+      result.preflight_failed = true;
+      stop(run_end::aborted, trouble.code, "preflight: " + trouble.what);
+    }
+  }
+  if (!stopping && (first_job = disp.next())) {
+    if (auto trouble = co_await preflight(this, *first_job); trouble && !stopping) {
+      result.preflight_failed = true;
+      stop(run_end::aborted, trouble.code, "preflight: " + trouble.what);
+      first_job.reset();
+    }
+  }
+}
+
+// The preflight, then every worker.
+asio::awaitable<void> run_state::work(run_observer* observer) {
+  co_await preflight_all();
+  if (!stopping && observer != nullptr) observer->on_preflight_passed(result.stats);
+  result.stats.workers_started = steady::now();
+  result.stats.preflight_requests = result.stats.requests;
+  if (!stopping) co_await run_workers();
+  grace.cancel();
+}
+
+// The work and the ticker in one parallel group: the ticker ends when the work does. What
+// either threw is thrown on (to on_crash).
+asio::awaitable<void> run_state::start(run_observer* observer) {
+  auto [order, work_error, ticker_error] =
+      co_await asio::experimental::make_parallel_group(
+          asio::co_spawn(ioc, work(observer), asio::deferred),
+          asio::co_spawn(ioc, tick(observer), asio::deferred))
+          .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+  for (const auto& e : {work_error, ticker_error})
+    if (e) std::rethrow_exception(e);
+}
+
 }  // namespace detail
 
 namespace {
@@ -210,74 +277,6 @@ using detail::run_state;
 
 double ms_between(steady::time_point a, steady::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-// Progress and the ledger's once-a-second sync, until the run's group cancels it (the
-// cancellation state is read after each wait: a cancel whose wait had already ended counts).
-asio::awaitable<void> ticker(run_state* s, run_observer* observer) {
-  asio::steady_timer timer(s->ioc);
-  for (;;) {
-    timer.expires_after(s->cfg.progress_interval);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    auto state = co_await asio::this_coro::cancellation_state;
-    if (ec || state.cancelled() != asio::cancellation_type::none) co_return;
-    s->result.stats.tenant_allowed = s->limiter.allowed();
-    s->result.stats.policy_floored = s->limiter.policy_floored();
-    if (observer != nullptr) {
-      observer->on_progress(s->result.stats, s->limiter.current_rate(steady::now()),
-                            s->limiter.lowered());
-    }
-    try {
-      s->ledger.maybe_sync();
-    } catch (const io::ledger_error& e) {
-      s->abort(run_error::ledger, e.what());
-    }
-  }
-}
-
-// The preflight: the host, the tenant query's first page, the first user's devices.
-asio::awaitable<void> preflight(run_state* s) {
-  auto resolve_error = co_await s->host.resolve(s->ioc.get_executor());
-  if (!resolve_error.empty()) {
-    s->result.preflight_failed = true;
-    s->stop(run_end::aborted, run_error::unreachable, "preflight: " + resolve_error);
-    co_return;
-  }
-  if (s->query) {
-    if (auto trouble = co_await s->query->preflight(); trouble && !s->stopping) {
-      s->result.preflight_failed = true;
-      s->stop(run_end::aborted, trouble.code, "preflight: " + trouble.what);
-    }
-  }
-  if (!s->stopping && (s->first_job = s->disp.next())) {
-    if (auto trouble = co_await detail::preflight(s, *s->first_job); trouble && !s->stopping) {
-      s->result.preflight_failed = true;
-      s->stop(run_end::aborted, trouble.code, "preflight: " + trouble.what);
-      s->first_job.reset();
-    }
-  }
-}
-
-// The preflight, then every worker.
-asio::awaitable<void> work(run_state* s, run_observer* observer) {
-  co_await preflight(s);
-  if (!s->stopping && observer != nullptr) observer->on_preflight_passed(s->result.stats);
-  s->result.stats.workers_started = steady::now();
-  s->result.stats.preflight_requests = s->result.stats.requests;
-  if (!s->stopping) co_await detail::run_workers(s);
-  s->grace.cancel();
-}
-
-// The work and the ticker in one parallel group: the ticker ends when the work does. What
-// either threw is thrown on (to on_crash).
-asio::awaitable<void> start(run_state* s, run_observer* observer) {
-  auto [order, work_error, ticker_error] =
-      co_await asio::experimental::make_parallel_group(
-          asio::co_spawn(s->ioc, work(s, observer), asio::deferred),
-          asio::co_spawn(s->ioc, ticker(s, observer), asio::deferred))
-          .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
-  for (const auto& e : {work_error, ticker_error})
-    if (e) std::rethrow_exception(e);
 }
 
 // A coroutine of the run that throws is a bug: stop the run (it can be resumed).
@@ -348,7 +347,7 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
       asio::post(ioc, [&s, now, grace] { s.stop_request(now, grace); });
     });
   }
-  asio::co_spawn(ioc, start(&s, observer), on_crash(&s));
+  asio::co_spawn(ioc, s.start(observer), on_crash(&s));
   ioc.run();
   result.stats.users_outside_types = reader.left_out();
   if (control != nullptr) control->detach();

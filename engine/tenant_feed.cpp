@@ -53,7 +53,7 @@ asio::awaitable<void> query_source::feed() {
         http_method::get, members()
                               ? s_.paths.group_members(realm, group_id_, q.page_size, cookie_)
                               : s_.paths.user_query(realm, q.text, "_id", q.page_size, cookie_)};
-    auto answer = co_await execute(&s_, &w, req);
+    auto answer = co_await w.execute(req);
     if (!answer) break;  // the run stopped
     auto page = answer->what == final_answer::kind::ok ? read_id_page(*answer->body, members())
                                                        : id_page{{}, {}, {}, answer->error};

@@ -67,10 +67,28 @@ void count_removed(run_stats& stats, const io::type_result& r) {
     ++stats.reset_by_action[t];
 }
 
+// One worker: pulls users from the dispatcher (and the look-ups' `ready` users) and drives
+// their device plans over its own connection, until no job is left or the run stops.
+class worker {
+ public:
+  explicit worker(run_state* s) : s_(s), ctx_(s) {}
+  asio::awaitable<void> run();
+
+ private:
+  /// One user's types; nothing when the run stopped it.
+  asio::awaitable<std::optional<io::user_record>> do_user(const io::job& job);
+  /// A batch of users named otherwise, looked up; the first found for this worker.
+  asio::awaitable<std::optional<io::job>> resolve(lookup_batches::batch batch);
+  std::optional<lookup_batches::batch> lookup_due(std::optional<io::job>& job);
+
+  run_state* s_;
+  worker_ctx ctx_;
+};
+
 // One user: each of the job's types, driven by its plan. Nothing when the run stopped it:
 // a user cut off by an abort or a hard stop gets no record (a resumed run does it again).
-asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx* w,
-                                                        const io::job& job) {
+asio::awaitable<std::optional<io::user_record>> worker::do_user(const io::job& job) {
+  auto* s = s_;
   auto rec = record_of(s, job);
   const auto user_start = steady::now();
   for (auto t : io::all_device_types) {
@@ -81,7 +99,7 @@ asio::awaitable<std::optional<io::user_record>> do_user(run_state* s, worker_ctx
     if (job.plan) task.follow_plan(job.plan->ids_of(t), s->cfg.plan_strict);
     const auto type_start = steady::now();
     while (auto req = task.next()) {
-      auto answer = co_await execute(s, w, *req);
+      auto answer = co_await ctx_.execute(*req);
       if (!answer) co_return std::nullopt;
       task.on_answer(*answer);
     }
@@ -167,8 +185,8 @@ lookup_match read_lookup(io::id_kind kind, const std::vector<std::string>& names
 // (the first is returned, the others wait in `ready` for any worker); those found nowhere
 // are not_found, those found twice or more invalid (nothing reset). Nothing when the run
 // stopped or no job is left.
-asio::awaitable<std::optional<io::job>> resolve(run_state* s, worker_ctx* w,
-                                                lookup_batches::batch batch) {
+asio::awaitable<std::optional<io::job>> worker::resolve(lookup_batches::batch batch) {
+  auto* s = s_;
   const auto kind = batch.front().kind;
   std::vector<std::string> names;
   for (const auto& j : batch)
@@ -177,7 +195,7 @@ asio::awaitable<std::optional<io::job>> resolve(run_state* s, worker_ctx* w,
       http_method::get,
       s->paths.user_query(batch.front().realm, lookup_filter(kind, names), lookup_fields)};
   ++s->lookups_in_flight;
-  auto answer = co_await execute(s, w, req);
+  auto answer = co_await ctx_.execute(req);
   --s->lookups_in_flight;
   s->jobs_changed.notify();  // its users are ready now, or it was the last look-up
   if (!answer) co_return std::nullopt;
@@ -198,7 +216,8 @@ asio::awaitable<std::optional<io::job>> resolve(run_state* s, worker_ctx* w,
 // A batch of users named otherwise to look up now: the one `job` filled, or at the end of
 // the input the batches that did not fill. `job` is taken (into its batch) when it needs a
 // look-up.
-std::optional<lookup_batches::batch> lookup_due(run_state* s, std::optional<io::job>& job) {
+std::optional<lookup_batches::batch> worker::lookup_due(std::optional<io::job>& job) {
+  auto* s = s_;
   if (job && job->user_id.empty()) {
     auto batch = s->lookups.add(std::move(*job));
     job.reset();
@@ -208,12 +227,12 @@ std::optional<lookup_batches::batch> lookup_due(run_state* s, std::optional<io::
   return std::nullopt;
 }
 
-asio::awaitable<void> worker(run_state* s) {
-  worker_ctx w(s);
+asio::awaitable<void> worker::run() {
+  auto* s = s_;
   for (;;) {
     auto job = s->next_job();
-    if (auto batch = lookup_due(s, job)) {
-      job = co_await resolve(s, &w, std::move(*batch));
+    if (auto batch = lookup_due(job)) {
+      job = co_await resolve(std::move(*batch));
       if (!job && s->cancelled()) break;
     }
     if (!job) {
@@ -225,7 +244,7 @@ asio::awaitable<void> worker(run_state* s) {
       }
       continue;
     }
-    auto rec = co_await do_user(s, &w, *job);
+    auto rec = co_await do_user(*job);
     if (!rec) break;
     s->result.stats.count_user(rec->status);
     s->write_record(*rec);
@@ -236,7 +255,8 @@ asio::awaitable<void> worker(run_state* s) {
 // A worker that throws is a bug: the run stops (it can be resumed) and says what it was.
 asio::awaitable<void> guarded_worker(run_state* s) {
   try {
-    co_await worker(s);
+    worker w(s);
+    co_await w.run();
   } catch (const std::exception& e) {
     s->abort(run_error::internal, fmt::format("internal error: {}", e.what()));
   } catch (...) {
@@ -257,7 +277,10 @@ asio::awaitable<void> guarded_feed(run_state* s) {
 }  // namespace
 
 worker_ctx::worker_ctx(run_state* s)
-    : stoppable_connection(s), machine(s->device_profile, s->feedback), port(s, this, false) {}
+    : stoppable_connection(s),
+      run(s),
+      machine(s->device_profile, s->feedback),
+      port(s, this, false) {}
 
 connection_port::connection_port(run_state* s, stoppable_connection* c, bool soft_stop)
     : s_(s), c_(c), soft_stop_(soft_stop) {
@@ -271,7 +294,7 @@ bool connection_port::stopped() const {
 }
 
 asio::awaitable<void> connection_port::wait_until(steady::time_point when) {
-  return sleep_until(s_, &c_->timer, when);
+  return s_->sleep_until(&c_->timer, when);
 }
 
 asio::awaitable<http_answer> connection_port::send(const std::string& token) {
@@ -282,11 +305,11 @@ double connection_port::draw() {
   return s_->draw();
 }
 
-// One request by the worker's machine, to its final answer; nothing when the run stopped
-// (an abort is the run's: the token's origin named when the tenant refused it).
-asio::awaitable<executed> execute(run_state* s, worker_ctx* w, const planned_request& req) {
-  w->port.aim(req);
-  auto d = co_await drive(w->machine, w->port, req.method);
+// An abort is the run's: the token's origin named when the tenant refused it.
+asio::awaitable<executed> worker_ctx::execute(const planned_request& req) {
+  auto* s = run;
+  port.aim(req);
+  auto d = co_await drive(machine, port, req.method);
   if (d.how == driven::end::answered) co_return std::move(d.answer);
   if (d.how == driven::end::aborted) {
     if (d.error == run_error::token_refused) {
@@ -297,21 +320,20 @@ asio::awaitable<executed> execute(run_state* s, worker_ctx* w, const planned_req
   co_return std::nullopt;
 }
 
-asio::awaitable<void> sleep_until(run_state* s, asio::steady_timer* timer,
-                                  steady::time_point when) {
-  if (s->cancelled()) co_return;
+asio::awaitable<void> run_state::sleep_until(asio::steady_timer* timer, steady::time_point when) {
+  if (cancelled()) co_return;
   timer->expires_at(when);
   co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
-asio::awaitable<void> run_workers(run_state* s) {
-  using op = decltype(asio::co_spawn(s->ioc, guarded_worker(s), asio::deferred));
+asio::awaitable<void> run_state::run_workers() {
+  using op = decltype(asio::co_spawn(ioc, guarded_worker(this), asio::deferred));
   std::vector<op> workers;
-  workers.reserve(static_cast<std::size_t>(s->cfg.concurrency));
-  for (int i = 0; i < s->cfg.concurrency; ++i) {
-    workers.push_back(asio::co_spawn(s->ioc, guarded_worker(s), asio::deferred));
+  workers.reserve(static_cast<std::size_t>(cfg.concurrency));
+  for (int i = 0; i < cfg.concurrency; ++i) {
+    workers.push_back(asio::co_spawn(ioc, guarded_worker(this), asio::deferred));
   }
-  if (s->query) workers.push_back(asio::co_spawn(s->ioc, guarded_feed(s), asio::deferred));
+  if (query) workers.push_back(asio::co_spawn(ioc, guarded_feed(this), asio::deferred));
   co_await asio::experimental::make_parallel_group(std::move(workers))
       .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
 }

@@ -86,6 +86,20 @@ struct run_state {
   }
   /// The storm guard: the first users of a run all "not found" mean a wrong tenant or realm.
   void note_user(io::user_status st);
+
+  /// The run: the preflight and the workers (`work`) in one parallel group with the ticker
+  /// (`tick`), which ends when the work does (runner.cpp).
+  boost::asio::awaitable<void> start(run_observer* observer);
+  boost::asio::awaitable<void> work(run_observer* observer);
+  /// The host, the tenant query's first page, the first user's devices.
+  boost::asio::awaitable<void> preflight_all();
+  /// Progress and the ledger's sync, once a --progress-interval.
+  boost::asio::awaitable<void> tick(run_observer* observer);
+  /// Every worker (and the query's feeder), run to its end as one parallel group (worker.cpp).
+  boost::asio::awaitable<void> run_workers();
+  /// Waits on `timer` until `when`; skipped (or cut short) by a hard stop.
+  boost::asio::awaitable<void> sleep_until(boost::asio::steady_timer* timer,
+                                           std::chrono::steady_clock::time_point when);
 };
 
 /// A connection, its timer and the reader of its answers, for as long as a worker or the
@@ -123,26 +137,21 @@ class connection_port final : public request_port {
   bool soft_stop_;
 };
 
+/// The final answer of one request, or nothing when the run stopped it.
+using executed = std::optional<final_answer>;
+
 /// What one worker (or the tenant query's reader) owns: a stoppable connection, a request
 /// machine of the device profile and its port, reused request after request.
 struct worker_ctx : stoppable_connection {
   explicit worker_ctx(run_state* s);
+  /// One request, driven to its final answer; nothing when the run stopped it (an abort is
+  /// the run's).
+  boost::asio::awaitable<executed> execute(const planned_request& req);
+
+  run_state* run;
   request_machine machine;
   connection_port port;
 };
-
-/// The final answer of one request, or nothing when the run stopped it.
-using executed = std::optional<final_answer>;
-/// Performs the actions of one request's machine until its final answer (or the run stops:
-/// an abort is the run's).
-boost::asio::awaitable<executed> execute(run_state* s, worker_ctx* w, const planned_request& req);
-
-/// Waits on `timer` until `when`; skipped (or cut short) by a hard stop.
-boost::asio::awaitable<void> sleep_until(run_state* s, boost::asio::steady_timer* timer,
-                                         std::chrono::steady_clock::time_point when);
-
-/// Every worker, run to its end (awaited as one parallel group).
-boost::asio::awaitable<void> run_workers(run_state* s);
 
 /// The preflight: empty when the run may start, else why not (and the code).
 boost::asio::awaitable<problem> preflight(run_state* s, const io::job& first);
