@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "engine/device_plan.hpp"
+#include "engine/type_task.hpp"
 
 namespace devreset::cli {
 

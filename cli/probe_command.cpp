@@ -20,7 +20,7 @@
 #include "cli/log.hpp"
 #include "cli/probe_verdict.hpp"
 #include "cli/run_options.hpp"
-#include "engine/device_plan.hpp"
+#include "engine/type_task.hpp"
 #include "io/json_text.hpp"
 #include "io/ledger_writer.hpp"
 #include "io/secret_file.hpp"

@@ -14,7 +14,7 @@ namespace devreset::engine {
 enum class http_method { get, post, delete_ };
 std::string_view to_string(http_method m) noexcept;
 
-/// One request of a device plan.
+/// One request of a type task (engine/type_task.hpp).
 struct planned_request {
   http_method method = http_method::get;
   std::string target;
@@ -33,7 +33,7 @@ struct http_answer {
   std::string detail;  ///< transport failures: what happened, printable ("connection refused")
 };
 
-/// The final answer to one request, after retries: what a device plan needs to go on.
+/// The final answer to one request, after retries: what a type task needs to go on.
 struct final_answer {
   enum class kind { ok, not_found, failed };
   kind what = kind::ok;

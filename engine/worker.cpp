@@ -1,4 +1,4 @@
-// The workers: each pulls users from the dispatcher and drives their device plans, one
+// The workers: each pulls users from the dispatcher and drives their type tasks, one
 // request machine per request, over its own keep-alive connection.
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
@@ -15,10 +15,10 @@
 
 #include "engine/answer.hpp"
 #include "engine/detail/run_state.hpp"
-#include "engine/device_plan.hpp"
 #include "engine/idm_lookup.hpp"
 #include "engine/request_machine.hpp"
 #include "engine/status_table.hpp"
+#include "engine/type_task.hpp"
 #include "io/text.hpp"
 
 namespace devreset::engine::detail {
@@ -68,7 +68,7 @@ void count_removed(run_stats& stats, const io::type_result& r) {
 }
 
 // One worker: pulls users from the dispatcher (and the look-ups' `ready` users) and drives
-// their device plans over its own connection, until no job is left or the run stops.
+// their type tasks over its own connection, until no job is left or the run stops.
 class worker {
  public:
   explicit worker(run_state* s) : s_(s), ctx_(s) {}
@@ -306,7 +306,7 @@ double connection_port::draw() {
 }
 
 // An abort is the run's: the token's origin named when the tenant refused it.
-asio::awaitable<executed> worker_ctx::execute(const planned_request& req) {
+asio::awaitable<std::optional<final_answer>> worker_ctx::execute(const planned_request& req) {
   auto* s = run;
   port.aim(req);
   auto d = co_await drive(machine, port, req.method);

@@ -137,16 +137,13 @@ class connection_port final : public request_port {
   bool soft_stop_;
 };
 
-/// The final answer of one request, or nothing when the run stopped it.
-using executed = std::optional<final_answer>;
-
 /// What one worker (or the tenant query's reader) owns: a stoppable connection, a request
 /// machine of the device profile and its port, reused request after request.
 struct worker_ctx : stoppable_connection {
   explicit worker_ctx(run_state* s);
   /// One request, driven to its final answer; nothing when the run stopped it (an abort is
   /// the run's).
-  boost::asio::awaitable<executed> execute(const planned_request& req);
+  boost::asio::awaitable<std::optional<final_answer>> execute(const planned_request& req);
 
   run_state* run;
   request_machine machine;

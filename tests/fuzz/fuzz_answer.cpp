@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "engine/answer.hpp"
-#include "engine/device_plan.hpp"
+#include "engine/type_task.hpp"
 #include "engine/retry_policy.hpp"
 #include "io/ledger_record.hpp"
 #include "io/text.hpp"

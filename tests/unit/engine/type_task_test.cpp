@@ -1,10 +1,10 @@
-// Device plans step by step: reset actions, list + delete with paging, binding's fallback,
+// Type tasks step by step: reset actions, list + delete with paging, binding's fallback,
 // plan mode, failures, and the user status that results add up to.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
-#include "engine/device_plan.hpp"
+#include "engine/type_task.hpp"
 
 namespace devreset::engine {
 namespace {

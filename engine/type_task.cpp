@@ -1,5 +1,5 @@
 // The per-type request plans and the user status they add up to.
-#include "engine/device_plan.hpp"
+#include "engine/type_task.hpp"
 
 #include "engine/status_table.hpp"
 
