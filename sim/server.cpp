@@ -203,6 +203,34 @@ struct server::impl {
     }
   }
 
+  // What the API needs of a request.
+  static request_view view_of(const http::request<http::string_body>& req,
+                              const std::string& client) {
+    return {req.method_string(),
+            req[http::field::host],
+            req.target(),
+            req[http::field::authorization],
+            req["Accept-API-Version"],
+            req[http::field::content_type],
+            req.body(),
+            client};
+  }
+
+  // An outcome to answer, as an HTTP response.
+  static http::response<http::string_body> response_of(outcome& out, unsigned version,
+                                                       bool keep_alive) {
+    http::response<http::string_body> res{static_cast<http::status>(out.status), version};
+    res.set(http::field::content_type, out.content_type);
+    if (!out.retry_after.empty()) res.set(http::field::retry_after, out.retry_after);
+    if (!out.location.empty()) res.set(http::field::location, out.location);
+    for (const auto& [name, value] : out.headers)
+      res.set(name, value);
+    res.keep_alive(keep_alive);
+    res.body() = std::move(out.body);
+    res.prepare_payload();
+    return res;
+  }
+
   static asio::awaitable<void> session(impl* self, tcp::socket socket) {
     if (self->handler.stall_handshake()) {
       co_await stall(std::move(socket));
@@ -227,15 +255,7 @@ struct server::impl {
       if (rec) break;
       const auto& req = parser.get();
 
-      request_view view{req.method_string(),
-                        req[http::field::host],
-                        req.target(),
-                        req[http::field::authorization],
-                        req["Accept-API-Version"],
-                        req[http::field::content_type],
-                        req.body(),
-                        client};
-      outcome out = self->handler.handle(view, clock::now());
+      outcome out = self->handler.handle(view_of(req, client), clock::now());
       if (out.what == outcome::kind::drop) {
         beast::get_lowest_layer(stream).close();  // no answer, no TLS close_notify
         co_return;
@@ -249,15 +269,7 @@ struct server::impl {
         delay.expires_after(out.delay);
         co_await delay.async_wait(use_tuple);
       }
-      http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
-      res.set(http::field::content_type, out.content_type);
-      if (!out.retry_after.empty()) res.set(http::field::retry_after, out.retry_after);
-      if (!out.location.empty()) res.set(http::field::location, out.location);
-      for (const auto& [name, value] : out.headers)
-        res.set(name, value);
-      res.keep_alive(req.keep_alive());
-      res.body() = std::move(out.body);
-      res.prepare_payload();
+      auto res = response_of(out, req.version(), req.keep_alive());
       stream.next_layer().expires_after(std::chrono::seconds(30));
       auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
       if (wec || !res.keep_alive()) break;

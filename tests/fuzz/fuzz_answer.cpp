@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "engine/answer.hpp"
-#include "engine/type_task.hpp"
 #include "engine/retry_policy.hpp"
+#include "engine/type_task.hpp"
 #include "io/ledger_record.hpp"
 #include "io/text.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
