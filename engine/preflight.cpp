@@ -48,11 +48,6 @@ struct checked {
 
 using preflight_ctx = stoppable_connection;
 
-// What the status table makes of an answer.
-meaning meaning_of_answer(const http_answer& a) {
-  return meaning_of(attempt_result{a.how, a.status, {}});
-}
-
 // One read, by the request machine's preflight profile: retried on dropped connections,
 // stalls and passing trouble like any request; an unreadable answer is final (it proves the
 // tenant is there); a token is refreshed once on a 401.
@@ -85,15 +80,14 @@ asio::awaitable<checked> read(run_state* s, preflight_ctx& p, const std::string&
 
 // The tenant refused the token (a 401 after its refresh, or a 403 on AM's side).
 problem token_refusal(run_state* s, const http_answer& a) {
-  return {run_error::token_refused,
-          fmt::format("the tenant refused the token from {} ({})", s->tokens.describe(),
-                      describe(attempt_result{a.how, a.status, {}}))};
+  return {run_error::token_refused, fmt::format("the tenant refused the token from {} ({})",
+                                                s->tokens.describe(), describe(outcome_of(a)))};
 }
 
 // The token may not read `what` in IDM (403: a scope it lacks), or was refused; nothing else.
 problem idm_refusal(run_state* s, const http_answer& a, std::string_view what,
                     std::string_view idm) {
-  const auto m = meaning_of_answer(a);
+  const auto m = meaning_of(outcome_of(a));
   if (m == meaning::forbidden) {
     return {run_error::token_refused,
             fmt::format("the token from {} may not read {} at {} (403 Forbidden): it needs the "
@@ -107,7 +101,7 @@ problem idm_refusal(run_state* s, const http_answer& a, std::string_view what,
 // A 404 that proves the address wrong: a realm AM does not know, or something that is not
 // AM's device API answering at the AM path. Nothing when the answer proves nothing wrong.
 problem address_problem(run_state* s, const http_answer& a, std::string_view realm) {
-  if (meaning_of_answer(a) != meaning::not_found) return {};
+  if (meaning_of(outcome_of(a)) != meaning::not_found) return {};
   const auto url = io::tenant_url(s->cfg.host, s->cfg.port, s->paths.am_path());
   switch (what_is_missing(a)) {
     case missing::user:
@@ -147,7 +141,7 @@ asio::awaitable<problem> idm_preflight(run_state* s, preflight_ctx& p, const io:
   const auto idm = fmt::format("{}{}/managed/{}", io::tenant_url(s->cfg.host, s->cfg.port, ""),
                                s->paths.idm_path(), s->paths.managed_user(j.realm));
   if (auto refused = idm_refusal(s, look.answer, "users", idm)) co_return refused;
-  if (meaning_of_answer(look.answer) == meaning::not_found) {
+  if (meaning_of(outcome_of(look.answer)) == meaning::not_found) {
     if (auto am = co_await am_problem(s, p, j.realm)) co_return am;
     co_return problem{run_error::wrong_address,
                       fmt::format("nothing answers at {} (404 Not Found{}): check --idm-path "
@@ -161,7 +155,7 @@ asio::awaitable<problem> idm_preflight(run_state* s, preflight_ctx& p, const io:
 problem idm_problem(run_state* s, const checked& c, std::string_view what) {
   const auto idm = io::tenant_url(s->cfg.host, s->cfg.port, "") + s->paths.idm_path();
   if (auto refused = idm_refusal(s, c.answer, what, idm)) return refused;
-  const auto m = meaning_of_answer(c.answer);
+  const auto m = meaning_of(outcome_of(c.answer));
   if (m == meaning::not_found) {
     return {run_error::input,
             fmt::format("nothing answers for {} at {} (404 Not Found{}): check --idm-path and "
@@ -169,10 +163,8 @@ problem idm_problem(run_state* s, const checked& c, std::string_view what) {
                         what, idm, answer_words(c.answer))};
   }
   if (m != meaning::success) {
-    return {run_error::input,
-            fmt::format("the tenant would not list {} ({}{})", what,
-                        describe(attempt_result{c.answer.how, c.answer.status, {}}),
-                        answer_words(c.answer))};
+    return {run_error::input, fmt::format("the tenant would not list {} ({}{})", what,
+                                          describe(outcome_of(c.answer)), answer_words(c.answer))};
   }
   return {};
 }
@@ -184,7 +176,7 @@ asio::awaitable<std::variant<json::value, problem>> idm_read(run_state* s, prefl
                                                              std::string_view realm) {
   auto c = co_await read(s, p, target, true);
   if (c.trouble) co_return std::move(c.trouble);
-  if (meaning_of_answer(c.answer) == meaning::not_found) {
+  if (meaning_of(outcome_of(c.answer)) == meaning::not_found) {
     if (auto am = co_await am_problem(s, p, realm)) co_return am;  // the realm, named first
   }
   if (auto why = idm_problem(s, c, what)) co_return why;
@@ -244,8 +236,8 @@ asio::awaitable<problem> preflight(run_state* s, const io::job& j) {
   }
   auto dev = co_await read(s, p, s->paths.query(j.realm, j.user_id, first), true);
   if (dev.trouble) co_return std::move(dev.trouble);
-  if (is_refusal(meaning_of_answer(dev.answer))) co_return token_refusal(s, dev.answer);
-  if (meaning_of_answer(dev.answer) != meaning::not_found) co_return problem{};
+  if (is_refusal(meaning_of(outcome_of(dev.answer)))) co_return token_refusal(s, dev.answer);
+  if (meaning_of(outcome_of(dev.answer)) != meaning::not_found) co_return problem{};
   const auto m = what_is_missing(dev.answer);
   if (m == missing::user || m == missing::device) co_return problem{};
   if (m == missing::realm) co_return address_problem(s, dev.answer, j.realm);

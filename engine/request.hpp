@@ -33,6 +33,11 @@ struct http_answer {
   std::string detail;  ///< transport failures: what happened, printable ("connection refused")
 };
 
+/// How an answer ended and its status, as the status table and describe() read them.
+inline attempt_result outcome_of(const http_answer& a) {
+  return {a.how, a.status, {}};
+}
+
 /// The final answer to one request, after retries: what a type task needs to go on.
 struct final_answer {
   enum class kind { ok, not_found, failed };

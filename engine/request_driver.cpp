@@ -13,7 +13,7 @@ void count_attempt(run_stats& stats, const http_answer& a, std::chrono::nanoseco
   ++stats.requests;
   stats.latency.record(took);
   if (a.how != transport::ok) ++stats.transport_errors;
-  const auto m = meaning_of(attempt_result{a.how, a.status, {}});
+  const auto m = meaning_of(outcome_of(a));
   if (m == meaning::slow_down) ++stats.throttled;
   if (is_refusal(m)) ++stats.auth_failures;
 }

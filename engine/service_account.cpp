@@ -69,8 +69,7 @@ std::string endpoint_words(const http_answer& a) {
       said += fmt::format("{}{}", said.empty() ? "" : ": ", std::string_view(d->get_string()));
     }
   }
-  return fmt::format("the token endpoint answered {}{}",
-                     describe(attempt_result{transport::ok, a.status, {}}),
+  return fmt::format("the token endpoint answered {}{}", describe(outcome_of(a)),
                      said.empty() ? "" : " (" + io::printable(said, 200) + ")");
 }
 

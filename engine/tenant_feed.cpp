@@ -36,8 +36,11 @@ void query_source::take(id_page page) {
     reader_.push(std::move(id));
   if (page.total) s_.result.stats.expected_users = *page.total;
   cookie_ = std::move(page.cookie);
-  if (cookie_.empty()) reader_.finish();
-  s_.jobs_changed.notify();
+  if (cookie_.empty()) {
+    end();
+  } else {
+    s_.jobs_changed.notify();
+  }
 }
 
 asio::awaitable<void> query_source::feed() {

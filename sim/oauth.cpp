@@ -48,6 +48,7 @@ oauth::oauth(const options& opts, std::string token, std::string am_prefix)
       next_token_(opts.next_token),
       scopes_(opts.token_scopes),
       am_prefix_(std::move(am_prefix)),
+      token_path_("/" + am_prefix_ + (am_prefix_.empty() ? "" : "/") + "oauth2/access_token"),
       sa_id_(opts.sa_id),
       ttl_(opts.token_ttl),
       max_tokens_(opts.sa_max_tokens) {
@@ -56,8 +57,7 @@ oauth::oauth(const options& opts, std::string token, std::string am_prefix)
 }
 
 bool oauth::is_token_endpoint(const request_view& req) const {
-  return sa_key_ && req.method == "POST" &&
-         req.target == "/" + am_prefix_ + (am_prefix_.empty() ? "" : "/") + "oauth2/access_token";
+  return sa_key_ && req.method == "POST" && req.target == token_path_;
 }
 
 std::optional<std::string_view> oauth::scopes(std::string_view token, clock::time_point now) const {

@@ -51,6 +51,7 @@ class oauth {
   std::string next_token_;
   std::string scopes_;  // of token_ and next_token_
   std::string am_prefix_;
+  std::string token_path_;  // "/<am>/oauth2/access_token"
   std::string sa_id_;
   std::optional<io::rsa_key> sa_key_;
   std::chrono::milliseconds ttl_;
