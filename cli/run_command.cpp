@@ -299,6 +299,8 @@ void tell_tenant_warnings(const run_request& r, const engine::run_result& result
   }
   if (auto w = r.tokens ? r.tokens->warning() : std::string(); !w.empty())
     tell(fmt::format("devreset {}: warning: {}\n", r.name, w));
+  for (const auto& note : result.notes)  // the sign-out of an AM session
+    tell(fmt::format("devreset {}: {}\n", r.name, note));
 }
 
 // --summary-json: the summary record, with where the run was and its exit code, for

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cli/options.hpp"
+#include "engine/am_session.hpp"
 #include "engine/https_client.hpp"
 #include "engine/service_account.hpp"
 #include "io/plan_file.hpp"
@@ -83,6 +84,11 @@ po::options_description tenant_options() {
     ("sa-key", po::value<std::string>(), "the service account's private key (JWK JSON file)")
     ("scope", po::value<std::string>()->default_value("fr:am:*"), "scope of service-account tokens (default fr:am:*, and fr:idm:* when the input names users by user_name or mail)")
     ("token-file", po::value<std::string>(), "file holding the bearer token (re-read when it changes)")
+    ("am-user", po::value<std::string>(), "a self-managed PingAM: sign in as this administrator (password from --am-password-file or DEVRESET_AM_PASSWORD); users are then found at AM's users endpoint, not IDM")
+    ("am-password-file", po::value<std::string>(), "the --am-user's password: a file only you can read (0600)")
+    ("auth-tree", po::value<std::string>(), "the journey (authentication tree) --am-user signs in with (default: the realm's)")
+    ("auth-realm", po::value<std::string>(), "the realm --am-user signs in to (default: root)")
+    ("user-path", po::value<std::string>(), "how device paths name a user: name (its user name, as given: a self-managed AM's default) or id (its _id: AIC's default)")
     ("am-path", po::value<std::string>(), "AM context path (default /am, or the tenant URL's path)")
     ("idm-path", po::value<std::string>()->default_value("/openidm"), "IDM context path (users named by user_name or mail are looked up there)")
     ("managed-user", po::value<std::string>(), "IDM managed user object (default: <realm>_user, e.g. alpha_user; a self-managed PingIDM: user)")
@@ -103,7 +109,7 @@ po::options_description input_options() {
   // clang-format off
   desc.add_options()
     ("input", po::value<std::string>(), "users to reset: .csv, .txt, .json, .jsonl")
-    ("query", po::value<std::string>(), "instead of --input: the users an IDM managed-user _queryFilter matches, read page by page (e.g. 'accountStatus eq \"inactive\"')")
+    ("query", po::value<std::string>(), "instead of --input: the users an IDM managed-user _queryFilter matches (with --am-user: AM's users endpoint), read page by page (e.g. 'accountStatus eq \"inactive\"')")
     ("group", po::value<std::string>(), "instead of --input: the members of this IDM group (its name)")
     ("input-format", po::value<std::string>(), "csv, json or jsonl (default: from the extension)")
     ("delimiter", po::value<std::string>(), "CSV field separator: ',', ';' or 'tab' (default: found from the header row)")
@@ -402,6 +408,30 @@ void read_work(const po::variables_map& vm, run_request& r) {
     throw usage_error("--progress is auto, bar, plain or none");
 }
 
+// Where users named otherwise are found and how paths name them: AIC's IDM and `_id`s, or a
+// self-managed AM's users endpoint and user names (--am-user); --user-path chooses.
+void read_directory(const po::variables_map& vm, run_request& r) {
+  const bool am = vm.count("am-user") > 0;
+  auto& d = r.cfg.directory;
+  d.am_users = am;
+  d.names_in_path = am;
+  if (vm.count("user-path")) {
+    const auto v = vm["user-path"].as<std::string>();
+    if (v != "name" && v != "id") throw usage_error("--user-path is name or id");
+    d.names_in_path = v == "name";
+  }
+  if (am && vm.count("group")) {
+    throw usage_error(
+        "--group reads IDM's groups, which an AM session cannot: use --query (AM's users "
+        "endpoint) or --input");
+  }
+  if (am && !vm["idm-path"].defaulted()) {
+    throw usage_error(
+        "--idm-path: with --am-user, users are found at AM's own users endpoint (an AM session "
+        "cannot read IDM)");
+  }
+}
+
 // Whether the input names a user by user name or mail (read up to the first that does; a
 // file that cannot be read says so later, when the run opens it).
 bool names_users_otherwise(const run_request& r) {
@@ -420,14 +450,56 @@ bool names_users_otherwise(const run_request& r) {
   return false;
 }
 
+// A self-managed AM's administrator: who, where and how it signs in, and where its password
+// is (a file, or DEVRESET_AM_PASSWORD: taken out of the environment here, never an argument).
+credential_source am_credential(const po::variables_map& vm) {
+  credential_source c;
+  c.what = credential_source::kind::am_session;
+  c.am_user = vm["am-user"].as<std::string>();
+  if (c.am_user.empty()) throw usage_error("--am-user cannot be empty");
+  if (vm.count("auth-tree")) {
+    c.auth_tree = vm["auth-tree"].as<std::string>();
+    if (c.auth_tree.empty()) throw usage_error("--auth-tree cannot be empty");
+  }
+  if (vm.count("auth-realm")) {
+    auto realm = io::realm_path(vm["auth-realm"].as<std::string>());
+    if (auto* err = std::get_if<io::realm_error>(&realm))
+      throw usage_error("--auth-realm: " + err->reason);
+    c.auth_realm = std::get<std::string>(realm);
+  }
+  char* env = std::getenv("DEVRESET_AM_PASSWORD");
+  const bool in_env = env != nullptr && *env != '\0';
+  if (vm.count("am-password-file") && in_env) {
+    throw usage_error(
+        "two passwords given (--am-password-file and DEVRESET_AM_PASSWORD): give one");
+  }
+  if (vm.count("am-password-file")) {
+    c.file = vm["am-password-file"].as<std::string>();
+  } else if (in_env) {
+    c.token = env;
+    OPENSSL_cleanse(env, c.token.size());  // as DEVRESET_TOKEN: wiped where exec put it
+    ::unsetenv("DEVRESET_AM_PASSWORD");
+  } else {
+    throw usage_error(
+        "--am-user needs its password: --am-password-file FILE (yours alone, 0600) or "
+        "DEVRESET_AM_PASSWORD");
+  }
+  return c;
+}
+
 // The credential: a service account, a file, or the environment; never a bare argument.
 // Only named here: open_token() reads it.
 credential_source read_credential(const po::variables_map& vm) {
+  for (const char* o : {"am-password-file", "auth-tree", "auth-realm"}) {
+    if (vm.count(o) && !vm.count("am-user"))
+      throw usage_error(fmt::format("--{} goes with --am-user", o));
+  }
   // One credential per run: two sources (whether flags, environment or config) is a mistake
   // to point out, never a silent choice.
   std::vector<std::string> given;
   if (vm.count("sa-id") || vm.count("sa-key")) given.emplace_back("--sa-id/--sa-key");
   if (vm.count("token-file")) given.emplace_back("--token-file");
+  if (vm.count("am-user")) given.emplace_back("--am-user");
   if (const char* env = std::getenv("DEVRESET_TOKEN"); env != nullptr && *env != '\0') {
     given.emplace_back("DEVRESET_TOKEN");
   }
@@ -437,6 +509,7 @@ credential_source read_credential(const po::variables_map& vm) {
                     "line, the environment or the config file)",
                     given[0], given[1]));
   }
+  if (vm.count("am-user")) return am_credential(vm);
   credential_source c;
   if (vm.count("sa-id") || vm.count("sa-key")) {
     if (!vm.count("sa-id") || !vm.count("sa-key"))
@@ -458,9 +531,35 @@ credential_source read_credential(const po::variables_map& vm) {
     ::unsetenv("DEVRESET_TOKEN");
   } else {
     throw usage_error(
-        "no token: give --sa-id and --sa-key, or --token-file FILE, or set DEVRESET_TOKEN");
+        "no token: give --sa-id and --sa-key, or --token-file FILE, or set DEVRESET_TOKEN (a "
+        "self-managed AM: --am-user)");
   }
   return c;
+}
+
+// The AM administrator's password: the file's first line (a trailing newline is no part of
+// it), or what DEVRESET_AM_PASSWORD held. The copies are wiped.
+std::string am_password(credential_source& c) {
+  std::string text;
+  if (c.file.empty()) {
+    text = std::move(c.token);
+  } else {
+    try {
+      text = io::read_secret_file(c.file, 4096, "AM password file");
+    } catch (const io::secret_file_error& e) {
+      throw usage_error(fmt::format("--am-password-file: {}", e.what()));
+    }
+  }
+  io::wipe(c.token);
+  const auto end = text.find_first_of("\r\n");
+  std::string password = text.substr(0, end);
+  io::wipe(text);
+  if (password.empty()) {
+    throw usage_error(c.file.empty() ? std::string("DEVRESET_AM_PASSWORD is empty")
+                                     : fmt::format("--am-password-file {} is empty",
+                                                   io::printable(c.file.string(), 200)));
+  }
+  return password;
 }
 
 // The token source of the credential. A service account's default scope holds fr:idm:* when
@@ -480,6 +579,8 @@ std::unique_ptr<engine::token_source> open_token(run_request& r) {
       return engine::make_file_token(c.file);
     case credential_source::kind::environment:
       return engine::make_static_token(std::move(c.token), "DEVRESET_TOKEN");
+    case credential_source::kind::am_session:
+      return engine::make_am_session({c.am_user, am_password(c), c.auth_realm, c.auth_tree});
     case credential_source::kind::none:
       break;
   }
@@ -550,6 +651,7 @@ std::optional<int> parse_command(int argc, char** argv, const char* name,
     read_users(vm, out);
     read(vm);
     out.credential = read_credential(vm);
+    read_directory(vm, out);
     return std::nullopt;
   } catch (const po::error& e) {
     tell(fmt::format("devreset {}: {} (see devreset {} --help)\n", name, e.what(), name));

@@ -19,13 +19,18 @@ namespace devreset::cli {
 
 /// The credential the options name; nothing is read until open_request().
 struct credential_source {
-  enum class kind { none, service_account, token_file, environment };
+  enum class kind { none, service_account, token_file, environment, am_session };
   kind what = kind::none;
   std::string sa_id;
-  std::filesystem::path file;  ///< the service account's key, or the token file
+  std::filesystem::path file;  ///< the service account's key, the token file, the AM password file
   std::string scope;           ///< the service account's
   bool scope_defaulted = true;
   std::string token;  ///< environment: DEVRESET_TOKEN's value (a secret), taken out of it
+  /// am_session: the administrator, where and how it signs in; its password from `file`, or
+  /// from DEVRESET_AM_PASSWORD (then in `token`, taken out of the environment)
+  std::string am_user;
+  std::string auth_realm = "/realms/root";
+  std::string auth_tree;
 };
 
 struct run_request {

@@ -60,6 +60,7 @@ std::optional<io::job> dispatcher::next(std::size_t budget) {
       continue;
     }
     auto& j = std::get<io::job>(*row);
+    if (names_in_path_ && j.kind == io::id_kind::user_name) j.user_id = j.name;
     if (j.kind != io::id_kind::user_id && j.user_id.empty()) {
       // Named otherwise: once per name (and again once resolved, by its _id: claim()).
       auto fresh =

@@ -46,6 +46,9 @@ class dispatcher {
   void set_shard(io::shard s) { shard_ = s; }
   /// Sizes the seen-set for `users` distinct users up front (0: grow as they come).
   void reserve(std::size_t users) { seen_.reserve(users); }
+  /// Rows by user name name their user in the device paths as they are (no look-up): a
+  /// self-managed AM's `--user-path name`.
+  void set_names_in_path(bool on) { names_in_path_ = on; }
 
  private:
   io::job_reader& reader_;
@@ -58,6 +61,7 @@ class dispatcher {
   std::uint64_t fatal_line_ = 0;
   bool ended_ = false;
   io::shard shard_;
+  bool names_in_path_ = false;
 };
 
 }  // namespace devreset::engine

@@ -250,7 +250,8 @@ struct https_connection::impl {
   // that never ends, which would otherwise grow this buffer until the deadline.
   beast::flat_buffer buffer{max_header + 64 * 1024};
   http::request<http::string_body> req;
-  std::string token;  // the token the authorization header holds
+  std::string token;         // the token the credential's header holds
+  std::string token_header;  // that header's name (empty: Authorization: Bearer)
   bool session_saved = false;
   std::string cert_names;  // a refused certificate's names (for the error)
 
@@ -491,23 +492,41 @@ void https_connection::close() {
   impl_->shut();
 }
 
-asio::awaitable<http_answer> https_connection::send(http_method method, std::string_view target,
-                                                    bool json_body, std::string_view token,
+namespace {
+
+http::verb verb_of(http_method method) {
+  return method == http_method::post      ? http::verb::post
+         : method == http_method::delete_ ? http::verb::delete_
+                                          : http::verb::get;
+}
+
+}  // namespace
+
+asio::awaitable<http_answer> https_connection::send(const planned_request& r, credential cred,
                                                     std::chrono::milliseconds timeout) {
   auto& c = *impl_;
   auto& req = c.req;
-  req.method(method == http_method::post      ? http::verb::post
-             : method == http_method::delete_ ? http::verb::delete_
-                                              : http::verb::get);
-  req.target(target);
-  if (token != c.token) {  // the header is rebuilt only when the token changes
-    c.token.assign(token);
-    std::string auth;
-    auth.reserve(7 + token.size());
-    auth.append("Bearer ").append(token);
-    req.set(http::field::authorization, auth);
+  req.method(verb_of(r.method));
+  req.target(r.target);
+  // The credential's header is rebuilt only when it changes.
+  if (cred.token != c.token || cred.header != c.token_header) {
+    if (c.token_header.empty()) {
+      req.erase(http::field::authorization);
+    } else {
+      req.erase(c.token_header);
+    }
+    c.token.assign(cred.token);
+    c.token_header.assign(cred.header);
+    if (cred.header.empty()) {
+      std::string auth;
+      auth.reserve(7 + cred.token.size());
+      auth.append("Bearer ").append(cred.token);
+      req.set(http::field::authorization, auth);
+    } else {
+      req.set(cred.header, cred.token);
+    }
   }
-  if (json_body) {
+  if (r.json_body) {
     req.set(http::field::content_type, "application/json");
     req.body() = "{}";
   } else {
@@ -519,14 +538,38 @@ asio::awaitable<http_answer> https_connection::send(http_method method, std::str
   co_return co_await exchange(timeout);
 }
 
+asio::awaitable<http_answer> https_connection::send_plain(http_method method,
+                                                          std::string_view target,
+                                                          std::span<const header_field> headers,
+                                                          std::string_view body,
+                                                          std::chrono::milliseconds timeout) {
+  auto& c = *impl_;
+  http::request<http::string_body> plain{verb_of(method), target, 11};
+  plain.set(http::field::host, c.host.host_header);
+  plain.set(http::field::user_agent, "devreset/" DEVRESET_VERSION_STRING);
+  plain.keep_alive(true);
+  for (const auto& h : headers)
+    plain.set(h.name, h.value);
+  if (!body.empty()) {
+    plain.set(http::field::content_type, "application/json");
+    plain.body() = body;
+  }
+  plain.prepare_payload();
+  std::swap(c.req, plain);  // exchange() writes c.req; the device request comes back after
+  auto answer = co_await exchange(timeout);
+  std::swap(c.req, plain);
+  co_return answer;
+}
+
 asio::awaitable<http_answer> https_connection::post_form(std::string_view target, std::string form,
                                                          std::chrono::milliseconds timeout) {
   auto& c = *impl_;
   auto& req = c.req;
   req.method(http::verb::post);
   req.target(target);
-  req.erase(http::field::authorization);
-  c.token.clear();  // the next send() sets the bearer token again
+  req.erase(c.token_header.empty() ? std::string_view("Authorization") : c.token_header);
+  c.token.clear();  // the next send() sets the credential again
+  c.token_header.clear();
   req.set(http::field::content_type, "application/x-www-form-urlencoded");
   req.body() = std::move(form);
   req.prepare_payload();

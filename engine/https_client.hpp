@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -68,9 +69,15 @@ class https_connection {
 
   /// Sends one request with the headers of docs/tenant-api.md and reads the answer, all within
   /// `timeout`. A connection that failed or timed out is closed, never reused.
-  boost::asio::awaitable<http_answer> send(http_method method, std::string_view target,
-                                           bool json_body, std::string_view token,
+  boost::asio::awaitable<http_answer> send(const planned_request& req, credential cred,
                                            std::chrono::milliseconds timeout);
+  /// Sends a request whose headers (beside Host and User-Agent) are exactly `headers`, with
+  /// `body` (a JSON body when not empty): AM's sign-in, serverinfo and sign-out. The
+  /// credential of send() is not sent.
+  boost::asio::awaitable<http_answer> send_plain(http_method method, std::string_view target,
+                                                 std::span<const header_field> headers,
+                                                 std::string_view body,
+                                                 std::chrono::milliseconds timeout);
   /// POSTs an HTML form (application/x-www-form-urlencoded) without a bearer token: the
   /// token endpoint's request.
   boost::asio::awaitable<http_answer> post_form(std::string_view target, std::string form,

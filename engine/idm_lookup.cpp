@@ -24,6 +24,21 @@ std::string_view idm_attribute(io::id_kind k) noexcept {
   return "_id";
 }
 
+std::string_view user_directory::attribute(io::id_kind k) const noexcept {
+  if (am_users && k == io::id_kind::user_name) return "uid";
+  if (am_users && k == io::id_kind::user_id) return "_id";
+  return idm_attribute(k);
+}
+
+std::string_view user_directory::key() const noexcept {
+  if (!names_in_path) return "_id";
+  return am_users ? "username" : "userName";
+}
+
+std::string user_directory::fields() const {
+  return am_users ? std::string("_id,username,uid,mail") : std::string(lookup_fields);
+}
+
 std::string filter_literal(std::string_view v) {
   std::string out;
   out.reserve(v.size() + 2);
@@ -36,11 +51,12 @@ std::string filter_literal(std::string_view v) {
   return out;
 }
 
-std::string lookup_filter(io::id_kind k, const std::vector<std::string>& names) {
+std::string lookup_filter(io::id_kind k, const std::vector<std::string>& names,
+                          const user_directory& dir) {
   std::string f;
   for (const auto& n : names) {
     if (!f.empty()) f += " or ";
-    f += idm_attribute(k);
+    f += dir.attribute(k);
     f += " eq ";
     f += filter_literal(n);
   }
@@ -57,10 +73,22 @@ bool more_pages(const json::object& answer) {
          (remaining != nullptr && remaining->is_int64() && remaining->get_int64() > 0);
 }
 
+// The values of an entry's attribute: a string, or the strings of an array (AM).
+std::vector<std::string_view> values_of(const json::value* v) {
+  std::vector<std::string_view> out;
+  if (v == nullptr) return out;
+  if (v->is_string()) out.emplace_back(v->get_string());
+  if (const auto* a = v->if_array()) {
+    for (const auto& e : *a)
+      if (e.is_string()) out.emplace_back(e.get_string());
+  }
+  return out;
+}
+
 }  // namespace
 
 lookup_match match_lookup(io::id_kind k, const std::vector<std::string>& names,
-                          const json::value& body) {
+                          const json::value& body, const user_directory& dir) {
   lookup_match out;
   out.found.resize(names.size());
   const auto* obj = body.if_object();
@@ -75,20 +103,22 @@ lookup_match match_lookup(io::id_kind k, const std::vector<std::string>& names,
         "may have the name, so none is taken as found";
     return out;
   }
-  const auto attribute = idm_attribute(k);
+  const auto attribute = dir.attribute(k);
   for (const auto& entry : result->get_array()) {
     const auto* e = entry.if_object();
-    const auto* id = e ? e->if_contains("_id") : nullptr;
-    const auto* value = e ? e->if_contains(attribute) : nullptr;
-    if (id == nullptr || !id->is_string() || value == nullptr || !value->is_string()) continue;
+    const auto* id = e ? e->if_contains(dir.key()) : nullptr;
+    if (id == nullptr || !id->is_string()) continue;
     bool matched = false;
+    const auto values = values_of(e->if_contains(attribute));
     for (std::size_t i = 0; i < names.size(); ++i) {
-      if (io::iequals(value->get_string(), names[i])) {
+      const bool hit = std::any_of(values.begin(), values.end(),
+                                   [&](std::string_view v) { return io::iequals(v, names[i]); });
+      if (hit) {
         out.found[i].emplace_back(id->get_string());
         matched = true;
       }
     }
-    if (!matched) out.others.emplace_back(value->get_string());
+    if (!matched && !values.empty()) out.others.emplace_back(values.front());
   }
   return out;
 }

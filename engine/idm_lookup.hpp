@@ -24,19 +24,38 @@ inline constexpr std::size_t lookup_batch_bytes = 2000;
 /// The IDM attribute of an identifier kind: "userName", "mail" ("_id" for user_id).
 std::string_view idm_attribute(io::id_kind k) noexcept;
 
+/// Where users named by user name or mail are found, and what names them in the device
+/// paths: AIC's IDM (managed users) and their `_id`s by default; a self-managed AM's own
+/// users endpoint (`<am>/json<realm>/users`, no IDM), and user names in the paths
+/// (`--user-path name`: a user-name row goes into the path as it is, no look-up).
+struct user_directory {
+  bool am_users = false;       ///< look users up at AM's users endpoint, not IDM
+  bool names_in_path = false;  ///< the path names a user by user name, not `_id`
+
+  /// The filter's attribute for a kind: IDM "userName"/"mail", AM "uid"/"mail".
+  std::string_view attribute(io::id_kind k) const noexcept;
+  /// The field of an answer's entry that goes into the path: "_id", or the user name
+  /// (IDM "userName", AM "username").
+  std::string_view key() const noexcept;
+  /// The `_fields` a look-up asks for.
+  std::string fields() const;
+};
+
 /// A filter's string literal: `v` in double quotes, each `\` and `"` in it preceded by a
 /// backslash (CREST: a backslash keeps the next character).
 std::string filter_literal(std::string_view v);
 
 /// `userName eq "a" or userName eq "b" ...` for the names asked.
-std::string lookup_filter(io::id_kind k, const std::vector<std::string>& names);
+std::string lookup_filter(io::id_kind k, const std::vector<std::string>& names,
+                          const user_directory& dir = {});
 
 /// The `_fields` a look-up asks for.
 inline constexpr std::string_view lookup_fields = "_id,userName,mail";
 
 /// What a look-up answer found.
 struct lookup_match {
-  /// For each name asked, in the order asked: the `_id`s whose attribute equals the name
+  /// For each name asked, in the order asked: the keys (`_id`s, or user names with
+  /// `names_in_path`) of the users whose attribute equals the name
   /// (ASCII case ignored, as devreset compares).
   std::vector<std::vector<std::string>> found;
   /// The attribute values the tenant returned that equal no name asked (a tenant that folds
@@ -47,8 +66,9 @@ struct lookup_match {
   /// have a name, so no name of the batch is taken as resolved); nothing is found then.
   std::string problem;
 };
+/// An entry's attribute may be a string (IDM) or an array of strings (AM: `"mail":["…"]`).
 lookup_match match_lookup(io::id_kind k, const std::vector<std::string>& names,
-                          const boost::json::value& body);
+                          const boost::json::value& body, const user_directory& dir = {});
 
 /// The users named by user name or mail that wait for a look-up, gathered per identifier
 /// kind and realm, whoever picked them from the input: a look-up asks for a full batch

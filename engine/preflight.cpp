@@ -80,8 +80,9 @@ asio::awaitable<checked> read(run_state* s, preflight_ctx& p, const std::string&
 
 // The tenant refused the token (a 401 after its refresh, or a 403 on AM's side).
 problem token_refusal(run_state* s, const http_answer& a) {
-  return {run_error::token_refused, fmt::format("the tenant refused the token from {} ({})",
-                                                s->tokens.describe(), describe(outcome_of(a)))};
+  return {run_error::token_refused,
+          fmt::format("the tenant refused the token from {} ({}{})", s->tokens.describe(),
+                      describe(outcome_of(a)), answer_words(a))};
 }
 
 // The token may not read `what` in IDM (403: a scope it lacks), or was refused; nothing else.
@@ -135,7 +136,8 @@ asio::awaitable<problem> am_problem(run_state* s, preflight_ctx& p, std::string_
 // path, the managed object and that the token may read users; `serverinfo/*` (public) then
 // proves the realm and the AM path.
 asio::awaitable<problem> idm_preflight(run_state* s, preflight_ctx& p, const io::job& j) {
-  const auto target = s->paths.user_query(j.realm, lookup_filter(j.kind, {j.name}), "_id");
+  const auto& dir = s->cfg.directory;
+  const auto target = s->paths.user_query(j.realm, lookup_filter(j.kind, {j.name}, dir), dir.key());
   auto look = co_await read(s, p, target, true);
   if (look.trouble) co_return std::move(look.trouble);
   const auto idm = fmt::format("{}{}/managed/{}", io::tenant_url(s->cfg.host, s->cfg.port, ""),
@@ -198,7 +200,7 @@ asio::awaitable<problem> query_source::preflight() {
     const auto lookup = s->paths.group_query(realm, "name eq " + filter_literal(q.text), "_id");
     auto found = co_await idm_read(s, p, lookup, "groups", realm);
     if (auto* e = std::get_if<problem>(&found)) co_return std::move(*e);
-    auto page = read_id_page(std::get<json::value>(found), false);
+    auto page = read_id_page(std::get<json::value>(found), "_id");
     if (page.ids.size() != 1) {
       co_return problem{run_error::input,
                         page.ids.empty() ? fmt::format("no group named '{}' in realm {}",
@@ -209,11 +211,11 @@ asio::awaitable<problem> query_source::preflight() {
     group_id_ = page.ids.front();
     target = s->paths.group_members(realm, group_id_, q.page_size);
   } else {
-    target = s->paths.user_query(realm, q.text, "_id", q.page_size, {}, true);
+    target = s->paths.user_query(realm, q.text, key(), q.page_size, {}, true);
   }
   auto first = co_await idm_read(s, p, target, members() ? "a group's members" : "users", realm);
   if (auto* e = std::get_if<problem>(&first)) co_return std::move(*e);
-  auto page = read_id_page(std::get<json::value>(first), members());
+  auto page = read_id_page(std::get<json::value>(first), key());
   if (!page.problem.empty()) co_return problem{run_error::input, std::move(page.problem)};
   take(std::move(page));
   co_return problem{};

@@ -21,6 +21,19 @@ struct planned_request {
   bool json_body = false;  ///< POST with body "{}"
 };
 
+/// How a request presents its credential: `Authorization: Bearer <token>` when `header` is
+/// empty, else `<header>: <token>` (an AM session: the header is named after AM's cookie).
+struct credential {
+  std::string_view header;
+  std::string_view token;
+};
+
+/// One header of a request made by hand (AM's sign-in, serverinfo, sign-out).
+struct header_field {
+  std::string_view name;
+  std::string_view value;
+};
+
 /// One answer, or how the attempt failed.
 struct http_answer {
   transport how = transport::ok;

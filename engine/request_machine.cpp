@@ -99,7 +99,12 @@ bool request_machine::streaks(const attempt_result& ar, wall::time_point wall_no
   }
   fb.silence = 0;
   if (ar.how != transport::ok) return false;
-  if (!is_refusal(meaning_of(ar))) {
+  const auto m = meaning_of(ar);
+  if (!fb.count_curable_refusals && m == meaning::refresh_token && !refreshed_ &&
+      profile_.uses_token) {
+    return false;  // a new token comes next; only a refusal it does not cure counts
+  }
+  if (!is_refusal(m)) {
     fb.refusals = 0;
     return false;
   }

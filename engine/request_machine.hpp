@@ -44,6 +44,10 @@ struct request_profile {
 struct request_feedback {
   rate_limiter* limiter = nullptr;
   int max_refusals = 5;  ///< 401/403 answers in a row that abort the run
+  /// Whether a 401 that a new token may still cure counts in that streak (false for AM
+  /// sessions, which end unannounced: every worker meets the end at once, and one sign-in
+  /// cures them all).
+  bool count_curable_refusals = true;
   int max_silence = 64;  ///< requests in a row without any answer that abort the run
   int refusals = 0;
   int silence = 0;

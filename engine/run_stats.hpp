@@ -54,6 +54,7 @@ struct run_stats {
   std::uint64_t throttled = 0;  ///< 429 answers
   std::uint64_t transport_errors = 0;
   std::uint64_t auth_failures = 0;  ///< 401/403 answers
+  std::uint64_t sign_ins = 0;       ///< AM sessions opened (self-managed AM; 0 otherwise)
   // run --plan: devices listed now and not in the plan, planned ones gone before the run,
   // types the plan found empty (listed again all the same), users with nothing to remove
   // (nothing planned, nothing registered since).

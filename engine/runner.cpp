@@ -95,6 +95,7 @@ run_state::run_state(const run_config& c, asio::io_context& io, io::job_reader& 
   tctx.host_name = c.host;
   tctx.port = c.port;
   paths.set_idm(c.idm_path, c.managed_user, c.managed_group);
+  paths.set_am_users(c.directory.am_users);
   if (c.source) {
     auto* buffer = dynamic_cast<query_reader*>(&reader);
     if (buffer == nullptr) throw std::logic_error("a tenant query's run needs its query_reader");
@@ -106,10 +107,12 @@ run_state::run_state(const run_config& c, asio::io_context& io, io::job_reader& 
   tctx.stats = &result.stats;
   feedback.limiter = &limiter;
   feedback.max_refusals = c.max_auth_failures;
+  feedback.count_curable_refusals = !t.ends_unannounced();
   feedback.max_silence =
       c.max_transport_failures > 0 ? c.max_transport_failures : std::max(64, 2 * c.concurrency);
   disp.reserve(c.expected_users);
   disp.set_shard(c.shard);
+  disp.set_names_in_path(c.directory.names_in_path);
 }
 
 stoppable_connection::stoppable_connection(run_state* s)
@@ -265,6 +268,10 @@ asio::awaitable<void> run_state::start(run_observer* observer) {
           asio::co_spawn(ioc, work(observer), asio::deferred),
           asio::co_spawn(ioc, tick(observer), asio::deferred))
           .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+  // What the credential opened on the tenant ends with the run, however it ended (an AM
+  // session is signed out, after a Ctrl-C too).
+  auto note = co_await tokens.end_session(&tctx, std::chrono::seconds(5));
+  if (!note.empty()) result.notes.push_back(std::move(note));
   for (const auto& e : {work_error, ticker_error})
     if (e) std::rethrow_exception(e);
 }

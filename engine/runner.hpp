@@ -16,6 +16,7 @@
 
 #include "engine/errors.hpp"
 #include "engine/https_client.hpp"
+#include "engine/idm_lookup.hpp"
 #include "engine/retry_policy.hpp"
 #include "engine/run_mode.hpp"
 #include "engine/run_stats.hpp"
@@ -56,9 +57,11 @@ struct run_config {
   std::string host;  ///< tenant host name or address
   std::string port = "443";
   std::string am_path = "/am";
-  std::string idm_path = "/openidm";      ///< IDM context path (users named by user name or mail)
-  std::string managed_user;               ///< managed user object (empty: "<realm>_user")
-  std::string managed_group;              ///< managed group object (empty: "<realm>_group")
+  std::string idm_path = "/openidm";  ///< IDM context path (users named by user name or mail)
+  std::string managed_user;           ///< managed user object (empty: "<realm>_user")
+  std::string managed_group;          ///< managed group object (empty: "<realm>_group")
+  /// Where users named otherwise are looked up, and what names them in the paths.
+  user_directory directory;
   std::optional<io::proxy_config> proxy;  ///< the proxy to tunnel through (none: direct)
   run_mode mode = run_mode::reset;
   bool verify = false;
@@ -141,6 +144,8 @@ struct run_result {
   std::uint64_t tunnels = 0;  ///< CONNECT tunnels through the proxy (one per connection)
   std::uint64_t resumed_sessions = 0;
   double elapsed_s = 0;
+  /// What the run tells the operator once it is over ("signed out of AM (...)").
+  std::vector<std::string> notes;
 
   /// The exit codes: 0 all ok, 1 some not ok, 3 aborted or interrupted. `not_found_ok`:
   /// users the tenant does not know count as ok (a stale list is no failed Job).

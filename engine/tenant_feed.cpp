@@ -18,6 +18,10 @@ bool query_source::members() const {
   return s_.cfg.source.what == tenant_query::kind::group;
 }
 
+std::string_view query_source::key() const {
+  return members() ? std::string_view("_refResourceId") : s_.cfg.directory.key();
+}
+
 bool query_source::page_wanted() const {
   return reader_.buffered() < static_cast<std::size_t>(std::max(s_.cfg.source.page_size, 1));
 }
@@ -55,10 +59,10 @@ asio::awaitable<void> query_source::feed() {
     const planned_request req{
         http_method::get, members()
                               ? s_.paths.group_members(realm, group_id_, q.page_size, cookie_)
-                              : s_.paths.user_query(realm, q.text, "_id", q.page_size, cookie_)};
+                              : s_.paths.user_query(realm, q.text, key(), q.page_size, cookie_)};
     auto answer = co_await w.execute(req);
     if (!answer) break;  // the run stopped
-    auto page = answer->what == final_answer::kind::ok ? read_id_page(*answer->body, members())
+    auto page = answer->what == final_answer::kind::ok ? read_id_page(*answer->body, key())
                                                        : id_page{{}, {}, {}, answer->error};
     if (!page.problem.empty()) {
       s_.abort(run_error::input,

@@ -36,7 +36,7 @@ void query_reader::push(std::string user_id) {
   rows_.push_back(std::move(user_id));
 }
 
-id_page read_id_page(const json::value& body, bool members) {
+id_page read_id_page(const json::value& body, std::string_view key) {
   id_page p;
   const auto* o = body.if_object();
   const auto* result = o ? o->if_contains("result") : nullptr;
@@ -44,7 +44,6 @@ id_page read_id_page(const json::value& body, bool members) {
     p.problem = "the answer has no result list";
     return p;
   }
-  const auto key = members ? "_refResourceId" : "_id";
   for (const auto& entry : result->get_array()) {
     const auto* e = entry.if_object();
     const auto* id = e ? e->if_contains(key) : nullptr;

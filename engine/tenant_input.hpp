@@ -58,7 +58,8 @@ struct id_page {
   std::optional<std::uint64_t> total;  ///< totalPagedResults, when the tenant counted
   std::string problem;                 ///< not a query result: why
 };
-/// `members`: the entries are relationships (`_refResourceId`), else managed users (`_id`).
-id_page read_id_page(const boost::json::value& body, bool members);
+/// `key`: the field of each entry that names a user: "_refResourceId" (a group's members),
+/// "_id" (managed users), "username" (AM's users, names in the path).
+id_page read_id_page(const boost::json::value& body, std::string_view key);
 
 }  // namespace devreset::engine

@@ -121,6 +121,11 @@ boost::asio::awaitable<problem> token_source::ensure(token_context*, std::string
   co_return problem{};
 }
 
+boost::asio::awaitable<std::string> token_source::end_session(token_context*,
+                                                              std::chrono::milliseconds) {
+  co_return std::string();
+}
+
 std::unique_ptr<token_source> make_static_token(std::string token, std::string origin) {
   return std::make_unique<static_token>(std::move(token), std::move(origin));
 }

@@ -61,6 +61,19 @@ class token_source {
   /// problem.
   virtual boost::asio::awaitable<problem> ensure(token_context* ctx, std::string rejected);
 
+  /// The header that carries the token: empty for `Authorization: Bearer`, else its name
+  /// (an AM session's cookie name).
+  virtual std::string_view header_name() const { return {}; }
+  /// True when the token can end before any expiry it announced (an AM session that idles
+  /// out or reaches its maximum): every request in flight then meets a 401 at once, and the
+  /// run's streak of refusals counts only those that a new token did not cure.
+  virtual bool ends_unannounced() const { return false; }
+  /// The run is over (finished, interrupted or aborted): end what the source opened on the
+  /// tenant (an AM session: signed out), within `timeout`. What to tell the operator (a line
+  /// for the log), or nothing.
+  virtual boost::asio::awaitable<std::string> end_session(token_context* ctx,
+                                                          std::chrono::milliseconds timeout);
+
   /// The run stops at once: end what is in flight (a renewal) without waiting for it.
   virtual void cancel() {}
 

@@ -141,7 +141,7 @@ void unresolved(run_state* s, const io::job& j, io::user_status status, std::str
 // record (not found, several users, the tenant's own match, or the look-up failed).
 std::optional<io::job> settle(run_state* s, io::job& j, const std::vector<std::string>& found,
                               const lookup_match& m) {
-  const auto attribute = idm_attribute(j.kind);
+  const auto attribute = s->cfg.directory.attribute(j.kind);
   const auto shown = io::printable(j.name, 200);
   if (!m.problem.empty()) {
     unresolved(s, j, io::user_status::failed,
@@ -171,12 +171,12 @@ std::optional<io::job> settle(run_state* s, io::job& j, const std::vector<std::s
 
 // What a look-up's final answer found: its match, or why it found nothing.
 lookup_match read_lookup(io::id_kind kind, const std::vector<std::string>& names,
-                         const final_answer& answer) {
-  if (answer.what == final_answer::kind::ok) return match_lookup(kind, names, *answer.body);
+                         const final_answer& answer, const user_directory& dir) {
+  if (answer.what == final_answer::kind::ok) return match_lookup(kind, names, *answer.body, dir);
   lookup_match m;
   m.found.resize(names.size());
   m.problem = answer.what == final_answer::kind::not_found
-                  ? "the look-up found no IDM endpoint (404)"
+                  ? "the look-up found no users endpoint (404)"
                   : answer.error;
   return m;
 }
@@ -188,18 +188,19 @@ lookup_match read_lookup(io::id_kind kind, const std::vector<std::string>& names
 asio::awaitable<std::optional<io::job>> worker::resolve(lookup_batches::batch batch) {
   auto* s = s_;
   const auto kind = batch.front().kind;
+  const auto& dir = s->cfg.directory;
   std::vector<std::string> names;
   for (const auto& j : batch)
     names.push_back(j.name);
   const planned_request req{
       http_method::get,
-      s->paths.user_query(batch.front().realm, lookup_filter(kind, names), lookup_fields)};
+      s->paths.user_query(batch.front().realm, lookup_filter(kind, names, dir), dir.fields())};
   ++s->lookups_in_flight;
   auto answer = co_await ctx_.execute(req);
   --s->lookups_in_flight;
   s->jobs_changed.notify();  // its users are ready now, or it was the last look-up
   if (!answer) co_return std::nullopt;
-  const auto m = read_lookup(kind, names, *answer);
+  const auto m = read_lookup(kind, names, *answer, dir);
   std::optional<io::job> mine;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto job = settle(s, batch[i], m.found[i], m);
@@ -298,7 +299,7 @@ asio::awaitable<void> connection_port::wait_until(steady::time_point when) {
 }
 
 asio::awaitable<http_answer> connection_port::send(const std::string& token) {
-  return c_->conn.send(req_->method, req_->target, req_->json_body, token, s_->cfg.timeout);
+  return c_->conn.send(*req_, {s_->tokens.header_name(), token}, s_->cfg.timeout);
 }
 
 double connection_port::draw() {

@@ -186,11 +186,16 @@ std::string tenant_paths::group_members(std::string_view realm_path, std::string
                      {"_pagedResultsCookie", cookie}});
 }
 
+std::string tenant_paths::users_endpoint(std::string_view realm_path) const {
+  if (am_users_) return fmt::format("{}/json{}/users", am_path_, realm_path);
+  return fmt::format("{}/managed/{}", idm_path_, managed_user(realm_path));
+}
+
 std::string tenant_paths::user_query(std::string_view realm_path, std::string_view filter,
                                      std::string_view fields, int page_size,
                                      std::string_view cookie, bool exact_total) const {
   const auto size = page_size > 0 ? std::to_string(page_size) : std::string();
-  return idm_target(fmt::format("{}/managed/{}", idm_path_, managed_user(realm_path)),
+  return idm_target(users_endpoint(realm_path),
                     {{"_queryFilter", filter},
                      {"_fields", fields},
                      {"_pageSize", size},

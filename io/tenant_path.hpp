@@ -60,7 +60,7 @@ class tenant_paths {
   /// The managed user object of a realm: "alpha_user" for ".../realms/alpha" (its last
   /// realm), "user" for the root realm (a self-managed PingIDM), or the one set.
   std::string managed_user(std::string_view realm_path) const;
-  /// "<idm>/managed/<object>?_queryFilter=<filter>&_fields=<fields>", percent-encoded, with
+  /// "<users endpoint>?_queryFilter=<filter>&_fields=<fields>", percent-encoded, with
   /// `_pageSize` when `page_size` > 0 and `_pagedResultsCookie` when `cookie` is not empty.
   std::string user_query(std::string_view realm_path, std::string_view filter,
                          std::string_view fields, int page_size = 0, std::string_view cookie = {},
@@ -75,12 +75,19 @@ class tenant_paths {
   std::string group_members(std::string_view realm_path, std::string_view group_id,
                             int page_size = 0, std::string_view cookie = {}) const;
   const std::string& idm_path() const { return idm_path_; }
+  /// Users are queried at AM's own users endpoint ("<am>/json<realm>/users", a self-managed
+  /// AM without IDM) instead of IDM's managed users.
+  void set_am_users(bool on) { am_users_ = on; }
+  bool am_users() const { return am_users_; }
+  /// Where user_query() asks: "<idm>/managed/<object>" or "<am>/json<realm>/users".
+  std::string users_endpoint(std::string_view realm_path) const;
 
  private:
   std::string am_path_;
   std::string idm_path_ = "/openidm";
   std::string managed_user_;
   std::string managed_group_;
+  bool am_users_ = false;
 };
 
 }  // namespace devreset::io

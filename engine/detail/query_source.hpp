@@ -38,6 +38,8 @@ class query_source {
   /// Hands a page's users to the reader; the last page ends it.
   void take(id_page page);
   bool members() const;
+  /// The field of a page's entries that names a user (engine/tenant_input.hpp).
+  std::string_view key() const;
 
   run_state& s_;
   query_reader& reader_;

@@ -1,0 +1,287 @@
+// AM administrator sessions: cookie name, sign-in, one renewal for all, sign-out.
+#include "engine/am_session.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include <optional>
+#include <random>
+#include <vector>
+
+#include "engine/answer.hpp"
+#include "engine/https_client.hpp"
+#include "engine/request_driver.hpp"
+#include "engine/request_machine.hpp"
+#include "io/secret_file.hpp"
+#include "io/text.hpp"
+
+namespace devreset::engine {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using steady = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+std::string sign_in_target(std::string_view am_path, const am_account& a) {
+  auto target = fmt::format("{}/json{}/authenticate", am_path, a.realm_path);
+  if (!a.tree.empty()) {
+    target += "?authIndexType=service&authIndexValue=" +
+              boost::urls::encode(a.tree, boost::urls::unreserved_chars);
+  }
+  return target;
+}
+
+namespace {
+
+std::string journey_words(const am_account& a) {
+  return a.tree.empty() ? std::string("the realm's default journey")
+                        : fmt::format("the journey '{}'", io::printable(a.tree, 100));
+}
+
+// The callbacks a journey asks for ("NameCallback, ChoiceCallback").
+std::string callback_types(const json::array& callbacks) {
+  std::string out;
+  for (const auto& cb : callbacks) {
+    const auto* o = cb.if_object();
+    const auto* type = o != nullptr ? o->if_contains("type") : nullptr;
+    if (type == nullptr || !type->is_string()) continue;
+    if (!out.empty()) out += ", ";
+    out += io::printable(type->get_string(), 60);
+  }
+  return out.empty() ? std::string("callbacks") : out;
+}
+
+}  // namespace
+
+sign_in_result read_sign_in(const am_account& a, const http_answer& answer) {
+  const auto who = fmt::format("'{}'", io::printable(a.user, 100));
+  if (answer.how != transport::ok) {
+    return {{},
+            fmt::format("the sign-in of {} could not reach AM: {}", who,
+                        io::printable(answer.detail, 200))};
+  }
+  if (answer.status == 401) {
+    return {{},
+            fmt::format("AM refused the sign-in of {} with {} (401 Unauthorized{}): check "
+                        "--am-user and the password",
+                        who, journey_words(a), answer_words(answer))};
+  }
+  boost::system::error_code ec;
+  const auto body = json::parse(answer.body, ec);
+  const auto* o = ec ? nullptr : body.if_object();
+  if (answer.status / 100 != 2 || o == nullptr) {
+    return {{},
+            fmt::format("the sign-in of {} answered {}{}", who, describe(outcome_of(answer)),
+                        answer_words(answer))};
+  }
+  if (const auto* cbs = o->if_contains("callbacks"); cbs != nullptr && cbs->is_array()) {
+    return {{},
+            fmt::format("{} asks for more than a user name and password ({}): use "
+                        "--auth-tree with one that takes both (the sign-in of {})",
+                        journey_words(a), callback_types(cbs->get_array()), who)};
+  }
+  const auto* token = o->if_contains("tokenId");
+  if (token == nullptr || !token->is_string() || token->get_string().empty() ||
+      !io::is_bearer_token(token->get_string())) {
+    return {{}, fmt::format("the sign-in of {} answered without a usable tokenId", who)};
+  }
+  return {std::string(token->get_string()), {}};
+}
+
+namespace {
+
+// One request of the session's own (serverinfo, sign-in, sign-out), sent as it is.
+struct plain_request {
+  http_method method = http_method::get;
+  std::string target;
+  std::vector<header_field> headers;
+  std::string_view body;
+};
+
+class am_session final : public token_source {
+ public:
+  explicit am_session(am_account a) : account_(std::move(a)), rng_(std::random_device{}()) {}
+  ~am_session() override {
+    io::wipe(account_.password);
+    io::wipe(token_);
+  }
+
+  const std::string& token() override { return token_; }
+  bool refresh() override { return false; }
+  std::string describe() const override {
+    return fmt::format("the AM session of '{}'", io::printable(account_.user, 100));
+  }
+  std::string_view header_name() const override {
+    return cookie_.empty() ? default_cookie_name : std::string_view(cookie_);
+  }
+  bool ends_unannounced() const override { return true; }
+  bool ready() const override { return !token_.empty(); }
+
+  void cancel() override {
+    cancelled_ = true;
+    if (conn_) conn_->close();
+    if (backoff_) backoff_->cancel();
+  }
+  void detach() override {
+    conn_.reset();
+    backoff_.reset();
+    done_.reset();
+    cancelled_ = false;
+  }
+
+  asio::awaitable<problem> ensure(token_context* ctx, std::string rejected) override {
+    if (!error_.empty()) co_return problem{run_error::no_token, error_};
+    if (!token_.empty() && (rejected.empty() || rejected != token_)) co_return problem{};
+    if (in_flight_) {
+      co_await done_->async_wait(use_tuple);  // cancelled when the sign-in ends
+    } else {
+      co_await sign_in(ctx);
+    }
+    if (!error_.empty()) co_return problem{run_error::no_token, error_};
+    if (token_.empty()) co_return problem{run_error::interrupted, "stopped"};
+    co_return problem{};
+  }
+
+  asio::awaitable<std::string> end_session(token_context* ctx,
+                                           std::chrono::milliseconds timeout) override;
+
+ private:
+  asio::awaitable<void> sign_in(token_context* ctx);
+  asio::awaitable<void> read_cookie_name(token_context* ctx);
+  asio::awaitable<driven> exchange(token_context* ctx, const plain_request& req,
+                                   const retry_config& retry);
+
+  // The port of the session's requests: the run's counters; a stop by cancel().
+  class plain_port final : public request_port {
+   public:
+    plain_port(am_session& s, token_context* ctx, const plain_request& req)
+        : s_(s), ctx_(ctx), req_(req) {
+      stats = ctx->stats;
+    }
+    bool stopped() const override { return s_.cancelled_; }
+    asio::awaitable<void> wait_until(steady::time_point when) override {
+      s_.backoff_->expires_at(when);
+      co_await s_.backoff_->async_wait(use_tuple);
+    }
+    asio::awaitable<http_answer> send(const std::string&) override {
+      return s_.conn_->send_plain(req_.method, req_.target, req_.headers, req_.body, ctx_->timeout);
+    }
+    read_answer read(const http_answer& a) override { return reader_.read(a); }
+    double draw() override { return std::uniform_real_distribution<double>(0, 1)(s_.rng_); }
+
+   private:
+    am_session& s_;
+    token_context* ctx_;
+    const plain_request& req_;
+    answer_reader reader_;
+  };
+
+  am_account account_;
+  std::mt19937_64 rng_;
+  std::string token_;
+  std::string cookie_;        // from serverinfo (empty: not read yet, or not said)
+  bool cookie_read_ = false;  // serverinfo asked once
+  std::string error_;         // why no session can be had: the run stops
+  bool in_flight_ = false;
+  bool cancelled_ = false;
+  std::optional<asio::steady_timer> done_;
+  std::optional<asio::steady_timer> backoff_;
+  std::optional<https_connection> conn_;
+};
+
+asio::awaitable<driven> am_session::exchange(token_context* ctx, const plain_request& req,
+                                             const retry_config& retry) {
+  if (!conn_) conn_.emplace(ctx->executor, *ctx->host);
+  if (!backoff_) backoff_.emplace(ctx->executor);
+  const auto profile = request_profile::token_endpoint(retry);
+  request_feedback alone;  // the run's limiter and streaks are for device calls
+  request_machine m(profile, alone, req.method);
+  plain_port port(*this, ctx, req);
+  co_return co_await drive(m, port, req.method);
+}
+
+// serverinfo/* (public): the name of AM's session cookie, which is the session's header.
+asio::awaitable<void> am_session::read_cookie_name(token_context* ctx) {
+  cookie_read_ = true;
+  plain_request req{http_method::get,
+                    ctx->am_path + "/json/serverinfo/*",
+                    {{"Accept-API-Version", "resource=1.1"}},
+                    {}};
+  auto d = co_await exchange(ctx, req, ctx->retry);
+  if (d.how != driven::end::answered || d.answer.what != final_answer::kind::ok) co_return;
+  boost::system::error_code ec;
+  const auto body = json::parse(d.last.body, ec);  // the reader's parse went with the port
+  const auto* o = ec ? nullptr : body.if_object();
+  const auto* name = o != nullptr ? o->if_contains("cookieName") : nullptr;
+  if (name != nullptr && name->is_string() && io::is_bearer_token(name->get_string()) &&
+      name->get_string().find_first_of("/+=~") == json::string::npos) {
+    cookie_.assign(name->get_string());  // a header name: a token of letters, digits, - _ .
+  }
+}
+
+// One sign-in at a time; the others wait on `done_`.
+asio::awaitable<void> am_session::sign_in(token_context* ctx) {
+  if (!done_) done_.emplace(ctx->executor);
+  in_flight_ = true;
+  done_->expires_at(steady::time_point::max());
+  if (!cookie_read_) co_await read_cookie_name(ctx);
+  plain_request req{http_method::post,
+                    sign_in_target(ctx->am_path, account_),
+                    {{"X-OpenAM-Username", account_.user},
+                     {"X-OpenAM-Password", account_.password},
+                     {"Accept-API-Version", "resource=2.0, protocol=1.0"}},
+                    "{}"};
+  auto d = co_await exchange(ctx, req, ctx->retry);
+  if (d.how == driven::end::answered) {
+    auto r = read_sign_in(account_, d.last);
+    io::wipe(token_);
+    token_ = std::move(r.token);
+    error_ = std::move(r.problem);
+    if (ctx->stats != nullptr && error_.empty()) ++ctx->stats->sign_ins;
+  } else if (d.how == driven::end::aborted) {
+    error_ = "the sign-in: " + d.reason;
+  }
+  in_flight_ = false;
+  done_->cancel();
+}
+
+// POST <am>/json/realms/root/sessions/?_action=logout with the session: once, briefly (a
+// run that was interrupted should not wait long for it).
+asio::awaitable<std::string> am_session::end_session(token_context* ctx,
+                                                     std::chrono::milliseconds timeout) {
+  if (token_.empty()) co_return std::string();
+  cancelled_ = false;  // a hard stop ended the run's requests, not this one
+  plain_request req{http_method::post,
+                    ctx->am_path + "/json/realms/root/sessions/?_action=logout",
+                    {{header_name(), token_}, {"Accept-API-Version", "resource=3.1, protocol=1.0"}},
+                    "{}"};
+  retry_config once = ctx->retry;
+  once.max_attempts = 1;
+  token_context brief = *ctx;
+  brief.timeout = std::min(timeout, ctx->timeout);
+  auto d = co_await exchange(&brief, req, once);
+  io::wipe(token_);
+  token_.clear();
+  if (d.how == driven::end::answered && d.answer.what == final_answer::kind::ok) {
+    co_return fmt::format("signed out of AM ({})", describe());
+  }
+  co_return fmt::format(
+      "could not sign out of AM ({}: {}); the session ends by itself when it "
+      "idles out",
+      describe(),
+      d.last.how != transport::ok ? io::printable(d.last.detail, 200)
+                                  : engine::describe(outcome_of(d.last)));
+}
+
+}  // namespace
+
+std::unique_ptr<token_source> make_am_session(am_account account) {
+  return std::make_unique<am_session>(std::move(account));
+}
+
+}  // namespace devreset::engine
