@@ -37,6 +37,13 @@ Examples:
   devreset sim --users 100000 --users-out users.txt --fail-rate 0.02 --drop-rate 0.01
   devreset sim --sa-id test-sa --sa-jwk samples/service-account.jwk.json --token-ttl 2m
   devreset sim --hostile html=0.05 --hostile redirect=0.01 --hostile tls-stall=0.02
+  devreset sim --am-admin amadmin --am-password-file pw.txt --session-max 5s
+
+A self-managed PingAM (--am-admin): administrators sign in at <am>/json/realms/root/
+authenticate (X-OpenAM-Username, X-OpenAM-Password), send the session as <cookie>: <tokenId>
+and sign out at <am>/json/realms/root/sessions/?_action=logout; no bearer token is taken, device
+paths name users by user name, and <am>/json/realms/root/realms/<realm>/users answers queries
+(uid, username, mail) instead of IDM.
 
 Hostile modes (--hostile MODE[=SHARE], SHARE of requests, 1 when absent; tls-stall: of
 connections): huge (a 64 MiB body), chunked (a chunked body that never ends), chunk-ext (a chunk-size line
@@ -48,7 +55,8 @@ controls (400 whose message holds a C1 CSI and bidi overrides).
 
 The sim's own endpoints (not a tenant's; the tests and you may call them with curl --cacert):
   GET  /sim/stats     its counters: requests by endpoint and status, devices left by type,
-                      users reset once and more, tokens issued, IDM queries, the rate limit
+                      users reset once and more, tokens issued, IDM queries, the rate limit,
+                      AM sessions (sign-ins, sign-outs, sessions ended)
   POST /sim/devices?realm=alpha&user=<_id>&type=oath
                       registers a device now, as a user would between a plan and its run;
                       the realm as --realm takes it (alpha, or /realms/root/realms/alpha)
@@ -134,6 +142,36 @@ void read_listen(const po::variables_map& vm, sim::options& o) {
   o.port = static_cast<std::uint16_t>(port);
 }
 
+// A self-managed AM: its administrator, password, sessions and journeys.
+void read_am(const po::variables_map& vm, sim::options& o) {
+  if (vm.count("am-admin") != vm.count("am-password-file")) {
+    throw po::error("--am-admin and --am-password-file go together");
+  }
+  if (vm.count("am-admin")) {
+    o.am_admin = vm["am-admin"].as<std::string>();
+    std::string text;
+    try {
+      text = io::read_secret_file(vm["am-password-file"].as<std::string>(), 4096,
+                                  "AM password file");
+    } catch (const io::secret_file_error& e) {
+      throw po::error(e.what());
+    }
+    o.am_password = text.substr(0, text.find_first_of("\r\n"));
+    io::wipe(text);
+    if (o.am_admin.empty() || o.am_password.empty()) {
+      throw po::error("--am-admin and its password cannot be empty");
+    }
+  }
+  if (vm.count("am-non-admin")) o.am_non_admin = vm["am-non-admin"].as<std::string>();
+  o.cookie_name = vm["cookie-name"].as<std::string>();
+  o.session_idle = duration_option(vm, "session-idle");
+  o.session_max = duration_option(vm, "session-max");
+  if (o.session_idle.count() <= 0 || o.session_max.count() <= 0) {
+    throw po::error("--session-idle and --session-max are more than 0");
+  }
+  if (vm.count("callback-tree")) o.callback_trees = vm["callback-tree"].as<std::vector<std::string>>();
+}
+
 // Who the tenant is: users, realm, AM path, tokens, service account, certificate.
 void read_identity(const po::variables_map& vm, sim::options& o) {
   o.users = vm["users"].as<std::uint64_t>();
@@ -154,6 +192,7 @@ void read_identity(const po::variables_map& vm, sim::options& o) {
   o.token_ttl = duration_option(vm, "token-ttl");
   if (o.token_ttl.count() < 1000) throw po::error("--token-ttl is at least 1s");
   o.binding_reset = vm.count("no-binding-reset") == 0;
+  read_am(vm, o);
   if (vm.count("cert") != vm.count("key")) throw po::error("--cert and --key go together");
   if (vm.count("cert")) {
     o.cert_file = vm["cert"].as<std::string>();
@@ -230,6 +269,13 @@ po::options_description sim_options() {
     ("sa-id", po::value<std::string>(), "serve the token endpoint for this service account")
     ("sa-jwk", po::value<std::string>(), "the service account's JWK file (its public part is used)")
     ("token-ttl", po::value<std::string>()->default_value("15m"), "lifetime of issued tokens")
+    ("am-admin", po::value<std::string>(), "be a self-managed PingAM whose administrator is this account (see above)")
+    ("am-password-file", po::value<std::string>(), "the administrator's password (a file only you can read)")
+    ("am-non-admin", po::value<std::string>(), "an account that signs in with the same password but may not manage devices (403 User not permitted.)")
+    ("cookie-name", po::value<std::string>()->default_value("iPlanetDirectoryPro"), "AM's session cookie: the session's header, and serverinfo's cookieName")
+    ("session-idle", po::value<std::string>()->default_value("30m"), "an AM session unused this long ends")
+    ("session-max", po::value<std::string>()->default_value("120m"), "every AM session ends this long after its sign-in")
+    ("callback-tree", po::value<std::vector<std::string>>()->composing(), "a journey that asks for more than a user name and password (answers with callbacks; repeatable)")
     ("latency", po::value<std::string>()->default_value("0"), "added to every answer (e.g. 20ms)")
     ("jitter", po::value<std::string>()->default_value("0"), "latency varies by up to this either way")
     ("rate-limit", po::value<std::string>()->default_value("0"), "requests per second before 429 + Retry-After (0: none); a schedule: 200,100@20s,400@40s (from the first request)")

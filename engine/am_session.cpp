@@ -9,6 +9,7 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <random>
 #include <vector>
@@ -37,6 +38,12 @@ std::string sign_in_target(std::string_view am_path, const am_account& a) {
 }
 
 namespace {
+
+// A session token fit for a header value: visible ASCII only (AM's hold '*' and '.', which a
+// bearer token cannot; nothing in it can end the header line).
+bool header_safe(std::string_view v) {
+  return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
 
 std::string journey_words(const am_account& a) {
   return a.tree.empty() ? std::string("the realm's default journey")
@@ -86,8 +93,7 @@ sign_in_result read_sign_in(const am_account& a, const http_answer& answer) {
                         journey_words(a), callback_types(cbs->get_array()), who)};
   }
   const auto* token = o->if_contains("tokenId");
-  if (token == nullptr || !token->is_string() || token->get_string().empty() ||
-      !io::is_bearer_token(token->get_string())) {
+  if (token == nullptr || !token->is_string() || !header_safe(token->get_string())) {
     return {{}, fmt::format("the sign-in of {} answered without a usable tokenId", who)};
   }
   return {std::string(token->get_string()), {}};

@@ -83,6 +83,8 @@ api::api(const options& opts, tenant_state& state, std::string token)
       idm_(opts_, state),
       am_prefix_(am_prefix_of(opts.am_path)),
       oauth_(opts_, std::move(token), am_prefix_),
+      sessions_(opts_, am_prefix_),
+      am_users_(state, am_prefix_),
       rng_(opts.seed ^ 0x5eed5eed5eed5eedull),
       limit_(opts_),
       faults_(opts_),
@@ -167,16 +169,19 @@ outcome api::handle(const request_view& req, clock::time_point now) {
     counts_.count({endpoint::kind::token}, o.status);
     return o;
   }
+  if (auto o = session_endpoint(req, now)) return *o;
   const bool idm = idm_.owns(req.target);
   auto t = idm ? std::nullopt : parse_target(req.target);
-  const auto e = endpoint_of(req, t, idm);
+  const auto users_realm = sessions_.enabled() ? am_users_.realm_of(req) : std::nullopt;
+  const auto e = users_realm ? endpoint{endpoint::kind::am_users} : endpoint_of(req, t, idm);
   // Only Retry-After bookkeeping needs the user's key: no string per request otherwise.
   std::string user_key;
   if (t && limit_.wants_user_key()) user_key = t->realm + '\n' + t->user_id;
   header_list limit_headers;
   auto stopped = gate(user_key, req.client, now, limit_headers);
-  outcome o = stopped ? std::move(*stopped)
-              : idm   ? idm_answer(req, now)
+  outcome o = stopped       ? std::move(*stopped)
+              : idm         ? idm_answer(req, now)
+              : users_realm ? am_users_answer(req, *users_realm, now)
               : e.is_device()
                   ? faults_.after(respond(req, t, e, now), e.what == endpoint::kind::reset, rng_)
                   : respond(req, t, e, now);
@@ -219,6 +224,48 @@ outcome api::idm_answer(const request_view& req, clock::time_point now) {
   return idm_.handle(req, *scopes);
 }
 
+std::optional<outcome> api::session_endpoint(const request_view& req, clock::time_point now) {
+  std::optional<outcome> o;
+  if (sessions_.is_sign_in(req)) o = sessions_.sign_in(req, now);
+  if (sessions_.is_sign_out(req)) o = sessions_.sign_out(req, now);
+  if (o) {
+    counts_.count({endpoint::kind::session}, o->status);
+    delay(*o, now);
+  }
+  return o;
+}
+
+std::optional<outcome> api::refuse(const request_view& req, clock::time_point now) {
+  if (!sessions_.enabled()) {
+    if (!oauth_.bearer_scopes(req, now)) return error(401, "Access Denied");
+    return std::nullopt;
+  }
+  switch (sessions_.check(req, now)) {
+    case am_sessions::access::none:
+      return error(401, "Access Denied");
+    case am_sessions::access::not_admin:
+      return error(403, "User not permitted.");
+    case am_sessions::access::admin:
+      break;
+  }
+  return std::nullopt;
+}
+
+outcome api::am_users_answer(const request_view& req, const std::string& realm,
+                             clock::time_point now) {
+  if (auto refused = refuse(req, now)) return *refused;
+  if (!state_.has_realm(realm)) return realm_not_found(realm);
+  return am_users_.handle(req, realm);
+}
+
+std::optional<tenant_state::user_ref> api::find_user(const target& t) const {
+  if (!sessions_.enabled()) return state_.find(t.realm, t.user_id);
+  if (t.realm != state_.realm_path()) return std::nullopt;
+  auto found = state_.find_by("userName", t.user_id);
+  if (found.empty()) return std::nullopt;
+  return found.front();
+}
+
 outcome api::unmatched(const request_view& req) const {
   auto parsed = urls::parse_origin_form(req.target);
   std::vector<std::string> segs;
@@ -246,7 +293,7 @@ outcome api::unmatched(const request_view& req) const {
     // Public (AM reads it without a session), routed by realm like everything else.
     outcome o;
     o.body = json::serialize(json::object{{"_id", "*"},
-                                          {"cookieName", "iPlanetDirectoryPro"},
+                                          {"cookieName", opts_.cookie_name},
                                           {"secureCookie", true},
                                           {"realm", realm.empty() ? "/" : realm},
                                           {"zeroPageLogin", json::object{{"enabled", false}}}});
@@ -259,7 +306,7 @@ outcome api::respond(const request_view& req, const std::optional<target>& t, en
                      clock::time_point now) {
   if (!t) return unmatched(req);
   // Auth first, as the tenant's gateway does.
-  if (!oauth_.bearer_scopes(req, now)) return error(401, "Access Denied");
+  if (auto refused = refuse(req, now)) return *refused;
   // No Accept-API-Version: AM takes its latest (the docs' own curl calls send none); one it
   // does not support: 400.
   if (!req.api_version.empty() && req.api_version.find("resource=1.0") == std::string_view::npos) {
@@ -268,7 +315,7 @@ outcome api::respond(const request_view& req, const std::optional<target>& t, en
                                   req.api_version));
   }
   if (!state_.has_realm(t->realm)) return realm_not_found(t->realm);
-  auto user = state_.find(t->realm, t->user_id);
+  auto user = find_user(*t);
   if (!user) return error(404, fmt::format("User '{}' not found", t->user_id));
   if (!e.is_device()) {
     return error(405, fmt::format("Method {} not allowed here", req.method));
@@ -365,6 +412,8 @@ std::string api::stats_json() const {
       {"resets_per_user", json::object{{"0", h[0]}, {"1", h[1]}, {"2+", h[2]}}},
       {"deletes", state_.deletes()},
       {"tokens_issued", oauth_.issued()},
+      {"am_sessions", sessions_.json()},
+      {"am_users", json::object{{"queries", am_users_.queries()}}},
       {"idm", json::object{{"queries", idm_.queries()},
                            {"user_queries", idm_.user_queries()},
                            {"users_returned", idm_.users_returned()}}},

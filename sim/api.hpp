@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "sim/am_sessions.hpp"
+#include "sim/am_users.hpp"
 #include "sim/endpoint_counts.hpp"
 #include "sim/faults.hpp"
 #include "sim/hostile.hpp"
@@ -68,12 +70,24 @@ class api {
   outcome unmatched(const request_view& req) const;
   /// A request under the IDM path: the token, then the IDM API.
   outcome idm_answer(const request_view& req, clock::time_point now);
+  /// A query of a self-managed AM's users endpoint: the session, then the query.
+  outcome am_users_answer(const request_view& req, const std::string& realm,
+                          clock::time_point now);
+  /// The request's credential refused (401; 403 for an account that is no administrator),
+  /// or nothing: a self-managed AM's session, else the bearer token.
+  std::optional<outcome> refuse(const request_view& req, clock::time_point now);
+  /// A self-managed AM's sign-in and sign-out: nothing when `req` is neither.
+  std::optional<outcome> session_endpoint(const request_view& req, clock::time_point now);
+  /// The user a device path names: by `_id` (AIC), by user name (a self-managed AM).
+  std::optional<tenant_state::user_ref> find_user(const target& t) const;
 
   options opts_;
   tenant_state& state_;
   idm_api idm_;
   std::string am_prefix_;  // the AM context path without slashes, e.g. "am"
   oauth oauth_;
+  am_sessions sessions_;
+  am_users am_users_;
   std::mt19937_64 rng_;
   rate_limit limit_;
   faults faults_;

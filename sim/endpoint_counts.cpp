@@ -6,8 +6,8 @@
 namespace devreset::sim {
 
 std::string endpoint::name() const {
-  static constexpr std::string_view names[] = {"reset", "query", "delete", "other",
-                                               "stats", "token", "idm"};
+  static constexpr std::string_view names[] = {"reset", "query", "delete",  "other",   "stats",
+                                               "token", "idm",   "session", "am_users"};
   const auto n = names[static_cast<std::size_t>(what)];
   return is_device() ? fmt::format("{}:{}", n, io::to_string(type)) : std::string(n);
 }
@@ -32,8 +32,8 @@ boost::json::object endpoint_counts::json() const {
     for (auto t : io::all_device_types)
       add({k, t});
   }
-  for (auto k :
-       {endpoint::kind::other, endpoint::kind::stats, endpoint::kind::token, endpoint::kind::idm})
+  for (auto k : {endpoint::kind::other, endpoint::kind::stats, endpoint::kind::token,
+                 endpoint::kind::idm, endpoint::kind::session, endpoint::kind::am_users})
     add({k});
   return out;
 }

@@ -15,7 +15,17 @@ namespace devreset::sim {
 
 /// What a request was, as the statistics name it.
 struct endpoint {
-  enum class kind : std::uint8_t { reset, query, delete_, other, stats, token, idm };
+  enum class kind : std::uint8_t {
+    reset,
+    query,
+    delete_,
+    other,
+    stats,
+    token,
+    idm,
+    session,
+    am_users
+  };
   kind what = kind::other;
   io::device_type type = io::device_type::oath;  ///< reset, query, delete_: the collection
 
@@ -33,7 +43,7 @@ class endpoint_counts {
 
  private:
   static constexpr std::size_t device_kinds = 3;
-  static constexpr std::size_t other_kinds = 4;
+  static constexpr std::size_t other_kinds = 6;
   static constexpr std::size_t slots = device_kinds * io::device_type_count + other_kinds;
   /// Where an endpoint's counts live (the one place a key becomes an index).
   static std::size_t slot(endpoint e);

@@ -23,6 +23,11 @@ struct request_view {
   std::string_view content_type;
   std::string_view body;
   std::string_view client;  ///< the client's address (for a limit per client)
+  // A self-managed AM's sessions: the sign-in's headers and the session's (the header named
+  // after AM's cookie).
+  std::string_view am_username{};  ///< X-OpenAM-Username
+  std::string_view am_password{};  ///< X-OpenAM-Password
+  std::string_view session{};      ///< <cookieName>: <tokenId>
 };
 
 /// What to do with it.

@@ -53,6 +53,31 @@ struct user_attributes {
 
 }  // namespace
 
+std::vector<tenant_state::user_ref> matching_users(const tenant_state& state,
+                                                   const filter_node& filter) {
+  // Candidates from the index when the filter names them, else every user of the realm.
+  std::vector<tenant_state::user_ref> candidates;
+  if (auto keys = equality_keys(filter)) {
+    for (const auto& [a, v] : *keys)
+      for (auto u : state.find_by(a, v))
+        candidates.push_back(u);
+    std::sort(candidates.begin(), candidates.end(),
+              [](auto x, auto y) { return x.index < y.index; });
+    candidates.erase(std::unique(candidates.begin(), candidates.end(),
+                                 [](auto x, auto y) { return x.index == y.index; }),
+                     candidates.end());
+  } else {
+    for (std::size_t i = 0; i < state.user_count(); ++i)
+      if (state.in_seeded_realm({i})) candidates.push_back({i});
+  }
+  std::vector<tenant_state::user_ref> hits;
+  for (auto u : candidates) {
+    const user_attributes attributes{state.id_of(u), state.user_name(u), state.mail(u)};
+    if (matches(filter, std::cref(attributes))) hits.push_back(u);
+  }
+  return hits;
+}
+
 std::string managed_user_of(std::string_view realm_path) {
   const auto slash = realm_path.rfind('/');
   const auto last = realm_path.substr(slash == std::string_view::npos ? 0 : slash + 1);
@@ -154,27 +179,7 @@ outcome idm_api::users(const query& q) {
   if (auto* why = std::get_if<std::string>(&f)) {
     return crest_error(400, fmt::format("Invalid query filter: {}", *why));
   }
-  const auto& filter = std::get<filter_node>(f);
-  // Candidates from the index when the filter names them, else every user of the realm.
-  std::vector<tenant_state::user_ref> candidates;
-  if (auto keys = equality_keys(filter)) {
-    for (const auto& [a, v] : *keys)
-      for (auto u : state_.find_by(a, v))
-        candidates.push_back(u);
-    std::sort(candidates.begin(), candidates.end(),
-              [](auto x, auto y) { return x.index < y.index; });
-    candidates.erase(std::unique(candidates.begin(), candidates.end(),
-                                 [](auto x, auto y) { return x.index == y.index; }),
-                     candidates.end());
-  } else {
-    for (std::size_t i = 0; i < state_.user_count(); ++i)
-      if (state_.in_seeded_realm({i})) candidates.push_back({i});
-  }
-  std::vector<tenant_state::user_ref> hits;
-  for (auto u : candidates) {
-    const user_attributes attributes{state_.id_of(u), state_.user_name(u), state_.mail(u)};
-    if (matches(filter, std::cref(attributes))) hits.push_back(u);
-  }
+  const auto hits = matching_users(state_, std::get<filter_node>(f));
   return query_page(hits.size(), q.page, [&](std::size_t k) {
     ++users_returned_;
     return json::value(user_json(hits[k], q.fields));

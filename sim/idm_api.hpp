@@ -13,6 +13,7 @@
 
 #include "sim/crest.hpp"
 #include "sim/http_types.hpp"
+#include "sim/idm_filter.hpp"
 #include "sim/options.hpp"
 #include "sim/tenant_state.hpp"
 
@@ -54,6 +55,11 @@ class idm_api {
   std::uint64_t user_queries_ = 0;
   std::uint64_t users_returned_ = 0;
 };
+
+/// The users of the seeded realm that `filter` matches over IDM's attributes (`_id`,
+/// `userName`, `mail`), found through the state's index when the filter names them.
+std::vector<tenant_state::user_ref> matching_users(const tenant_state& state,
+                                                   const filter_node& filter);
 
 /// The managed object names of a realm path: "/realms/root/realms/alpha" -> "alpha_user"
 /// ("user" for the root realm, as a self-managed PingIDM names it).

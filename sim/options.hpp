@@ -54,6 +54,16 @@ struct options {
   std::chrono::milliseconds token_ttl{std::chrono::minutes(15)};  ///< issued tokens expire
   std::uint64_t sa_max_tokens = 0;  ///< the account is disabled after issuing this many (0: never)
 
+  // A self-managed AM (no service accounts, no bearer tokens on /json): administrators sign
+  // in and send their session in a header named after AM's cookie.
+  std::string am_admin;  ///< the administrator (empty: an AIC tenant, bearer tokens)
+  std::string am_password;       ///< its password (read from a file)
+  std::string am_non_admin;      ///< an account that signs in but may not manage devices
+  std::string cookie_name = "iPlanetDirectoryPro";
+  std::chrono::milliseconds session_idle{std::chrono::minutes(30)};  ///< idle sessions end
+  std::chrono::milliseconds session_max{std::chrono::minutes(120)};  ///< every session ends
+  std::vector<std::string> callback_trees;  ///< journeys that ask for more than name + password
+
   // Behaviour
   std::chrono::milliseconds latency{0};  ///< added to every answer
   std::chrono::milliseconds jitter{0};   ///< latency varies by up to this either way

@@ -205,7 +205,7 @@ struct server::impl {
 
   // What the API needs of a request.
   static request_view view_of(const http::request<http::string_body>& req,
-                              const std::string& client) {
+                              const std::string& client, const std::string& cookie_name) {
     return {req.method_string(),
             req[http::field::host],
             req.target(),
@@ -213,7 +213,10 @@ struct server::impl {
             req["Accept-API-Version"],
             req[http::field::content_type],
             req.body(),
-            client};
+            client,
+            req["X-OpenAM-Username"],
+            req["X-OpenAM-Password"],
+            req[cookie_name]};
   }
 
   // An outcome to answer, as an HTTP response.
@@ -255,7 +258,7 @@ struct server::impl {
       if (rec) break;
       const auto& req = parser.get();
 
-      outcome out = self->handler.handle(view_of(req, client), clock::now());
+      outcome out = self->handler.handle(view_of(req, client, self->opts.cookie_name), clock::now());
       if (out.what == outcome::kind::drop) {
         beast::get_lowest_layer(stream).close();  // no answer, no TLS close_notify
         co_return;

@@ -1,0 +1,98 @@
+// AM's users endpoint over the simulated population.
+#include "sim/am_users.hpp"
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include <vector>
+
+#include "sim/crest.hpp"
+#include "sim/idm_api.hpp"
+#include "sim/idm_filter.hpp"
+
+namespace devreset::sim {
+
+namespace json = boost::json;
+namespace urls = boost::urls;
+
+namespace {
+
+// AM's names for IDM's attributes: `uid`, `username` and `_id` are the user name.
+void to_idm_names(filter_node& f) {
+  if (f.attribute == "uid" || f.attribute == "username" || f.attribute == "_id") {
+    f.attribute = "userName";
+  }
+  for (auto& c : f.children)
+    to_idm_names(c);
+}
+
+std::string shown_realm(std::string_view path) {
+  std::string out;
+  for (auto at = path.find("/realms/", 1); at != std::string_view::npos;
+       at = path.find("/realms/", at + 1)) {
+    const auto end = path.find('/', at + 8);
+    out += "/" + std::string(path.substr(at + 8, end == std::string_view::npos ? end : end - at - 8));
+  }
+  return out.empty() ? std::string("/") : out;
+}
+
+}  // namespace
+
+am_users::am_users(const tenant_state& state, std::string am_prefix)
+    : state_(state), prefix_(std::move(am_prefix)) {}
+
+std::optional<std::string> am_users::realm_of(const request_view& req) const {
+  if (req.method != "GET") return std::nullopt;
+  auto parsed = urls::parse_origin_form(req.target);
+  if (!parsed) return std::nullopt;
+  std::vector<std::string> segs;
+  for (auto s : parsed->segments())
+    segs.emplace_back(s);
+  std::size_t i = 0;
+  if (!prefix_.empty() && (segs.empty() || segs[i++] != prefix_)) return std::nullopt;
+  if (i >= segs.size() || segs[i++] != "json") return std::nullopt;
+  std::string realm;
+  while (i + 1 < segs.size() && segs[i] == "realms") {
+    realm += "/realms/" + segs[i + 1];
+    i += 2;
+  }
+  if (!realm.starts_with("/realms/root") || i + 1 != segs.size() || segs[i] != "users") {
+    return std::nullopt;
+  }
+  return realm;
+}
+
+outcome am_users::handle(const request_view& req, const std::string& realm) {
+  auto parsed = urls::parse_origin_form(req.target);
+  page_request page;
+  std::optional<std::string> filter;
+  for (auto p : parsed->params()) {
+    if (p.key == "_queryFilter") filter = p.value;
+    if (p.key == "_pageSize") page.page_size = std::strtoull(std::string(p.value).c_str(), nullptr, 10);
+    if (p.key == "_pagedResultsCookie") page.cookie = p.value;
+    if (p.key == "_totalPagedResultsPolicy") page.exact_total = p.value == "EXACT";
+  }
+  if (!filter) return crest_error(400, "_queryFilter is required");
+  auto f = parse_filter(*filter);
+  if (auto* why = std::get_if<std::string>(&f)) {
+    return crest_error(400, fmt::format("Invalid query filter: {}", *why));
+  }
+  ++queries_;
+  auto& node = std::get<filter_node>(f);
+  to_idm_names(node);
+  std::vector<tenant_state::user_ref> hits;
+  if (realm == state_.realm_path()) hits = matching_users(state_, node);
+  const auto shown = shown_realm(realm);
+  return query_page(hits.size(), page, [&](std::size_t k) {
+    const auto name = state_.user_name(hits[k]);
+    const auto mail = state_.mail(hits[k]);
+    json::object o{{"_id", name},        {"_rev", "-1"},
+                   {"username", name},   {"realm", shown},
+                   {"uid", json::array{name}}, {"cn", json::array{name}}};
+    if (mail) o["mail"] = json::array{*mail};
+    return json::value(std::move(o));
+  });
+}
+
+}  // namespace devreset::sim
