@@ -151,8 +151,8 @@ void read_am(const po::variables_map& vm, sim::options& o) {
     o.am_admin = vm["am-admin"].as<std::string>();
     std::string text;
     try {
-      text = io::read_secret_file(vm["am-password-file"].as<std::string>(), 4096,
-                                  "AM password file");
+      text =
+          io::read_secret_file(vm["am-password-file"].as<std::string>(), 4096, "AM password file");
     } catch (const io::secret_file_error& e) {
       throw po::error(e.what());
     }
@@ -169,7 +169,8 @@ void read_am(const po::variables_map& vm, sim::options& o) {
   if (o.session_idle.count() <= 0 || o.session_max.count() <= 0) {
     throw po::error("--session-idle and --session-max are more than 0");
   }
-  if (vm.count("callback-tree")) o.callback_trees = vm["callback-tree"].as<std::vector<std::string>>();
+  if (vm.count("callback-tree"))
+    o.callback_trees = vm["callback-tree"].as<std::vector<std::string>>();
 }
 
 // Who the tenant is: users, realm, AM path, tokens, service account, certificate.
@@ -250,6 +251,17 @@ void read_hostile(const po::variables_map& vm, sim::options& o) {
   if (per_request > 1) throw po::error("--hostile: the shares add up to more than 1");
 }
 
+// --extra-user: users whose names no seeded user has (hostile ones), with devices to remove.
+void add_extra_users(const po::variables_map& vm, sim::server& srv) {
+  if (!vm.count("extra-user")) return;
+  sim::device_counts counts{};
+  for (auto t : io::all_device_types)
+    if (io::type_set::defaults().contains(t)) counts[io::index(t)] = 1;
+  std::size_t k = 0;
+  for (const auto& name : vm["extra-user"].as<std::vector<std::string>>())
+    srv.add_user(srv.realm_path(), fmt::format("extra-{}", k++), counts, name);
+}
+
 po::options_description sim_options() {
   po::options_description desc(sim_usage, help_columns, help_columns / 2);
   // clang-format off
@@ -275,6 +287,7 @@ po::options_description sim_options() {
     ("cookie-name", po::value<std::string>()->default_value("iPlanetDirectoryPro"), "AM's session cookie: the session's header, and serverinfo's cookieName")
     ("session-idle", po::value<std::string>()->default_value("30m"), "an AM session unused this long ends")
     ("session-max", po::value<std::string>()->default_value("120m"), "every AM session ends this long after its sign-in")
+    ("extra-user", po::value<std::vector<std::string>>()->composing(), "one more user with this user name (any characters: /, ?, %, spaces...) and a device of each default type, its _id extra-<n> (repeatable)")
     ("callback-tree", po::value<std::vector<std::string>>()->composing(), "a journey that asks for more than a user name and password (answers with callbacks; repeatable)")
     ("latency", po::value<std::string>()->default_value("0"), "added to every answer (e.g. 20ms)")
     ("jitter", po::value<std::string>()->default_value("0"), "latency varies by up to this either way")
@@ -362,6 +375,7 @@ int sim_command(int argc, char** argv) {
   }
   try {
     sim::server srv(opts);
+    add_extra_users(vm, srv);
     bool temporary_ca = false;
     auto ca_file = publish(vm, srv, opts, temporary_ca);
     if (!ca_file) return 2;

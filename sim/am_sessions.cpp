@@ -67,11 +67,11 @@ outcome callbacks_answer() {
       {"authId", "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzaW0iOnRydWV9.c2lt"},
       {"callbacks",
        json::array{
-           json::object{{"type", "NameCallback"},
-                        {"output", json::array{json::object{{"name", "prompt"},
-                                                            {"value", "User Name"}}}},
-                        {"input", json::array{json::object{{"name", "IDToken1"}, {"value", ""}}}},
-                        {"_id", 0}},
+           json::object{
+               {"type", "NameCallback"},
+               {"output", json::array{json::object{{"name", "prompt"}, {"value", "User Name"}}}},
+               {"input", json::array{json::object{{"name", "IDToken1"}, {"value", ""}}}},
+               {"_id", 0}},
            json::object{
                {"type", "ChoiceCallback"},
                {"output", json::array{json::object{{"name", "prompt"}, {"value", "Send a code"}},
@@ -125,7 +125,8 @@ outcome am_sessions::sign_in(const request_view& req, clock::time_point now) {
     return callbacks_answer();
   }
   const bool admin = req.am_username == opts_.am_admin;
-  const bool known = admin || (!opts_.am_non_admin.empty() && req.am_username == opts_.am_non_admin);
+  const bool known =
+      admin || (!opts_.am_non_admin.empty() && req.am_username == opts_.am_non_admin);
   if (!known || req.am_password != opts_.am_password || opts_.am_password.empty()) {
     ++refused_;
     return crest_error(401, "Login failure");
@@ -165,9 +166,8 @@ outcome am_sessions::sign_out(const request_view& req, clock::time_point now) {
 }
 
 json::object am_sessions::json() const {
-  return json::object{{"sign_ins", sign_ins_},   {"refused", refused_},
-                      {"callbacks", callbacks_}, {"sign_outs", sign_outs_},
-                      {"ended", ended_},         {"live", live_.size()}};
+  return json::object{{"sign_ins", sign_ins_},   {"refused", refused_}, {"callbacks", callbacks_},
+                      {"sign_outs", sign_outs_}, {"ended", ended_},     {"live", live_.size()}};
 }
 
 }  // namespace devreset::sim

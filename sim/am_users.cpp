@@ -32,7 +32,8 @@ std::string shown_realm(std::string_view path) {
   for (auto at = path.find("/realms/", 1); at != std::string_view::npos;
        at = path.find("/realms/", at + 1)) {
     const auto end = path.find('/', at + 8);
-    out += "/" + std::string(path.substr(at + 8, end == std::string_view::npos ? end : end - at - 8));
+    out +=
+        "/" + std::string(path.substr(at + 8, end == std::string_view::npos ? end : end - at - 8));
   }
   return out.empty() ? std::string("/") : out;
 }
@@ -69,7 +70,8 @@ outcome am_users::handle(const request_view& req, const std::string& realm) {
   std::optional<std::string> filter;
   for (auto p : parsed->params()) {
     if (p.key == "_queryFilter") filter = p.value;
-    if (p.key == "_pageSize") page.page_size = std::strtoull(std::string(p.value).c_str(), nullptr, 10);
+    if (p.key == "_pageSize")
+      page.page_size = std::strtoull(std::string(p.value).c_str(), nullptr, 10);
     if (p.key == "_pagedResultsCookie") page.cookie = p.value;
     if (p.key == "_totalPagedResultsPolicy") page.exact_total = p.value == "EXACT";
   }
@@ -87,9 +89,12 @@ outcome am_users::handle(const request_view& req, const std::string& realm) {
   return query_page(hits.size(), page, [&](std::size_t k) {
     const auto name = state_.user_name(hits[k]);
     const auto mail = state_.mail(hits[k]);
-    json::object o{{"_id", name},        {"_rev", "-1"},
-                   {"username", name},   {"realm", shown},
-                   {"uid", json::array{name}}, {"cn", json::array{name}}};
+    json::object o{{"_id", name},
+                   {"_rev", "-1"},
+                   {"username", name},
+                   {"realm", shown},
+                   {"uid", json::array{name}},
+                   {"cn", json::array{name}}};
     if (mail) o["mail"] = json::array{*mail};
     return json::value(std::move(o));
   });

@@ -56,9 +56,9 @@ struct options {
 
   // A self-managed AM (no service accounts, no bearer tokens on /json): administrators sign
   // in and send their session in a header named after AM's cookie.
-  std::string am_admin;  ///< the administrator (empty: an AIC tenant, bearer tokens)
-  std::string am_password;       ///< its password (read from a file)
-  std::string am_non_admin;      ///< an account that signs in but may not manage devices
+  std::string am_admin;      ///< the administrator (empty: an AIC tenant, bearer tokens)
+  std::string am_password;   ///< its password (read from a file)
+  std::string am_non_admin;  ///< an account that signs in but may not manage devices
   std::string cookie_name = "iPlanetDirectoryPro";
   std::chrono::milliseconds session_idle{std::chrono::minutes(30)};  ///< idle sessions end
   std::chrono::milliseconds session_max{std::chrono::minutes(120)};  ///< every session ends

@@ -258,7 +258,8 @@ struct server::impl {
       if (rec) break;
       const auto& req = parser.get();
 
-      outcome out = self->handler.handle(view_of(req, client, self->opts.cookie_name), clock::now());
+      outcome out =
+          self->handler.handle(view_of(req, client, self->opts.cookie_name), clock::now());
       if (out.what == outcome::kind::drop) {
         beast::get_lowest_layer(stream).close();  // no answer, no TLS close_notify
         co_return;
@@ -369,8 +370,9 @@ std::vector<std::string> server::user_ids() const {
   });
 }
 
-void server::add_user(const std::string& realm_path, const std::string& id, device_counts counts) {
-  impl_->on_server_thread([&] { impl_->state.add_user(realm_path, id, counts); });
+void server::add_user(const std::string& realm_path, const std::string& id, device_counts counts,
+                      const std::string& user_name) {
+  impl_->on_server_thread([&] { impl_->state.add_user(realm_path, id, counts, user_name); });
 }
 
 std::string server::stats_json() const {

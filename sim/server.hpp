@@ -43,9 +43,10 @@ class server {
 
   /// The seeded users' ids, in a stable order.
   std::vector<std::string> user_ids() const;
-  /// Adds a user with any id and these device counts (by io::index of each device type).
-  /// Safe while serving.
-  void add_user(const std::string& realm_path, const std::string& id, device_counts counts);
+  /// Adds a user with any id and these device counts (by io::index of each device type), and
+  /// its user name (empty: none). Safe while serving.
+  void add_user(const std::string& realm_path, const std::string& id, device_counts counts,
+                const std::string& user_name = {});
   /// The JSON of GET /sim/stats. Safe while serving.
   std::string stats_json() const;
 
