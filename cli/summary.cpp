@@ -110,6 +110,10 @@ std::string summary_text(const engine::run_stats& s, double elapsed_s) {
       std::chrono::duration<double, std::milli>(s.latency.max()).count(), elapsed_s,
       elapsed_s > 0 ? static_cast<double>(s.requests) / elapsed_s : 0,
       elapsed_s > 0 ? static_cast<double>(s.users_done()) / elapsed_s : 0);
+  if (s.sign_ins > 0) {
+    out += fmt::format("AM sessions: {} sign-in{} (one more each time a session ended)\n",
+                       s.sign_ins, s.sign_ins == 1 ? "" : "s");
+  }
   if (s.tenant_allowed > 0) {
     out += fmt::format(
         "Rate: the tenant allowed ≈ {:.0f} requests/s (measured from its 429s, or "

@@ -65,36 +65,49 @@ std::string callback_types(const json::array& callbacks) {
 
 }  // namespace
 
-sign_in_result read_sign_in(const am_account& a, const http_answer& answer) {
+sign_in_result read_sign_in(const am_account& a, std::string_view target,
+                            const http_answer& answer) {
   const auto who = fmt::format("'{}'", io::printable(a.user, 100));
   if (answer.how != transport::ok) {
     return {{},
-            fmt::format("the sign-in of {} could not reach AM: {}", who,
-                        io::printable(answer.detail, 200))};
+            {answer.how == transport::certificate ? run_error::certificate : run_error::unreachable,
+             fmt::format("the sign-in of {} could not reach AM: {}", who,
+                         io::printable(answer.detail, 200))}};
   }
   if (answer.status == 401) {
     return {{},
-            fmt::format("AM refused the sign-in of {} with {} (401 Unauthorized{}): check "
-                        "--am-user and the password",
-                        who, journey_words(a), answer_words(answer))};
+            {run_error::no_token,
+             fmt::format("AM refused the sign-in of {} with {} (401 Unauthorized{}): check "
+                         "--am-user and the password",
+                         who, journey_words(a), answer_words(answer))}};
+  }
+  if (answer.status == 404) {
+    return {{},
+            {run_error::wrong_address,
+             fmt::format("nothing signs in at {} (404 Not Found{}): is --am-path right? (a "
+                         "self-managed AM is often at /openam or /sso; is --auth-realm?)",
+                         io::printable(target, 300), answer_words(answer))}};
   }
   boost::system::error_code ec;
   const auto body = json::parse(answer.body, ec);
   const auto* o = ec ? nullptr : body.if_object();
   if (answer.status / 100 != 2 || o == nullptr) {
     return {{},
-            fmt::format("the sign-in of {} answered {}{}", who, describe(outcome_of(answer)),
-                        answer_words(answer))};
+            {run_error::no_token, fmt::format("the sign-in of {} answered {}{}", who,
+                                              describe(outcome_of(answer)), answer_words(answer))}};
   }
   if (const auto* cbs = o->if_contains("callbacks"); cbs != nullptr && cbs->is_array()) {
     return {{},
-            fmt::format("{} asks for more than a user name and password ({}): use "
-                        "--auth-tree with one that takes both (the sign-in of {})",
-                        journey_words(a), callback_types(cbs->get_array()), who)};
+            {run_error::no_token,
+             fmt::format("{} asks for more than a user name and password ({}): use --auth-tree "
+                         "with one that takes both (the sign-in of {})",
+                         journey_words(a), callback_types(cbs->get_array()), who)}};
   }
   const auto* token = o->if_contains("tokenId");
   if (token == nullptr || !token->is_string() || !header_safe(token->get_string())) {
-    return {{}, fmt::format("the sign-in of {} answered without a usable tokenId", who)};
+    return {{},
+            {run_error::no_token,
+             fmt::format("the sign-in of {} answered without a usable tokenId", who)}};
   }
   return {std::string(token->get_string()), {}};
 }
@@ -141,14 +154,14 @@ class am_session final : public token_source {
   }
 
   asio::awaitable<problem> ensure(token_context* ctx, std::string rejected) override {
-    if (!error_.empty()) co_return problem{run_error::no_token, error_};
+    if (error_) co_return error_;
     if (!token_.empty() && (rejected.empty() || rejected != token_)) co_return problem{};
     if (in_flight_) {
       co_await done_->async_wait(use_tuple);  // cancelled when the sign-in ends
     } else {
       co_await sign_in(ctx);
     }
-    if (!error_.empty()) co_return problem{run_error::no_token, error_};
+    if (error_) co_return error_;
     if (token_.empty()) co_return problem{run_error::interrupted, "stopped"};
     co_return problem{};
   }
@@ -192,7 +205,7 @@ class am_session final : public token_source {
   std::string token_;
   std::string cookie_;        // from serverinfo (empty: not read yet, or not said)
   bool cookie_read_ = false;  // serverinfo asked once
-  std::string error_;         // why no session can be had: the run stops
+  problem error_;             // why no session can be had: the run stops
   bool in_flight_ = false;
   bool cancelled_ = false;
   std::optional<asio::steady_timer> done_;
@@ -236,21 +249,22 @@ asio::awaitable<void> am_session::sign_in(token_context* ctx) {
   in_flight_ = true;
   done_->expires_at(steady::time_point::max());
   if (!cookie_read_) co_await read_cookie_name(ctx);
+  const auto target = sign_in_target(ctx->am_path, account_);
   plain_request req{http_method::post,
-                    sign_in_target(ctx->am_path, account_),
+                    target,
                     {{"X-OpenAM-Username", account_.user},
                      {"X-OpenAM-Password", account_.password},
                      {"Accept-API-Version", "resource=2.0, protocol=1.0"}},
                     "{}"};
   auto d = co_await exchange(ctx, req, ctx->retry);
   if (d.how == driven::end::answered) {
-    auto r = read_sign_in(account_, d.last);
+    auto r = read_sign_in(account_, target, d.last);
     io::wipe(token_);
     token_ = std::move(r.token);
-    error_ = std::move(r.problem);
-    if (ctx->stats != nullptr && error_.empty()) ++ctx->stats->sign_ins;
+    error_ = std::move(r.trouble);
+    if (ctx->stats != nullptr && !error_) ++ctx->stats->sign_ins;
   } else if (d.how == driven::end::aborted) {
-    error_ = "the sign-in: " + d.reason;
+    error_ = {d.error, "the sign-in: " + d.reason};
   }
   in_flight_ = false;
   done_->cancel();

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/errors.hpp"
 #include "engine/request.hpp"
 #include "engine/token_source.hpp"
 
@@ -32,9 +33,10 @@ std::string sign_in_target(std::string_view am_path, const am_account& a);
 /// the account and the journey; never the password).
 struct sign_in_result {
   std::string token;
-  std::string problem;
+  problem trouble;  ///< no_token (refused, a journey), wrong_address, unreachable, certificate
 };
-sign_in_result read_sign_in(const am_account& a, const http_answer& answer);
+sign_in_result read_sign_in(const am_account& a, std::string_view target,
+                            const http_answer& answer);
 
 /// Signs in when the run needs a session (its first request), again after a 401 (once for
 /// all), out at the end.

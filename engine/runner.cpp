@@ -393,6 +393,8 @@ json::object run_record(const run_config& config) {
   r.max_attempts = config.retry.max_attempts;
   r.verify = config.verify;
   if (config.proxy) r.proxy = config.proxy->shown();
+  r.user_path = config.directory.names_in_path ? "name" : "id";
+  r.users_at = config.directory.am_users ? "am" : "idm";
   r.version = DEVRESET_VERSION_STRING;
   r.input = in.name;
   r.input_path = in.path;
@@ -455,6 +457,7 @@ json::object summary_record(const run_config& config, const run_result& r) {
   o.connections = r.connections;
   if (config.proxy) o.proxy = config.proxy->shown();
   o.tunnels = r.tunnels;
+  o.sign_ins = st.sign_ins;
   o.finished_at = io::format_utc(std::chrono::system_clock::now());
   if (!config.input.plan.run_id.empty()) {
     o.plan = io::summary_record::plan_outcome{config.input.plan.run_id, st.added_since_plan,

@@ -77,7 +77,9 @@ json::object to_json(const run_record& r) {
       {"realm", r.realm},
       {"types", r.types},
       {"resume", r.resume},
-      {"shard", or_null(r.shard)}};
+      {"shard", or_null(r.shard)},
+      {"user_path", r.user_path},
+      {"users_at", r.users_at}};
   if (r.demo) o["demo"] = true;
   if (r.plan) {
     o["plan"] = json::object{{"run_id", r.plan->run_id},
@@ -111,6 +113,7 @@ json::object to_json(const summary_record& s) {
                  {"connections", s.connections},
                  {"proxy", or_null(s.proxy)},
                  {"tunnels", s.tunnels},
+                 {"sign_ins", s.sign_ins},
                  {"finished_at", s.finished_at}};
   if (s.plan) {
     o["plan"] = json::object{{"run_id", s.plan->run_id},

@@ -43,6 +43,8 @@ struct run_record {
   bool resume = false;
   std::optional<std::string> shard;  ///< "K/N"; none: every user
   bool demo = false;
+  std::string user_path = "id";  ///< how device paths name users: "id" or "name"
+  std::string users_at = "idm";  ///< where users are looked up: "idm" or "am" (AM's endpoint)
   struct plan_ref {
     std::string run_id;
     std::string path;
@@ -81,7 +83,8 @@ struct summary_record {
   std::uint64_t connections = 0;
   std::optional<std::string> proxy;
   std::uint64_t tunnels = 0;
-  std::string finished_at;  ///< ISO-8601 UTC
+  std::uint64_t sign_ins = 0;  ///< AM sessions opened (a self-managed AM; 0 otherwise)
+  std::string finished_at;     ///< ISO-8601 UTC
   struct plan_outcome {
     std::string run_id;
     std::uint64_t added_since_plan = 0;

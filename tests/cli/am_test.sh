@@ -192,6 +192,30 @@ plan_resume_and_plan_applied)
   [[ $(json_get "$(stats)" '["resets_per_user"]["2+"]') -eq 0 ]] || fail "someone was reset twice"
   [[ $(sessions live) -eq 0 ]] || fail "a session was left open: $(stats)"
   ;;
+the_preflight_names_what_is_wrong)
+  # Sign-in, then the first user's devices: a wrong AM path, realm, CA or host in one line.
+  start_am --users 20
+  names 3 >"$work/in.csv"
+  base=(--am-user amadmin --am-password-file "$work/pw.txt" --input "$work/in.csv" --yes)
+  exit_code rc "$devreset" run --tenant "$tenant/openam" --realm alpha --ca-file "$work/ca.pem" \
+    "${base[@]}" --ledger "$work/l1.jsonl" 2>"$work/err"
+  [[ $rc -eq 2 ]] || fail "wrong AM path: exit $rc: $(cat "$work/err")"
+  grep -q "nothing signs in at /openam/json/realms/root/authenticate (404 Not Found.*is --am-path right?" "$work/err" ||
+    fail "$(cat "$work/err")"
+  exit_code rc "$devreset" run --tenant "$tenant" --realm beta --ca-file "$work/ca.pem" \
+    "${base[@]}" --ledger "$work/l2.jsonl" 2>"$work/err"
+  [[ $rc -eq 2 ]] || fail "wrong realm: exit $rc: $(cat "$work/err")"
+  grep -q "realm 'beta' does not exist" "$work/err" || fail "$(cat "$work/err")"
+  exit_code rc "$devreset" run --tenant "$tenant" --realm alpha "${base[@]}" --ledger "$work/l3.jsonl" 2>"$work/err"
+  [[ $rc -eq 3 ]] || fail "unknown CA: exit $rc: $(cat "$work/err")"
+  grep -q "the sign-in of 'amadmin' could not reach AM: .*certificate" "$work/err" || fail "$(cat "$work/err")"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  exit_code rc "$devreset" run --tenant "https://127.0.0.1:$port" --realm alpha --ca-file "$work/ca.pem" \
+    "${base[@]}" --ledger "$work/l4.jsonl" --max-attempts 1 2>"$work/err"
+  [[ $rc -eq 3 ]] || fail "nothing listening: exit $rc: $(cat "$work/err")"
+  grep -q "the sign-in of 'amadmin' could not reach AM: .*refused" "$work/err" || fail "$(cat "$work/err")"
+  [[ $(sessions live) -eq 0 ]] || fail "a session was left open: $(stats)"
+  ;;
 *)
   fail "no such case"
   ;;

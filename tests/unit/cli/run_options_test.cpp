@@ -72,6 +72,62 @@ TEST_F(RunOptions, ACommandLineBecomesTheRunsConfigAndOpensNothing) {
   EXPECT_EQ(r.tokens->token(), "tok-123");
 }
 
+TEST_F(RunOptions, AnAmAdministratorsPasswordLeavesTheEnvironmentAndNamesGoInThePath) {
+  ::setenv("DEVRESET_AM_PASSWORD", "pw-123", 1);
+  run_request r;
+  auto args = base;
+  args.insert(args.end(),
+              {"--am-user", "amadmin", "--auth-tree", "adminOnly", "--auth-realm", "alpha"});
+  auto p = parse_run(args, r);
+  ASSERT_FALSE(p.code) << p.said;
+  EXPECT_EQ(r.credential.what, credential_source::kind::am_session);
+  EXPECT_EQ(r.credential.am_user, "amadmin");
+  EXPECT_EQ(r.credential.auth_tree, "adminOnly");
+  EXPECT_EQ(r.credential.auth_realm, "/realms/root/realms/alpha");
+  EXPECT_EQ(std::getenv("DEVRESET_AM_PASSWORD"), nullptr) << "taken out of the environment";
+  EXPECT_TRUE(r.cfg.directory.am_users);
+  EXPECT_TRUE(r.cfg.directory.names_in_path) << "a self-managed AM's default";
+  EXPECT_EQ(open_request(r), std::nullopt);
+  ASSERT_NE(r.tokens, nullptr);
+  EXPECT_EQ(r.tokens->describe(), "the AM session of 'amadmin'");
+  EXPECT_EQ(r.tokens->header_name(), "iPlanetDirectoryPro") << "until serverinfo says";
+
+  run_request ids;
+  args.insert(args.end(), {"--user-path", "id"});
+  ::setenv("DEVRESET_AM_PASSWORD", "pw-123", 1);
+  ASSERT_FALSE(parse_run(args, ids).code);
+  EXPECT_FALSE(ids.cfg.directory.names_in_path);
+}
+
+TEST_F(RunOptions, AnAmAdministratorNeedsOnePasswordAndNoIdmOption) {
+  struct bad {
+    std::vector<std::string> extra;
+    const char* says;
+  };
+  for (const auto& b :
+       std::vector<bad>{{{"--am-user", "amadmin"}, "--am-user needs its password"},
+                        {{"--am-password-file", "/x"}, "--am-password-file goes with --am-user"},
+                        {{"--am-user", "a", "--am-password-file", "/x", "--token-file", "/t"},
+                         "two credentials given"},
+                        {{"--am-user", "a", "--am-password-file", "/x", "--user-path", "uuid"},
+                         "--user-path is name or id"},
+                        {{"--am-user", "a", "--am-password-file", "/x", "--idm-path", "/idm"},
+                         "--idm-path: with --am-user"}}) {
+    run_request r;
+    auto args = base;
+    args.insert(args.end(), b.extra.begin(), b.extra.end());
+    auto p = parse_run(args, r);
+    EXPECT_EQ(p.code, 2) << b.says;
+    EXPECT_NE(p.said.find(b.says), std::string::npos) << p.said;
+  }
+  run_request group;
+  auto p = parse_run({"--tenant", "https://t.example", "--realm", "alpha", "--group", "staff",
+                      "--ledger", "/nonexistent/l", "--am-user", "a", "--am-password-file", "/x"},
+                     group);
+  EXPECT_EQ(p.code, 2);
+  EXPECT_NE(p.said.find("--group reads IDM's groups"), std::string::npos) << p.said;
+}
+
 TEST_F(RunOptions, AKeyThatIsNotThereIsOpenRequestsErrorNotTheParsers) {
   run_request r;
   auto args = base;

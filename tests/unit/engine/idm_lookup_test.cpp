@@ -75,6 +75,35 @@ TEST(IdmLookup, TheTargetIsPercentEncoded) {
   EXPECT_EQ(p.managed_group("/realms/root/realms/alpha"), "team");
 }
 
+TEST(IdmLookup, AmsUsersEndpointIsAskedByUidAndAnsweredWithArrays) {
+  user_directory am{true, true};
+  EXPECT_EQ(lookup_filter(id_kind::user_name, {"bjensen", "x\"y"}, am),
+            R"(uid eq "bjensen" or uid eq "x\"y")");
+  EXPECT_EQ(lookup_filter(id_kind::mail, {"b@example.com"}, am), R"(mail eq "b@example.com")");
+  EXPECT_EQ(am.fields(), "_id,username,uid,mail");
+  io::tenant_paths paths("/openam");
+  paths.set_am_users(true);
+  EXPECT_EQ(paths.user_query("/realms/root/realms/emea", "uid eq \"a\"", am.fields()),
+            "/openam/json/realms/root/realms/emea/users?_queryFilter=uid%20eq%20%22a%22"
+            "&_fields=_id%2Cusername%2Cuid%2Cmail");
+  // AM writes `mail` and `uid` as arrays; names in the path take `username`, ids `_id`.
+  auto body = json::parse(R"({"result":[
+      {"_id":"u-1","username":"bjensen","uid":["bjensen"],"mail":["Babs@Example.com","b2@x.org"]},
+      {"_id":"u-2","username":"kvaughan","uid":["kvaughan"],"mail":["k@x.org"]}],
+      "resultCount":2,"pagedResultsCookie":null,"remainingPagedResults":-1})");
+  auto by_name =
+      match_lookup(id_kind::mail, {"babs@example.com", "b2@x.org", "k@x.org", "no@x"}, body, am);
+  EXPECT_TRUE(by_name.problem.empty()) << by_name.problem;
+  EXPECT_EQ(by_name.found[0], std::vector<std::string>{"bjensen"});
+  EXPECT_EQ(by_name.found[1], std::vector<std::string>{"bjensen"});
+  EXPECT_EQ(by_name.found[2], std::vector<std::string>{"kvaughan"});
+  EXPECT_TRUE(by_name.found[3].empty());
+  user_directory am_ids{true, false};
+  auto by_id = match_lookup(id_kind::user_name, {"kvaughan"}, body, am_ids);
+  EXPECT_EQ(by_id.found[0], std::vector<std::string>{"u-2"});
+  EXPECT_EQ(by_id.others, std::vector<std::string>{"bjensen"});
+}
+
 TEST(IdmLookup, MatchesTheAnswerBackToEachNameCaseIgnored) {
   auto body = json::parse(R"({"result":[
       {"_id":"id-1","userName":"Alice","mail":"shared@example.com"},

@@ -2,6 +2,8 @@
 // transport outcome, every profile, the limiter's feedback and the run's streaks.
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "engine/errors.hpp"
 #include "engine/request_machine.hpp"
 
@@ -213,6 +215,31 @@ TEST(RequestMachine, TheLimitersSlotComesBeforeTheToken) {
   EXPECT_FALSE(act.retrying);
   EXPECT_GE(act.until, t0 + 100ms);
   EXPECT_EQ(second.machine.on_waited(act.until).what, kind::get_token);
+}
+
+TEST(RequestMachine, SessionsThatEndCountOnlyTheRefusalsANewOneDidNotCure) {
+  // An AM session ends for every worker at once: their 401s, before the one sign-in that
+  // cures them all, are no streak; a 401 with the new session is.
+  request_feedback fb;
+  fb.max_refusals = 2;
+  fb.count_curable_refusals = false;
+  const auto denied = answer(401, R"({"code":401,"message":"Access Denied"})");
+  std::vector<std::unique_ptr<driver>> workers;
+  for (int i = 0; i < 4; ++i) {
+    workers.push_back(std::make_unique<driver>(request_profile::device(fast()), fb));
+    workers.back()->begin();
+    ASSERT_EQ(workers.back()->feed(denied).what, kind::get_token) << "worker " << i;
+  }
+  auto& d = *workers.front();
+  ASSERT_EQ(d.machine.on_token({}, "tok-2", t0).what, kind::get_token);
+  ASSERT_EQ(d.machine.on_token({}, "tok-2", t0).what, kind::send);
+  EXPECT_EQ(d.feed(denied).what, kind::finish) << "one refusal the new session did not cure";
+  auto& e = *workers[1];
+  e.machine.on_token({}, "tok-2", t0);
+  e.machine.on_token({}, "tok-2", t0);
+  auto act = e.feed(denied);
+  ASSERT_EQ(act.what, kind::abort) << "two in a row";
+  EXPECT_EQ(make_error_code(act.error), make_error_code(run_error::token_refused));
 }
 
 TEST(RequestMachine, AStreakOfRefusalsAbortsTheRun) {
