@@ -32,10 +32,13 @@ endif()
 function(devreset_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
                                            -Wnon-virtual-dtor -Wold-style-cast)
-  # GCC 12 reports false -Wrestrict / -Wstringop-overflow positives inside std::string at
-  # -O3 (GCC bugs 105329, 105651).
+  # GCC 12 reports false -Wrestrict / -Wstringop-overflow / -Warray-bounds positives inside
+  # std::string's memcpy at -O3, depending on what else is inlined (GCC bugs 105329, 105651,
+  # 106199): a string literal assigned in a test failed the Release build once a header of
+  # the precompiled set changed. The debug and sanitizer builds keep -Warray-bounds.
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
-    target_compile_options(${target} PRIVATE -Wno-restrict -Wno-stringop-overflow)
+    target_compile_options(${target} PRIVATE -Wno-restrict -Wno-stringop-overflow
+                                             $<$<CONFIG:Release>:-Wno-array-bounds>)
   endif()
   if(DEVRESET_WERROR)
     target_compile_options(${target} PRIVATE -Werror)

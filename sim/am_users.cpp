@@ -27,13 +27,16 @@ void to_idm_names(filter_node& f) {
     to_idm_names(c);
 }
 
+// "/realms/root/realms/alpha" -> "/alpha" (the root realm: "/"), as AM names realms.
 std::string shown_realm(std::string_view path) {
+  constexpr std::string_view level = "/realms/";
   std::string out;
-  for (auto at = path.find("/realms/", 1); at != std::string_view::npos;
-       at = path.find("/realms/", at + 1)) {
-    const auto end = path.find('/', at + 8);
-    out +=
-        "/" + std::string(path.substr(at + 8, end == std::string_view::npos ? end : end - at - 8));
+  if (path.starts_with("/realms/root")) path.remove_prefix(12);
+  while (path.starts_with(level)) {
+    path.remove_prefix(level.size());
+    const auto end = std::min(path.find('/'), path.size());
+    out += fmt::format("/{}", path.substr(0, end));
+    path.remove_prefix(end);
   }
   return out.empty() ? std::string("/") : out;
 }

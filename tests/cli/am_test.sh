@@ -216,6 +216,18 @@ the_preflight_names_what_is_wrong)
   grep -q "the sign-in of 'amadmin' could not reach AM: .*refused" "$work/err" || fail "$(cat "$work/err")"
   [[ $(sessions live) -eq 0 ]] || fail "a session was left open: $(stats)"
   ;;
+the_sample_config_works)
+  # samples/self-managed-am.conf as shipped, with this sim's address, CA and password file.
+  start_am --users 30
+  names 30 >"$work/in.csv"
+  conf="$(dirname "$0")/../../samples/self-managed-am.conf"
+  exit_code rc "$devreset" run --config "$conf" --tenant "$tenant/am" --realm alpha \
+    --ca-file "$work/ca.pem" --am-password-file "$work/pw.txt" --rate 0 \
+    --input "$work/in.csv" --ledger "$work/l.jsonl" --yes 2>"$work/err"
+  [[ $rc -eq 0 ]] || fail "exit $rc: $(cat "$work/err")"
+  [[ $(count_records "$work/l.jsonl" ok) -eq 30 ]] || fail "not 30 ok"
+  grep -q '"user_path":"name","users_at":"am"' "$work/l.jsonl" || fail "the run record: $(head -1 "$work/l.jsonl")"
+  ;;
 *)
   fail "no such case"
   ;;
