@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "cli/log.hpp"
+#include "engine/device_selection.hpp"
 #include "io/duration.hpp"
 #include "io/secret_file.hpp"
 #include "io/text.hpp"
@@ -114,12 +115,15 @@ std::string plan_phrase(const run_request& r, const io::plan_info& p, const std:
   }
   if (devices.empty()) devices = "no";
   const auto age = std::chrono::system_clock::now() - p.made;
+  const auto selection = p.selection ? fmt::format(" (only devices {}, as the plan cut them)",
+                                                   engine::from_record(*p.selection).describe())
+                                     : std::string();
   return fmt::format(
-      "apply plan {} ({}, SHA-256 {}, made {}, {} ago) on {}: remove {} device{} of {} users in "
+      "apply plan {} ({}, SHA-256 {}, made {}, {} ago) on {}: remove {} device{}{} of {} users in "
       "realm {}{}",
       io::printable(p.run_id, 80), r.plan.string(), p.file ? p.file->sha256 : "?",
-      io::printable(p.made_at, 40), age_text(age), tenant, devices, total == 1 ? "" : "s", p.users,
-      io::printable(p.realm, 200),
+      io::printable(p.made_at, 40), age_text(age), tenant, devices, total == 1 ? "" : "s",
+      selection, p.users, io::printable(p.realm, 200),
       r.cfg.plan_strict
           ? " (--plan-strict: only these; every type of every user is listed again, and devices "
             "registered since are recorded, not removed)"

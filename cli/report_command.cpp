@@ -105,6 +105,21 @@ std::optional<io::plan_info> last_plan(const report_options& o, const ledger_sum
   }
 }
 
+// A cleanup by age: what each type kept and why, and the last use of what was removed.
+std::string kept_lines(const ledger_summary& l) {
+  std::string out = "\nDevices kept:";
+  for (auto dt : io::all_device_types) {
+    const auto i = static_cast<std::size_t>(dt);
+    if (l.kept_recent[i] + l.kept_undated[i] == 0) continue;
+    out += fmt::format("  {} {} used since the cut-off, {} undated", io::to_string(dt),
+                       l.kept_recent[i], l.kept_undated[i]);
+  }
+  out += "\nDevices removed by last use:";
+  for (std::size_t b = 0; b < l.removed_by_age.size(); ++b)
+    if (l.removed_by_age[b] > 0) out += fmt::format("  {} {}", l.age_bands[b], l.removed_by_age[b]);
+  return out;
+}
+
 void print_json(const report_options& o, const ledger_summary& l, const still_to_do& todo,
                 const std::optional<io::plan_info>& plan) {
   json::object u, t;
@@ -117,7 +132,9 @@ void print_json(const report_options& o, const ledger_summary& l, const still_to
       t[io::to_string(dt)] = json::object{{"ok", b[0]},
                                           {"not_ok", b[1]},
                                           {"devices_removed", l.removed[i]},
-                                          {"reset_by_action", l.untold[i]}};
+                                          {"reset_by_action", l.untold[i]},
+                                          {"kept_recent", l.kept_recent[i]},
+                                          {"kept_undated", l.kept_undated[i]}};
     }
   }
   json::array tenants;
@@ -231,6 +248,7 @@ void print_text(const report_options& o, const ledger_summary& l, const still_to
   }
   if (auto removed = devices_removed_text(l.removed, l.untold); !removed.empty())
     types += "\n" + removed;  // as the run's summary says it
+  if (l.by_age) types += kept_lines(l);
   if (l.verified > 0)
     line += fmt::format("  (verified {}: devices listed after the reset, none left)", l.verified);
   if (const auto all = l.details.totals(); all.retries + all.throttled > 0) {

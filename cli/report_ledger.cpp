@@ -216,6 +216,22 @@ bool verified_all(const json::object& rec) {
   return true;
 }
 
+// A cleanup by age: what a type kept, and the last use of what it removed (as of the record).
+void add_kept(ledger_summary& l, const io::user_record& u, const io::type_result& r) {
+  const auto t = static_cast<std::size_t>(r.type);
+  l.by_age = true;
+  l.kept_recent[t] += static_cast<std::uint64_t>(std::max(0, r.kept_recent.value_or(0)));
+  l.kept_undated[t] += static_cast<std::uint64_t>(std::max(0, r.kept_undated.value_or(0)));
+  const auto at =
+      std::chrono::duration_cast<std::chrono::milliseconds>(u.finished_at.time_since_epoch())
+          .count();
+  for (const auto& d : r.selected) {
+    const double days = d.last_used_ms ? static_cast<double>(at - *d.last_used_ms) / 86400000 : -1;
+    const std::size_t band = days < 0 ? 4 : days < 90 ? 0 : days < 180 ? 1 : days < 365 ? 2 : 3;
+    ++l.removed_by_age[band];
+  }
+}
+
 // The devices a user record removed, by type (type_result::removed(): the engine's rule).
 void add_removed(ledger_summary& l, const json::object& rec) {
   auto u = io::user_record_from_json(rec);
@@ -228,6 +244,7 @@ void add_removed(ledger_summary& l, const json::object& rec) {
       l.removed[t] += static_cast<std::uint64_t>(std::max(0, *n));
     else
       ++l.untold[t];
+    if (r.kept_recent || r.kept_undated) add_kept(l, *u, r);
   }
 }
 

@@ -91,6 +91,14 @@ struct ledger_summary {
   std::array<std::uint64_t, io::device_type_count>
       untold{};  ///< [type]: reset actions (AM tells no count)
   std::uint64_t added_since_plan = 0, gone_since_plan = 0;  ///< run --plan: the drift, all records
+  /// A cleanup by age: [type] devices kept as used since the cut-off, kept as undated; and
+  /// the devices removed by their last use before the record ([age_bands]: under 90 days,
+  /// 90 to 180, 180 to 365, a year or more, no date).
+  bool by_age = false;
+  std::array<std::uint64_t, io::device_type_count> kept_recent{}, kept_undated{};
+  static constexpr std::array<const char*, 5> age_bands = {
+      "under 90 days", "90-180 days", "180-365 days", "a year or more", "no date"};
+  std::array<std::uint64_t, 5> removed_by_age{};
   std::uint64_t count(io::user_status s) const { return by_status[static_cast<std::size_t>(s)]; }
 };
 

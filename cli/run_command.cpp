@@ -289,6 +289,28 @@ std::optional<io::resume_index> check_ledger(const run_request& r, const std::st
   return index;
 }
 
+// A cleanup by age cuts at one time for the whole job: a plan's run at the plan's "now", a
+// resume at the first run's. False (and said why) when the options and the ledger disagree.
+bool settle_selection(run_request& r, const std::optional<io::plan_info>& plan,
+                      const io::resume_index& index) {
+  auto& sel = r.cfg.selection;
+  if (plan && plan->selection) sel = engine::from_record(*plan->selection);
+  if (!r.resume || index.runs_here == 0 || (!index.selection && !sel)) return true;
+  if (index.selection && sel && index.selection->same_rules(engine::to_record(sel))) {
+    sel.now_ms = index.selection->now_ms;  // the first run's cut-offs
+    return true;
+  }
+  const auto ledger_said = index.selection
+                               ? engine::from_record(*index.selection).describe()
+                               : std::string("every device of the types (no selection by age)");
+  tell(fmt::format(
+      "devreset {}: ledger {} records a run that removed {}; this resume asks for {}: give the "
+      "first run's options (or use a new ledger; nothing was sent)\n",
+      r.name, r.ledger.string(), ledger_said,
+      sel ? sel.describe() : std::string("every device of the types")));
+  return false;
+}
+
 // Figures the tenant stated that cannot be right, and what the run took instead.
 void tell_tenant_warnings(const run_request& r, const engine::run_result& result) {
   if (const auto floored = result.stats.policy_floored; floored > 0) {
@@ -341,11 +363,20 @@ void tell_start(const run_request& r, std::uint64_t rows, bool resumed_ledger) {
   tell(fmt::format(
       "devreset {}: run {} starts: {} on {} realm {}, types {}, input {}{}, ledger {}{}, "
       "rate ceiling {}, concurrency {}\n",
-      r.name, c.run_id, c.mode == engine::run_mode::plan ? "plan" : "reset",
+      r.name, c.run_id,
+      c.mode == engine::run_mode::plan ? "plan"
+      : c.selection                    ? "cleanup"
+                                       : "reset",
       io::tenant_url(c.host, c.port, c.am_path), c.input.realm, c.input.types, c.input.name,
       rows > 0 ? fmt::format(" ({} users)", rows) : "", r.ledger.string(),
       resumed_ledger ? " (resumed)" : "", c.rate > 0 ? fmt::format("{:g}/s", c.rate) : "none",
       c.concurrency));
+  if (c.selection) {
+    tell(
+        fmt::format("devreset {}: only devices {}: every type is listed and each such device "
+                    "deleted alone (no reset action)\n",
+                    r.name, c.selection.describe()));
+  }
 }
 
 // The run record's account of the input (and of the plan a run --plan applies).
@@ -461,10 +492,16 @@ bool confirm_run(const run_request& r, const std::optional<io::plan_info>& plan,
     if (r.yes) tell(fmt::format("devreset run: {}\n", what));
     return r.yes || confirmed(what);
   }
-  return r.yes ||
-         confirmed(fmt::format("reset the {} devices of {} in realm {} on {}{}",
-                               r.rows.default_types.to_string(','), users_phrase(r, rows, index),
-                               r.rows.default_realm, tenant, insecure));
+  const auto what =
+      r.cfg.selection
+          ? fmt::format("remove the {} devices {} of {} in realm {} on {}{}",
+                        r.rows.default_types.to_string(','), r.cfg.selection.describe(),
+                        users_phrase(r, rows, index), r.rows.default_realm, tenant, insecure)
+          : fmt::format("reset the {} devices of {} in realm {} on {}{}",
+                        r.rows.default_types.to_string(','), users_phrase(r, rows, index),
+                        r.rows.default_realm, tenant, insecure);
+  if (r.yes && r.cfg.selection) tell(fmt::format("devreset run: {}\n", what));
+  return r.yes || confirmed(what);
 }
 
 // A log a person reads later gets the time on every line; --log-format json, an object.
@@ -517,7 +554,7 @@ int run_command(int argc, char** argv, engine::run_mode mode) {
     tell(fmt::format("devreset {}: {}: ignored columns: {}\n", r.name, r.input.string(), names));
   }
   auto index = check_ledger(r, tenant);
-  if (!index) return 2;
+  if (!index || !settle_selection(r, plan, *index)) return 2;
   if (!r.cfg.source && !plan && r.input != "-")
     warn_if_other_origin(r.name, r.input, tenant, r.rows.default_realm);
   if (r.cfg.tls.insecure) {

@@ -20,6 +20,7 @@
 #include "engine/am_session.hpp"
 #include "engine/https_client.hpp"
 #include "engine/service_account.hpp"
+#include "io/duration.hpp"
 #include "io/plan_file.hpp"
 #include "io/realm_path.hpp"
 #include "io/secret_file.hpp"
@@ -182,8 +183,14 @@ po::options_description run_options(engine::run_mode mode) {
     ("plan", po::value<std::string>(), "instead of --input: the ledger of a finished `devreset plan`; its users, realms and types, and the devices it found; every type of every user is listed again (one request per user and type, those the plan found empty too), and devices registered since are removed too and recorded")
     ("plan-strict", po::bool_switch(), "remove only the device ids the plan listed; record the rest")
     ("plan-max-age", po::value<std::string>()->default_value("24h"), "refuse a plan older than this");
+  po::options_description age("Cleanup by age: remove only stale devices", help_columns,
+                              help_columns / 2);
+  age.add_options()
+    ("unused-for", po::value<std::string>(), "remove only devices nobody has used for this long (their last use, lastAccessDate, or lastSelectedDate for profiles, before the run's start minus this): e.g. 180d. Every type is then listed and each such device deleted alone: never the reset action")
+    ("registered-before", po::value<std::string>(), "remove only devices registered (createdDate) before this date (2025-01-31, 2025-01-31T12:00:00Z) or this long ago (365d); with --unused-for, both must hold")
+    ("undated", po::value<std::string>()->default_value("keep"), "a device without the date a rule needs: keep (counted as undated) or remove");
   // clang-format on
-  desc.add(tenant_options()).add(input_options()).add(run);
+  desc.add(tenant_options()).add(input_options()).add(run).add(age);
   if (mode == engine::run_mode::reset) desc.add(plan);
   desc.add(limit_options(16, default_rate));
   return desc;
@@ -379,8 +386,49 @@ void read_users(const po::variables_map& vm, run_request& r) {
   }
 }
 
+// --registered-before: a date (midnight UTC), a time (format_utc's form), or a duration ago.
+std::int64_t registered_cutoff(const std::string& text, std::int64_t now_ms) {
+  if (auto d = io::parse_duration(text)) return now_ms - d->count();
+  auto t = io::parse_utc(text.size() == 10 ? text + "T00:00:00Z" : text);
+  if (!t) {
+    throw usage_error(fmt::format(
+        "--registered-before '{}' is neither a date (2025-01-31, 2025-01-31T12:00:00Z) nor a "
+        "duration (365d)",
+        io::printable(text, 60)));
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+}
+
+// A cleanup by age: its rules, cut from now (a resume or a plan's run takes its ledger's now).
+void read_selection(const po::variables_map& vm, run_request& r) {
+  auto& sel = r.cfg.selection;
+  sel.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  if (vm.count("unused-for")) {
+    sel.unused_for = duration_value(vm, "unused-for");
+    if (sel.unused_for->count() <= 0) throw usage_error("--unused-for is more than 0 (e.g. 180d)");
+  }
+  if (vm.count("registered-before")) {
+    sel.registered_before_ms =
+        registered_cutoff(vm["registered-before"].as<std::string>(), sel.now_ms);
+  }
+  const auto undated = vm["undated"].as<std::string>();
+  if (undated != "keep" && undated != "remove") throw usage_error("--undated is keep or remove");
+  sel.remove_undated = undated == "remove";
+  if (!sel && !vm["undated"].defaulted()) {
+    throw usage_error("--undated goes with --unused-for or --registered-before");
+  }
+  if (sel && vm.count("plan")) {
+    throw usage_error(
+        "--plan applies the plan's own selection (its cut-offs): give --unused-for and "
+        "--registered-before to `devreset plan`");
+  }
+}
+
 // The ledger and the display.
 void read_work(const po::variables_map& vm, run_request& r) {
+  read_selection(vm, r);
   r.ledger = vm["ledger"].as<std::string>();
   r.resume = vm["resume"].as<bool>();
   r.yes = vm["yes"].as<bool>();

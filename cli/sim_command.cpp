@@ -142,6 +142,34 @@ void read_listen(const po::variables_map& vm, sim::options& o) {
   o.port = static_cast<std::uint16_t>(port);
 }
 
+// --device-ages DAYS:SHARE,...,undated:SHARE: shares that add up to 1.
+std::vector<sim::options::device_age> read_device_ages(const std::string& spec) {
+  std::vector<sim::options::device_age> out;
+  double sum = 0;
+  std::size_t at = 0;
+  while (at <= spec.size()) {
+    const auto comma = std::min(spec.find(',', at), spec.size());
+    const auto part = spec.substr(at, comma - at);
+    const auto colon = part.find(':');
+    char* end = nullptr;
+    const double share =
+        colon == std::string::npos ? -1 : std::strtod(part.c_str() + colon + 1, &end);
+    const auto days_text = part.substr(0, colon == std::string::npos ? 0 : colon);
+    const int days = days_text == "undated" ? -1 : std::atoi(days_text.c_str());
+    if (colon == std::string::npos || end == nullptr || *end != '\0' || !(share >= 0) ||
+        (days_text != "undated" &&
+         (days_text.empty() || days_text.find_first_not_of("0123456789") != std::string::npos))) {
+      throw po::error(fmt::format("--device-ages: '{}' is not DAYS:SHARE or undated:SHARE", part));
+    }
+    out.push_back({days, share});
+    sum += share;
+    at = comma + 1;
+  }
+  if (std::abs(sum - 1) > 1e-6)
+    throw po::error(fmt::format("--device-ages: the shares add up to {}, not 1", sum));
+  return out;
+}
+
 // A self-managed AM: its administrator, password, sessions and journeys.
 void read_am(const po::variables_map& vm, sim::options& o) {
   if (vm.count("am-admin") != vm.count("am-password-file")) {
@@ -194,6 +222,8 @@ void read_identity(const po::variables_map& vm, sim::options& o) {
   if (o.token_ttl.count() < 1000) throw po::error("--token-ttl is at least 1s");
   o.binding_reset = vm.count("no-binding-reset") == 0;
   read_am(vm, o);
+  if (vm.count("device-ages"))
+    o.device_ages = read_device_ages(vm["device-ages"].as<std::string>());
   if (vm.count("cert") != vm.count("key")) throw po::error("--cert and --key go together");
   if (vm.count("cert")) {
     o.cert_file = vm["cert"].as<std::string>();
@@ -288,6 +318,7 @@ po::options_description sim_options() {
     ("session-idle", po::value<std::string>()->default_value("30m"), "an AM session unused this long ends")
     ("session-max", po::value<std::string>()->default_value("120m"), "every AM session ends this long after its sign-in")
     ("extra-user", po::value<std::vector<std::string>>()->composing(), "one more user with this user name (any characters: /, ?, %, spaces...) and a device of each default type, its _id extra-<n> (repeatable)")
+    ("device-ages", po::value<std::string>(), "devices' last use, in days before the sim's start, and the share of each: 10:0.4,100:0.3,400:0.2,undated:0.1 (undated: no lastAccessDate); registered 30 days before their last use. Without it, dates of 2023")
     ("callback-tree", po::value<std::vector<std::string>>()->composing(), "a journey that asks for more than a user name and password (answers with callbacks; repeatable)")
     ("latency", po::value<std::string>()->default_value("0"), "added to every answer (e.g. 20ms)")
     ("jitter", po::value<std::string>()->default_value("0"), "latency varies by up to this either way")

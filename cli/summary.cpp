@@ -14,6 +14,19 @@ std::string removed_text(const engine::run_stats& s) {
   return text.empty() ? text : "\n" + text;
 }
 
+// A cleanup by age: what each type kept, and why.
+std::string kept_text(const engine::run_stats& s) {
+  if (!s.by_age) return {};
+  std::string out;
+  for (auto t : io::all_device_types) {
+    const auto i = static_cast<std::size_t>(t);
+    if (s.kept_recent[i] + s.kept_undated[i] == 0) continue;
+    out += fmt::format("  {} {} used since the cut-off, {} undated", io::to_string(t),
+                       s.kept_recent[i], s.kept_undated[i]);
+  }
+  return "\nDevices kept:" + (out.empty() ? std::string("  none") : out);
+}
+
 // run --plan: what changed since the plan, and what it spared.
 std::string plan_text(const engine::run_stats& s) {
   auto devices = [](std::uint64_t n) { return fmt::format("{} device{}", n, n == 1 ? "" : "s"); };
@@ -83,14 +96,16 @@ std::string summary_text(const engine::run_stats& s, double elapsed_s) {
   }
   if (out.ends_with("\nTypes:")) out.resize(out.size() - 7);  // no type was done
   out += removed_text(s);
+  out += kept_text(s);
   if (s.user_count(user_status::planned) > 0) {
     // What a run would remove: the plan's answer to "how much is there?"
     std::string would;
     for (auto t : io::all_device_types) {
       const auto& by = s.types[static_cast<std::size_t>(t)];
       if (by[static_cast<std::size_t>(io::result_status::planned)] == 0) continue;
+      const auto i = static_cast<std::size_t>(t);
       would += fmt::format("{}{} {}", would.empty() ? "" : ", ", io::to_string(t),
-                           s.devices_found[static_cast<std::size_t>(t)]);
+                           s.by_age ? s.selected[i] : s.devices_found[i]);
     }
     out +=
         fmt::format("\nWould remove: {} devices (apply the plan with: devreset run --plan)", would);

@@ -49,6 +49,12 @@ struct run_stats {
       devices_removed{};  ///< [device_type]: type_result::removed()
   std::array<std::uint64_t, io::device_type_count>
       reset_by_action{};  ///< [device_type]: users reset, count untold
+  /// A cleanup by age (run_config::selection): [device_type] devices selected to go (plan:
+  /// would go), kept as used since the cut-off, kept as undated.
+  bool by_age = false;
+  std::array<std::uint64_t, io::device_type_count> selected{};
+  std::array<std::uint64_t, io::device_type_count> kept_recent{};
+  std::array<std::uint64_t, io::device_type_count> kept_undated{};
   std::uint64_t requests = 0;
   std::uint64_t retries = 0;
   std::uint64_t throttled = 0;  ///< 429 answers

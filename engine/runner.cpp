@@ -336,6 +336,7 @@ run_result run(const run_config& config, io::job_reader& reader, io::ledger_writ
   run_result result;
   result.stats.started = steady::now();
   result.stats.from_plan = !config.input.plan.run_id.empty();
+  result.stats.by_age = static_cast<bool>(config.selection);
   asio::io_context ioc(1);
   run_state s(config, ioc, reader, ledger, done, tokens, result);
   try {
@@ -407,6 +408,7 @@ json::object run_record(const run_config& config) {
   r.resume = in.resume;
   if (!config.shard.all()) r.shard = config.shard.to_string();
   r.demo = in.demo;
+  if (config.selection) r.selection = to_record(config.selection);
   if (!in.plan.run_id.empty()) {
     r.plan = io::run_record::plan_ref{in.plan.run_id, in.plan.path, in.plan.made_at, in.plan.sha256,
                                       config.plan_strict};
@@ -426,6 +428,9 @@ void count_into(io::summary_record& o, const run_stats& st) {
   o.types = st.types;
   o.devices_found = st.devices_found;
   o.devices_removed = st.devices_removed;
+  o.selected = st.selected;
+  o.kept_recent = st.kept_recent;
+  o.kept_undated = st.kept_undated;
   o.reset_by_action = st.reset_by_action;
   o.rows = st.rows_read;
   o.duplicates = st.duplicates;

@@ -14,6 +14,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "engine/device_selection.hpp"
 #include "engine/errors.hpp"
 #include "engine/https_client.hpp"
 #include "engine/idm_lookup.hpp"
@@ -62,6 +63,9 @@ struct run_config {
   std::string managed_group;          ///< managed group object (empty: "<realm>_group")
   /// Where users named otherwise are looked up, and what names them in the paths.
   user_directory directory;
+  /// A cleanup by age: only the devices it selects are removed, one DELETE each (empty: every
+  /// device of the types, as a reset).
+  device_selection selection;
   std::optional<io::proxy_config> proxy;  ///< the proxy to tunnel through (none: direct)
   run_mode mode = run_mode::reset;
   bool verify = false;

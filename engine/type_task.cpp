@@ -35,12 +35,20 @@ type_task::type_task(const io::tenant_paths& paths, user_devices which, io::rese
       realm_(which.realm_path),
       user_(which.user_id),
       page_size_(opts.page_size),
+      select_(opts.select != nullptr && *opts.select ? opts.select : nullptr),
       strategy_(how),
       verify_(opts.verify && opts.mode == run_mode::reset) {
   result_.type = type_;
+  if (select_ != nullptr) {
+    result_.kept_recent = 0;
+    result_.kept_undated = 0;
+  }
   if (mode_ == run_mode::plan) {
     phase_ = phase::list;
     result_.action = "list";
+  } else if (select_ != nullptr) {
+    phase_ = phase::list;  // some devices go, each by its own DELETE: never the reset action
+    result_.action = "list+delete";
   } else if (io::has_reset_action(strategy_)) {
     phase_ = phase::reset;
     result_.action = "reset";
@@ -84,13 +92,14 @@ void type_task::compare_with_plan() {
                       std::back_inserter(result_.added_since_plan));
   std::set_difference(plan_ids_.begin(), plan_ids_.end(), now.begin(), now.end(),
                       std::back_inserter(result_.gone_since_plan));
-  result_.found = static_cast<int>(ids_.size());
+  result_.found = listed_;
+  result_.selected = dated_;
   if (strict_) {
     std::erase_if(ids_, [this](const std::string& id) { return !in_plan(id); });
   }
   result_.deleted = 0;
   if (ids_.empty()) return reset_done();
-  if (!strict_ && io::has_reset_action(strategy_)) {
+  if (!strict_ && select_ == nullptr && io::has_reset_action(strategy_)) {
     phase_ = phase::reset;  // one request removes them all, those added since included
     result_.action = "list+reset";
     result_.deleted.reset();
@@ -125,7 +134,8 @@ void type_task::fail(const final_answer& a, std::string why) {
 
 void type_task::finish_list_phase() {
   if (planned_) return compare_with_plan();
-  result_.found = static_cast<int>(ids_.size());
+  result_.found = listed_;
+  result_.selected = std::move(dated_);
   if (mode_ == run_mode::plan) {
     result_.status = result_status::planned;
     result_.device_ids = std::move(ids_);
@@ -158,10 +168,7 @@ void type_task::on_verify_page(const final_answer& a, const json::object* o) {
   }
   for (const auto& d : list->get_array()) {
     // --plan-strict leaves what came since the plan: only planned devices count as left.
-    const json::object* dev = d.if_object();
-    const json::value* id = dev ? dev->if_contains("_id") : nullptr;
-    const bool counts = !strict_ || id == nullptr || !id->is_string() || in_plan(id->get_string());
-    remaining_ += counts ? 1 : 0;
+    remaining_ += should_be_gone(d.if_object()) ? 1 : 0;
   }
   const json::value* cookie = o->if_contains("pagedResultsCookie");
   if (cookie != nullptr && cookie->is_string() && !cookie->get_string().empty() &&
@@ -254,7 +261,7 @@ void type_task::on_page(const final_answer& a, const json::object* o) {
     if (id == nullptr || !id->is_string() || id->get_string().empty()) {
       return fail(a, "a listed device has no \"_id\"");
     }
-    ids_.emplace_back(id->get_string());
+    take_listed(*dev, std::string(id->get_string()));
   }
   const json::value* cookie = o->if_contains("pagedResultsCookie");
   if (cookie == nullptr || !cookie->is_string() || cookie->get_string().empty()) {
@@ -263,6 +270,34 @@ void type_task::on_page(const final_answer& a, const json::object* o) {
   if (++pages_ >= max_pages)
     return fail(a, fmt::format("more than {} pages of devices", max_pages));
   cookie_.assign(cookie->get_string());  // the next page
+}
+
+void type_task::take_listed(const json::object& device, std::string id) {
+  ++listed_;
+  if (select_ == nullptr) {
+    ids_.push_back(std::move(id));
+    return;
+  }
+  const auto v = select_->judge(type_, device);
+  if (select_->removes(v)) {
+    const auto& row = io::info(type_);
+    dated_.push_back(
+        {id, device_date(device, row.created_field), device_date(device, row.last_used_field)});
+    ids_.push_back(std::move(id));
+  } else if (v == device_selection::verdict::recent) {
+    ++*result_.kept_recent;
+  } else {
+    ++*result_.kept_undated;
+  }
+}
+
+// --plan-strict leaves what came since the plan, a selection what it keeps: only the rest
+// counts as left.
+bool type_task::should_be_gone(const json::object* device) const {
+  if (device == nullptr) return true;
+  const json::value* id = device->if_contains("_id");
+  if (strict_ && id != nullptr && id->is_string() && !in_plan(id->get_string())) return false;
+  return select_ == nullptr || select_->removes(select_->judge(type_, *device));
 }
 
 void type_task::on_deleted(bool already_gone) {

@@ -13,6 +13,7 @@
 
 #include <boost/json/fwd.hpp>
 
+#include "engine/device_selection.hpp"
 #include "engine/request.hpp"
 #include "engine/run_mode.hpp"
 #include "io/device_type.hpp"
@@ -34,6 +35,9 @@ struct task_options {
   /// After a reset, list the type again and count what remains (a type with devices left
   /// fails).
   bool verify = false;
+  /// A cleanup by age: only the devices it selects go, each by its own DELETE (never the
+  /// reset action, which removes them all); null: every device of the type.
+  const device_selection* select = nullptr;
 };
 
 class type_task {
@@ -77,6 +81,10 @@ class type_task {
   void on_reset(const final_answer& a, const boost::json::object* o);
   void on_page(const final_answer& a, const boost::json::object* o);
   void on_deleted(bool already_gone);
+  /// One listed device: into ids_, or (a selection) kept and counted.
+  void take_listed(const boost::json::object& device, std::string id);
+  /// --verify: whether a device listed after the removal should have gone.
+  bool should_be_gone(const boost::json::object* device) const;
 
   io::device_type type_;
   run_mode mode_;
@@ -88,6 +96,9 @@ class type_task {
   std::string cookie_;
   int pages_ = 0;
   std::vector<std::string> ids_;  // devices to delete (or, in plan mode, to report)
+  const device_selection* select_;
+  int listed_ = 0;  // devices listed (ids_ holds only the selected ones under a selection)
+  std::vector<io::type_result::dated_device> dated_;  // a selection: ids_ with their dates
   std::size_t next_delete_ = 0;
   io::type_result result_;
   io::reset_strategy strategy_;

@@ -58,6 +58,14 @@ void count_drift(run_stats& stats, const io::type_result& r, const io::plan_entr
     ++stats.types_empty_in_plan;
 }
 
+// A cleanup by age: what a type's result selected and kept.
+void count_selection(run_stats& stats, const io::type_result& r) {
+  const auto t = static_cast<std::size_t>(r.type);
+  stats.selected[t] += r.selected.size();
+  stats.kept_recent[t] += static_cast<std::uint64_t>(std::max(0, r.kept_recent.value_or(0)));
+  stats.kept_undated[t] += static_cast<std::uint64_t>(std::max(0, r.kept_undated.value_or(0)));
+}
+
 // The devices a type's result removed, or one more user whose count AM did not tell.
 void count_removed(run_stats& stats, const io::type_result& r) {
   const auto t = static_cast<std::size_t>(r.type);
@@ -95,7 +103,7 @@ asio::awaitable<std::optional<io::user_record>> worker::do_user(const io::job& j
     if (!job.types.contains(t)) continue;
     type_task task(s->paths, {job.realm, job.user_id, t},
                    io::strategy_of(t, s->action_refused.contains(t)),
-                   {s->cfg.mode, s->cfg.page_size, s->cfg.verify});
+                   {s->cfg.mode, s->cfg.page_size, s->cfg.verify, &s->cfg.selection});
     if (job.plan) task.follow_plan(job.plan->ids_of(t), s->cfg.plan_strict);
     const auto type_start = steady::now();
     while (auto req = task.next()) {
@@ -112,6 +120,7 @@ asio::awaitable<std::optional<io::user_record>> worker::do_user(const io::job& j
           static_cast<std::uint64_t>(*r.found);
     }
     if (job.plan) count_drift(s->result.stats, r, *job.plan);
+    if (s->result.stats.by_age) count_selection(s->result.stats, r);
     if (s->cfg.mode == run_mode::reset) count_removed(s->result.stats, r);
     rec.results.push_back(std::move(r));
   }

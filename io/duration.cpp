@@ -35,10 +35,14 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, s
     ms_per_unit = 60000;
   } else if (unit == "h") {
     ms_per_unit = 3600000;
+  } else if (unit == "d") {
+    ms_per_unit = 86400000;
+  } else if (unit == "w") {
+    ms_per_unit = 7 * 86400000.0;
   } else if (unit.empty()) {
-    return fail("a unit is needed: ms, s, m or h (e.g. 250ms, 30s)");
+    return fail("a unit is needed: ms, s, m, h, d or w (e.g. 250ms, 30s, 180d)");
   } else {
-    return fail(fmt::format("unknown unit '{}' (ms, s, m or h)", printable(unit, 10)));
+    return fail(fmt::format("unknown unit '{}' (ms, s, m, h, d or w)", printable(unit, 10)));
   }
   double ms = value * ms_per_unit;
   if (!std::isfinite(ms) || ms > 1e13) return fail("too long");
@@ -48,6 +52,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, s
 std::string format_duration(std::chrono::milliseconds d) {
   auto ms = d.count();
   if (ms == 0) return "0s";
+  if (ms % 86400000 == 0) return fmt::format("{}d", ms / 86400000);
   if (ms % 3600000 == 0) return fmt::format("{}h", ms / 3600000);
   if (ms % 60000 == 0) return fmt::format("{}m", ms / 60000);
   if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);

@@ -156,6 +156,10 @@ resume_index load_resume_index(std::unique_ptr<std::istream> in, std::string_vie
     if (where == tenant && id != nullptr && id->is_string()) {
       ++index.runs_here;
       runs_here.emplace(id->get_string());
+      if (auto sel = selection_of(o)) {
+        ++index.selection_runs;
+        if (!index.selection) index.selection = sel;
+      }
     } else if (!where.empty() && index.other_tenants.size() < 16 &&
                std::find(index.other_tenants.begin(), index.other_tenants.end(), where) ==
                    index.other_tenants.end()) {

@@ -13,6 +13,7 @@
 
 #include <boost/json/value.hpp>
 
+#include "io/run_records.hpp"
 #include "io/user_type_map.hpp"
 
 namespace devreset::io {
@@ -90,6 +91,10 @@ struct resume_index {
   std::uint64_t runs_here = 0;             ///< of them, runs on the tenant asked for
   std::uint64_t users_elsewhere = 0;       ///< user records of runs on other tenants (ignored)
   std::vector<std::string> other_tenants;  ///< the other tenants named, in order, each once
+  /// The first run on the tenant that was a cleanup by age: its cut-offs, for a resume to
+  /// cut at the same time. `selection_runs`: the runs here that were one.
+  std::optional<selection_record> selection;
+  std::uint64_t selection_runs = 0;
 };
 
 /// Builds the resume index of a ledger for the runs on `tenant` (`tenant_url()`'s form):

@@ -22,6 +22,22 @@ double round_ms(double ms) {
   return static_cast<double>(static_cast<long long>(ms * 10 + 0.5)) / 10;
 }
 
+// A cleanup's devices: [{"id","created_ms","last_used_ms"}], a date null when not told.
+json::array selected_json(const std::vector<type_result::dated_device>& devices,
+                          const json::storage_ptr& sp) {
+  json::array out(sp);
+  out.reserve(devices.size());
+  auto date = [](const std::optional<std::int64_t>& d) {
+    return d ? json::value(*d) : json::value(nullptr);
+  };
+  for (const auto& d : devices) {
+    out.emplace_back(json::object(
+        {{"id", d.id}, {"created_ms", date(d.created_ms)}, {"last_used_ms", date(d.last_used_ms)}},
+        sp));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view to_string(user_status s) noexcept {
@@ -113,6 +129,9 @@ json::object to_json(const user_record& r, json::storage_ptr sp) {
     if (t.deleted) x["deleted"] = *t.deleted;
     if (t.gone) x["already_gone"] = *t.gone;
     if (t.remaining) x["remaining"] = *t.remaining;
+    if (t.kept_recent) x["kept_recent"] = *t.kept_recent;
+    if (t.kept_undated) x["kept_undated"] = *t.kept_undated;
+    if (!t.selected.empty()) x["selected"] = selected_json(t.selected, sp);
     for (auto [key, ids] : {std::pair{"device_ids", &t.device_ids},
                             std::pair{"added_since_plan", &t.added_since_plan},
                             std::pair{"gone_since_plan", &t.gone_since_plan}}) {
@@ -148,6 +167,17 @@ std::optional<T> number(const json::object& o, std::string_view key) {
   auto v = it->value().to_number<T>(ec);
   if (ec) return std::nullopt;
   return v;
+}
+
+void read_selected(const json::object& x, std::vector<type_result::dated_device>& out) {
+  const auto* list = x.if_contains("selected");
+  if (list == nullptr || !list->is_array()) return;
+  for (const auto& v : list->get_array()) {
+    const auto* d = v.if_object();
+    if (d == nullptr || str(*d, "id").empty()) continue;
+    out.push_back({std::string(str(*d, "id")), number<std::int64_t>(*d, "created_ms"),
+                   number<std::int64_t>(*d, "last_used_ms")});
+  }
 }
 
 }  // namespace
@@ -196,6 +226,9 @@ std::optional<user_record> user_record_from_json(const json::object& o) {
       t.deleted = number<int>(*x, "deleted");
       t.gone = number<int>(*x, "already_gone");
       t.remaining = number<int>(*x, "remaining");
+      t.kept_recent = number<int>(*x, "kept_recent");
+      t.kept_undated = number<int>(*x, "kept_undated");
+      read_selected(*x, t.selected);
       t.error = str(*x, "error");
       for (auto [key, out] : {std::pair{"device_ids", &t.device_ids},
                               std::pair{"added_since_plan", &t.added_since_plan},

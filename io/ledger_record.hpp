@@ -67,6 +67,18 @@ struct type_result {
   std::vector<std::string> added_since_plan;
   /// run --plan: devices the plan listed that were gone before the run came to them
   std::vector<std::string> gone_since_plan;
+  /// A cleanup by age (--unused-for, --registered-before): devices kept because a rule's
+  /// date is on or after its cut-off, and kept because a date a rule needs is missing.
+  std::optional<int> kept_recent;
+  std::optional<int> kept_undated;
+  /// A cleanup by age: each device removed (plan: to remove), with its dates (epoch ms; none
+  /// when the tenant did not say).
+  struct dated_device {
+    std::string id;
+    std::optional<std::int64_t> created_ms;
+    std::optional<std::int64_t> last_used_ms;
+  };
+  std::vector<dated_device> selected;
   std::string error;  ///< failed only: a short reason, safe to print
 };
 

@@ -129,6 +129,7 @@ void on_run(std::map<std::string, run_seen>& runs, const json::object& o,
   r.info.realm = std::string(str(o, "realm"));
   r.info.made_at = std::string(str(o, "started_at"));
   if (auto t = parse_utc(r.info.made_at)) r.info.made = *t;
+  r.info.selection = selection_of(o);
   type_list_error error;
   if (auto types = parse_type_list(str(o, "types"), error, /*allow_comma=*/true)) {
     r.info.run_types = *types;

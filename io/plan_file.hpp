@@ -14,6 +14,7 @@
 
 #include "io/device_type.hpp"
 #include "io/job_reader.hpp"
+#include "io/run_records.hpp"
 
 namespace devreset::io {
 
@@ -49,10 +50,11 @@ struct plan_info {
   std::uint64_t users = 0;  ///< user records of the plan run
   std::array<std::uint64_t, device_type_count> devices{};     ///< devices listed, by type
   std::array<std::uint64_t, device_type_count> users_with{};  ///< users with at least one, by type
-  std::uint64_t users_empty = 0;       ///< users whose plan found nothing to remove
-  std::uint64_t users_unlisted = 0;    ///< users with a type the plan could not list
-  std::uint64_t users_unresolved = 0;  ///< named by user name or mail, not found by the plan
-  std::uint64_t other_runs = 0;        ///< runs of the file besides the plan applied
+  std::uint64_t users_empty = 0;              ///< users whose plan found nothing to remove
+  std::uint64_t users_unlisted = 0;           ///< users with a type the plan could not list
+  std::uint64_t users_unresolved = 0;         ///< named by user name or mail, not found by the plan
+  std::uint64_t other_runs = 0;               ///< runs of the file besides the plan applied
+  std::optional<selection_record> selection;  ///< a cleanup's plan: its cut-offs and rules
 };
 
 /// Opens the plan at `path` once and reads what it is (its SHA-256 too). Throws input_error

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "io/text.hpp"
+
 namespace devreset::io {
 
 namespace json = boost::json;
@@ -40,6 +42,9 @@ json::object types_json(const summary_record& s) {
     if (auto n = s.devices_found[ti]; n > 0) by["found"] = n;
     if (auto n = s.devices_removed[ti]; n > 0) by["devices_removed"] = n;
     if (auto n = s.reset_by_action[ti]; n > 0) by["reset_by_action"] = n;
+    if (auto n = s.selected[ti]; n > 0) by["selected"] = n;
+    if (auto n = s.kept_recent[ti]; n > 0) by["kept_recent"] = n;
+    if (auto n = s.kept_undated[ti]; n > 0) by["kept_undated"] = n;
     if (!by.empty()) types[to_string(t)] = std::move(by);
   }
   return types;
@@ -51,6 +56,41 @@ json::object latency_json(const summary_record::latency& l) {
 }
 
 }  // namespace
+
+json::object to_json(const selection_record& s) {
+  auto at = [](std::int64_t ms) {
+    return format_utc(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+  };
+  json::object o{{"now", at(s.now_ms)},
+                 {"now_ms", s.now_ms},
+                 {"undated", s.remove_undated ? "remove" : "keep"}};
+  if (s.unused_for_ms) {
+    o["unused_for_ms"] = *s.unused_for_ms;
+    o["last_used_before"] = at(s.now_ms - *s.unused_for_ms);
+  }
+  if (s.registered_before_ms) {
+    o["registered_before_ms"] = *s.registered_before_ms;
+    o["registered_before"] = at(*s.registered_before_ms);
+  }
+  return o;
+}
+
+std::optional<selection_record> selection_of(const json::object& run_record) {
+  const auto* v = run_record.if_contains("selection");
+  const auto* o = v != nullptr ? v->if_object() : nullptr;
+  if (o == nullptr) return std::nullopt;
+  auto ms = [&](std::string_view key) -> std::optional<std::int64_t> {
+    const auto* x = o->if_contains(key);
+    if (x == nullptr || !x->is_int64()) return std::nullopt;
+    return x->get_int64();
+  };
+  auto now = ms("now_ms");
+  if (!now) return std::nullopt;
+  const auto* undated = o->if_contains("undated");
+  return selection_record{
+      *now, ms("unused_for_ms"), ms("registered_before_ms"),
+      undated != nullptr && undated->is_string() && undated->get_string() == "remove"};
+}
 
 json::object to_json(const run_record& r) {
   json::object o{
@@ -81,6 +121,7 @@ json::object to_json(const run_record& r) {
       {"user_path", r.user_path},
       {"users_at", r.users_at}};
   if (r.demo) o["demo"] = true;
+  if (r.selection) o["selection"] = to_json(*r.selection);
   if (r.plan) {
     o["plan"] = json::object{{"run_id", r.plan->run_id},
                              {"path", r.plan->path},

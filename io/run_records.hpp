@@ -18,6 +18,22 @@
 namespace devreset::io {
 
 /// {"record":"run",...}: what a run was asked to do, and of which tenant.
+/// A cleanup by age, as the run record holds it: its "now" (the cut-offs' origin, epoch ms)
+/// and its rules. A resumed run and a plan's run read it back and cut at the same time.
+struct selection_record {
+  std::int64_t now_ms = 0;
+  std::optional<std::int64_t> unused_for_ms;         ///< --unused-for
+  std::optional<std::int64_t> registered_before_ms;  ///< --registered-before, epoch ms
+  bool remove_undated = false;                       ///< --undated remove
+  bool same_rules(const selection_record& o) const {
+    return unused_for_ms == o.unused_for_ms && registered_before_ms == o.registered_before_ms &&
+           remove_undated == o.remove_undated;
+  }
+};
+boost::json::object to_json(const selection_record& s);
+/// A run record's "selection", read back; nullopt when it has none (or it cannot be read).
+std::optional<selection_record> selection_of(const boost::json::object& run_record);
+
 struct run_record {
   std::string run_id;
   std::string started_at;  ///< ISO-8601 UTC
@@ -52,7 +68,8 @@ struct run_record {
     std::string sha256;
     bool strict = false;
   };
-  std::optional<plan_ref> plan;  ///< run --plan: the plan applied
+  std::optional<plan_ref> plan;               ///< run --plan: the plan applied
+  std::optional<selection_record> selection;  ///< a cleanup by age
 };
 boost::json::object to_json(const run_record& r);
 
@@ -65,6 +82,9 @@ struct summary_record {
   std::array<std::uint64_t, device_type_count> devices_found{};
   std::array<std::uint64_t, device_type_count> devices_removed{};
   std::array<std::uint64_t, device_type_count> reset_by_action{};
+  std::array<std::uint64_t, device_type_count> selected{};  ///< a cleanup by age
+  std::array<std::uint64_t, device_type_count> kept_recent{};
+  std::array<std::uint64_t, device_type_count> kept_undated{};
   std::uint64_t rows = 0;
   std::uint64_t duplicates = 0;
   std::uint64_t skipped_done = 0;

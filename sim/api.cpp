@@ -23,6 +23,18 @@ using io::device_type;
 
 namespace {
 
+// --device-ages: the devices left in each age bucket, by type ({"oath": {"30": n, ...}}).
+json::object ages_json(const tenant_state& state) {
+  json::object o;
+  for (auto t : io::all_device_types) {
+    json::object by;
+    for (const auto& [bucket, n] : state.devices_left_by_age(t))
+      by[bucket] = n;
+    if (!by.empty()) o[io::to_string(t)] = std::move(by);
+  }
+  return o;
+}
+
 outcome error(int status, std::string_view message) {
   return crest_error(status, message);
 }
@@ -409,6 +421,7 @@ std::string api::stats_json() const {
       {"early_requests", limit_.early()},
       {"users", state_.user_count()},
       {"devices_left", std::move(left)},
+      {"devices_left_by_age", ages_json(state_)},
       {"resets_per_user", json::object{{"0", h[0]}, {"1", h[1]}, {"2+", h[2]}}},
       {"deletes", state_.deletes()},
       {"tokens_issued", oauth_.issued()},

@@ -64,6 +64,14 @@ struct options {
   std::chrono::milliseconds session_max{std::chrono::minutes(120)};  ///< every session ends
   std::vector<std::string> callback_trees;  ///< journeys that ask for more than name + password
 
+  /// --device-ages: last-use ages in days and their shares (days < 0: undated); empty: the
+  /// fixed dates of 2023.
+  struct device_age {
+    int days;
+    double share;
+  };
+  std::vector<device_age> device_ages;
+
   // Behaviour
   std::chrono::milliseconds latency{0};  ///< added to every answer
   std::chrono::milliseconds jitter{0};   ///< latency varies by up to this either way

@@ -60,6 +60,14 @@ struct server::impl {
         handler(opts, state, opts.token),
         identity(opts.cert_file.empty() ? generate_tls_identity()
                                         : load_tls_identity(opts.cert_file, opts.key_file)) {
+    if (!opts.device_ages.empty()) {  // dated from now: ages as the test asked, at any date
+      std::vector<tenant_state::age_bucket> ages;
+      for (const auto& a : opts.device_ages)
+        ages.push_back({a.days, a.share});
+      state.set_ages(std::move(ages), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+    }
     tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     tls.use_certificate_chain(asio::buffer(identity.chain_pem));

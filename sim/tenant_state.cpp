@@ -254,11 +254,7 @@ json::object tenant_state::device_json(const user& u, device_type t, int k, bool
   o["deviceName"] = seed_of[ti].device_name;
   o["uuid"] = id;
   o["deviceManagementStatus"] = false;
-  const std::int64_t created = 1700000000000 + static_cast<std::int64_t>(v % 60000000000);
-  const auto& row = io::info(t);
-  if (!row.created_field.empty()) o[row.created_field] = created;
-  if (!row.last_used_field.empty())
-    o[row.last_used_field] = row.created_field.empty() ? created : created + 86400000;
+  put_dates(o, u, t, k, v);
   switch (t) {
     case device_type::oath:
     case device_type::push:
@@ -326,6 +322,60 @@ std::optional<std::string> tenant_state::register_device(user_ref ref, device_ty
   const int k = u.count[ti]++;
   u.deleted[ti] = static_cast<std::uint8_t>(u.deleted[ti] & ~(1u << k));
   return device_id(u, t, k);
+}
+
+void tenant_state::set_ages(std::vector<age_bucket> buckets, std::int64_t now_ms) {
+  ages_ = std::move(buckets);
+  ages_now_ms_ = now_ms;
+}
+
+std::size_t tenant_state::age_of(const user& u, std::size_t t, int k) const {
+  const auto h =
+      mix(load64(u.uuid, 1) ^ mix(seed_ + 0xa9e5 + t * 16 + static_cast<std::size_t>(k)));
+  const double draw = static_cast<double>(h >> 11) * 0x1.0p-53;
+  double sum = 0;
+  for (std::size_t b = 0; b < ages_.size(); ++b) {
+    sum += ages_[b].share;
+    if (draw < sum) return b;
+  }
+  return ages_.size() - 1;
+}
+
+// A device's dates, as AM 8 writes them (epoch ms): from its age bucket, or fixed ones.
+void tenant_state::put_dates(json::object& o, const user& u, device_type t, int k,
+                             std::uint64_t v) const {
+  const auto& row = io::info(t);
+  constexpr std::int64_t day = 86400000;
+  if (ages_.empty()) {
+    const std::int64_t created = 1700000000000 + static_cast<std::int64_t>(v % 60000000000);
+    if (!row.created_field.empty()) o[row.created_field] = created;
+    if (!row.last_used_field.empty())
+      o[row.last_used_field] = row.created_field.empty() ? created : created + day;
+    return;
+  }
+  const auto& b = ages_[age_of(u, static_cast<std::size_t>(t), k)];
+  if (b.days < 0) {  // undated: registered long ago, its last use never written
+    if (!row.created_field.empty()) o[row.created_field] = ages_now_ms_ - 300 * day;
+    return;
+  }
+  const std::int64_t used = ages_now_ms_ - b.days * day - day / 2;
+  if (!row.created_field.empty()) o[row.created_field] = used - 30 * day;
+  if (!row.last_used_field.empty()) o[row.last_used_field] = used;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> tenant_state::devices_left_by_age(
+    device_type type) const {
+  std::vector<std::uint64_t> left(ages_.size());
+  const auto t = static_cast<std::size_t>(type);
+  for (const auto& u : users_) {
+    for (int k = 0; k < u.count[t]; ++k)
+      if (alive(u, t, k) && !ages_.empty()) ++left[age_of(u, t, k)];
+  }
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  for (std::size_t b = 0; b < ages_.size(); ++b)
+    out.emplace_back(ages_[b].days < 0 ? std::string("undated") : std::to_string(ages_[b].days),
+                     left[b]);
+  return out;
 }
 
 std::array<std::uint64_t, type_count> tenant_state::devices_left() const {

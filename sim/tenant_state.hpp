@@ -87,6 +87,17 @@ class tenant_state {
 
   /// Devices left per type, over all users.
   std::array<std::uint64_t, type_count> devices_left() const;
+
+  /// Device ages (--device-ages): each device draws a bucket by its share, and is last used
+  /// `days` and a half before `now_ms` (registered 30 days before that); a bucket of `days`
+  /// < 0 is undated (no last-use field). Without buckets, devices carry fixed dates of 2023.
+  struct age_bucket {
+    int days = 0;
+    double share = 0;
+  };
+  void set_ages(std::vector<age_bucket> buckets, std::int64_t now_ms);
+  /// Devices of type `t` left per age bucket ("30" for 30 days, "undated").
+  std::vector<std::pair<std::string, std::uint64_t>> devices_left_by_age(io::device_type t) const;
   /// How many users had some type reset 0, 1, 2 or more times (the most for any one type).
   std::array<std::uint64_t, 3> reset_histogram() const;
   std::uint64_t deletes() const { return deletes_; }
@@ -118,6 +129,12 @@ class tenant_state {
   };
   std::vector<identity> added_identity_;  // of added users, in order (index - seeded_)
   std::uint64_t deletes_ = 0;
+  std::vector<age_bucket> ages_;
+  std::int64_t ages_now_ms_ = 0;
+  /// The age bucket of device k of type t (an index of ages_), stable for the seed.
+  std::size_t age_of(const user& u, std::size_t t, int k) const;
+  void put_dates(boost::json::object& o, const user& u, io::device_type t, int k,
+                 std::uint64_t v) const;
 };
 
 /// Formats 16 bytes as a lower-case UUID ("014c54bd-6078-4639-8316-8ce0e7746fa4").

@@ -15,14 +15,17 @@ TEST(Duration, ReadsMillisecondsSecondsMinutesHours) {
   EXPECT_EQ(parse_duration("1h"), milliseconds(3600000));
   EXPECT_EQ(parse_duration("1.5s"), milliseconds(1500));
   EXPECT_EQ(parse_duration("0"), milliseconds(0));
+  EXPECT_EQ(parse_duration("180d"), milliseconds(180LL * 86400000));
+  EXPECT_EQ(parse_duration("26w"), milliseconds(26LL * 7 * 86400000));
 }
 
 TEST(Duration, RejectsMissingOrUnknownUnitsWithAReason) {
   std::string error;
   EXPECT_FALSE(parse_duration("30", &error).has_value());
-  EXPECT_EQ(error, "invalid duration '30': a unit is needed: ms, s, m or h (e.g. 250ms, 30s)");
-  EXPECT_FALSE(parse_duration("3d", &error).has_value());
-  EXPECT_EQ(error, "invalid duration '3d': unknown unit 'd' (ms, s, m or h)");
+  EXPECT_EQ(error,
+            "invalid duration '30': a unit is needed: ms, s, m, h, d or w (e.g. 250ms, 30s, 180d)");
+  EXPECT_FALSE(parse_duration("3y", &error).has_value());
+  EXPECT_EQ(error, "invalid duration '3y': unknown unit 'y' (ms, s, m, h, d or w)");
   EXPECT_FALSE(parse_duration("fast", &error).has_value());
   EXPECT_FALSE(parse_duration("-1s", &error).has_value());
   EXPECT_FALSE(parse_duration("1e400s", &error).has_value());
@@ -33,6 +36,7 @@ TEST(Duration, FormatsTheShortestExactForm) {
   EXPECT_EQ(format_duration(milliseconds(30000)), "30s");
   EXPECT_EQ(format_duration(milliseconds(120000)), "2m");
   EXPECT_EQ(format_duration(milliseconds(0)), "0s");
+  EXPECT_EQ(format_duration(milliseconds(48LL * 3600000)), "2d");
 }
 
 }  // namespace
