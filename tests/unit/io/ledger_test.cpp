@@ -121,6 +121,20 @@ TEST(Ledger, WriteThenReadRoundTripsEveryRecordKind) {
   EXPECT_EQ(back->results[0].added_since_plan, drift.added_since_plan);
   EXPECT_EQ(back->results[0].gone_since_plan, drift.gone_since_plan);
 
+  auto cleanup = ok_reset(device_type::push);  // a cleanup by age: what it kept, and why
+  cleanup.kept_recent = 3;
+  cleanup.kept_undated = 1;
+  cleanup.selected = {{"p1", 1700000000000, 1710000000000}, {"p2", std::nullopt, 1711000000000}};
+  auto aged = user_record_from_json(to_json(sample_user("u3", {cleanup}, user_status::ok)));
+  ASSERT_TRUE(aged.has_value());
+  EXPECT_EQ(aged->results[0].kept_recent, 3);
+  EXPECT_EQ(aged->results[0].kept_undated, 1);
+  ASSERT_EQ(aged->results[0].selected.size(), 2u);
+  EXPECT_EQ(aged->results[0].selected[0].created_ms, 1700000000000);
+  EXPECT_EQ(aged->results[0].selected[1].id, "p2");
+  EXPECT_FALSE(aged->results[0].selected[1].created_ms);
+  EXPECT_EQ(aged->results[0].selected[1].last_used_ms, 1711000000000);
+
   auto v = user_record_from_json(records[2]);
   ASSERT_TRUE(v.has_value());
   EXPECT_EQ(v->user_id, "a\tb");  // JSON escapes it; the line stays one line
