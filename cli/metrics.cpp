@@ -57,6 +57,17 @@ void devices(std::string& out, const engine::run_stats& s) {
     out += fmt::format("devreset_users_reset_by_action{{type=\"{}\"}} {}\n", io::to_string(t),
                        s.reset_by_action[static_cast<std::size_t>(t)]);
   }
+  if (!s.by_age) return;
+  family(out, "devreset_devices_kept", "gauge",
+         "A cleanup by age: devices kept, by type and reason (recent: used or registered since "
+         "the cut-off; undated: without the date a rule needs).");
+  for (auto t : io::all_device_types) {
+    const auto i = static_cast<std::size_t>(t);
+    out += fmt::format("devreset_devices_kept{{type=\"{}\",reason=\"recent\"}} {}\n",
+                       io::to_string(t), s.kept_recent[i]);
+    out += fmt::format("devreset_devices_kept{{type=\"{}\",reason=\"undated\"}} {}\n",
+                       io::to_string(t), s.kept_undated[i]);
+  }
 }
 
 void users(std::string& out, const engine::run_stats& s) {

@@ -223,6 +223,37 @@ std::string latency(const report_details& d) {
   return out + "</svg>";
 }
 
+// A cleanup by age: what each type kept and why, and the removed devices by their last use.
+std::string by_age(const ledger_summary& l) {
+  if (!l.by_age) return {};
+  std::string out =
+      "<h2>Cleanup by age</h2><div class=\"scroll\"><table><tr><th>type</th><th "
+      "class=n>removed</th><th class=n>kept: used since the cut-off</th><th class=n>kept: "
+      "undated</th></tr>";
+  for (auto t : io::all_device_types) {
+    const auto i = static_cast<std::size_t>(t);
+    if (l.removed[i] + l.kept_recent[i] + l.kept_undated[i] == 0) continue;
+    const auto name = io::to_string(t);
+    out += fmt::format(
+        "<tr><td>{}</td><td class=n>{}</td><td class=n id=\"kept-recent-{}\">{}</td><td class=n "
+        "id=\"kept-undated-{}\">{}</td></tr>",
+        name, l.removed[i], name, l.kept_recent[i], name, l.kept_undated[i]);
+  }
+  out +=
+      "</table></div><p class=sub>devices removed, by their last use before the run</p><svg "
+      "viewBox=\"0 0 800 160\" role=\"img\" aria-label=\"ages\">";
+  const auto top = std::max<std::uint64_t>(
+      1, *std::max_element(l.removed_by_age.begin(), l.removed_by_age.end()));
+  for (std::size_t b = 0; b < l.removed_by_age.size(); ++b) {
+    const double h = 120.0 * static_cast<double>(l.removed_by_age[b]) / static_cast<double>(top);
+    out += fmt::format(
+        "<rect x=\"{}\" y=\"{:.1f}\" width=\"150\" height=\"{:.1f}\" fill=\"#3a6ea5\"/><text "
+        "x=\"{}\" y=\"155\" font-size=\"11\">{}: {}</text>",
+        b * 160, 135 - h, h, b * 160, l.age_bands[b], l.removed_by_age[b]);
+  }
+  return out + "</svg>";
+}
+
 std::string errors(const report_details& d) {
   if (d.errors.empty()) return "";
   std::vector<std::pair<std::string, report_details::reason>> top(d.errors.begin(), d.errors.end());
@@ -307,8 +338,8 @@ std::string report_html(const report_options& o, const ledger_summary& l, const 
       l.runs.size() == 1 ? "" : "s", l.users.size(), now, DEVRESET_VERSION_STRING);
   out += totals(l, todo);
   if (plan) out += plan_section(*plan) + plan_users(o, l);
-  out += unreached_section(todo) + errors(l.details) + timeline(l.details) + latency(l.details) +
-         runs_table(l);
+  out += by_age(l) + unreached_section(todo) + errors(l.details) + timeline(l.details) +
+         latency(l.details) + runs_table(l);
   out +=
       "<footer>Every figure comes from the ledger's records: a user's latest record wins. "
       "Secrets never reach a ledger, so none are here.</footer></body></html>\n";

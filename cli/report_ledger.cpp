@@ -377,9 +377,11 @@ std::string devices_of(const json::object& rec) {
     const auto n = u->status == io::user_status::planned
                        ? std::optional<int>(static_cast<int>(r.device_ids.size()))
                        : r.removed();
-    if (n && *n == 0) continue;
+    const int recent = r.kept_recent.value_or(0), undated = r.kept_undated.value_or(0);
+    if (n && *n == 0 && recent + undated == 0) continue;
     out += fmt::format("{}{} {}", out.empty() ? "" : ";", io::to_string(r.type),
                        n ? std::to_string(*n) : std::string("reset"));
+    if (recent + undated > 0) out += fmt::format(" (kept {} recent, {} undated)", recent, undated);
   }
   return out;
 }

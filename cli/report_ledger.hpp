@@ -135,7 +135,8 @@ std::pair<io::id_kind, std::string_view> named_by(const boost::json::object& rec
 std::string field(const boost::json::object& o, std::string_view key);
 
 /// A record's devices by type: those a plan found ("webauthn 2;oath 1"), or those a run
-/// removed ("reset" where the reset action told no count).
+/// removed ("reset" where the reset action told no count); a cleanup by age adds what it
+/// kept ("oath 1 (kept 2 recent, 0 undated)").
 std::string devices_of(const boost::json::object& rec);
 
 /// With `out`: the users still to do at their latest record (CSV rows for --failed-out), then

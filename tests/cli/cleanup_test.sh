@@ -34,8 +34,10 @@ removes_exactly_the_stale_devices)
   read -r d10 d89 d91 d400 dun <<<"$(snapshot)"
   ((d91 > 0 && d400 > 0 && dun > 0)) || fail "the sim seeded no stale or undated devices"
   exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --types "$all_types" \
-    --unused-for 90d 2>"$work/err"
+    --unused-for 90d --metrics-file "$work/m.prom" 2>"$work/err"
   [[ $rc -eq 0 ]] || fail "exit $rc: $(tail -5 "$work/err")"
+  kept_metric=$(python3 -c 'import re,sys; print(sum(int(m) for m in re.findall(r"^devreset_devices_kept\{[^}]*\} (\d+)$", open(sys.argv[1]).read(), re.M)))' "$work/m.prom")
+  if command -v promtool >/dev/null; then promtool check metrics <"$work/m.prom" >/dev/null 2>&1 || fail "promtool: $(promtool check metrics <"$work/m.prom" 2>&1)"; fi
   read -r a10 a89 a91 a400 aun <<<"$(snapshot)"
   [[ "$a10 $a89 $aun" == "$d10 $d89 $dun" ]] || fail "kept: before $d10 $d89 $dun, after $a10 $a89 $aun"
   [[ "$a91 $a400" == "0 0" ]] || fail "stale devices left: $a91 (91 days) $a400 (400 days)"
@@ -45,8 +47,23 @@ removes_exactly_the_stale_devices)
   undated=$(summary_of "$work/l.jsonl" 'sum(v.get("kept_undated", 0) for v in t.values())')
   [[ $removed -eq $((d91 + d400)) ]] || fail "the ledger says $removed removed, the sim $((d91 + d400))"
   [[ $recent -eq $((d10 + d89)) && $undated -eq $dun ]] || fail "kept: $recent recent, $undated undated"
+  [[ $kept_metric -eq $((recent + undated)) ]] || fail "the metrics say $kept_metric kept"
+  # The report (text, JSON, HTML, CSV) counts what the sim shows: removed and kept by type.
   "$devreset" report "$work/l.jsonl" >"$work/report.txt" 2>&1 || true
-  grep -q "kept" "$work/report.txt" || fail "the report: $(cat "$work/report.txt")"
+  grep -q "Devices kept:" "$work/report.txt" || fail "the report: $(cat "$work/report.txt")"
+  grep -q "Devices removed by last use:" "$work/report.txt" || fail "the report: $(cat "$work/report.txt")"
+  "$devreset" report "$work/l.jsonl" --format json >"$work/report.json" 2>/dev/null || true
+  python3 - "$work/report.json" "$recent" "$undated" "$removed" <<'PY' || fail "report json: $(cat "$work/report.json")"
+import json, sys
+t = json.load(open(sys.argv[1]))["by_type"]
+assert sum(v["kept_recent"] for v in t.values()) == int(sys.argv[2])
+assert sum(v["kept_undated"] for v in t.values()) == int(sys.argv[3])
+assert sum(v["devices_removed"] for v in t.values()) == int(sys.argv[4])
+PY
+  "$devreset" report "$work/l.jsonl" --html "$work/report.html" >/dev/null 2>&1 || true
+  grep -q 'id="kept-recent-oath"' "$work/report.html" || fail "the HTML report has no cleanup table"
+  "$devreset" report "$work/l.jsonl" --csv "$work/report.csv" >/dev/null 2>&1 || true
+  grep -q "recent, .* undated)" "$work/report.csv" || fail "the CSV: $(head -3 "$work/report.csv")"
   grep -q "only devices unused for 90 days" "$work/err" || fail "the log: $(head -3 "$work/err")"
   python3 - "$work/l.jsonl" <<'PY' || fail "removed devices without their dates"
 import json, sys, time
