@@ -24,12 +24,15 @@ k8s_cronjob_as_written)
      $rules == *"'action': 'Count', 'onExitCodes': {'containerName': 'devreset', 'operator': 'In', 'values': [3]}"* ]] ||
     fail "podFailurePolicy: $rules"
   k8s_sa_id=sa-k8s
-  start_sim --users 60 --sa-id sa-k8s --sa-jwk "$samples/service-account.jwk.json"
+  # Devices last used 10 and 400 days (and a half) ago, and some undated.
+  start_sim --users 60 --sa-id sa-k8s --sa-jwk "$samples/service-account.jwk.json" \
+    --device-ages 10:0.5,400:0.4,undated:0.1
+  aged() { python3 -c 'import json,sys; s=json.loads(sys.argv[1])["devices_left_by_age"]; print(sum(v.get(sys.argv[2], 0) for k, v in s.items() if k in ("oath","push","webauthn","binding")))' "$(stats)" "$1"; }
+  fresh=$(aged 10) undated=$(aged undated)
+  ((fresh > 0 && $(aged 400) > 0)) || fail "the sim seeded no old devices"
   night1=devreset-nightly-29407830  # the Job controller's name for the 02:30 Job of 2025-11-30 (minutes since 1970)
   k8s_prepare "$samples/k8s-cronjob.yaml" "$night1"
-  { echo user_id; cat "$work/users.txt"; echo 00000000-0000-4000-8000-00000000dead; } >"$vol/config/users.csv"
-  chmod 644 "$vol/config/users.csv"
-  [[ $pod_script == *"exec devreset run"* ]] || fail "script: $pod_script"
+  [[ $pod_script == *"exec devreset run"*"--query 'true' --unused-for '180d'"* ]] || fail "script: $pod_script"
   exit_code code pod_run >"$work/out" 2>"$work/err"
   [[ $code -eq 0 ]] || fail "the Job's command exited $code: $(cat "$work/err")"
   ledger=$vol/ledger/ledger-$night1.jsonl  # named after the Job: its retries find it
@@ -38,13 +41,18 @@ k8s_cronjob_as_written)
   promtool check metrics <"$vol/ledger/devreset.prom" || fail "the metrics file: $(cat "$vol/ledger/devreset.prom")"
   # The user the tenant does not know is no failure (--not-found-ok): monitoring sees exit 0.
   grep -q "^devreset_run_exit_code 0$" "$vol/ledger/devreset.prom" || fail "metrics: $(cat "$vol/ledger/devreset.prom")"
-  [[ $(count_records "$ledger" ok) -eq 60 && $(count_records "$ledger" not_found) -eq 1 ]] ||
-    fail "ok $(count_records "$ledger" ok), not_found $(count_records "$ledger" not_found)"
+  [[ $(count_records "$ledger" ok) -eq 60 ]] || fail "ok $(count_records "$ledger" ok)"
+  # The nightly cleanup: the authenticators unused for 180 days are gone, the rest stay, and
+  # the reset action (every device of a type) was never sent.
+  [[ "$(aged 400) $(aged 10) $(aged undated)" == "0 $fresh $undated" ]] ||
+    fail "left: $(aged 400) old, $(aged 10) of $fresh recent, $(aged undated) of $undated undated"
+  resets=$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print(sum(sum(v.values()) for k,v in s["by_endpoint"].items() if k.startswith("reset:")))' "$(stats)")
+  [[ $resets -eq 0 ]] || fail "$resets reset actions sent"
   summary=$(cat "$vol/ledger/summary-$night1.json")
   [[ $(json_get "$summary" '["exit_code"]') -eq 0 && $(json_get "$summary" '["users"]["ok"]') -eq 60 ]] ||
     fail "summary: $summary"
   [[ $(json_get "$(stats)" '["tokens_issued"]') -ge 1 ]] || fail "the service account was not used"
-  grep -q '^20[0-9-]*T[0-9:.]*Z devreset run: run .* starts: reset on ' "$work/err" || fail "no start line: $(cat "$work/err")"
+  grep -q '^20[0-9-]*T[0-9:.]*Z devreset run: run .* starts: cleanup on ' "$work/err" || fail "no start line: $(cat "$work/err")"
   # The Job retried (after midnight, maybe): it resumes the same ledger, and resets nobody twice.
   pod_run >"$work/out2" 2>"$work/err2" || fail "the retry exited $?: $(cat "$work/err2")"
   [[ $(json_get "$(stats)" '["resets_per_user"]["2+"]') -eq 0 ]] || fail "a user was reset twice"
