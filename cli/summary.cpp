@@ -42,6 +42,21 @@ std::string plan_text(const engine::run_stats& s) {
   return text;
 }
 
+// A plan: what a run would remove, the plan's answer to "how much is there?" (a cleanup by
+// age: only the devices it selected).
+std::string would_remove_text(const engine::run_stats& s) {
+  if (s.user_count(user_status::planned) == 0) return {};
+  std::string would;
+  for (auto t : io::all_device_types) {
+    const auto i = static_cast<std::size_t>(t);
+    if (s.types[i][static_cast<std::size_t>(io::result_status::planned)] == 0) continue;
+    would += fmt::format("{}{} {}", would.empty() ? "" : ", ", io::to_string(t),
+                         s.by_age ? s.selected[i] : s.devices_found[i]);
+  }
+  return fmt::format("\nWould remove: {} devices (apply the plan with: devreset run --plan)",
+                     would);
+}
+
 // A run that did nothing: why, in place of empty figures.
 std::string nothing_done_text(const engine::run_stats& s, double elapsed_s) {
   if (s.skipped_done > 0) {  // --resume of a job that is done
@@ -97,19 +112,7 @@ std::string summary_text(const engine::run_stats& s, double elapsed_s) {
   if (out.ends_with("\nTypes:")) out.resize(out.size() - 7);  // no type was done
   out += removed_text(s);
   out += kept_text(s);
-  if (s.user_count(user_status::planned) > 0) {
-    // What a run would remove: the plan's answer to "how much is there?"
-    std::string would;
-    for (auto t : io::all_device_types) {
-      const auto& by = s.types[static_cast<std::size_t>(t)];
-      if (by[static_cast<std::size_t>(io::result_status::planned)] == 0) continue;
-      const auto i = static_cast<std::size_t>(t);
-      would += fmt::format("{}{} {}", would.empty() ? "" : ", ", io::to_string(t),
-                           s.by_age ? s.selected[i] : s.devices_found[i]);
-    }
-    out +=
-        fmt::format("\nWould remove: {} devices (apply the plan with: devreset run --plan)", would);
-  }
+  out += would_remove_text(s);
   if (s.from_plan) out += plan_text(s);
   auto ms = [&](double q) {
     return std::chrono::duration<double, std::milli>(s.latency.percentile(q)).count();

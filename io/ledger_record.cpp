@@ -180,6 +180,37 @@ void read_selected(const json::object& x, std::vector<type_result::dated_device>
   }
 }
 
+// One result of a user record (its type and status read already).
+type_result type_result_from_json(const json::object& x, device_type type, result_status status) {
+  type_result t;
+  t.type = type;
+  t.status = status;
+  t.action = str(x, "action");
+  t.http_status = number<int>(x, "http_status").value_or(0);
+  t.attempts = number<int>(x, "attempts").value_or(0);
+  t.retries = number<int>(x, "retries").value_or(0);
+  t.throttled = number<int>(x, "throttled").value_or(0);
+  t.elapsed_ms = number<double>(x, "elapsed_ms").value_or(0);
+  t.found = number<int>(x, "found");
+  t.deleted = number<int>(x, "deleted");
+  t.gone = number<int>(x, "already_gone");
+  t.remaining = number<int>(x, "remaining");
+  t.kept_recent = number<int>(x, "kept_recent");
+  t.kept_undated = number<int>(x, "kept_undated");
+  read_selected(x, t.selected);
+  t.error = str(x, "error");
+  for (auto [key, out] :
+       {std::pair{"device_ids", &t.device_ids}, std::pair{"added_since_plan", &t.added_since_plan},
+        std::pair{"gone_since_plan", &t.gone_since_plan}}) {
+    auto ids = x.find(key);
+    if (ids == x.end() || !ids->value().is_array()) continue;
+    for (const auto& id : ids->value().get_array()) {
+      if (id.is_string()) out->emplace_back(id.get_string());
+    }
+  }
+  return t;
+}
+
 }  // namespace
 
 std::optional<user_record> user_record_from_json(const json::object& o) {
@@ -213,33 +244,7 @@ std::optional<user_record> user_record_from_json(const json::object& o) {
       auto type = parse_device_type(str(*x, "type"));
       auto ts = parse_result_status(str(*x, "status"));
       if (!type || !ts) return std::nullopt;
-      type_result t;
-      t.type = *type;
-      t.status = *ts;
-      t.action = str(*x, "action");
-      t.http_status = number<int>(*x, "http_status").value_or(0);
-      t.attempts = number<int>(*x, "attempts").value_or(0);
-      t.retries = number<int>(*x, "retries").value_or(0);
-      t.throttled = number<int>(*x, "throttled").value_or(0);
-      t.elapsed_ms = number<double>(*x, "elapsed_ms").value_or(0);
-      t.found = number<int>(*x, "found");
-      t.deleted = number<int>(*x, "deleted");
-      t.gone = number<int>(*x, "already_gone");
-      t.remaining = number<int>(*x, "remaining");
-      t.kept_recent = number<int>(*x, "kept_recent");
-      t.kept_undated = number<int>(*x, "kept_undated");
-      read_selected(*x, t.selected);
-      t.error = str(*x, "error");
-      for (auto [key, out] : {std::pair{"device_ids", &t.device_ids},
-                              std::pair{"added_since_plan", &t.added_since_plan},
-                              std::pair{"gone_since_plan", &t.gone_since_plan}}) {
-        auto ids = x->find(key);
-        if (ids == x->end() || !ids->value().is_array()) continue;
-        for (const auto& id : ids->value().get_array()) {
-          if (id.is_string()) out->emplace_back(id.get_string());
-        }
-      }
-      r.results.push_back(std::move(t));
+      r.results.push_back(type_result_from_json(*x, *type, *ts));
     }
   }
   return r;
