@@ -2,22 +2,16 @@
 #include "engine/am_session.hpp"
 
 #include <fmt/format.h>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <algorithm>
 #include <optional>
-#include <random>
 #include <vector>
 
 #include "engine/answer.hpp"
-#include "engine/https_client.hpp"
-#include "engine/request_driver.hpp"
-#include "engine/request_machine.hpp"
+#include "engine/token_channel.hpp"
 #include "io/secret_file.hpp"
 #include "io/text.hpp"
 
@@ -25,8 +19,6 @@ namespace devreset::engine {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-using steady = std::chrono::steady_clock;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 std::string sign_in_target(std::string_view am_path, const am_account& a) {
   auto target = fmt::format("{}/json{}/authenticate", am_path, a.realm_path);
@@ -124,7 +116,7 @@ struct plain_request {
 
 class am_session final : public token_source {
  public:
-  explicit am_session(am_account a) : account_(std::move(a)), rng_(std::random_device{}()) {}
+  explicit am_session(am_account a) : account_(std::move(a)) {}
   ~am_session() override {
     io::wipe(account_.password);
     io::wipe(token_);
@@ -140,24 +132,14 @@ class am_session final : public token_source {
   }
   bool ends_unannounced() const override { return true; }
   bool ready() const override { return !token_.empty(); }
-
-  void cancel() override {
-    cancelled_ = true;
-    if (conn_) conn_->close();
-    if (backoff_) backoff_->cancel();
-  }
-  void detach() override {
-    conn_.reset();
-    backoff_.reset();
-    done_.reset();
-    cancelled_ = false;
-  }
+  void cancel() override { channel_.cancel(); }
+  void detach() override { channel_.detach(); }
 
   asio::awaitable<problem> ensure(token_context* ctx, std::string rejected) override {
     if (error_) co_return error_;
     if (!token_.empty() && (rejected.empty() || rejected != token_)) co_return problem{};
-    if (in_flight_) {
-      co_await done_->async_wait(use_tuple);  // cancelled when the sign-in ends
+    if (channel_.in_flight()) {
+      co_await channel_.wait();
     } else {
       co_await sign_in(ctx);
     }
@@ -173,56 +155,20 @@ class am_session final : public token_source {
   asio::awaitable<void> sign_in(token_context* ctx);
   asio::awaitable<void> read_cookie_name(token_context* ctx);
   asio::awaitable<driven> exchange(token_context* ctx, const plain_request& req,
-                                   const retry_config& retry);
-
-  // The port of the session's requests: the run's counters; a stop by cancel().
-  class plain_port final : public request_port {
-   public:
-    plain_port(am_session& s, token_context* ctx, const plain_request& req)
-        : s_(s), ctx_(ctx), req_(req) {
-      stats = ctx->stats;
-    }
-    bool stopped() const override { return s_.cancelled_; }
-    asio::awaitable<void> wait_until(steady::time_point when) override {
-      s_.backoff_->expires_at(when);
-      co_await s_.backoff_->async_wait(use_tuple);
-    }
-    asio::awaitable<http_answer> send(const std::string&) override {
-      return s_.conn_->send_plain(req_.method, req_.target, req_.headers, req_.body, ctx_->timeout);
-    }
-    read_answer read(const http_answer& a) override { return reader_.read(a); }
-    double draw() override { return std::uniform_real_distribution<double>(0, 1)(s_.rng_); }
-
-   private:
-    am_session& s_;
-    token_context* ctx_;
-    const plain_request& req_;
-    answer_reader reader_;
-  };
+                                   const retry_config& retry) {
+    return channel_.exchange(ctx, retry, req.method, [this, ctx, &req] {
+      return channel_.conn().send_plain(req.method, req.target, req.headers, req.body,
+                                        ctx->timeout);
+    });
+  }
 
   am_account account_;
-  std::mt19937_64 rng_;
   std::string token_;
   std::string cookie_;        // from serverinfo (empty: not read yet, or not said)
   bool cookie_read_ = false;  // serverinfo asked once
   problem error_;             // why no session can be had: the run stops
-  bool in_flight_ = false;
-  bool cancelled_ = false;
-  std::optional<asio::steady_timer> done_;
-  std::optional<asio::steady_timer> backoff_;
-  std::optional<https_connection> conn_;
+  token_channel channel_;
 };
-
-asio::awaitable<driven> am_session::exchange(token_context* ctx, const plain_request& req,
-                                             const retry_config& retry) {
-  if (!conn_) conn_.emplace(ctx->executor, *ctx->host);
-  if (!backoff_) backoff_.emplace(ctx->executor);
-  const auto profile = request_profile::token_endpoint(retry);
-  request_feedback alone;  // the run's limiter and streaks are for device calls
-  request_machine m(profile, alone, req.method);
-  plain_port port(*this, ctx, req);
-  co_return co_await drive(m, port, req.method);
-}
 
 // serverinfo/* (public): the name of AM's session cookie, which is the session's header.
 asio::awaitable<void> am_session::read_cookie_name(token_context* ctx) {
@@ -234,7 +180,7 @@ asio::awaitable<void> am_session::read_cookie_name(token_context* ctx) {
   auto d = co_await exchange(ctx, req, ctx->retry);
   if (d.how != driven::end::answered || d.answer.what != final_answer::kind::ok) co_return;
   boost::system::error_code ec;
-  const auto body = json::parse(d.last.body, ec);  // the reader's parse went with the port
+  const auto body = json::parse(d.last.body, ec);  // the exchange's reader is gone
   const auto* o = ec ? nullptr : body.if_object();
   const auto* name = o != nullptr ? o->if_contains("cookieName") : nullptr;
   if (name != nullptr && name->is_string() && io::is_bearer_token(name->get_string()) &&
@@ -243,11 +189,9 @@ asio::awaitable<void> am_session::read_cookie_name(token_context* ctx) {
   }
 }
 
-// One sign-in at a time; the others wait on `done_`.
+// One sign-in at a time; the others wait on the channel.
 asio::awaitable<void> am_session::sign_in(token_context* ctx) {
-  if (!done_) done_.emplace(ctx->executor);
-  in_flight_ = true;
-  done_->expires_at(steady::time_point::max());
+  channel_.begin(ctx);
   if (!cookie_read_) co_await read_cookie_name(ctx);
   const auto target = sign_in_target(ctx->am_path, account_);
   plain_request req{http_method::post,
@@ -266,8 +210,7 @@ asio::awaitable<void> am_session::sign_in(token_context* ctx) {
   } else if (d.how == driven::end::aborted) {
     error_ = {d.error, "the sign-in: " + d.reason};
   }
-  in_flight_ = false;
-  done_->cancel();
+  channel_.end();
 }
 
 // POST <am>/json/realms/root/sessions/?_action=logout with the session: once, briefly (a
@@ -275,7 +218,7 @@ asio::awaitable<void> am_session::sign_in(token_context* ctx) {
 asio::awaitable<std::string> am_session::end_session(token_context* ctx,
                                                      std::chrono::milliseconds timeout) {
   if (token_.empty()) co_return std::string();
-  cancelled_ = false;  // a hard stop ended the run's requests, not this one
+  channel_.resume();  // a hard stop ended the run's requests, not this one
   plain_request req{http_method::post,
                     ctx->am_path + "/json/realms/root/sessions/?_action=logout",
                     {{header_name(), token_}, {"Accept-API-Version", "resource=3.1, protocol=1.0"}},

@@ -47,7 +47,7 @@ class request_port {
 struct driven {
   enum class end { answered, aborted, stopped };
   end how = end::stopped;
-  final_answer answer;  ///< answered: the final answer
+  final_answer answer;  ///< answered: the final answer (its body lives as long as the port)
   run_error error{};    ///< aborted: the run's error
   std::string reason;   ///< aborted: for people
   http_answer last;     ///< the last attempt's answer, or how it failed (empty before one)

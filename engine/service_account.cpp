@@ -3,10 +3,7 @@
 
 #include <fmt/format.h>
 #include <openssl/rand.h>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -14,12 +11,9 @@
 #include <algorithm>
 #include <functional>
 #include <optional>
-#include <random>
 
 #include "engine/answer.hpp"
-#include "engine/https_client.hpp"
-#include "engine/request_driver.hpp"
-#include "engine/request_machine.hpp"
+#include "engine/token_channel.hpp"
 #include "io/secret_file.hpp"
 #include "io/text.hpp"
 
@@ -28,7 +22,6 @@ namespace devreset::engine {
 namespace asio = boost::asio;
 namespace json = boost::json;
 using steady = std::chrono::steady_clock;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 std::string token_endpoint_audience(const std::string& host, const std::string& port,
                                     const std::string& am_path) {
@@ -76,7 +69,7 @@ std::string endpoint_words(const http_answer& a) {
 class service_account_token final : public token_source {
  public:
   service_account_token(service_account sa, io::rsa_key key)
-      : sa_(std::move(sa)), key_(std::move(key)), rng_(std::random_device{}()) {}
+      : sa_(std::move(sa)), key_(std::move(key)) {}
 
   const std::string& token() override { return token_; }
   bool refresh() override { return false; }
@@ -89,18 +82,8 @@ class service_account_token final : public token_source {
     return !token_.empty() && background_error_.empty() && steady::now() < renew_at_;
   }
 
-  void cancel() override {
-    cancelled_ = true;
-    if (conn_) conn_->close();
-    if (backoff_) backoff_->cancel();
-  }
-
-  void detach() override {
-    conn_.reset();
-    backoff_.reset();
-    done_.reset();
-    cancelled_ = false;
-  }
+  void cancel() override { channel_.cancel(); }
+  void detach() override { channel_.detach(); }
 
   asio::awaitable<problem> ensure(token_context* ctx, std::string rejected) override {
     auto why = co_await why_no_token(ctx, std::move(rejected));
@@ -118,13 +101,16 @@ class service_account_token final : public token_source {
       if (!token_.empty() && now < renew_at_) co_return std::string();
       if (!token_.empty() && now < expires_at_) {
         // Still good: renew in the background, nobody waits.
-        if (!in_flight_) asio::co_spawn(ctx->executor, renew(ctx), on_background());
+        if (!channel_.in_flight()) asio::co_spawn(ctx->executor, renew(ctx), on_background());
         co_return std::string();
       }
     } else if (rejected != token_) {
       co_return std::string();  // already renewed since that request went out
     }
-    if (in_flight_) co_return co_await wait_for_renewal();
+    if (channel_.in_flight()) {
+      co_await channel_.wait();
+      co_return last_error_;
+    }
     co_return co_await renew(ctx);
   }
 
@@ -132,28 +118,18 @@ class service_account_token final : public token_source {
     return [this](std::exception_ptr e, std::string error) {
       if (e) {
         background_error_ = "the token renewal failed (internal error)";
-      } else if (!error.empty() && !cancelled_) {
+      } else if (!error.empty() && !channel_.cancelled()) {
         background_error_ = std::move(error);
       }
     };
   }
 
-  asio::awaitable<std::string> wait_for_renewal() {
-    co_await done_->async_wait(use_tuple);  // cancelled when the renewal ends
-    co_return last_error_;
-  }
-
-  // One renewal at a time; the others wait on `done_`.
+  // One renewal at a time; the others wait on the channel.
   asio::awaitable<std::string> renew(token_context* ctx) {
-    if (!done_) done_.emplace(ctx->executor);
-    if (!conn_) conn_.emplace(ctx->executor, *ctx->host);
-    if (!backoff_) backoff_.emplace(ctx->executor);
-    in_flight_ = true;
-    done_->expires_at(steady::time_point::max());
+    channel_.begin(ctx);
     std::string error = co_await fetch(ctx);
-    in_flight_ = false;
     last_error_ = error;
-    done_->cancel();
+    channel_.end();
     co_return error;
   }
 
@@ -166,40 +142,14 @@ class service_account_token final : public token_source {
            "&scope=" + form_value(sa_.scope);
   }
 
-  // The token endpoint's port: the run's counters; a fresh assertion for each attempt; a
-  // stop by cancel().
-  class endpoint_port final : public request_port {
-   public:
-    endpoint_port(service_account_token& t, token_context* ctx)
-        : t_(t), ctx_(ctx), target_(ctx->am_path + "/oauth2/access_token") {
-      stats = ctx->stats;
-    }
-    bool stopped() const override { return t_.cancelled_; }
-    asio::awaitable<void> wait_until(steady::time_point when) override {
-      t_.backoff_->expires_at(when);
-      co_await t_.backoff_->async_wait(use_tuple);
-    }
-    asio::awaitable<http_answer> send(const std::string&) override {
-      return t_.conn_->post_form(target_, t_.form(ctx_), ctx_->timeout);
-    }
-    read_answer read(const http_answer& a) override { return reader_.read(a); }
-    double draw() override { return std::uniform_real_distribution<double>(0, 1)(t_.rng_); }
-
-   private:
-    service_account_token& t_;
-    token_context* ctx_;
-    std::string target_;
-    answer_reader reader_;
-  };
-
   // The exchange, driven by the request machine's token-endpoint profile: the run's
-  // attempts and backoff, Retry-After honoured, what retries decided by the status table.
+  // attempts and backoff, Retry-After honoured, what retries decided by the status table; a
+  // fresh assertion for each attempt.
   asio::awaitable<std::string> fetch(token_context* ctx) {
-    const auto profile = request_profile::token_endpoint(ctx->retry);
-    request_feedback alone;  // no limiter, no streaks: the run's are for device calls
-    request_machine m(profile, alone, http_method::post);
-    endpoint_port port(*this, ctx);
-    auto d = co_await drive(m, port, http_method::post);
+    const auto target = ctx->am_path + "/oauth2/access_token";
+    auto d = co_await channel_.exchange(ctx, ctx->retry, http_method::post, [this, ctx, &target] {
+      return channel_.conn().post_form(target, form(ctx), ctx->timeout);
+    });
     switch (d.how) {
       case driven::end::answered:
         co_return accept(d.answer, d.last, d.sent_at);
@@ -211,10 +161,13 @@ class service_account_token final : public token_source {
     co_return std::string("stopped");
   }
 
-  // Takes the token from a final answer; what went wrong otherwise.
+  // Takes the token from a final answer (its body read again from the last attempt: the
+  // exchange's reader is gone); what went wrong otherwise.
   std::string accept(const final_answer& fa, const http_answer& a, steady::time_point sent) {
     if (fa.what != final_answer::kind::ok) return endpoint_words(a);
-    const json::object* o = fa.body != nullptr ? fa.body->if_object() : nullptr;
+    boost::system::error_code ec;
+    const auto body = json::parse(a.body, ec);
+    const json::object* o = ec ? nullptr : body.if_object();
     const auto* tok = o != nullptr ? o->if_contains("access_token") : nullptr;
     const auto* ttl = o != nullptr ? o->if_contains("expires_in") : nullptr;
     if (tok == nullptr || !tok->is_string() || tok->get_string().empty() || ttl == nullptr ||
@@ -235,17 +188,12 @@ class service_account_token final : public token_source {
   service_account sa_;
   io::rsa_key key_;
   std::string warning_;
-  std::mt19937_64 rng_;
   std::string token_;
   steady::time_point expires_at_{};
   steady::time_point renew_at_{};
-  bool in_flight_ = false;
-  bool cancelled_ = false;
   std::string last_error_;
   std::string background_error_;
-  std::optional<asio::steady_timer> done_;
-  std::optional<asio::steady_timer> backoff_;
-  std::optional<https_connection> conn_;
+  token_channel channel_;
 };
 
 }  // namespace
