@@ -52,7 +52,8 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, s
 std::string format_duration(std::chrono::milliseconds d) {
   auto ms = d.count();
   if (ms == 0) return "0s";
-  if (ms % 86400000 == 0) return fmt::format("{}d", ms / 86400000);
+  // Days from two on ("180d"); a day stays "24h", as --plan-max-age's default is written.
+  if (ms % 86400000 == 0 && ms >= 2 * 86400000) return fmt::format("{}d", ms / 86400000);
   if (ms % 3600000 == 0) return fmt::format("{}h", ms / 3600000);
   if (ms % 60000 == 0) return fmt::format("{}m", ms / 60000);
   if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);

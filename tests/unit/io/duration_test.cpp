@@ -36,6 +36,7 @@ TEST(Duration, FormatsTheShortestExactForm) {
   EXPECT_EQ(format_duration(milliseconds(30000)), "30s");
   EXPECT_EQ(format_duration(milliseconds(120000)), "2m");
   EXPECT_EQ(format_duration(milliseconds(0)), "0s");
+  EXPECT_EQ(format_duration(milliseconds(24LL * 3600000)), "24h");
   EXPECT_EQ(format_duration(milliseconds(48LL * 3600000)), "2d");
 }
 
