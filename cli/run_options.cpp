@@ -386,9 +386,14 @@ void read_users(const po::variables_map& vm, run_request& r) {
   }
 }
 
-// --registered-before: a date (midnight UTC), a time (format_utc's form), or a duration ago.
-std::int64_t registered_cutoff(const std::string& text, std::int64_t now_ms) {
-  if (auto d = io::parse_duration(text)) return now_ms - d->count();
+// --registered-before: a date (midnight UTC), a time (format_utc's form), or a duration ago
+// (kept as a duration: a resume cuts it from the first run's "now").
+void read_registered_before(const std::string& text, engine::device_selection& sel) {
+  if (auto d = io::parse_duration(text)) {
+    if (d->count() <= 0) throw usage_error("--registered-before is more than 0 (e.g. 365d)");
+    sel.registered_ago = *d;
+    return;
+  }
   auto t = io::parse_utc(text.size() == 10 ? text + "T00:00:00Z" : text);
   if (!t) {
     throw usage_error(fmt::format(
@@ -396,7 +401,8 @@ std::int64_t registered_cutoff(const std::string& text, std::int64_t now_ms) {
         "duration (365d)",
         io::printable(text, 60)));
   }
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+  sel.registered_before_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
 }
 
 // A cleanup by age: its rules, cut from now (a resume or a plan's run takes its ledger's now).
@@ -410,8 +416,7 @@ void read_selection(const po::variables_map& vm, run_request& r) {
     if (sel.unused_for->count() <= 0) throw usage_error("--unused-for is more than 0 (e.g. 180d)");
   }
   if (vm.count("registered-before")) {
-    sel.registered_before_ms =
-        registered_cutoff(vm["registered-before"].as<std::string>(), sel.now_ms);
+    read_registered_before(vm["registered-before"].as<std::string>(), sel);
   }
   const auto undated = vm["undated"].as<std::string>();
   if (undated != "keep" && undated != "remove") throw usage_error("--undated is keep or remove");

@@ -138,6 +138,16 @@ class am_session final : public token_source {
   asio::awaitable<problem> ensure(token_context* ctx, std::string rejected) override {
     if (error_) co_return error_;
     if (!token_.empty() && (rejected.empty() || rejected != token_)) co_return problem{};
+    if (!token_.empty() &&
+        std::chrono::steady_clock::now() - signed_in_at_ < std::chrono::seconds(1)) {
+      // Refused at once: no session end, but a session AM does not take where it is sent (a
+      // cookie name serverinfo did not tell): signing in again would only open more.
+      error_ = {run_error::token_refused,
+                fmt::format("AM refused {} the moment it was opened: is the session sent in the "
+                            "header AM reads ('{}', from serverinfo)?",
+                            describe(), io::printable(header_name(), 80))};
+      co_return error_;
+    }
     if (channel_.in_flight()) {
       co_await channel_.wait();
     } else {
@@ -167,18 +177,19 @@ class am_session final : public token_source {
   std::string cookie_;        // from serverinfo (empty: not read yet, or not said)
   bool cookie_read_ = false;  // serverinfo asked once
   problem error_;             // why no session can be had: the run stops
+  std::chrono::steady_clock::time_point signed_in_at_{};
   token_channel channel_;
 };
 
 // serverinfo/* (public): the name of AM's session cookie, which is the session's header.
 asio::awaitable<void> am_session::read_cookie_name(token_context* ctx) {
-  cookie_read_ = true;
   plain_request req{http_method::get,
                     ctx->am_path + "/json/serverinfo/*",
                     {{"Accept-API-Version", "resource=1.1"}},
                     {}};
   auto d = co_await exchange(ctx, req, ctx->retry);
   if (d.how != driven::end::answered || d.answer.what != final_answer::kind::ok) co_return;
+  cookie_read_ = true;  // a definite answer (asked again at the next sign-in otherwise)
   boost::system::error_code ec;
   const auto body = json::parse(d.last.body, ec);  // the exchange's reader is gone
   const auto* o = ec ? nullptr : body.if_object();
@@ -206,6 +217,7 @@ asio::awaitable<void> am_session::sign_in(token_context* ctx) {
     io::wipe(token_);
     token_ = std::move(r.token);
     error_ = std::move(r.trouble);
+    signed_in_at_ = std::chrono::steady_clock::now();
     if (ctx->stats != nullptr && !error_) ++ctx->stats->sign_ins;
   } else if (d.how == driven::end::aborted) {
     error_ = {d.error, "the sign-in: " + d.reason};

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "io/duration.hpp"
 #include "io/text.hpp"
 
 namespace devreset::engine {
@@ -29,6 +30,11 @@ std::optional<std::int64_t> device_selection::last_used_before_ms() const {
   return now_ms - unused_for->count();
 }
 
+std::optional<std::int64_t> device_selection::registered_cutoff_ms() const {
+  if (registered_ago) return now_ms - registered_ago->count();
+  return registered_before_ms;
+}
+
 device_selection::verdict device_selection::judge(io::device_type t,
                                                   const json::object& device) const {
   const auto& row = io::info(t);
@@ -43,35 +49,48 @@ device_selection::verdict device_selection::judge(io::device_type t,
     return *when < *cutoff;
   };
   const bool unused = rule(last_used_before_ms(), row.last_used_field);
-  const bool old = rule(registered_before_ms, row.created_field);
+  const bool old = rule(registered_cutoff_ms(), row.created_field);
   if (!unused || !old) return verdict::recent;
   return undated ? verdict::undated : verdict::remove;
 }
 
 io::selection_record to_record(const device_selection& s) {
-  return {s.now_ms, s.unused_for ? std::optional(s.unused_for->count()) : std::nullopt,
-          s.registered_before_ms, s.remove_undated};
+  io::selection_record r;
+  r.now_ms = s.now_ms;
+  if (s.unused_for) r.unused_for_ms = s.unused_for->count();
+  r.registered_before_ms = s.registered_cutoff_ms();
+  if (s.registered_ago) r.registered_ago_ms = s.registered_ago->count();
+  r.remove_undated = s.remove_undated;
+  return r;
 }
 
 device_selection from_record(const io::selection_record& r) {
   device_selection s;
   s.now_ms = r.now_ms;
   if (r.unused_for_ms) s.unused_for = device_selection::ms(*r.unused_for_ms);
-  s.registered_before_ms = r.registered_before_ms;
+  if (r.registered_ago_ms) {
+    s.registered_ago = device_selection::ms(*r.registered_ago_ms);
+  } else {
+    s.registered_before_ms = r.registered_before_ms;
+  }
   s.remove_undated = r.remove_undated;
   return s;
 }
 
 std::string device_selection::describe() const {
+  auto at = [](std::int64_t t) {
+    return io::format_utc(std::chrono::system_clock::time_point(ms(t)));
+  };
   std::string out;
   if (auto cut = last_used_before_ms()) {
-    out = fmt::format("unused for {} days (last use before {})", unused_for->count() / 86400000,
-                      io::format_utc(std::chrono::system_clock::time_point(ms(*cut))));
+    constexpr std::int64_t day = 86400000;  // "90 days"; "36h" as a duration says it
+    const auto period = unused_for->count() % day == 0
+                            ? fmt::format("{} days", unused_for->count() / day)
+                            : io::format_duration(*unused_for);
+    out = fmt::format("unused for {} (last use before {})", period, at(*cut));
   }
-  if (registered_before_ms) {
-    out += fmt::format(
-        "{}registered before {}", out.empty() ? "" : " and ",
-        io::format_utc(std::chrono::system_clock::time_point(ms(*registered_before_ms))));
+  if (auto cut = registered_cutoff_ms()) {
+    out += fmt::format("{}registered before {}", out.empty() ? "" : " and ", at(*cut));
   }
   return out + (remove_undated ? ", undated devices removed" : ", undated devices kept");
 }

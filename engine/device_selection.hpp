@@ -20,14 +20,17 @@ namespace devreset::engine {
 struct device_selection {
   using ms = std::chrono::milliseconds;
   std::optional<ms> unused_for;                      ///< --unused-for
-  std::optional<std::int64_t> registered_before_ms;  ///< --registered-before, epoch ms
-  bool remove_undated = false;                       ///< --undated remove
-  std::int64_t now_ms = 0;  ///< the run's "now", epoch ms (the cut-offs' origin)
+  std::optional<std::int64_t> registered_before_ms;  ///< --registered-before DATE, epoch ms
+  std::optional<ms> registered_ago;  ///< --registered-before DURATION: before now − this
+  bool remove_undated = false;       ///< --undated remove
+  std::int64_t now_ms = 0;           ///< the run's "now", epoch ms (the cut-offs' origin)
 
   /// True when devices are selected (else every device of a type goes, as a reset).
-  explicit operator bool() const { return unused_for || registered_before_ms; }
+  explicit operator bool() const { return unused_for || registered_before_ms || registered_ago; }
   /// now − unused_for: a device last used before this goes.
   std::optional<std::int64_t> last_used_before_ms() const;
+  /// The registration cut-off: the date given, or now − the duration given.
+  std::optional<std::int64_t> registered_cutoff_ms() const;
 
   enum class verdict { remove, recent, undated };
   /// What becomes of one listed device (its JSON as AM lists it) of type `t`: removed (every

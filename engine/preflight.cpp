@@ -85,11 +85,26 @@ problem token_refusal(run_state* s, const http_answer& a) {
                       describe(outcome_of(a)), answer_words(a))};
 }
 
+// Where users are looked up, and the options that say so: IDM's managed users, or a
+// self-managed AM's users endpoint (--am-user).
+struct users_place {
+  std::string url;
+  const char* advice;
+};
+users_place users_at(run_state* s, std::string_view realm) {
+  const auto base = io::tenant_url(s->cfg.host, s->cfg.port, "");
+  if (s->cfg.directory.am_users) {
+    return {base + s->paths.users_endpoint(realm), "check --am-path and --realm"};
+  }
+  return {fmt::format("{}{}/managed/{}", base, s->paths.idm_path(), s->paths.managed_user(realm)),
+          "check --idm-path and --managed-user (AIC: /openidm, <realm>_user)"};
+}
+
 // The token may not read `what` in IDM (403: a scope it lacks), or was refused; nothing else.
 problem idm_refusal(run_state* s, const http_answer& a, std::string_view what,
                     std::string_view idm) {
   const auto m = meaning_of(outcome_of(a));
-  if (m == meaning::forbidden) {
+  if (m == meaning::forbidden && !s->cfg.directory.am_users) {
     return {run_error::token_refused,
             fmt::format("the token from {} may not read {} at {} (403 Forbidden): it needs the "
                         "fr:idm:* scope",
@@ -140,29 +155,28 @@ asio::awaitable<problem> idm_preflight(run_state* s, preflight_ctx& p, const io:
   const auto target = s->paths.user_query(j.realm, lookup_filter(j.kind, {j.name}, dir), dir.key());
   auto look = co_await read(s, p, target, true);
   if (look.trouble) co_return std::move(look.trouble);
-  const auto idm = fmt::format("{}{}/managed/{}", io::tenant_url(s->cfg.host, s->cfg.port, ""),
-                               s->paths.idm_path(), s->paths.managed_user(j.realm));
-  if (auto refused = idm_refusal(s, look.answer, "users", idm)) co_return refused;
+  const auto place = users_at(s, j.realm);
+  if (auto refused = idm_refusal(s, look.answer, "users", place.url)) co_return refused;
   if (meaning_of(outcome_of(look.answer)) == meaning::not_found) {
     if (auto am = co_await am_problem(s, p, j.realm)) co_return am;
     co_return problem{run_error::wrong_address,
-                      fmt::format("nothing answers at {} (404 Not Found{}): check --idm-path "
-                                  "and --managed-user (AIC: /openidm, <realm>_user)",
-                                  idm, answer_words(look.answer))};
+                      fmt::format("nothing answers at {} (404 Not Found{}): {}", place.url,
+                                  answer_words(look.answer), place.advice)};
   }
   co_return co_await am_problem(s, p, j.realm);
 }
 
 // An IDM read's answer that stops the run: the scope, the path, the tenant's refusal.
-problem idm_problem(run_state* s, const checked& c, std::string_view what) {
-  const auto idm = io::tenant_url(s->cfg.host, s->cfg.port, "") + s->paths.idm_path();
+problem idm_problem(run_state* s, const checked& c, std::string_view what, std::string_view realm) {
+  const auto place = users_at(s, realm);
+  const auto idm = s->cfg.directory.am_users
+                       ? place.url
+                       : io::tenant_url(s->cfg.host, s->cfg.port, "") + s->paths.idm_path();
   if (auto refused = idm_refusal(s, c.answer, what, idm)) return refused;
   const auto m = meaning_of(outcome_of(c.answer));
   if (m == meaning::not_found) {
-    return {run_error::input,
-            fmt::format("nothing answers for {} at {} (404 Not Found{}): check --idm-path and "
-                        "--managed-user",
-                        what, idm, answer_words(c.answer))};
+    return {run_error::input, fmt::format("nothing answers for {} at {} (404 Not Found{}): {}",
+                                          what, idm, answer_words(c.answer), place.advice)};
   }
   if (m != meaning::success) {
     return {run_error::input, fmt::format("the tenant would not list {} ({}{})", what,
@@ -181,7 +195,7 @@ asio::awaitable<std::variant<json::value, problem>> idm_read(run_state* s, prefl
   if (meaning_of(outcome_of(c.answer)) == meaning::not_found) {
     if (auto am = co_await am_problem(s, p, realm)) co_return am;  // the realm, named first
   }
-  if (auto why = idm_problem(s, c, what)) co_return why;
+  if (auto why = idm_problem(s, c, what, realm)) co_return why;
   boost::system::error_code ec;
   auto body = json::parse(c.answer.body, ec);
   if (ec) co_return problem{run_error::input, fmt::format("the list of {} is not JSON", what)};

@@ -93,10 +93,12 @@ void type_task::compare_with_plan() {
   std::set_difference(plan_ids_.begin(), plan_ids_.end(), now.begin(), now.end(),
                       std::back_inserter(result_.gone_since_plan));
   result_.found = listed_;
-  result_.selected = dated_;
-  if (strict_) {
+  if (strict_) {  // only the planned ids go (and are the ones recorded as selected)
     std::erase_if(ids_, [this](const std::string& id) { return !in_plan(id); });
+    std::erase_if(dated_,
+                  [this](const io::type_result::dated_device& d) { return !in_plan(d.id); });
   }
+  result_.selected = std::move(dated_);
   result_.deleted = 0;
   if (ids_.empty()) return reset_done();
   if (!strict_ && select_ == nullptr && io::has_reset_action(strategy_)) {

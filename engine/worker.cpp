@@ -61,7 +61,12 @@ void count_drift(run_stats& stats, const io::type_result& r, const io::plan_entr
 // A cleanup by age: what a type's result selected and kept.
 void count_selection(run_stats& stats, const io::type_result& r) {
   const auto t = static_cast<std::size_t>(r.type);
-  stats.selected[t] += r.selected.size();
+  // A run counts what it deleted (in order: a type that failed part-way, the first ones); a
+  // plan what a run would.
+  const auto deleted = static_cast<std::size_t>(std::max(0, r.deleted.value_or(0)));
+  stats.selected[t] += r.status == io::result_status::planned
+                           ? r.selected.size()
+                           : std::min(r.selected.size(), deleted);
   stats.kept_recent[t] += static_cast<std::uint64_t>(std::max(0, r.kept_recent.value_or(0)));
   stats.kept_undated[t] += static_cast<std::uint64_t>(std::max(0, r.kept_undated.value_or(0)));
 }
@@ -323,7 +328,10 @@ asio::awaitable<std::optional<final_answer>> worker_ctx::execute(const planned_r
   if (d.how == driven::end::answered) co_return std::move(d.answer);
   if (d.how == driven::end::aborted) {
     if (d.error == run_error::token_refused) {
-      d.reason += fmt::format(": check the token ({}) and its scopes", s->tokens.describe());
+      d.reason += fmt::format(
+          ": check the credential ({}) and what it may do (a token's "
+          "scopes, an AM account's privileges)",
+          s->tokens.describe());
     }
     s->abort(d.error, std::move(d.reason));
   }

@@ -72,6 +72,7 @@ json::object to_json(const selection_record& s) {
     o["registered_before_ms"] = *s.registered_before_ms;
     o["registered_before"] = at(*s.registered_before_ms);
   }
+  if (s.registered_ago_ms) o["registered_before_ago_ms"] = *s.registered_ago_ms;
   return o;
 }
 
@@ -88,7 +89,7 @@ std::optional<selection_record> selection_of(const json::object& run_record) {
   if (!now) return std::nullopt;
   const auto* undated = o->if_contains("undated");
   return selection_record{
-      *now, ms("unused_for_ms"), ms("registered_before_ms"),
+      *now, ms("unused_for_ms"), ms("registered_before_ms"), ms("registered_before_ago_ms"),
       undated != nullptr && undated->is_string() && undated->get_string() == "remove"};
 }
 

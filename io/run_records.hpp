@@ -23,10 +23,13 @@ namespace devreset::io {
 struct selection_record {
   std::int64_t now_ms = 0;
   std::optional<std::int64_t> unused_for_ms;         ///< --unused-for
-  std::optional<std::int64_t> registered_before_ms;  ///< --registered-before, epoch ms
+  std::optional<std::int64_t> registered_before_ms;  ///< the registration cut-off, epoch ms
+  std::optional<std::int64_t> registered_ago_ms;     ///< it was given as a duration before now
   bool remove_undated = false;                       ///< --undated remove
+  /// The same rules: a duration compared as a duration (its cut-off moves with "now").
   bool same_rules(const selection_record& o) const {
-    return unused_for_ms == o.unused_for_ms && registered_before_ms == o.registered_before_ms &&
+    return unused_for_ms == o.unused_for_ms && registered_ago_ms == o.registered_ago_ms &&
+           (registered_ago_ms || registered_before_ms == o.registered_before_ms) &&
            remove_undated == o.remove_undated;
   }
 };

@@ -104,7 +104,7 @@ resume_cuts_where_the_first_run_did)
   start_sim --users 1500 --device-ages "$ages" --latency 20ms
   "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
     --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --types oath,push --concurrency 2 \
-    --unused-for 90d 2>"$work/err" &
+    --unused-for 90d --registered-before 100d 2>"$work/err" &
   pid=$!
   wait_for_users "$work/l.jsonl" 10
   kill -INT "$pid"
@@ -112,14 +112,14 @@ resume_cuts_where_the_first_run_did)
   [[ $rc -eq 3 ]] || fail "interrupted: exit $rc: $(tail -3 "$work/err")"
   sleep 1.1  # the clock moves on: the resume must still cut where the first run did
   exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --types oath,push \
-    --unused-for 60d --resume 2>"$work/err2"
+    --unused-for 60d --registered-before 100d --resume 2>"$work/err2"
   [[ $rc -eq 2 ]] || fail "another rule on resume: exit $rc"
   grep -q "records a run that removed .*unused for 90 days" "$work/err2" || fail "$(cat "$work/err2")"
   exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --types oath,push \
     --resume 2>"$work/err2"
   [[ $rc -eq 2 ]] || fail "no selection on resume: exit $rc"
   exit_code rc run --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --types oath,push \
-    --unused-for 90d --resume --concurrency 16 2>"$work/err3"
+    --unused-for 90d --registered-before 100d --resume --concurrency 16 2>"$work/err3"
   [[ $rc -eq 0 ]] || fail "resume: exit $rc: $(tail -3 "$work/err3")"
   python3 - "$work/l.jsonl" <<'PY' || fail "the resume cut elsewhere: $(grep '"record":"run"' "$work/l.jsonl")"
 import json, sys
@@ -127,6 +127,7 @@ runs = [r for r in map(json.loads, open(sys.argv[1])) if r.get("record") == "run
 assert len(runs) == 2, runs
 a, b = runs[0]["selection"], runs[1]["selection"]
 assert a["now_ms"] == b["now_ms"] and a["last_used_before"] == b["last_used_before"], (a, b)
+assert a["registered_before"] == b["registered_before"] and b["registered_before_ago_ms"] == 100 * 86400000, (a, b)
 assert runs[0]["started_at"] != runs[1]["started_at"]
 PY
   [[ $(reset_actions) -eq 0 ]] || fail "the reset action was sent"

@@ -92,6 +92,17 @@ TEST(DeviceSelection, TheRunRecordHoldsItAndGivesItBack) {
   EXPECT_TRUE(read->same_rules(to_record(s)));
   EXPECT_EQ(read->now_ms, now);
   EXPECT_FALSE(io::selection_of(json::object{{"record", "run"}}));
+  // --registered-before 365d is a duration: the same rule whenever a resume starts.
+  auto rel = unused_for(90);
+  rel.registered_ago = device_selection::ms(365 * day);
+  const auto first = to_record(rel);
+  EXPECT_EQ(first.registered_before_ms, now - 365 * day);
+  auto later = rel;
+  later.now_ms = now + 60000;
+  EXPECT_TRUE(to_record(later).same_rules(first));
+  EXPECT_EQ(from_record(*io::selection_of(json::object{{"selection", io::to_json(first)}}))
+                .registered_cutoff_ms(),
+            now - 365 * day);
 }
 
 TEST(DeviceSelection, ATaskUnderASelectionDeletesOnlyTheStaleOnesAndNeverResets) {
