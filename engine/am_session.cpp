@@ -114,6 +114,10 @@ struct plain_request {
   std::string_view body;
 };
 
+// A session refused this soon after its sign-in was never taken (a wrong header), not ended:
+// far shorter than any session AM keeps (minutes), and than the sim's shortest in the tests.
+constexpr auto refused_at_once = std::chrono::milliseconds(250);
+
 class am_session final : public token_source {
  public:
   explicit am_session(am_account a) : account_(std::move(a)) {}
@@ -138,8 +142,7 @@ class am_session final : public token_source {
   asio::awaitable<problem> ensure(token_context* ctx, std::string rejected) override {
     if (error_) co_return error_;
     if (!token_.empty() && (rejected.empty() || rejected != token_)) co_return problem{};
-    if (!token_.empty() &&
-        std::chrono::steady_clock::now() - signed_in_at_ < std::chrono::seconds(1)) {
+    if (!token_.empty() && std::chrono::steady_clock::now() - signed_in_at_ < refused_at_once) {
       // Refused at once: no session end, but a session AM does not take where it is sent (a
       // cookie name serverinfo did not tell): signing in again would only open more.
       error_ = {run_error::token_refused,
