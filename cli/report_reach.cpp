@@ -22,7 +22,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::string field(const json::object& o, std::string_view key) {
+std::string string_field(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
 }
@@ -96,18 +96,18 @@ std::uint64_t report_key(std::string_view tenant, std::string_view realm, io::id
 
 run_facts run_facts_of(const json::object& run) {
   run_facts f;
-  f.run_id = field(run, "run_id");
-  f.mode = field(run, "mode");
+  f.run_id = string_field(run, "run_id");
+  f.mode = string_field(run, "mode");
   f.tenant = io::run_tenant(run);
-  f.input = field(run, "input");
-  f.input_path = field(run, "input_path");
-  f.input_format = field(run, "input_format");
-  f.realm = field(run, "realm");
-  f.types = field(run, "types");
-  f.shard = field(run, "shard");
+  f.input = string_field(run, "input");
+  f.input_path = string_field(run, "input_path");
+  f.input_format = string_field(run, "input_format");
+  f.realm = string_field(run, "realm");
+  f.types = string_field(run, "types");
+  f.shard = string_field(run, "shard");
   if (const auto* plan = run.if_contains("plan"); plan != nullptr && plan->is_object()) {
-    f.plan_run_id = field(plan->get_object(), "run_id");
-    f.plan_sha256 = field(plan->get_object(), "sha256");
+    f.plan_run_id = string_field(plan->get_object(), "run_id");
+    f.plan_sha256 = string_field(plan->get_object(), "sha256");
   }
   return f;
 }

@@ -2,7 +2,6 @@
 #include "engine/runner.hpp"
 
 #include <fmt/format.h>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
@@ -211,7 +210,7 @@ asio::awaitable<void> run_state::tick(run_observer* observer) {
   asio::steady_timer timer(ioc);
   for (;;) {
     timer.expires_after(cfg.progress_interval);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await timer.async_wait(detail::use_tuple);
     auto state = co_await asio::this_coro::cancellation_state;
     if (ec || state.cancelled() != asio::cancellation_type::none) co_return;
     result.stats.tenant_allowed = limiter.allowed();

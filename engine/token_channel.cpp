@@ -1,16 +1,16 @@
 // A token source's own channel to the tenant: one exchange at a time, driven and counted.
 #include "engine/token_channel.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "engine/detail/use_tuple.hpp"
 #include "engine/request_machine.hpp"
 
 namespace devreset::engine {
 
 namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using detail::use_tuple;
 
 // The port of the channel's requests: the run's counters, the channel's backoff and stop.
 class token_channel::port final : public request_port {

@@ -1,7 +1,6 @@
 // The workers: each pulls users from the dispatcher and drives their type tasks, one
 // request machine per request, over its own keep-alive connection.
 #include <fmt/format.h>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
@@ -15,6 +14,7 @@
 
 #include "engine/answer.hpp"
 #include "engine/detail/run_state.hpp"
+#include "engine/detail/use_tuple.hpp"
 #include "engine/idm_lookup.hpp"
 #include "engine/request_machine.hpp"
 #include "engine/status_table.hpp"
@@ -341,7 +341,7 @@ asio::awaitable<std::optional<final_answer>> worker_ctx::execute(const planned_r
 asio::awaitable<void> run_state::sleep_until(asio::steady_timer* timer, steady::time_point when) {
   if (cancelled()) co_return;
   timer->expires_at(when);
-  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+  co_await timer->async_wait(detail::use_tuple);
 }
 
 asio::awaitable<void> run_state::run_workers() {

@@ -4,10 +4,11 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "engine/detail/use_tuple.hpp"
 
 namespace devreset::engine::detail {
 
@@ -21,7 +22,7 @@ class wake_signal {
   /// Until the next notify().
   boost::asio::awaitable<void> wait() {
     ++waiting_;
-    co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    co_await timer_.async_wait(use_tuple);
     --waiting_;
   }
   /// Wakes every waiter; nothing when none waits (the common case costs a compare).
