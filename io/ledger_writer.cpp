@@ -296,12 +296,13 @@ void ledger_writer::maybe_sync() {
 
 void ledger_writer::sync() {
   if (fd_ < 0 || !dirty_) return;
+  // The second is counted from the sync's start: a slow fdatasync does not stretch it.
+  last_sync_ = std::chrono::steady_clock::now();
   if (::fdatasync(fd_) != 0) {
     throw ledger_error(
         fmt::format("ledger {}: cannot sync to disk: {}", path_.string(), errno_text(errno)));
   }
   dirty_ = false;
-  last_sync_ = std::chrono::steady_clock::now();
 }
 
 void ledger_writer::close() {

@@ -394,14 +394,16 @@ second_ctrl_c_leaves_at_once)
   pid=$!
   wait_for_users "$work/l.jsonl" 1
   kill -INT "$pid"
-  sleep 0.3
+  # Two signals sent before the first is taken are one: the second waits for its word.
+  for _ in $(seq 600); do grep -q "stopping" "$work/err" && break; sleep 0.1; done
+  grep -q "stopping" "$work/err" || fail "the first Ctrl-C was not taken: $(cat "$work/err")"
   kill -0 "$pid" 2>/dev/null || fail "the first Ctrl-C did not wait for the users in flight"
   start=$(date +%s%N)
   kill -INT "$pid"
   exit_code rc wait "$pid"
   took_ms=$(( ($(date +%s%N) - start) / 1000000 ))
   [[ $rc -eq 3 ]] || fail "exit $rc, not 3"
-  (( took_ms < 10000 )) || fail "the second Ctrl-C took $took_ms ms (grace 60 s, answers 30 s late)"
+  (( took_ms < 20000 )) || fail "the second Ctrl-C took $took_ms ms (grace 60 s, answers 30 s late)"
   grep -q "second interrupt, exiting now" "$work/err" || fail "$(cat "$work/err")"
   python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$work/l.jsonl" || fail "the ledger does not parse"
   grep -q '"record":"summary"' "$work/l.jsonl" || fail "no summary record"
@@ -409,7 +411,8 @@ second_ctrl_c_leaves_at_once)
 token_file_refreshed_mid_run)
   # The token in --token-file expires mid-run; a refresher writes a new one before it does:
   # devreset re-reads the file and no user fails.
-  start_sim --users 500 --latency 20ms --token-expires 4s --next-token fresh-token
+  # 8 s from the sim's start: the run's start and first record fit before it on a busy machine.
+  start_sim --users 500 --latency 20ms --token-expires 8s --next-token fresh-token
   "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
     --progress none --input "$work/users.txt" --ledger "$work/l.jsonl" --yes --concurrency 4 2>"$work/err" &
   pid=$!
@@ -420,7 +423,7 @@ token_file_refreshed_mid_run)
   [[ $(count_records "$work/l.jsonl" ok) -eq 500 ]] || fail "not 500 ok"
   grep -q "fresh-token" "$work/l.jsonl" "$work/err" && fail "the token leaked"
   elapsed=$(python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1])][-1]["elapsed_s"])' "$work/l.jsonl")
-  python3 -c "import sys; sys.exit(0 if $elapsed > 4.5 else 1)" || fail "the run ($elapsed s) ended before the old token expired: nothing was tested"
+  python3 -c "import sys; sys.exit(0 if $elapsed > 8.5 else 1)" || fail "the run ($elapsed s) ended before the old token expired: nothing was tested"
   ;;
 ledger_synced_every_second)
   # The ledger reaches the disk (fdatasync) at least once a second while a run goes on, and
@@ -437,8 +440,10 @@ ledger_synced_every_second)
   records=$(grep -c '"record":"user"' "$work/l.jsonl")
   echo "$syncs syncs in a run of $elapsed s and $records records" >&2
   (( elapsed >= 2 )) || fail "the run was too short ($elapsed s) to show a once-a-second sync"
-  # At least one a second (one less: a stalled second on a loaded machine writes no record), not one per record.
-  (( syncs >= elapsed - 1 && syncs <= 2 * elapsed + 4 )) || fail "$syncs syncs in $elapsed s"
+  # About one a second, not one per record. A second is counted from the end of the last sync
+  # to the next record after it, so under strace on a loaded machine each lasts a little more:
+  # at least one every 1.5 s.
+  (( 3 * syncs >= 2 * elapsed && syncs <= 2 * elapsed + 4 )) || fail "$syncs syncs in $elapsed s"
   ;;
 progress_fits_the_terminal)
   # Issue 19: on terminals 60, 80 and 120 columns wide, the live line never exceeds the

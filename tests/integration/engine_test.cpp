@@ -175,12 +175,13 @@ TEST(Engine, FaultsAreRetriedToSuccessAndResumeTlsSessions) {
   o.fail_rate = 0.15;
   o.drop_rate = 0.1;
   o.slow_rate = 0.03;
-  o.slow_delay = std::chrono::milliseconds(3000);
+  o.slow_delay = std::chrono::milliseconds(8000);
   o.seed = 3;
   harness h(o);
   auto c = h.config();
-  // Below the slow answers' 3 s, above what a loaded machine takes for a normal one.
-  c.timeout = std::chrono::milliseconds(1500);
+  // Below the slow answers' 8 s, far above what a loaded machine takes for a normal one (a
+  // normal answer timed out would be a reset sent twice).
+  c.timeout = std::chrono::milliseconds(4000);
   c.retry.max_attempts = 12;
   auto r = h.run(h.srv.user_ids(), c, {device_type::oath, device_type::webauthn});
   EXPECT_EQ(r.exit_code(), 0) << r.reason;

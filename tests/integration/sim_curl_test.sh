@@ -16,8 +16,11 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$devreset" sim --users 3 --seed 9 --ready-file "$work/ready.json" --ca-out "$work/ca.pem" \
   --users-out "$work/users.txt" >"$work/stdout" 2>"$work/stderr" &
 sim_pid=$!
-for _ in $(seq 100); do [[ -s "$work/ready.json" ]] && break; sleep 0.1; done
-[[ -s "$work/ready.json" ]] || fail "no ready file; stderr: $(cat "$work/stderr")"
+wait_ready() {  # 60 s at most: an ASan sim on a busy machine starts slowly
+  for _ in $(seq 600); do [[ -s "$work/ready.json" ]] && return 0; sleep 0.1; done
+  fail "no ready file after 60 s; stderr: $(cat "$work/stderr")"
+}
+wait_ready
 
 field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/ready.json" "$1"; }
 tenant=$(field url)
@@ -99,7 +102,7 @@ rm -f "$work/ready.json"
 "$devreset" sim --users 3 --seed 9 --hostile redirect=0.5 --hostile html=0.5 --token tok \
   --ready-file "$work/ready.json" --ca-out "$work/ca.pem" >/dev/null 2>"$work/stderr" &
 sim_pid=$!
-for _ in $(seq 100); do [[ -s "$work/ready.json" ]] && break; sleep 0.1; done
+wait_ready
 tenant=$(field url)
 seen=""
 for _ in $(seq 20); do
