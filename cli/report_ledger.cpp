@@ -226,10 +226,7 @@ void add_kept(ledger_summary& l, const io::user_record& u, const io::type_result
   const auto at =
       std::chrono::duration_cast<std::chrono::milliseconds>(u.finished_at.time_since_epoch())
           .count();
-  // Deleted in order: a type that failed part-way deleted the first `deleted` of them.
-  const auto done = std::min<std::size_t>(
-      r.selected.size(), static_cast<std::size_t>(std::max(0, r.deleted.value_or(0))));
-  for (const auto& d : std::span(r.selected).first(done)) {
+  for (const auto& d : r.removed_selected()) {
     const double days = d.last_used_ms ? static_cast<double>(at - *d.last_used_ms) / 86400000 : -1;
     const std::size_t band = days < 0 ? 4 : days < 90 ? 0 : days < 180 ? 1 : days < 365 ? 2 : 3;
     ++l.removed_by_age[band];

@@ -61,12 +61,7 @@ void count_drift(run_stats& stats, const io::type_result& r, const io::plan_entr
 // A cleanup by age: what a type's result selected and kept.
 void count_selection(run_stats& stats, const io::type_result& r) {
   const auto t = static_cast<std::size_t>(r.type);
-  // A run counts what it deleted (in order: a type that failed part-way, the first ones); a
-  // plan what a run would.
-  const auto deleted = static_cast<std::size_t>(std::max(0, r.deleted.value_or(0)));
-  stats.selected[t] += r.status == io::result_status::planned
-                           ? r.selected.size()
-                           : std::min(r.selected.size(), deleted);
+  stats.selected[t] += r.removed_selected().size();  // a plan: what a run would delete
   stats.kept_recent[t] += static_cast<std::uint64_t>(std::max(0, r.kept_recent.value_or(0)));
   stats.kept_undated[t] += static_cast<std::uint64_t>(std::max(0, r.kept_undated.value_or(0)));
 }

@@ -1,6 +1,8 @@
 // JSON forms of ledger records, built and read with Boost.JSON.
 #include "io/ledger_record.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "io/text.hpp"
@@ -64,6 +66,12 @@ std::optional<int> type_result::removed() const {
   if (action.starts_with("list+reset") && status == result_status::ok) return found.value_or(0);
   if (action == "reset" && status == result_status::ok) return std::nullopt;
   return 0;
+}
+
+std::span<const type_result::dated_device> type_result::removed_selected() const {
+  if (status == result_status::planned) return selected;
+  const auto done = static_cast<std::size_t>(std::max(0, deleted.value_or(0)));
+  return std::span(selected).first(std::min(selected.size(), done));
 }
 
 std::string_view to_string(result_status s) noexcept {

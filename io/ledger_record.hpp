@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,10 @@ struct type_result {
   };
   std::vector<dated_device> selected;
   std::string error;  ///< failed only: a short reason, safe to print
+
+  /// The devices of `selected` this result deleted (deleted in order: a type that failed
+  /// part-way deleted the first `deleted` of them); a plan's: all it would delete.
+  std::span<const dated_device> removed_selected() const;
 };
 
 struct user_record {

@@ -3,63 +3,19 @@
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <optional>
 #include <vector>
 
+#include "sim/am_route.hpp"
 #include "sim/crest.hpp"
 
 namespace devreset::sim {
 
 namespace json = boost::json;
-namespace urls = boost::urls;
 
 namespace {
-
-// The path's segments after "<am>/json" (nothing when the target is not under it), and its
-// query parameters.
-struct am_target {
-  std::vector<std::string> segs;
-  std::vector<std::pair<std::string, std::string>> params;
-};
-
-std::optional<am_target> under_json(std::string_view raw, const std::string& am_prefix) {
-  auto parsed = urls::parse_origin_form(raw);
-  if (!parsed) return std::nullopt;
-  am_target t;
-  for (auto s : parsed->segments())
-    t.segs.emplace_back(s);
-  std::size_t skip = am_prefix.empty() ? 1 : 2;
-  if (t.segs.size() < skip || (!am_prefix.empty() && t.segs[0] != am_prefix) ||
-      t.segs[skip - 1] != "json") {
-    return std::nullopt;
-  }
-  t.segs.erase(t.segs.begin(), t.segs.begin() + static_cast<std::ptrdiff_t>(skip));
-  if (!t.segs.empty() && t.segs.back().empty()) t.segs.pop_back();  // "sessions/"
-  for (auto p : parsed->params())
-    t.params.emplace_back(p.key, p.has_value ? std::string(p.value) : std::string());
-  return t;
-}
-
-// The realm a path names ("/", "/alpha") and where its route begins, or nothing.
-std::optional<std::pair<std::string, std::size_t>> realm_of(const std::vector<std::string>& s) {
-  if (s.size() < 2 || s[0] != "realms" || s[1] != "root") return std::nullopt;
-  std::string realm;
-  std::size_t i = 2;
-  while (i + 1 < s.size() && s[i] == "realms") {
-    realm += "/" + s[i + 1];
-    i += 2;
-  }
-  return std::pair{realm.empty() ? std::string("/") : realm, i};
-}
-
-std::string param(const am_target& t, std::string_view key) {
-  for (const auto& [k, v] : t.params)
-    if (k == key) return v;
-  return {};
-}
 
 // What AM answers for a journey that wants more than the headers give.
 outcome callbacks_answer() {
@@ -92,17 +48,14 @@ am_sessions::am_sessions(const options& opts, std::string am_prefix)
 
 bool am_sessions::is_sign_in(const request_view& req) const {
   if (!enabled() || req.method != "POST") return false;
-  auto t = under_json(req.target, prefix_);
-  auto realm = t ? realm_of(t->segs) : std::nullopt;
-  return realm && realm->second + 1 == t->segs.size() && t->segs.back() == "authenticate";
+  auto r = parse_am_route(req.target, prefix_);
+  return r && r->under_root() && r->rest_is({"authenticate"});
 }
 
 bool am_sessions::is_sign_out(const request_view& req) const {
   if (!enabled() || req.method != "POST") return false;
-  auto t = under_json(req.target, prefix_);
-  auto realm = t ? realm_of(t->segs) : std::nullopt;
-  return realm && realm->second + 1 == t->segs.size() && t->segs.back() == "sessions" &&
-         param(*t, "_action") == "logout";
+  auto r = parse_am_route(req.target, prefix_);
+  return r && r->under_root() && r->rest_is({"sessions"}) && r->param("_action") == "logout";
 }
 
 std::string am_sessions::new_token() {
@@ -115,10 +68,10 @@ std::string am_sessions::new_token() {
 }
 
 outcome am_sessions::sign_in(const request_view& req, clock::time_point now) {
-  auto t = under_json(req.target, prefix_);
-  const auto realm = realm_of(t->segs)->first;
-  const auto tree = param(*t, "authIndexValue");
-  if (param(*t, "authIndexType") == "service" &&
+  const auto route = parse_am_route(req.target, prefix_);  // is_sign_in: a route
+  const auto realm = route->am_realm();
+  const auto tree = route->param("authIndexValue").value_or("");
+  if (route->param("authIndexType") == "service" &&
       std::find(opts_.callback_trees.begin(), opts_.callback_trees.end(), tree) !=
           opts_.callback_trees.end()) {
     ++callbacks_;

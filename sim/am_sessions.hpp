@@ -51,7 +51,7 @@ class am_sessions {
   std::string new_token();
 
   const options& opts_;
-  std::string prefix_;  // "/am/json"
+  std::string prefix_;  // the AM path as a segment: "am" ("" for AM at the root)
   std::mt19937_64 rng_;
   std::unordered_map<std::string, session> live_;
   std::uint64_t sign_ins_ = 0;

@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "sim/am_route.hpp"
 #include "sim/crest.hpp"
 #include "sim/idm_api.hpp"
 #include "sim/idm_filter.hpp"
@@ -27,20 +28,6 @@ void to_idm_names(filter_node& f) {
     to_idm_names(c);
 }
 
-// "/realms/root/realms/alpha" -> "/alpha" (the root realm: "/"), as AM names realms.
-std::string shown_realm(std::string_view path) {
-  constexpr std::string_view level = "/realms/";
-  std::string out;
-  if (path.starts_with("/realms/root")) path.remove_prefix(12);
-  while (path.starts_with(level)) {
-    path.remove_prefix(level.size());
-    const auto end = std::min(path.find('/'), path.size());
-    out += fmt::format("/{}", path.substr(0, end));
-    path.remove_prefix(end);
-  }
-  return out.empty() ? std::string("/") : out;
-}
-
 }  // namespace
 
 am_users::am_users(const tenant_state& state, std::string am_prefix)
@@ -48,23 +35,9 @@ am_users::am_users(const tenant_state& state, std::string am_prefix)
 
 std::optional<std::string> am_users::realm_of(const request_view& req) const {
   if (req.method != "GET") return std::nullopt;
-  auto parsed = urls::parse_origin_form(req.target);
-  if (!parsed) return std::nullopt;
-  std::vector<std::string> segs;
-  for (auto s : parsed->segments())
-    segs.emplace_back(s);
-  std::size_t i = 0;
-  if (!prefix_.empty() && (segs.empty() || segs[i++] != prefix_)) return std::nullopt;
-  if (i >= segs.size() || segs[i++] != "json") return std::nullopt;
-  std::string realm;
-  while (i + 1 < segs.size() && segs[i] == "realms") {
-    realm += "/realms/" + segs[i + 1];
-    i += 2;
-  }
-  if (!realm.starts_with("/realms/root") || i + 1 != segs.size() || segs[i] != "users") {
-    return std::nullopt;
-  }
-  return realm;
+  auto r = parse_am_route(req.target, prefix_);
+  if (!r || !r->under_root() || !r->rest_is({"users"})) return std::nullopt;
+  return r->realm;
 }
 
 outcome am_users::handle(const request_view& req, const std::string& realm) {
@@ -88,7 +61,7 @@ outcome am_users::handle(const request_view& req, const std::string& realm) {
   to_idm_names(node);
   std::vector<tenant_state::user_ref> hits;
   if (realm == state_.realm_path()) hits = matching_users(state_, node);
-  const auto shown = shown_realm(realm);
+  const auto shown = am_realm_name(realm);
   return query_page(hits.size(), page, [&](std::size_t k) {
     const auto name = state_.user_name(hits[k]);
     const auto mail = state_.mail(hits[k]);

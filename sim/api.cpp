@@ -1,9 +1,11 @@
 // The simulated tenant's API: docs/tenant-api.md's endpoints, answers and errors.
 #include "sim/api.hpp"
 
+#include "sim/am_route.hpp"
 #include "sim/crest.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
@@ -103,28 +105,16 @@ api::api(const options& opts, tenant_state& state, std::string token)
       hostile_(opts.hostile_rate) {}
 
 std::optional<api::target> api::parse_target(std::string_view raw) const {
-  auto parsed = urls::parse_origin_form(raw);
-  if (!parsed) return std::nullopt;
-  auto segs = parsed->segments();
-  auto it = segs.begin();
-  auto end = segs.end();
-  auto next = [&]() -> std::optional<std::string> {
-    if (it == end) return std::nullopt;
-    return std::string(*it++);
-  };
-
   // <am>/json/realms/root[/realms/<name>...]/users/<id>/devices/<collection>[/<device>]
-  if (!am_prefix_.empty() && next() != am_prefix_) return std::nullopt;
-  if (next() != "json") return std::nullopt;
+  auto r = parse_am_route(raw, am_prefix_);
+  if (!r || !r->under_root()) return std::nullopt;
+  auto it = r->rest.begin();
+  auto next = [&]() -> std::optional<std::string> {
+    if (it == r->rest.end()) return std::nullopt;
+    return *it++;
+  };
   target t;
-  auto seg = next();
-  while (seg == "realms") {
-    auto name = next();
-    if (!name) return std::nullopt;
-    t.realm += "/realms/" + *name;
-    seg = next();
-  }
-  if (t.realm.rfind("/realms/root", 0) != 0 || seg != "users") return std::nullopt;
+  if (next() != "users") return std::nullopt;
   auto user = next();
   if (!user || next() != "devices") return std::nullopt;
   t.user_id = std::move(*user);
@@ -132,21 +122,13 @@ std::optional<api::target> api::parse_target(std::string_view raw) const {
   if (!type) return std::nullopt;
   t.type = *type;
   t.device = next();
-  if (it != end) return std::nullopt;
-
-  for (auto p : parsed->params()) {
-    std::optional<std::string> value(p.has_value ? std::string(p.value) : std::string());
-    if (p.key == "_action")
-      t.action = std::move(value);
-    else if (p.key == "_queryFilter")
-      t.query_filter = std::move(value);
-    else if (p.key == "_pageSize")
-      t.page_size = std::move(value);
-    else if (p.key == "_pagedResultsCookie")
-      t.cookie = std::move(value);
-    else if (p.key == "_pagedResultsOffset")
-      t.offset = std::move(value);
-  }
+  if (it != r->rest.end()) return std::nullopt;
+  t.realm = std::move(r->realm);
+  t.action = r->param("_action");
+  t.query_filter = r->param("_queryFilter");
+  t.page_size = r->param("_pageSize");
+  t.cookie = r->param("_pagedResultsCookie");
+  t.offset = r->param("_pagedResultsOffset");
   return t;
 }
 
@@ -279,28 +261,12 @@ std::optional<tenant_state::user_ref> api::find_user(const target& t) const {
 }
 
 outcome api::unmatched(const request_view& req) const {
-  auto parsed = urls::parse_origin_form(req.target);
-  std::vector<std::string> segs;
-  if (parsed) {
-    for (auto seg : parsed->segments())
-      segs.emplace_back(seg);
-  }
-  std::size_t i = am_prefix_.empty() ? 0 : 1;
-  const bool in_am = am_prefix_.empty() || (!segs.empty() && segs[0] == am_prefix_);
-  if (!parsed || !in_am || segs.size() <= i || segs[i] != "json") {
-    // Not AM at all: the web container (or a gateway) answers, with a page of its own.
-    return web_page_404();
-  }
-  ++i;
-  std::string realm;
-  while (i + 1 < segs.size() && segs[i] == "realms") {
-    realm += "/realms/" + segs[i + 1];
-    i += 2;
-  }
+  auto r = parse_am_route(req.target, am_prefix_);
+  // Not AM at all: the web container (or a gateway) answers, with a page of its own.
+  if (!r) return web_page_404();
+  const auto& realm = r->realm;
   if (!realm.empty() && !state_.has_realm(realm)) return realm_not_found(realm);
-  std::string rest;
-  for (std::size_t k = i; k < segs.size(); ++k)
-    rest += (k > i ? "/" : "") + segs[k];
+  const auto rest = fmt::format("{}", fmt::join(r->rest, "/"));
   if (req.method == "GET" && rest == "serverinfo/*") {
     // Public (AM reads it without a session), routed by realm like everything else.
     outcome o;

@@ -365,13 +365,14 @@ void tenant_state::put_dates(json::object& o, const user& u, device_type t, int 
 
 std::vector<std::pair<std::string, std::uint64_t>> tenant_state::devices_left_by_age(
     device_type type) const {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  if (ages_.empty()) return out;  // no --device-ages: no bands to count
   std::vector<std::uint64_t> left(ages_.size());
   const auto t = static_cast<std::size_t>(type);
   for (const auto& u : users_) {
     for (int k = 0; k < u.count[t]; ++k)
-      if (alive(u, t, k) && !ages_.empty()) ++left[age_of(u, t, k)];
+      if (alive(u, t, k)) ++left[age_of(u, t, k)];
   }
-  std::vector<std::pair<std::string, std::uint64_t>> out;
   for (std::size_t b = 0; b < ages_.size(); ++b)
     out.emplace_back(ages_[b].days < 0 ? std::string("undated") : std::to_string(ages_[b].days),
                      left[b]);
