@@ -6,14 +6,14 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config
+  build-essential cmake ninja-build pkg-config  # no ccache: a first build only pays for it
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libboost-url1.81-dev libboost-system1.81-dev
   libfmt-dev libssl-dev openssl ca-certificates
 )
 if [[ "${1:-}" == --all ]]; then
   packages+=(
-    libgtest-dev libgmock-dev curl python3 bsdutils
+    ccache libgtest-dev libgmock-dev curl python3 bsdutils
     wrk python3-aiohttp gnuplot-nox time util-linux strace nginx-light procps tinyproxy stunnel4
     clang-14 libclang-rt-14-dev
     chromium prometheus help2man mmdebstrap bash-completion fonts-dejavu-core python3-yaml python3-pil
