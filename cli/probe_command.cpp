@@ -1,7 +1,8 @@
 // `devreset probe`: how fast can this tenant take a reset? Runs `plan` (reads only) over the
-// input's users at rates that grow in steps, and stops at the first 429s, a latency knee, the
-// --rate ceiling or --max-duration. Each step is one engine run with its own ceiling and one
-// attempt per request (a 429 is measured, not retried); its scratch ledger is removed.
+// input's users at rates that grow in steps, and stops at the tenant's 429s or latency knee,
+// at this machine's own ceiling, at the --rate ceiling or at --max-duration. Each step is one
+// engine run with its own ceiling and one attempt per request (a 429 is measured, not retried); its
+// scratch ledger is removed.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -276,6 +277,15 @@ std::pair<double, std::string> sustainable(const probe_outcome& o) {
               fmt::format("median latency rose from {:.1f} ms to {:.1f} ms at {:.0f}/s and "
                           "went on rising at {:.0f}/s ({:.1f} ms)",
                           o.steps.front().p50, knee.p50, knee.offered, last.offered, last.p50)};
+    }
+    case stop_reason::client: {  // this machine's ceiling: what it got through at best
+      double best = 0;
+      for (const auto& s : o.steps)
+        best = std::max(best, s.accepted);
+      return {best, fmt::format("at least: this machine sent no more than {:.0f}/s when asked "
+                                "for {:.0f}/s, and the tenant answered as quickly as at first: "
+                                "raise --concurrency, or probe from a bigger machine",
+                                last.sent, last.offered)};
     }
     case stop_reason::ceiling:
       return {last.accepted,

@@ -9,6 +9,8 @@ std::string_view to_string(stop_reason r) {
       return "429s";
     case stop_reason::latency:
       return "latency";
+    case stop_reason::client:
+      return "client";
     case stop_reason::ceiling:
       return "ceiling";
     case stop_reason::max_duration:
@@ -30,8 +32,12 @@ bool refused(const step_result& s) {
          static_cast<double>(s.throttled) > 0.01 * static_cast<double>(s.requests);
 }
 
-// Why to stop after the last step (nullopt: go on). The tenant's signs only, each seen twice:
-// 429s at the same rate two steps in a row (once can be this machine's stall, answered in a
+bool short_of_its_rate(const step_result& s) {
+  return s.sent < 0.8 * s.offered;
+}
+
+// Why to stop after the last step (nullopt: go on). The tenant's signs, each seen twice: 429s
+// at the same rate two steps in a row (once can be this machine's stall, answered in a
 // burst), or a median latency past the knee two steps in a row, rising with the rate.
 std::optional<stop_reason> verdict(const std::vector<step_result>& steps) {
   const auto& s = steps.back();
@@ -41,6 +47,13 @@ std::optional<stop_reason> verdict(const std::vector<step_result>& steps) {
       past_the_knee(*before, steps.front()) && s.p50 >= before->p50 && !s.repeat) {
     return stop_reason::latency;
   }
+  // This machine's ceiling, not the tenant's: two steps short of their rate, the second no
+  // faster than the first, nothing refused and the median as it was. Asking more sends no more.
+  auto client_bound = [&](const step_result& x) {
+    return short_of_its_rate(x) && !refused(x) && !past_the_knee(x, steps.front());
+  };
+  if (before != nullptr && client_bound(s) && client_bound(*before) && s.sent < 1.1 * before->sent)
+    return stop_reason::client;
   return std::nullopt;
 }
 

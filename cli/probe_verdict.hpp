@@ -1,6 +1,7 @@
 // `devreset probe`'s steps and when to stop them: on what the tenant shows (429s at one rate
 // twice in a row, a median latency past the knee two steps in a row), never on one step's
-// noise. No I/O.
+// noise; or on what this machine shows (two steps in a row that could not send their rate,
+// with the tenant's answers as quick as ever). No I/O.
 #pragma once
 
 #include <optional>
@@ -25,7 +26,7 @@ struct step_result {
 };
 
 /// Why a probe stopped.
-enum class stop_reason { limit, latency, ceiling, max_duration, input };
+enum class stop_reason { limit, latency, client, ceiling, max_duration, input };
 
 std::string_view to_string(stop_reason r);
 
@@ -33,6 +34,8 @@ std::string_view to_string(stop_reason r);
 bool past_the_knee(const step_result& s, const step_result& first);
 /// More than 1% of the step's requests were refused with 429.
 bool refused(const step_result& s);
+/// The step sent under 80% of the rate it asked: this machine (or --concurrency) could not.
+bool short_of_its_rate(const step_result& s);
 /// Why to stop after the last of `steps` (nullopt: go on; a step that was `refused` and is
 /// no repeat is run again at the same rate).
 std::optional<stop_reason> verdict(const std::vector<step_result>& steps);

@@ -562,6 +562,28 @@ probe_stops_at_its_ceiling_and_max_duration)
   [[ $(json_get "$(tail -n 1 "$work/m.jsonl")" '["stopped_by"]') == "max_duration" ]] || fail "$(cat "$work/m.jsonl")"
   [[ $(grep -c probe_step "$work/m.jsonl") -le 3 ]] || fail "more steps than --max-duration holds"
   ;;
+probe_knows_its_own_ceiling)
+  # One worker against 50 ms answers sends 20 requests a second at most: the steps above that
+  # are this machine's ceiling, not the tenant's (no 429, the median as it was). The probe
+  # says so and stops, instead of asking more until --max-duration.
+  start_sim --users 1000 --latency 50ms
+  "$devreset" probe --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" --token-file "$work/token.txt" \
+    --input "$work/users.txt" --types oath --concurrency 1 --start-rate 12 --step-duration 2s \
+    --out "$work/c.jsonl" >"$work/out" 2>"$work/err" || fail "probe exited $?: $(cat "$work/err")"
+  python3 - "$work/c.jsonl" <<'PY' || fail "$(cat "$work/c.jsonl")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+steps = [l for l in lines if l["record"] == "probe_step"]
+result = lines[-1]
+assert result["stopped_by"] == "client", result
+assert result["at_least"], result
+assert result["sustainable_per_s"] <= 21, ("more than one worker sends", result)
+assert len(steps) <= 6, ("it went on asking", len(steps))
+short = [s["sent_per_s"] < 0.8 * s["offered_per_s"] for s in steps]
+assert short[-2:] == [True, True], short
+PY
+  grep -q "^Sustainable: ≥ .*this machine sent no more than .*raise --concurrency" "$work/out" || fail "$(cat "$work/out")"
+  ;;
 names_and_mails_resolved_in_batches)
   # 100 user names, an ambiguous mail, a name nobody has and one that tries to widen the
   # filter: one record each, the _id used in it, and the look-ups batched 25 to a query.

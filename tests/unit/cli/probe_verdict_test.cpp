@@ -14,6 +14,7 @@ step_result step(double offered, double p50, double p99, std::uint64_t throttled
   step_result s;
   s.step = ++n;
   s.offered = offered;
+  s.sent = offered;  // this machine keeps up unless a test says otherwise
   s.requests = static_cast<std::uint64_t>(offered * 2);
   s.throttled = throttled;
   s.p50 = p50;
@@ -50,6 +51,34 @@ TEST(ProbeVerdict, OneStepOf429sIsAskedAgainBeforeItIsTheLimit) {
   EXPECT_EQ(verdict(steps), std::nullopt);
   steps.push_back(step(56, 50, 60, 9, true));
   EXPECT_EQ(verdict(steps), stop_reason::limit);
+}
+
+step_result sending(double offered, double sent, double p50) {
+  auto s = step(offered, p50, p50 * 2);
+  s.sent = sent;
+  return s;
+}
+
+// --concurrency 1 against 50 ms answers: 20/s at most, whatever the step asks.
+TEST(ProbeVerdict, TwoStepsThisMachineCouldNotSendAreItsCeiling) {
+  std::vector<step_result> steps{sending(20, 19, 50), sending(30, 19.5, 50)};
+  EXPECT_EQ(verdict(steps), std::nullopt);  // once short is not yet
+  steps.push_back(sending(45, 19.6, 51));
+  EXPECT_EQ(verdict(steps), stop_reason::client);
+}
+
+TEST(ProbeVerdict, ShortStepsThatStillGrowOrSlowTheTenantAreNotTheClients) {
+  // Still sending more at each step: go on.
+  std::vector<step_result> growing{sending(20, 20, 50), sending(30, 22, 50), sending(45, 30, 50)};
+  EXPECT_EQ(verdict(growing), std::nullopt);
+  // Short because the tenant's answers slowed (a queue): the knee's, not this machine's.
+  std::vector<step_result> queued{sending(20, 20, 25), sending(30, 20, 150), sending(45, 20, 100)};
+  EXPECT_EQ(verdict(queued), std::nullopt);
+  // Short and refused: the tenant's 429s, asked again at the same rate first.
+  auto refused_step = sending(45, 20, 50);
+  refused_step.throttled = 20;
+  std::vector<step_result> limited{sending(20, 20, 50), sending(30, 20, 50), refused_step};
+  EXPECT_EQ(verdict(limited), std::nullopt);
 }
 
 TEST(ProbeVerdict, AFewStray429sAreNoLimit) {
