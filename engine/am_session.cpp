@@ -2,6 +2,7 @@
 #include "engine/am_session.hpp"
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <boost/json.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -27,6 +28,20 @@ std::string sign_in_target(std::string_view am_path, const am_account& a) {
               boost::urls::encode(a.tree, boost::urls::unreserved_chars);
   }
   return target;
+}
+
+std::string openam_header_value(std::string_view v) {
+  const bool plain = !v.starts_with("=?") &&
+                     std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (plain) return std::string(v);
+  std::string b64(4 * ((v.size() + 2) / 3) + 1, '\0');
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                      reinterpret_cast<const unsigned char*>(v.data()), static_cast<int>(v.size()));
+  b64.resize(static_cast<std::size_t>(n));
+  auto word = "=?UTF-8?B?" + b64 + "?=";
+  io::wipe(b64);
+  return word;
 }
 
 namespace {
@@ -208,13 +223,16 @@ asio::awaitable<void> am_session::sign_in(token_context* ctx) {
   channel_.begin(ctx);
   if (!cookie_read_) co_await read_cookie_name(ctx);
   const auto target = sign_in_target(ctx->am_path, account_);
+  const auto user = openam_header_value(account_.user);
+  auto password = openam_header_value(account_.password);
   plain_request req{http_method::post,
                     target,
-                    {{"X-OpenAM-Username", account_.user},
-                     {"X-OpenAM-Password", account_.password},
+                    {{"X-OpenAM-Username", user},
+                     {"X-OpenAM-Password", password},
                      {"Accept-API-Version", "resource=2.0, protocol=1.0"}},
                     "{}"};
   auto d = co_await exchange(ctx, req, ctx->retry);
+  io::wipe(password);
   if (d.how == driven::end::answered) {
     auto r = read_sign_in(account_, target, d.last);
     io::wipe(token_);

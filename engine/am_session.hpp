@@ -28,6 +28,10 @@ inline constexpr std::string_view default_cookie_name = "iPlanetDirectoryPro";
 /// "<am>/json<realm>/authenticate", with `?authIndexType=service&authIndexValue=<tree>` for a
 /// named journey (percent-encoded).
 std::string sign_in_target(std::string_view am_path, const am_account& a);
+/// A user name or password as an X-OpenAM-* header carries it: as it is when it is printable
+/// ASCII, else (or when it could be taken for one) an RFC 2047 encoded word of its UTF-8,
+/// `=?UTF-8?B?<base64>?=`, which AM decodes (a header is read as ISO-8859-1 otherwise).
+std::string openam_header_value(std::string_view v);
 
 /// What a sign-in's answer says: the session token, or why there is none (in words naming
 /// the account and the journey; never the password).

@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "io/jose.hpp"
 #include "sim/am_route.hpp"
 #include "sim/crest.hpp"
 
@@ -16,6 +17,29 @@ namespace devreset::sim {
 namespace json = boost::json;
 
 namespace {
+
+// What AM reads from an X-OpenAM-* header: an RFC 2047 encoded word of UTF-8 decoded (its
+// way for names and passwords beyond ASCII), any other value as ISO-8859-1 (as a servlet
+// reads a header: raw UTF-8 bytes become other characters).
+std::string header_text(std::string_view v) {
+  constexpr std::string_view open = "=?UTF-8?B?", close = "?=";
+  if (v.size() < open.size() + close.size() || !v.starts_with(open) || !v.ends_with(close)) {
+    std::string latin1;
+    for (unsigned char c : v) {
+      if (c < 0x80) {
+        latin1 += static_cast<char>(c);
+      } else {
+        latin1 += static_cast<char>(0xc0 | (c >> 6));
+        latin1 += static_cast<char>(0x80 | (c & 0x3f));
+      }
+    }
+    return latin1;
+  }
+  auto b64 = v.substr(open.size(), v.size() - open.size() - close.size());
+  while (b64.ends_with('='))
+    b64.remove_suffix(1);
+  return io::base64url_decode(b64).value_or(std::string(v));
+}
 
 // What AM answers for a journey that wants more than the headers give.
 outcome callbacks_answer() {
@@ -77,10 +101,10 @@ outcome am_sessions::sign_in(const request_view& req, clock::time_point now) {
     ++callbacks_;
     return callbacks_answer();
   }
-  const bool admin = req.am_username == opts_.am_admin;
-  const bool known =
-      admin || (!opts_.am_non_admin.empty() && req.am_username == opts_.am_non_admin);
-  if (!known || req.am_password != opts_.am_password || opts_.am_password.empty()) {
+  const auto user = header_text(req.am_username);
+  const bool admin = user == opts_.am_admin;
+  const bool known = admin || (!opts_.am_non_admin.empty() && user == opts_.am_non_admin);
+  if (!known || header_text(req.am_password) != opts_.am_password || opts_.am_password.empty()) {
     ++refused_;
     return crest_error(401, "Login failure");
   }

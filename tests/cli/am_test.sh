@@ -216,6 +216,20 @@ the_preflight_names_what_is_wrong)
   grep -q "the sign-in of 'amadmin' could not reach AM: .*refused" "$work/err" || fail "$(cat "$work/err")"
   [[ $(sessions live) -eq 0 ]] || fail "a session was left open: $(stats)"
   ;;
+a_name_and_password_beyond_ascii)
+  # AM reads X-OpenAM-Username and -Password as ISO-8859-1 unless they are RFC 2047 encoded
+  # words of UTF-8: an administrator 'ådmïn' with the password 'Pässwörd£…' signs in.
+  printf '%s\n' "Pässwörd£-$password" >"$work/pw8.txt"
+  start_sim --users 20 --am-admin 'ådmïn' --am-password-file "$work/pw8.txt"
+  names 5 >"$work/in.csv"
+  exit_code rc "$devreset" run --tenant "$tenant" --realm alpha --ca-file "$work/ca.pem" \
+    --am-user 'ådmïn' --am-password-file "$work/pw8.txt" --input "$work/in.csv" \
+    --ledger "$work/l.jsonl" --yes 2>"$work/err"
+  [[ $rc -eq 0 ]] || fail "exit $rc: $(cat "$work/err")"
+  [[ $(sessions sign_ins) -eq 1 && $(sessions refused) -eq 0 ]] || fail "$(stats)"
+  grep -q "signed out of AM (the AM session of 'ådmïn')" "$work/err" || fail "$(cat "$work/err")"
+  no_password_in "$work/err" "$work/l.jsonl"
+  ;;
 the_sample_config_works)
   # samples/self-managed-am.conf as shipped, with this sim's address, CA and password file.
   start_am --users 30

@@ -85,5 +85,15 @@ TEST(AmSession, ATokenIdThatCouldEndAHeaderIsRefused) {
   }
 }
 
+// AM's documented form for names and passwords beyond ASCII: RFC 2047, UTF-8, base64.
+TEST(AmSession, NamesAndPasswordsBeyondAsciiAreEncodedWords) {
+  EXPECT_EQ(openam_header_value("amadmin"), "amadmin");
+  EXPECT_EQ(openam_header_value("p@ss w0rd!"), "p@ss w0rd!");
+  EXPECT_EQ(openam_header_value("\xc3\xa5" "dmin"), "=?UTF-8?B?w6VkbWlu?=");  // "ådmin"
+  // What could be read as an encoded word, or could end the header line, is encoded too.
+  EXPECT_EQ(openam_header_value("=?x?="), "=?UTF-8?B?PT94Pz0=?=");
+  EXPECT_EQ(openam_header_value("a\r\nb"), "=?UTF-8?B?YQ0KYg==?=");
+}
+
 }  // namespace
 }  // namespace devreset::engine
