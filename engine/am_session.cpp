@@ -31,16 +31,20 @@ std::string sign_in_target(std::string_view am_path, const am_account& a) {
 }
 
 std::string openam_header_value(std::string_view v) {
-  const bool plain = !v.starts_with("=?") &&
+  // Spaces at either end would be trimmed from a header value: encoded too.
+  const bool plain = !v.starts_with("=?") && !v.starts_with(' ') && !v.ends_with(' ') &&
                      std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
   if (plain) return std::string(v);
-  std::string b64(4 * ((v.size() + 2) / 3) + 1, '\0');
+  constexpr std::string_view open = "=?UTF-8?B?", close = "?=";
+  const std::size_t encoded = 4 * ((v.size() + 2) / 3);
+  std::string word;  // one buffer, never grown: no unwiped copy of a password left behind
+  word.reserve(open.size() + encoded + 1 + close.size());
+  word.append(open).append(encoded + 1, '\0');
   const int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(word.data() + open.size()),
                       reinterpret_cast<const unsigned char*>(v.data()), static_cast<int>(v.size()));
-  b64.resize(static_cast<std::size_t>(n));
-  auto word = "=?UTF-8?B?" + b64 + "?=";
-  io::wipe(b64);
+  word.resize(open.size() + static_cast<std::size_t>(n));
+  word.append(close);
   return word;
 }
 
@@ -224,15 +228,14 @@ asio::awaitable<void> am_session::sign_in(token_context* ctx) {
   if (!cookie_read_) co_await read_cookie_name(ctx);
   const auto target = sign_in_target(ctx->am_path, account_);
   const auto user = openam_header_value(account_.user);
-  auto password = openam_header_value(account_.password);
+  const io::wiped_string password(openam_header_value(account_.password));
   plain_request req{http_method::post,
                     target,
                     {{"X-OpenAM-Username", user},
-                     {"X-OpenAM-Password", password},
+                     {"X-OpenAM-Password", password.str()},
                      {"Accept-API-Version", "resource=2.0, protocol=1.0"}},
                     "{}"};
   auto d = co_await exchange(ctx, req, ctx->retry);
-  io::wipe(password);
   if (d.how == driven::end::answered) {
     auto r = read_sign_in(account_, target, d.last);
     io::wipe(token_);

@@ -61,7 +61,9 @@ void count_drift(run_stats& stats, const io::type_result& r, const io::plan_entr
 // A cleanup by age: what a type's result selected and kept.
 void count_selection(run_stats& stats, const io::type_result& r) {
   const auto t = static_cast<std::size_t>(r.type);
-  stats.selected[t] += r.removed_selected().size();  // a plan: what a run would delete
+  // A run counts what it deleted, a plan what a run would.
+  stats.selected[t] +=
+      r.status == io::result_status::planned ? r.selected.size() : r.removed_selected().size();
   stats.kept_recent[t] += static_cast<std::uint64_t>(std::max(0, r.kept_recent.value_or(0)));
   stats.kept_undated[t] += static_cast<std::uint64_t>(std::max(0, r.kept_undated.value_or(0)));
 }

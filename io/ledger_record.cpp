@@ -69,7 +69,7 @@ std::optional<int> type_result::removed() const {
 }
 
 std::span<const type_result::dated_device> type_result::removed_selected() const {
-  if (status == result_status::planned) return selected;
+  if (status != result_status::ok && status != result_status::failed) return {};  // as removed()
   const auto done = static_cast<std::size_t>(std::max(0, deleted.value_or(0)));
   return std::span(selected).first(std::min(selected.size(), done));
 }

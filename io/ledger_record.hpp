@@ -83,7 +83,7 @@ struct type_result {
   std::string error;  ///< failed only: a short reason, safe to print
 
   /// The devices of `selected` this result deleted (deleted in order: a type that failed
-  /// part-way deleted the first `deleted` of them); a plan's: all it would delete.
+  /// part-way deleted the first `deleted` of them); none for a plan, as removed().
   std::span<const dated_device> removed_selected() const;
 };
 

@@ -296,12 +296,16 @@ void ledger_writer::maybe_sync() {
 
 void ledger_writer::sync() {
   if (fd_ < 0 || !dirty_) return;
-  // The second is counted from the sync's start: a slow fdatasync does not stretch it.
-  last_sync_ = std::chrono::steady_clock::now();
+  // The second is counted from the sync's start (a slow fdatasync does not stretch it),
+  // unless the sync took half of it or more: then from its end, so that a slow disk is
+  // given as much time without a sync as it took, never synced back to back.
+  const auto start = std::chrono::steady_clock::now();
   if (::fdatasync(fd_) != 0) {
     throw ledger_error(
         fmt::format("ledger {}: cannot sync to disk: {}", path_.string(), errno_text(errno)));
   }
+  const auto end = std::chrono::steady_clock::now();
+  last_sync_ = end - start < sync_interval_ / 2 ? start : end;
   dirty_ = false;
 }
 

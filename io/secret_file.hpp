@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace devreset::io {
 
@@ -55,5 +56,19 @@ bool same_file(const std::filesystem::path& a, const std::filesystem::path& b);
 
 /// Overwrites a string that held a secret (OPENSSL_cleanse), then empties it.
 void wipe(std::string& s) noexcept;
+
+/// A secret's copy, wiped when it goes out of scope however the scope ends (a throw, a
+/// coroutine destroyed while it waits).
+class wiped_string {
+ public:
+  explicit wiped_string(std::string s) noexcept : s_(std::move(s)) {}
+  ~wiped_string() { wipe(s_); }
+  wiped_string(const wiped_string&) = delete;
+  wiped_string& operator=(const wiped_string&) = delete;
+  const std::string& str() const noexcept { return s_; }
+
+ private:
+  std::string s_;
+};
 
 }  // namespace devreset::io

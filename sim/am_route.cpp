@@ -21,7 +21,8 @@ std::optional<am_route> parse_am_route(std::string_view target, std::string_view
   if (!am_prefix.empty() && (segs.empty() || segs[i++] != am_prefix)) return std::nullopt;
   if (i >= segs.size() || segs[i++] != "json") return std::nullopt;
   am_route r;
-  while (i + 1 < segs.size() && segs[i] == "realms") {
+  // A name holding a '/' (sent as %2F) is no realm: AM's realm names hold none.
+  while (i + 1 < segs.size() && segs[i] == "realms" && segs[i + 1].find('/') == std::string::npos) {
     r.realm += "/realms/" + segs[i + 1];
     i += 2;
   }
@@ -55,8 +56,8 @@ std::string am_realm_name(std::string_view path) {
 }
 
 std::optional<std::string> am_route::param(std::string_view key) const {
-  for (const auto& [k, v] : params)
-    if (k == key) return v;
+  for (auto it = params.rbegin(); it != params.rend(); ++it)  // a key given twice: the last
+    if (it->first == key) return it->second;
   return std::nullopt;
 }
 

@@ -20,7 +20,7 @@ struct am_route {
   bool under_root() const;
   /// The realm as AM names it: "/" (the root), "/alpha", "/alpha/sub".
   std::string am_realm() const;
-  /// A query parameter's value; nothing when absent.
+  /// A query parameter's value (given twice: the last); nothing when absent.
   std::optional<std::string> param(std::string_view key) const;
   /// `rest` equals these segments (a trailing "/" ignored).
   bool rest_is(std::initializer_list<std::string_view> segments) const;
@@ -28,7 +28,7 @@ struct am_route {
 
 /// The route of `target` when it is origin-form and under `<am_prefix>/json` (am_prefix
 /// without slashes, "" for AM at the root); nothing otherwise. A "realms" segment followed by
-/// a name is one realm level.
+/// a name is one realm level (a name with a '/' in it, sent as %2F, is none).
 std::optional<am_route> parse_am_route(std::string_view target, std::string_view am_prefix);
 
 /// "/realms/root/realms/alpha" -> "/alpha"; "/realms/root" -> "/".

@@ -33,24 +33,21 @@ void to_idm_names(filter_node& f) {
 am_users::am_users(const tenant_state& state, std::string am_prefix)
     : state_(state), prefix_(std::move(am_prefix)) {}
 
-std::optional<std::string> am_users::realm_of(const request_view& req) const {
+std::optional<am_route> am_users::route_of(const request_view& req) const {
   if (req.method != "GET") return std::nullopt;
   auto r = parse_am_route(req.target, prefix_);
   if (!r || !r->under_root() || !r->rest_is({"users"})) return std::nullopt;
-  return r->realm;
+  return r;
 }
 
-outcome am_users::handle(const request_view& req, const std::string& realm) {
-  auto parsed = urls::parse_origin_form(req.target);
+outcome am_users::handle(const am_route& route) {
+  const auto& realm = route.realm;
   page_request page;
-  std::optional<std::string> filter;
-  for (auto p : parsed->params()) {
-    if (p.key == "_queryFilter") filter = p.value;
-    if (p.key == "_pageSize")
-      page.page_size = std::strtoull(std::string(p.value).c_str(), nullptr, 10);
-    if (p.key == "_pagedResultsCookie") page.cookie = p.value;
-    if (p.key == "_totalPagedResultsPolicy") page.exact_total = p.value == "EXACT";
-  }
+  const auto filter = route.param("_queryFilter");
+  if (auto size = route.param("_pageSize"))
+    page.page_size = std::strtoull(size->c_str(), nullptr, 10);
+  if (auto cookie = route.param("_pagedResultsCookie")) page.cookie = *cookie;
+  page.exact_total = route.param("_totalPagedResultsPolicy") == "EXACT";
   if (!filter) return crest_error(400, "_queryFilter is required");
   auto f = parse_filter(*filter);
   if (auto* why = std::get_if<std::string>(&f)) {

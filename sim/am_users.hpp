@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "sim/am_route.hpp"
 #include "sim/http_types.hpp"
 #include "sim/tenant_state.hpp"
 
@@ -18,11 +19,11 @@ class am_users {
   /// `am_prefix`: the AM context path without slashes ("am").
   am_users(const tenant_state& state, std::string am_prefix);
 
-  /// The realm path a GET of AM's users collection names ("/realms/root/realms/alpha"), or
-  /// nothing when `req` is not one.
-  std::optional<std::string> realm_of(const request_view& req) const;
+  /// The route of a GET of AM's users collection (its realm: "/realms/root/realms/alpha"),
+  /// or nothing when `req` is not one.
+  std::optional<am_route> route_of(const request_view& req) const;
   /// The query, for a realm that exists (its session already checked).
-  outcome handle(const request_view& req, const std::string& realm);
+  outcome handle(const am_route& route);
 
   std::uint64_t queries() const { return queries_; }
 

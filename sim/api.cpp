@@ -166,16 +166,16 @@ outcome api::handle(const request_view& req, clock::time_point now) {
   if (auto o = session_endpoint(req, now)) return *o;
   const bool idm = idm_.owns(req.target);
   auto t = idm ? std::nullopt : parse_target(req.target);
-  const auto users_realm = sessions_.enabled() ? am_users_.realm_of(req) : std::nullopt;
-  const auto e = users_realm ? endpoint{endpoint::kind::am_users} : endpoint_of(req, t, idm);
+  const auto users = sessions_.enabled() ? am_users_.route_of(req) : std::nullopt;
+  const auto e = users ? endpoint{endpoint::kind::am_users} : endpoint_of(req, t, idm);
   // Only Retry-After bookkeeping needs the user's key: no string per request otherwise.
   std::string user_key;
   if (t && limit_.wants_user_key()) user_key = t->realm + '\n' + t->user_id;
   header_list limit_headers;
   auto stopped = gate(user_key, req.client, now, limit_headers);
-  outcome o = stopped       ? std::move(*stopped)
-              : idm         ? idm_answer(req, now)
-              : users_realm ? am_users_answer(req, *users_realm, now)
+  outcome o = stopped ? std::move(*stopped)
+              : idm   ? idm_answer(req, now)
+              : users ? am_users_answer(req, *users, now)
               : e.is_device()
                   ? faults_.after(respond(req, t, e, now), e.what == endpoint::kind::reset, rng_)
                   : respond(req, t, e, now);
@@ -245,11 +245,11 @@ std::optional<outcome> api::refuse(const request_view& req, clock::time_point no
   return std::nullopt;
 }
 
-outcome api::am_users_answer(const request_view& req, const std::string& realm,
+outcome api::am_users_answer(const request_view& req, const am_route& route,
                              clock::time_point now) {
   if (auto refused = refuse(req, now)) return *refused;
-  if (!state_.has_realm(realm)) return realm_not_found(realm);
-  return am_users_.handle(req, realm);
+  if (!state_.has_realm(route.realm)) return realm_not_found(route.realm);
+  return am_users_.handle(route);
 }
 
 std::optional<tenant_state::user_ref> api::find_user(const target& t) const {

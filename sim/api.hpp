@@ -71,7 +71,7 @@ class api {
   /// A request under the IDM path: the token, then the IDM API.
   outcome idm_answer(const request_view& req, clock::time_point now);
   /// A query of a self-managed AM's users endpoint: the session, then the query.
-  outcome am_users_answer(const request_view& req, const std::string& realm, clock::time_point now);
+  outcome am_users_answer(const request_view& req, const am_route& route, clock::time_point now);
   /// The request's credential refused (401; 403 for an account that is no administrator),
   /// or nothing: a self-managed AM's session, else the bearer token.
   std::optional<outcome> refuse(const request_view& req, clock::time_point now);

@@ -229,6 +229,9 @@ a_name_and_password_beyond_ascii)
   [[ $(sessions sign_ins) -eq 1 && $(sessions refused) -eq 0 ]] || fail "$(stats)"
   grep -q "signed out of AM (the AM session of 'ådmïn')" "$work/err" || fail "$(cat "$work/err")"
   no_password_in "$work/err" "$work/l.jsonl"
+  # Nor as it went on the wire.
+  wire=$(printf '%s' "Pässwörd£-$password" | base64 -w0)
+  if grep -l -- "$wire" "$work/err" "$work/l.jsonl"; then fail "the encoded password is in the files above"; fi
   ;;
 the_sample_config_works)
   # samples/self-managed-am.conf as shipped, with this sim's address, CA and password file.

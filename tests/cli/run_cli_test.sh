@@ -440,9 +440,9 @@ ledger_synced_every_second)
   records=$(grep -c '"record":"user"' "$work/l.jsonl")
   echo "$syncs syncs in a run of $elapsed s and $records records" >&2
   (( elapsed >= 2 )) || fail "the run was too short ($elapsed s) to show a once-a-second sync"
-  # About one a second, not one per record. A second is counted from the end of the last sync
-  # to the next record after it, so under strace on a loaded machine each lasts a little more:
-  # at least one every 1.5 s.
+  # About one a second, not one per record. A second is counted from a sync's start to the
+  # first record written after it, so under strace on a loaded machine each lasts a little
+  # more: at least one every 1.5 s.
   (( 3 * syncs >= 2 * elapsed && syncs <= 2 * elapsed + 4 )) || fail "$syncs syncs in $elapsed s"
   ;;
 progress_fits_the_terminal)

@@ -79,6 +79,17 @@ TEST(ProbeVerdict, ShortStepsThatStillGrowOrSlowTheTenantAreNotTheClients) {
   refused_step.throttled = 20;
   std::vector<step_result> limited{sending(20, 20, 50), sending(30, 20, 50), refused_step};
   EXPECT_EQ(verdict(limited), std::nullopt);
+  // Short with a stray 429 or two (under 1%: no limit yet): a run held just under the
+  // tenant's limit, not this machine's ceiling.
+  auto held = [](double offered) {
+    auto s = sending(offered, 100, 50);
+    s.requests = 200;
+    s.throttled = 1;
+    return s;
+  };
+  std::vector<step_result> under_a_limit{sending(80, 80, 50), held(130), held(195)};
+  EXPECT_FALSE(refused(under_a_limit.back()));
+  EXPECT_EQ(verdict(under_a_limit), std::nullopt);
 }
 
 TEST(ProbeVerdict, AFewStray429sAreNoLimit) {

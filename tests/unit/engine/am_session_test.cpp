@@ -89,10 +89,13 @@ TEST(AmSession, ATokenIdThatCouldEndAHeaderIsRefused) {
 TEST(AmSession, NamesAndPasswordsBeyondAsciiAreEncodedWords) {
   EXPECT_EQ(openam_header_value("amadmin"), "amadmin");
   EXPECT_EQ(openam_header_value("p@ss w0rd!"), "p@ss w0rd!");
-  EXPECT_EQ(openam_header_value("\xc3\xa5" "dmin"), "=?UTF-8?B?w6VkbWlu?=");  // "ådmin"
+  EXPECT_EQ(openam_header_value("\xc3\xa5"
+                                "dmin"),
+            "=?UTF-8?B?w6VkbWlu?=");  // "ådmin"
   // What could be read as an encoded word, or could end the header line, is encoded too.
   EXPECT_EQ(openam_header_value("=?x?="), "=?UTF-8?B?PT94Pz0=?=");
   EXPECT_EQ(openam_header_value("a\r\nb"), "=?UTF-8?B?YQ0KYg==?=");
+  EXPECT_EQ(openam_header_value(" pw "), "=?UTF-8?B?IHB3IA==?=");  // a header trims its ends
 }
 
 }  // namespace

@@ -41,6 +41,15 @@ TEST(AmRoute, TheRootRealmIsARealmNotAPrefix) {
             (std::vector<std::string>{"realms"}));
 }
 
+TEST(AmRoute, AnEncodedSlashMakesNoRealmAndTheLastOfTwoKeysCounts) {
+  auto r = parse_am_route("/am/json/realms/root%2Frealms%2Fbeta/authenticate?a=1&a=2", "am");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->realm, "");
+  EXPECT_FALSE(r->under_root());
+  EXPECT_EQ(r->rest.front(), "realms");
+  EXPECT_EQ(r->param("a"), "2");
+}
+
 TEST(AmRoute, ATrailingSlashNamesTheSameRoute) {
   auto r = parse_am_route("/am/json/realms/root/sessions/?_action=logout", "am");
   ASSERT_TRUE(r);
