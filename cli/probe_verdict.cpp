@@ -15,8 +15,6 @@ std::string_view to_string(stop_reason r) {
       return "ceiling";
     case stop_reason::max_duration:
       return "max_duration";
-    case stop_reason::input:
-      return "input";
   }
   return "?";
 }

@@ -26,7 +26,7 @@ struct step_result {
 };
 
 /// Why a probe stopped.
-enum class stop_reason { limit, latency, client, ceiling, max_duration, input };
+enum class stop_reason { limit, latency, client, ceiling, max_duration };
 
 std::string_view to_string(stop_reason r);
 
